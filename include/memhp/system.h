@@ -1,0 +1,201 @@
+// System: every piece of kernel state the model tracks, as one value.
+//
+// Copying a System and comparing two with == are exact; the atomicity and
+// round-trip properties depend on that. Per-pfn, per-section and per-block
+// state is kept in RunMaps, so a 63 TiB machine costs what its number of
+// distinct stretches costs, not what its number of pages would.
+#pragma once
+
+#include <array>
+#include <bitset>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "memhp/geometry.h"
+#include "memhp/mutants.h"
+#include "memhp/profile.h"
+#include "memhp/run_map.h"
+#include "memhp/types.h"
+
+namespace memhp {
+
+// ---------------------------------------------------------------- iomem --
+// One entry of the iomem resource tree (kernel/resource.c). The model keeps
+// the top level only, which is all hotplug ever requests regions in.
+struct Resource {
+  u64 start = 0, end = 0;  // bytes, [start, end); /proc/iomem prints end-1
+  std::string name;        // "System RAM", "System RAM (kmem)", ...
+  bool system_ram = false; // IORESOURCE_SYSTEM_RAM
+  bool driver_managed = false;  // IORESOURCE_SYSRAM_DRIVER_MANAGED
+  friend bool operator==(const Resource&, const Resource&) = default;
+};
+
+// ------------------------------------------------------------- sections --
+// Where a section's mem_section_usage came from. A boot usage shares one
+// memblock allocation with its neighbours and is never freed (INV-5).
+enum class UsageOrigin : std::uint8_t { None, Boot, Kzalloc };
+
+inline constexpr unsigned kMaxSubsections = 256;  // arm64 64K: 2^(29-21)
+
+struct SectionState {
+  // section_mem_map flag bits (include/linux/mmzone.h).
+  bool present = false;            // SECTION_MARKED_PRESENT
+  bool has_mem_map = false;        // SECTION_HAS_MEM_MAP ("valid")
+  bool online = false;             // SECTION_IS_ONLINE
+  bool early = false;              // SECTION_IS_EARLY
+  bool taint_zone_device = false;  // SECTION_TAINT_ZONE_DEVICE
+  std::int16_t nid = kNoNode;      // set_section_nid() / early nid
+  UsageOrigin usage = UsageOrigin::None;
+  std::bitset<kMaxSubsections> subsection_map;  // usage->subsection_map
+  // Memmap pages this (non-early) section holds, by where they came from.
+  std::uint32_t memmap_buddy_pages = 0;   // vmemmap_alloc_block(): page allocator
+  std::uint32_t memmap_altmap_pages = 0;  // altmap_alloc_block_buf()
+  friend bool operator==(const SectionState&, const SectionState&) = default;
+};
+
+// --------------------------------------------------------------- blocks --
+// struct memory_block (include/linux/memory.h, 6.1 layout).
+struct MemoryBlock {
+  bool present = false;  // a device is registered for this id
+  BlockState state = BlockState::Offline;
+  OnlineType online_type = OnlineType::Offline;
+  int nid = kNoNode;
+  std::optional<Zone> zone;  // mem->zone; nullopt is NULL
+  u64 nr_vmemmap_pages = 0;  // 6.1 stores the count, not the altmap
+  int group = -1;            // mgid, -1 if none
+  friend bool operator==(const MemoryBlock&, const MemoryBlock&) = default;
+};
+
+// struct memory_group (include/linux/memory.h).
+struct MemoryGroup {
+  int nid = kNoNode;
+  bool is_dynamic = false;
+  u64 max_pages = 0;   // static: s.max_pages; dynamic: d.unit_pages
+  u64 present_kernel_pages = 0;
+  u64 present_movable_pages = 0;
+  friend bool operator==(const MemoryGroup&, const MemoryGroup&) = default;
+};
+
+// struct acpi_memory_device with its one acpi_memory_info, as a QEMU pc-dimm
+// presents it (drivers/acpi/acpi_memhotplug.c).
+struct AcpiMemoryDevice {
+  u64 start = 0, size = 0;
+  int nid = kNoNode;
+  int mgid = -1;
+  bool enabled = false;  // info->enabled: __add_memory returned 0 or -EEXIST
+  friend bool operator==(const AcpiMemoryDevice&, const AcpiMemoryDevice&) = default;
+};
+
+// ---------------------------------------------------------------- pages --
+// What a pfn's struct page says. zone and nid are meaningful only for
+// initialised memmaps (Hole and everything after it).
+enum class PageKind : std::uint8_t {
+  Absent,     // no memmap: section or subsection not valid
+  Poisoned,   // memmap present but uninitialised (page_init_poison)
+  Hole,       // boot memmap of a non-RAM pfn (init_unavailable_range): Reserved
+  Free,       // PageBuddy
+  Movable,    // allocated, on the LRU: migratable
+  Unmovable,  // allocated by the kernel
+  Memmap,     // allocated by the kernel to hold a hot-added section's vmemmap
+  Vmemmap,    // self-hosted vmemmap of an online block: Reserved + VmemmapSelfHosted
+  Reserved,   // initialised by move_pfn_range_to_zone, not yet freed (transient)
+};
+std::string_view page_kind_name(PageKind k);
+
+// The migratetype of the pageblock a page sits in.
+enum class Migratetype : std::uint8_t { Unmovable, Movable, Isolate };
+
+struct PageState {
+  PageKind kind = PageKind::Absent;
+  Zone zone = Zone::DMA;
+  std::int8_t nid = kNoNode;
+  Migratetype mt = Migratetype::Movable;
+  friend bool operator==(PageState, PageState) = default;
+
+  bool initialised() const {
+    return kind != PageKind::Absent && kind != PageKind::Poisoned;
+  }
+  static PageState absent() { return {}; }
+  static PageState poisoned() { return {PageKind::Poisoned}; }
+  static PageState in_zone(PageKind k, Zone z, int nid,
+                           Migratetype mt = Migratetype::Movable) {
+    return {k, z, static_cast<std::int8_t>(nid), mt};
+  }
+};
+
+// ---------------------------------------------------------- zones/nodes --
+struct ZoneState {
+  u64 zone_start_pfn = 0;
+  u64 spanned_pages = 0;
+  u64 present_pages = 0;
+  u64 present_early_pages = 0;
+  u64 managed_pages = 0;
+  long nr_isolate_pageblock = 0;
+  friend bool operator==(const ZoneState&, const ZoneState&) = default;
+
+  u64 end_pfn() const { return zone_start_pfn + spanned_pages; }  // zone_end_pfn()
+  bool is_empty() const { return spanned_pages == 0; }            // zone_is_empty()
+  bool populated() const { return present_pages != 0; }          // populated_zone()
+  // zone_intersects()
+  bool intersects(Pfn start, u64 nr) const {
+    return !is_empty() && start.v < end_pfn() && start.v + nr > zone_start_pfn;
+  }
+};
+
+struct NodeState {
+  bool possible = false;           // node_possible_map
+  bool online = false;             // N_ONLINE
+  bool has_memory = false;         // N_MEMORY
+  bool has_normal_memory = false;  // N_NORMAL_MEMORY
+  bool has_cpu = false;            // a present CPU sits on the node
+  u64 node_start_pfn = 0;
+  u64 node_spanned_pages = 0;
+  u64 node_present_pages = 0;
+  std::array<ZoneState, kNrZones> zones{};
+  friend bool operator==(const NodeState&, const NodeState&) = default;
+  u64 node_end_pfn() const { return node_start_pfn + node_spanned_pages; }
+};
+
+// A registered memory notifier that vetoes an event (drivers may do this,
+// e.g. arm64 refuses to offline boot memory). 0 lets the event pass.
+struct MemoryNotifier {
+  int going_online_errno = 0;
+  int going_offline_errno = 0;
+  friend bool operator==(const MemoryNotifier&, const MemoryNotifier&) = default;
+};
+
+// --------------------------------------------------------------- system --
+struct System {
+  Geometry geo;
+  Profile prof;
+  MutantSet mutants;
+
+  std::map<u64, Resource> iomem;  // keyed by start
+  RunMap<SectionState> sections;  // keyed by section number
+  u64 highest_present_section_nr = 0;  // __highest_present_section_nr
+  RunMap<MemoryBlock> blocks;     // keyed by block id (memory_blocks xarray)
+  std::map<int, MemoryGroup> groups;  // memory_groups xarray
+  std::map<u64, AcpiMemoryDevice> dimms;  // keyed by start address
+  std::vector<NodeState> nodes;   // indexed by nid, MAX_NUMNODES entries
+  RunMap<PageState> pages;        // keyed by pfn
+  MemoryNotifier notifier;
+
+  friend bool operator==(const System&, const System&) = default;
+
+  NodeState& node(int nid) { return nodes.at(static_cast<std::size_t>(nid)); }
+  const NodeState& node(int nid) const { return nodes.at(static_cast<std::size_t>(nid)); }
+  ZoneState& zone(int nid, Zone z) { return node(nid).zones[zone_idx(z)]; }
+  const ZoneState& zone(int nid, Zone z) const { return node(nid).zones[zone_idx(z)]; }
+  bool node_possible(int nid) const {
+    return nid >= 0 && static_cast<std::size_t>(nid) < nodes.size() &&
+           nodes[static_cast<std::size_t>(nid)].possible;
+  }
+  const SectionState& section_of(Pfn p) const { return sections.at(geo.section_nr(p)); }
+  const PageState& page(Pfn p) const { return pages.at(p.v); }
+};
+
+// MAX_NUMNODES in the model: node ids are 0..kMaxNodes-1.
+inline constexpr int kMaxNodes = 8;
+
+}  // namespace memhp

@@ -1,0 +1,97 @@
+// Traces: counterexamples, scenarios and replay inputs are one thing.
+//
+// The format (DESIGN.md section 3) is line-oriented text a person can write
+// by hand. Each line is one kernel-visible action named as the kernel and
+// sysfs name it; `# expect: -EBUSY` checks the step's errno on replay. The
+// printer's output parses back to an equal Trace.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "memhp/ops.h"
+
+namespace memhp {
+
+// One op per kernel-visible action.
+struct OpAddMemory {  // add_memory node= start= size= [flags=a,b]
+  int nid = 0;
+  u64 start = 0, size = 0;
+  unsigned flags = MHP_NONE;
+  friend bool operator==(const OpAddMemory&, const OpAddMemory&) = default;
+};
+struct OpDimmAdd {  // dimm_add node= start= size=
+  int nid = 0;
+  u64 start = 0, size = 0;
+  friend bool operator==(const OpDimmAdd&, const OpDimmAdd&) = default;
+};
+struct OpOnlineBlock {  // online_block block= type=online|online_kernel|online_movable
+  u64 block = 0;
+  OnlineType type = OnlineType::Online;
+  friend bool operator==(const OpOnlineBlock&, const OpOnlineBlock&) = default;
+};
+struct OpOfflineBlock {  // offline_block block=
+  u64 block = 0;
+  friend bool operator==(const OpOfflineBlock&, const OpOfflineBlock&) = default;
+};
+struct OpRemoveMemory {  // remove_memory start= size=
+  u64 start = 0, size = 0;
+  friend bool operator==(const OpRemoveMemory&, const OpRemoveMemory&) = default;
+};
+struct OpAlloc {  // alloc|free node= zone= count= kind=movable|unmovable [block=]
+  bool free = false;
+  int nid = 0;
+  Zone zone = Zone::Normal;
+  u64 count = 0;
+  AllocKind kind = AllocKind::Movable;
+  std::optional<u64> block;
+  friend bool operator==(const OpAlloc&, const OpAlloc&) = default;
+};
+struct OpNotifier {  // memory_notifier going_online=ok|-EXXX going_offline=ok|-EXXX
+  int going_online = 0, going_offline = 0;
+  friend bool operator==(const OpNotifier&, const OpNotifier&) = default;
+};
+
+using Op = std::variant<OpAddMemory, OpDimmAdd, OpOnlineBlock, OpOfflineBlock,
+                        OpRemoveMemory, OpAlloc, OpNotifier>;
+
+struct TraceStep {
+  int line = 0;                // 1-based line in the source, 0 if generated
+  Op op;
+  std::optional<int> expect;   // `# expect: ok | -EBUSY | ...`
+  friend bool operator==(const TraceStep& a, const TraceStep& b) {
+    return a.op == b.op && a.expect == b.expect;  // line numbers are not content
+  }
+};
+
+struct Trace {
+  Geometry geo;   // `geometry NAME [block=SIZE]`
+  Profile prof;   // `profile v6.1 key=value ...`
+  std::vector<BootRange> boot;  // `boot node= start= size=` lines, in order
+  std::vector<TraceStep> steps;
+  friend bool operator==(const Trace&, const Trace&) = default;
+};
+
+struct ParseError {
+  int line = 0;
+  std::string message;
+};
+
+// Parse trace text. `name` prefixes nothing here; callers print
+// "<file>:<line>: <message>".
+std::variant<Trace, ParseError> parse_trace(const std::string& text);
+// Print a trace in canonical form; parse_trace(print_trace(t)) == t.
+std::string print_trace(const Trace& t);
+// One op as its trace line, without the expect comment.
+std::string print_op(const Op& op);
+std::string op_name(const Op& op);
+
+// Execute one op against a booted System.
+Result apply_op(System& s, const Op& op);
+// Boot the System a trace describes.
+std::variant<System, std::string> boot_trace(const Trace& t);
+
+}  // namespace memhp

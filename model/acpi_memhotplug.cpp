@@ -1,0 +1,51 @@
+// drivers/acpi/acpi_memhotplug.c: the path a QEMU pc-dimm takes.
+//
+// A DIMM is an ACPI memory device with one memory range. The driver registers
+// a static memory group for it, asks for memmap_on_memory only when
+// mhp_supports_memmap_on_memory() holds for the whole range (so on 6.1 only a
+// DIMM of exactly one memory block gets an altmap), and adds the memory with
+// __add_memory(). Errors other than -EEXIST make the driver give up with
+// -EINVAL; -EEXIST still binds the device.
+#include "internal.h"
+
+namespace memhp {
+
+/* drivers/acpi/acpi_memhotplug.c: acpi_memory_device_add() ->
+   acpi_memory_enable_device() */
+Result dimm_add(System& s, int nid, u64 start, u64 size) {
+  if (s.dimms.count(start))
+    return Result::error(-EEXIST, "a memory device already sits at this address");
+  if (!size) return Result::error(-EINVAL, "device is empty");
+
+  Result r;
+  const int mgid = k::memory_group_register_static(s, nid, (size + s.geo.page_size() - 1) >>
+                                                               s.geo.page_shift);
+  if (mgid < 0) {
+    r.err = mgid;
+    r.reason = "memory_group_register_static failed";
+    return r;
+  }
+  unsigned flags = MHP_NID_IS_MGID;
+  if (mhp_supports_memmap_on_memory(s.geo, s.prof, size).supported) flags |= MHP_MEMMAP_ON_MEMORY;
+  const int result = k::__add_memory(s, r, mgid, start, size, flags, "System RAM");
+  if (result && result != -EEXIST) {
+    // num_enabled == 0: "add_memory failed"; acpi_memory_device_free().
+    k::memory_group_unregister(s, mgid);
+    r.reason = "add_memory failed (" + errno_name(result) + ")" +
+               (r.reason.empty() ? "" : ": " + r.reason);
+    r.err = -EINVAL;
+    return r;
+  }
+  AcpiMemoryDevice dev;
+  dev.start = start;
+  dev.size = size;
+  dev.nid = nid;
+  dev.mgid = mgid;
+  dev.enabled = true;
+  s.dimms.emplace(start, dev);
+  if (result == -EEXIST) r.reason = "memory already present (-EEXIST); device bound anyway";
+  r.err = 0;
+  return r;
+}
+
+}  // namespace memhp

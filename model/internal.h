@@ -1,0 +1,166 @@
+// Kernel-internal functions of the model, shared between model/*.cpp.
+//
+// Each function is named after the kernel function it mirrors and lives in
+// the model file named after that kernel file. They take the System by
+// reference and a Result to which they append the WARN()s the kernel would
+// print; the public operations in ops.h are the only entry points callers
+// should use.
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "memhp/ops.h"
+
+namespace memhp::k {
+
+// WARN(cond, msg): record msg when cond holds, and return cond, as the
+// kernel macro does.
+inline bool WARN(Result& r, bool cond, const std::string& msg) {
+  if (cond) r.warnings.push_back(msg);
+  return cond;
+}
+
+// A memblock range: the pfns [start, end) of node nid known at boot.
+struct MemblockRange {
+  int nid;
+  Pfn start, end;
+};
+
+// struct vmem_altmap (include/linux/memremap.h).
+struct VmemAltmap {
+  u64 base_pfn = 0;
+  u64 end_pfn = 0;
+  u64 reserve = 0;
+  u64 free = 0;
+  u64 align = 0;
+  u64 alloc = 0;
+};
+inline u64 vmem_altmap_offset(const VmemAltmap* a) {
+  return a ? a->reserve + a->free : 0;
+}
+
+// ------------------------------------------------------ mm/sparse.c --
+inline bool valid_section(const SectionState& ms) { return ms.has_mem_map; }
+inline bool online_section(const SectionState& ms) { return ms.has_mem_map && ms.online; }
+bool pfn_section_valid(const System& s, const SectionState& ms, Pfn pfn);
+bool pfn_valid(const System& s, Pfn pfn);
+bool pfn_in_present_section(const System& s, Pfn pfn);
+void online_mem_sections(System& s, Result& r, Pfn start, Pfn end);
+void offline_mem_sections(System& s, Result& r, Pfn start, Pfn end);
+int sparse_add_section(System& s, Result& r, int nid, Pfn start, u64 nr_pages,
+                       VmemAltmap* altmap);
+void sparse_remove_section(System& s, Result& r, Pfn pfn, u64 nr_pages, VmemAltmap* altmap);
+void sparse_init(System& s, const std::vector<MemblockRange>& mem);
+
+// ---------------------------------------------- mm/sparse-vmemmap.c --
+int populate_section_memmap(System& s, Result& r, Pfn pfn, u64 nr_pages, int nid,
+                            VmemAltmap* altmap, u64& pages_out, bool& from_altmap);
+void depopulate_section_memmap(System& s, Result& r, Pfn pfn, u64 nr_pages,
+                               VmemAltmap* altmap);
+// altmap_alloc_block_buf(): nr_pfns naturally aligned; false if exhausted.
+bool altmap_alloc_block_buf(VmemAltmap& a, u64 nr_pfns);
+
+// ------------------------------------ arch/{x86,arm64,powerpc}/mm/ --
+// Pages of vmemmap one populate call allocates, and in what unit the arch
+// asks the allocator for them (PMD_SIZE blocks or base pages).
+struct VmemmapPlan {
+  u64 pages = 0;
+  u64 unit = 1;             // allocation granule in pages
+  bool uses_altmap = false; // the arch passes the altmap down
+};
+VmemmapPlan arch_vmemmap_plan(const Geometry& g, u64 nr_pages, bool have_altmap);
+int arch_add_memory(System& s, Result& r, int nid, u64 start, u64 size, VmemAltmap* altmap);
+void arch_remove_memory(System& s, Result& r, u64 start, u64 size, VmemAltmap* altmap);
+// max_zone_pfns[] handed to free_area_init() by the arch's paging_init().
+std::array<u64, kNrZones> arch_max_zone_pfns(const Geometry& g,
+                                             const std::vector<MemblockRange>& mem);
+
+// ----------------------------------------------- mm/memory_hotplug.c --
+int check_pfn_span(const Geometry& g, Pfn pfn, u64 nr_pages);
+bool pfn_to_online_page(const System& s, Pfn pfn);
+int __add_pages(System& s, Result& r, int nid, Pfn pfn, u64 nr_pages, VmemAltmap* altmap);
+void __remove_pages(System& s, Result& r, Pfn pfn, u64 nr_pages, VmemAltmap* altmap);
+void move_pfn_range_to_zone(System& s, Result& r, int nid, Zone zone, Pfn start,
+                            u64 nr_pages, Migratetype mt);
+void remove_pfn_range_from_zone(System& s, Result& r, int nid, Zone zone, Pfn start,
+                                u64 nr_pages);
+void adjust_present_page_count(System& s, Pfn page, int group, long nr_pages);
+Zone zone_for_pfn_range(const System& s, OnlineType type, int nid, int group,
+                        Pfn start, u64 nr_pages);
+int mhp_init_memmap_on_memory(System& s, Result& r, Pfn pfn, u64 nr_pages, int nid,
+                              Zone zone);
+void mhp_deinit_memmap_on_memory(System& s, Result& r, Pfn pfn, u64 nr_pages);
+int online_pages(System& s, Result& r, Pfn pfn, u64 nr_pages, int nid, Zone zone,
+                 int group);
+int offline_pages(System& s, Result& r, Pfn pfn, u64 nr_pages, int nid, Zone zone,
+                  int group);
+int __add_memory(System& s, Result& r, int nid, u64 start, u64 size, unsigned flags,
+                 const std::string& resource_name);
+int try_remove_memory(System& s, Result& r, u64 start, u64 size);
+bool mhp_range_allowed(const Geometry& g, u64 start, u64 size);
+// online_memory_block(): auto-online of a hot-added block.
+int online_memory_block(System& s, Result& r, u64 id, OnlineType type);
+void try_offline_node(System& s, int nid);
+
+// ----------------------------------------------- drivers/base/memory.c --
+int create_memory_block_devices(System& s, Result& r, u64 start, u64 size,
+                                u64 vmemmap_pages, int group);
+void remove_memory_block_devices(System& s, Result& r, u64 start, u64 size);
+void register_memory_blocks_under_node(System& s, int nid, u64 start, u64 size);
+int memory_group_register_static(System& s, int nid, u64 max_pages);
+int memory_group_unregister(System& s, int mgid);
+void memory_dev_init(System& s, const std::vector<MemblockRange>& mem);
+// Blocks live in a RunMap, so they are read and written as values.
+inline const MemoryBlock& memory_block(const System& s, u64 id) { return s.blocks.at(id); }
+inline void set_memory_block(System& s, u64 id, const MemoryBlock& m) {
+  s.blocks.assign(id, id + 1, m);
+}
+// drivers/base/core.c device_online()/device_offline() on a memory block:
+// 1 if it already was in that state, else the bus callback's result.
+int device_online(System& s, Result& r, u64 id);
+int device_offline(System& s, Result& r, u64 id);
+
+// -------------------------------------------------- mm/page_alloc.c --
+void free_area_init(System& s, const std::vector<MemblockRange>& mem,
+                    const std::array<u64, kNrZones>& max_zone_pfn);
+void memmap_init(System& s, const std::vector<MemblockRange>& mem);
+void memmap_init_range(System& s, u64 size, int nid, Zone zone, Pfn start,
+                       Migratetype mt);
+// __free_pages_core() over a range: into the buddy, counted as managed.
+void free_pages_core(System& s, Pfn start, u64 nr_pages);
+void __offline_isolated_pages(System& s, Result& r, Pfn start, Pfn end);
+void adjust_managed_page_count(System& s, Pfn page, long count);
+// The allocator: take `count` free pages (lowest pfn first, zonelist order)
+// and give them `kind`. All or nothing. `only` restricts the pfns used and
+// `exclude` removes some. Returns false (and changes nothing) if short.
+struct AllocRequest {
+  int nid = 0;
+  Zone highest = Zone::Normal;
+  u64 count = 0;
+  PageKind kind = PageKind::Unmovable;
+  std::vector<int> nodes;  // allowed nodes in preference order; empty = all possible
+  PfnRange only{Pfn{0}, Pfn{~u64{0}}};
+  PfnRange exclude{Pfn{0}, Pfn{0}};
+};
+bool alloc_pages_zonelist(System& s, const AllocRequest& req);
+// Node preference: nid first, then the other possible nodes by id.
+std::vector<int> node_order(const System& s, int nid);
+// The zonelist: for each node, zones from `highest` down (never ZONE_DEVICE).
+std::vector<std::pair<int, Zone>> zonelist(const std::vector<int>& nodes, Zone highest);
+// Free `count` pages of `kind` on nid (then other nodes), highest pfn first.
+u64 free_kind_pages(System& s, int nid, PageKind kind, u64 count);
+
+// -------------------------------------------------- mm/page_isolation.c --
+int start_isolate_page_range(System& s, Pfn start, Pfn end);
+void undo_isolate_page_range(System& s, Pfn start, Pfn end);
+bool test_pages_isolated(const System& s, Pfn start, Pfn end);
+
+// ------------------------------------------------------ kernel/resource.c --
+bool request_region(System& s, u64 start, u64 size, const std::string& name);
+void release_resource(System& s, u64 start);
+void release_mem_region_adjustable(System& s, u64 start, u64 size);
+u64 walk_system_ram_range_pages(const System& s, Pfn start, u64 nr_pages);
+
+}  // namespace memhp::k

@@ -1,0 +1,339 @@
+// drivers/base/memory.c: memory block devices and their sysfs state machine.
+//
+// Design. A memory block is the unit user space onlines and offlines. Its
+// stored state is ONLINE or OFFLINE; GOING_OFFLINE exists only while an
+// offline runs. The sysfs `state` write goes through the driver core
+// (device_online()/device_offline()), which returns 1 when the device is
+// already in the requested state; state_store() turns that into -EINVAL.
+// That, and the order in which memory_block_online() initialises the
+// self-hosted vmemmap before online_pages() and accounts it as present only
+// after, are mirrored step by step.
+//
+// Blocks live in a RunMap keyed by block id, so they are read and written
+// as values (memory_block(), set_memory_block()).
+#include <algorithm>
+
+#include "internal.h"
+
+namespace memhp::k {
+
+namespace {
+
+Pfn block_start_pfn(const System& s, u64 id) { return s.geo.block_start(id); }
+
+/* drivers/base/memory.c: memory_block_online() */
+int memory_block_online(System& s, Result& r, u64 id) {
+  MemoryBlock mem = memory_block(s, id);
+  const Pfn start = block_start_pfn(s, id);
+  const u64 nr_pages = s.geo.block_pages();
+  const u64 nr_vmemmap = mem.nr_vmemmap_pages;
+  const Zone zone = zone_for_pfn_range(s, mem.online_type, mem.nid, mem.group, start, nr_pages);
+
+  // The vmemmap pages belong to the zone of the memory they describe.
+  if (nr_vmemmap) {
+    if (int err = mhp_init_memmap_on_memory(s, r, start, nr_vmemmap, mem.nid, zone)) return err;
+  }
+  if (int err = online_pages(s, r, start + nr_vmemmap, nr_pages - nr_vmemmap, mem.nid, zone,
+                             mem.group)) {
+    if (nr_vmemmap) mhp_deinit_memmap_on_memory(s, r, start, nr_vmemmap);
+    return err;
+  }
+  // Account once onlining succeeded.
+  if (nr_vmemmap) adjust_present_page_count(s, start, mem.group, static_cast<long>(nr_vmemmap));
+  mem = memory_block(s, id);
+  mem.zone = zone;
+  set_memory_block(s, id, mem);
+  return 0;
+}
+
+/* drivers/base/memory.c: memory_block_offline() */
+int memory_block_offline(System& s, Result& r, u64 id) {
+  MemoryBlock mem = memory_block(s, id);
+  const Pfn start = block_start_pfn(s, id);
+  const u64 nr_pages = s.geo.block_pages();
+  const u64 nr_vmemmap = mem.nr_vmemmap_pages;
+  if (!mem.zone) {
+    r.reason = "memory block spans several zones or nodes";
+    return -EINVAL;
+  }
+  // Unaccount before offlining, so that the zone and node can be torn down.
+  if (nr_vmemmap) adjust_present_page_count(s, start, mem.group, -static_cast<long>(nr_vmemmap));
+  if (int err = offline_pages(s, r, start + nr_vmemmap, nr_pages - nr_vmemmap, mem.nid, *mem.zone,
+                              mem.group)) {
+    if (nr_vmemmap) adjust_present_page_count(s, start, mem.group, static_cast<long>(nr_vmemmap));
+    return err;
+  }
+  if (nr_vmemmap) mhp_deinit_memmap_on_memory(s, r, start, nr_vmemmap);
+  mem = memory_block(s, id);
+  mem.zone.reset();
+  set_memory_block(s, id, mem);
+  return 0;
+}
+
+/* drivers/base/memory.c: memory_block_change_state() */
+int memory_block_change_state(System& s, Result& r, u64 id, BlockState to, BlockState from) {
+  MemoryBlock mem = memory_block(s, id);
+  if (mem.state != from) return -EINVAL;
+  if (to == BlockState::Offline) {
+    mem.state = BlockState::GoingOffline;
+    set_memory_block(s, id, mem);
+  }
+  const int ret = to == BlockState::Online ? memory_block_online(s, r, id)
+                                           : memory_block_offline(s, r, id);
+  mem = memory_block(s, id);
+  mem.state = ret ? from : to;
+  set_memory_block(s, id, mem);
+  return ret;
+}
+
+/* drivers/base/memory.c: memory_subsys_online() */
+int memory_subsys_online(System& s, Result& r, u64 id) {
+  MemoryBlock mem = memory_block(s, id);
+  if (mem.state == BlockState::Online) return 0;
+  // device_online() without a configured online_type means MMOP_ONLINE.
+  if (mem.online_type == OnlineType::Offline) {
+    mem.online_type = OnlineType::Online;
+    set_memory_block(s, id, mem);
+  }
+  const int ret = memory_block_change_state(s, r, id, BlockState::Online, BlockState::Offline);
+  mem = memory_block(s, id);
+  mem.online_type = OnlineType::Offline;
+  set_memory_block(s, id, mem);
+  return ret;
+}
+
+/* drivers/base/memory.c: memory_subsys_offline() */
+int memory_subsys_offline(System& s, Result& r, u64 id) {
+  if (memory_block(s, id).state == BlockState::Offline) return 0;
+  return memory_block_change_state(s, r, id, BlockState::Offline, BlockState::Online);
+}
+
+/* drivers/base/memory.c: early_node_zone_for_memory_block() */
+std::optional<Zone> early_node_zone_for_memory_block(const System& s, u64 id, int nid) {
+  const Pfn start = block_start_pfn(s, id);
+  std::optional<Zone> match;
+  for (Zone z : kAllZones) {
+    const ZoneState& zs = s.zone(nid, z);
+    if (!zs.populated() || !zs.intersects(start, s.geo.block_pages())) continue;
+    if (match) return std::nullopt;  // spans multiple zones
+    match = z;
+  }
+  return match;
+}
+
+/* drivers/base/memory.c: memory_block_add_nid() */
+void memory_block_add_nid(System& s, u64 id, int nid, bool early) {
+  MemoryBlock mem = memory_block(s, id);
+  if (early && mem.nid != nid) {
+    if (mem.nid == kNoNode)
+      mem.zone = early_node_zone_for_memory_block(s, id, nid);
+    else
+      mem.zone.reset();
+  }
+  mem.nid = nid;
+  set_memory_block(s, id, mem);
+}
+
+// The block ids [start, start + size) covers, for block-aligned ranges.
+std::pair<u64, u64> block_ids(const Geometry& g, u64 start, u64 size) {
+  return {g.block_id(g.pfn_of(start)), g.block_id(g.pfn_of(start + size))};
+}
+
+}  // namespace
+
+/* drivers/base/core.c: device_online() for a memory block */
+int device_online(System& s, Result& r, u64 id) {
+  // dev->offline mirrors mem->state == MEM_OFFLINE for memory blocks.
+  if (memory_block(s, id).state != BlockState::Offline) return 1;
+  return memory_subsys_online(s, r, id);
+}
+
+/* drivers/base/core.c: device_offline() for a memory block */
+int device_offline(System& s, Result& r, u64 id) {
+  if (memory_block(s, id).state == BlockState::Offline) return 1;
+  return memory_subsys_offline(s, r, id);
+}
+
+/* drivers/base/memory.c: create_memory_block_devices() */
+int create_memory_block_devices(System& s, Result& r, u64 start, u64 size, u64 vmemmap_pages,
+                                int group) {
+  const Geometry& g = s.geo;
+  if (WARN(r, !is_aligned(start, g.block_bytes) || !is_aligned(size, g.block_bytes),
+           "create_memory_block_devices: unaligned range"))
+    return -EINVAL;
+  auto [first, end] = block_ids(g, start, size);
+  for (u64 id = first; id < end; ++id) {
+    if (memory_block(s, id).present) {  // add_memory_block(): -EEXIST
+      s.blocks.assign(first, id, MemoryBlock{});  // remove the ones created
+      return -EEXIST;
+    }
+  }
+  MemoryBlock mem;
+  mem.present = true;
+  mem.state = BlockState::Offline;
+  mem.nr_vmemmap_pages = vmemmap_pages;
+  mem.group = group;
+  s.blocks.assign(first, end, mem);
+  return 0;
+}
+
+/* drivers/base/memory.c: remove_memory_block_devices() */
+void remove_memory_block_devices(System& s, Result& r, u64 start, u64 size) {
+  const Geometry& g = s.geo;
+  if (WARN(r, !is_aligned(start, g.block_bytes) || !is_aligned(size, g.block_bytes),
+           "remove_memory_block_devices: unaligned range"))
+    return;
+  auto [first, end] = block_ids(g, start, size);
+  s.blocks.for_each(first, end, [&](u64 a, u64 b, const MemoryBlock& m) {
+    WARN(r, !m.present,
+         "remove_memory_block_devices: no memory block " + std::to_string(a) +
+             (b - a > 1 ? ".." + std::to_string(b - 1) : ""));
+  });
+  s.blocks.assign(first, end, MemoryBlock{});
+}
+
+/* drivers/base/node.c: register_memory_blocks_under_node(.., MEMINIT_HOTPLUG) */
+void register_memory_blocks_under_node(System& s, int nid, u64 start, u64 size) {
+  auto [first, end] = block_ids(s.geo, start, size);
+  s.blocks.update(first, end, [&](MemoryBlock& m) {
+    if (m.present) m.nid = nid;
+  });
+}
+
+/* drivers/base/memory.c: memory_group_register_static() */
+int memory_group_register_static(System& s, int nid, u64 max_pages) {
+  if (!s.node_possible(nid) || !max_pages) return -EINVAL;
+  int mgid = 0;  // xa_alloc(): the lowest free id
+  while (s.groups.count(mgid)) ++mgid;
+  MemoryGroup group;
+  group.nid = nid;
+  group.max_pages = max_pages;
+  s.groups.emplace(mgid, group);
+  return mgid;
+}
+
+/* drivers/base/memory.c: memory_group_unregister() */
+int memory_group_unregister(System& s, int mgid) {
+  if (mgid < 0 || !s.groups.count(mgid)) return -EINVAL;
+  bool busy = false;
+  s.blocks.for_each(0, RunMap<MemoryBlock>::kEnd, [&](u64, u64, const MemoryBlock& m) {
+    busy = busy || (m.present && m.group == mgid);
+  });
+  if (busy) return -EBUSY;
+  s.groups.erase(mgid);
+  return 0;
+}
+
+/* drivers/base/memory.c: memory_dev_init(), then node_dev_init()'s
+   register_memory_blocks_under_node(.., MEMINIT_EARLY) for each node */
+void memory_dev_init(System& s, const std::vector<MemblockRange>& mem) {
+  const Geometry& g = s.geo;
+  const u64 spb = g.sections_per_block();
+  for (u64 nr = 0; nr <= s.highest_present_section_nr; nr += spb) {
+    bool any = false;
+    s.sections.for_each(nr, nr + spb, [&](u64, u64, const SectionState& ms) {
+      any = any || ms.present;
+    });
+    if (!any) continue;
+    MemoryBlock m;  // add_memory_block(id, MEM_ONLINE, 0, NULL)
+    m.present = true;
+    m.state = BlockState::Online;
+    set_memory_block(s, nr / spb, m);
+  }
+  // get_nid_for_pfn() during boot is early_pfn_to_nid() (Debian builds with
+  // DEFERRED_STRUCT_PAGE_INIT): memblock's nid, or the first online node for
+  // a hole.
+  int first_online = kNoNode;
+  for (int n = 0; n < static_cast<int>(s.nodes.size()) && first_online == kNoNode; ++n)
+    if (s.node(n).online) first_online = n;
+  for (int nid = 0; nid < static_cast<int>(s.nodes.size()); ++nid) {
+    if (!s.node(nid).online) continue;
+    for (u64 id = 0; id * spb <= s.highest_present_section_nr; ++id) {
+      if (!memory_block(s, id).present) continue;
+      const Pfn lo = g.block_start(id), hi = lo + g.block_pages();
+      u64 ram = 0;
+      bool on_node = false;
+      for (const MemblockRange& m : mem) {
+        if (m.end <= lo || hi <= m.start) continue;
+        ram += std::min(hi, m.end) - std::max(lo, m.start);
+        on_node = on_node || m.nid == nid;
+      }
+      // Holes only count where their section is present.
+      const u64 present = s.sections.count_if(g.section_nr(lo), g.section_nr(hi),
+                                              [](const SectionState& ms) { return ms.present; }) *
+                          g.pages_per_section();
+      if (!on_node && !(nid == first_online && present > ram)) continue;
+      memory_block_add_nid(s, id, nid, /*early=*/true);
+    }
+  }
+}
+
+}  // namespace memhp::k
+
+namespace memhp {
+
+namespace {
+
+/* drivers/base/memory.c: state_store() */
+Result state_store(System& s, u64 block_id, OnlineType type) {
+  Result r;
+  const MemoryBlock mem = k::memory_block(s, block_id);
+  if (!mem.present) return Result::error(-ENOENT, "no memory block " + std::to_string(block_id));
+  int ret;
+  if (type == OnlineType::Offline) {
+    ret = k::device_offline(s, r, block_id);
+  } else {
+    MemoryBlock m = mem;
+    m.online_type = type;  // protected by device_hotplug_lock
+    k::set_memory_block(s, block_id, m);
+    ret = k::device_online(s, r, block_id);
+    if (ret > 0 && mem.online_type != type) {
+      r.partial = true;
+      r.reason = "already online; mem->online_type keeps '" +
+                 std::string(online_type_name(type)) + "'";
+    }
+  }
+  if (ret > 0) {
+    ret = -EINVAL;
+    if (r.reason.empty()) r.reason = "memory block is already " +
+                                     std::string(type == OnlineType::Offline ? "offline" : "online");
+  }
+  r.err = ret;
+  return r;
+}
+
+}  // namespace
+
+Result online_block(System& s, u64 block_id, OnlineType type) {
+  if (type == OnlineType::Offline)
+    return Result::error(-EINVAL, "online_block needs an online type");
+  return state_store(s, block_id, type);
+}
+
+Result offline_block(System& s, u64 block_id) { return state_store(s, block_id, OnlineType::Offline); }
+
+/* drivers/base/memory.c: register_memory_notifier(), for a driver whose
+   notifier returns notifier_from_errno(errno) on the event. */
+void set_memory_notifier(System& s, int going_online_errno, int going_offline_errno) {
+  s.notifier.going_online_errno = going_online_errno;
+  s.notifier.going_offline_errno = going_offline_errno;
+}
+
+/* drivers/base/memory.c: valid_zones_show() */
+std::string valid_zones(const System& s, u64 block_id) {
+  const MemoryBlock& mem = k::memory_block(s, block_id);
+  if (!mem.present) return {};
+  if (mem.state == BlockState::Online)
+    return mem.zone ? std::string(zone_name(*mem.zone)) : "none";
+  const Pfn start = s.geo.block_start(block_id);
+  const u64 nr = s.geo.block_pages();
+  const Zone dflt = k::zone_for_pfn_range(s, OnlineType::Online, mem.nid, mem.group, start, nr);
+  std::string out(zone_name(dflt));
+  for (OnlineType t : {OnlineType::OnlineKernel, OnlineType::OnlineMovable}) {
+    const Zone z = k::zone_for_pfn_range(s, t, mem.nid, mem.group, start, nr);
+    if (z != dflt) out += " " + std::string(zone_name(z));
+  }
+  return out;
+}
+
+}  // namespace memhp

@@ -1,0 +1,719 @@
+// mm/memory_hotplug.c: adding, onlining, offlining and removing memory.
+//
+// Design essay.
+//
+// Sources. Every function here mirrors the v6.1 function named in the
+// comment above it (Debian 12's kernel; the tree read is v6.1.20), in the
+// kernel's step order, with the kernel's errnos. Where 6.1 differs from
+// later kernels the 6.1 behaviour is modelled: a memmap_on_memory request
+// must be exactly one memory block and fails with -EINVAL when unsupported;
+// the block stores nr_vmemmap_pages rather than an altmap; offline_pages()
+// subtracts nr_pages from managed_pages; the vmemmap init runs without
+// mem_hotplug_lock (bug B15, fixed in 6.7).
+//
+// The state. A memory block's life is add -> online -> offline -> remove.
+// Adding creates sections (mm/sparse.c) whose struct pages are poisoned and a
+// block device (drivers/base/memory.c) that is offline. Onlining moves the
+// pfns into a zone, which grows the zone and node spans, initialises the
+// struct pages, hands the pages to the buddy allocator (managed_pages) and
+// counts them as present. Offlining isolates the pages, migrates what is
+// movable, takes the free pages back out of the buddy allocator, poisons the
+// struct pages again and shrinks the zone span the way shrink_zone_span()
+// does: by scanning for the first or last pfn that pfn_to_online_page()
+// still accepts, in subsection steps. With memmap_on_memory the first
+// nr_vmemmap_pages of the block hold its own memmap; they join the zone when
+// the block is onlined but never reach the buddy allocator, so they count in
+// spanned and present and never in managed.
+//
+// Errors. An operation that fails returns the kernel's errno and leaves the
+// System as the kernel leaves it. The kernel's own rollback code is mirrored
+// (online_pages()'s failed_addition path, offline_pages()'s undo of
+// isolation) rather than restoring a saved copy, so that rollback bugs are
+// visible. Two kernel paths are not atomic and are flagged Result::partial:
+// __add_pages() does not roll back the sections it added before an -ENOMEM,
+// and a sysfs online request for an already-online block leaves the
+// requested type in mem->online_type.
+//
+// Known limits (NOTES.md has the full list): migration is modelled as
+// all-or-nothing (the kernel retries until a signal arrives, keeping the
+// pages it moved); the notifier payload's node-status fields, page-table
+// pages, the direct map, KASAN and hwpoison are not modelled.
+#include <algorithm>
+
+#include "internal.h"
+
+namespace memhp::k {
+
+namespace {
+
+// The "scan" both find_*_section_pfn() helpers do: does the kernel accept
+// this pfn as an online pfn of (nid, zone)?
+bool scan_accepts(const System& s, Pfn pfn, int nid, Zone zone) {
+  if (!pfn_to_online_page(s, pfn)) return false;
+  const PageState& p = s.page(pfn);
+  return p.initialised() && p.nid == nid && p.zone == zone;
+}
+
+// Whether a whole page run can be skipped by the scan without looking at
+// each candidate: its struct pages are uninitialised or belong elsewhere.
+bool page_run_rejects(const PageState& p, int nid, Zone zone) {
+  return !p.initialised() || p.nid != nid || p.zone != zone;
+}
+
+/* mm/memory_hotplug.c: find_smallest_section_pfn(). The kernel visits every
+   subsection; the model jumps over page runs and section runs that cannot
+   match, visiting the same candidates in the same order. 0 means none. */
+u64 find_smallest_section_pfn(const System& s, int nid, Zone zone, Pfn start, Pfn end) {
+  const u64 step = s.geo.pages_per_subsection();
+  auto next_candidate = [&](u64 x) { return start.v + align_up(x - start.v, step); };
+  u64 p = start.v;
+  while (p < end.v) {
+    if (page_run_rejects(s.pages.at(p), nid, zone)) {
+      p = next_candidate(s.pages.run_bounds(p).second);
+      continue;
+    }
+    const u64 sec = s.geo.section_nr(Pfn{p});
+    if (!online_section(s.sections.at(sec))) {
+      p = next_candidate(s.geo.section_start(s.sections.run_bounds(sec).second).v);
+      continue;
+    }
+    if (scan_accepts(s, Pfn{p}, nid, zone)) return p;
+    p += step;
+  }
+  return 0;
+}
+
+/* mm/memory_hotplug.c: find_biggest_section_pfn(), candidates end-1, end-1-step, ... */
+u64 find_biggest_section_pfn(const System& s, int nid, Zone zone, Pfn start, Pfn end) {
+  if (end <= start) return 0;
+  const u64 step = s.geo.pages_per_subsection();
+  const u64 top = end.v - 1;
+  // The largest candidate <= x, or nothing if it would fall below start.
+  auto prev_candidate = [&](u64 x, u64& out) {
+    const u64 back = align_up(top - x, step);
+    if (back > top - start.v) return false;
+    out = top - back;
+    return true;
+  };
+  u64 p = top;
+  while (true) {
+    u64 next = 0;
+    bool more = false;
+    if (page_run_rejects(s.pages.at(p), nid, zone)) {
+      const u64 lo = s.pages.run_bounds(p).first;
+      more = lo > 0 && prev_candidate(lo - 1, next);
+    } else {
+      const u64 sec = s.geo.section_nr(Pfn{p});
+      if (!online_section(s.sections.at(sec))) {
+        const u64 lo = s.geo.section_start(s.sections.run_bounds(sec).first).v;
+        more = lo > 0 && prev_candidate(lo - 1, next);
+      } else {
+        if (scan_accepts(s, Pfn{p}, nid, zone)) return p;
+        more = p >= step && prev_candidate(p - step, next);
+      }
+    }
+    if (!more) return 0;
+    p = next;
+  }
+}
+
+/* mm/memory_hotplug.c: shrink_zone_span() */
+void shrink_zone_span(System& s, int nid, Zone zone, Pfn start, Pfn end) {
+  ZoneState& z = s.zone(nid, zone);
+  if (z.zone_start_pfn == start.v) {
+    const u64 zend = z.end_pfn();
+    const u64 pfn = find_smallest_section_pfn(s, nid, zone, end, Pfn{zend});
+    if (pfn) {
+      z.spanned_pages = zend - pfn;
+      z.zone_start_pfn = pfn;
+    } else {
+      z.zone_start_pfn = z.spanned_pages = 0;
+    }
+  } else if (z.end_pfn() == end.v) {
+    const u64 pfn = find_biggest_section_pfn(s, nid, zone, Pfn{z.zone_start_pfn}, start);
+    if (pfn)
+      z.spanned_pages = pfn - z.zone_start_pfn + 1;
+    else
+      z.zone_start_pfn = z.spanned_pages = 0;
+  }
+}
+
+/* mm/memory_hotplug.c: update_pgdat_span() */
+void update_pgdat_span(System& s, int nid) {
+  NodeState& n = s.node(nid);
+  u64 start = 0, end = 0;
+  for (const ZoneState& z : n.zones) {
+    if (!z.spanned_pages) continue;
+    if (!end) {
+      start = z.zone_start_pfn;
+      end = z.end_pfn();
+      continue;
+    }
+    end = std::max(end, z.end_pfn());
+    start = std::min(start, z.zone_start_pfn);
+  }
+  n.node_start_pfn = start;
+  n.node_spanned_pages = end - start;
+}
+
+/* mm/memory_hotplug.c: resize_zone_range() */
+void resize_zone_range(ZoneState& z, Pfn start, u64 nr_pages) {
+  const u64 old_end = z.end_pfn();
+  if (z.is_empty() || start.v < z.zone_start_pfn) z.zone_start_pfn = start.v;
+  z.spanned_pages = std::max(start.v + nr_pages, old_end) - z.zone_start_pfn;
+}
+
+/* mm/memory_hotplug.c: resize_pgdat_range() */
+void resize_pgdat_range(NodeState& n, Pfn start, u64 nr_pages) {
+  const u64 old_end = n.node_end_pfn();
+  if (!n.node_spanned_pages || start.v < n.node_start_pfn) n.node_start_pfn = start.v;
+  n.node_spanned_pages = std::max(start.v + nr_pages, old_end) - n.node_start_pfn;
+}
+
+/* mm/memory_hotplug.c: default_kernel_zone_for_pfn() */
+Zone default_kernel_zone_for_pfn(const System& s, int nid, Pfn start, u64 nr_pages) {
+  for (Zone z : {Zone::DMA, Zone::DMA32})
+    if (s.zone(nid, z).intersects(start, nr_pages)) return z;
+  return Zone::Normal;
+}
+
+/* mm/memory_hotplug.c: default_zone_for_pfn() (online_policy=contig-zones) */
+Zone default_zone_for_pfn(const System& s, int nid, Pfn start, u64 nr_pages) {
+  const Zone kernel = default_kernel_zone_for_pfn(s, nid, start, nr_pages);
+  const bool in_kernel = s.zone(nid, kernel).intersects(start, nr_pages);
+  const bool in_movable = s.zone(nid, Zone::Movable).intersects(start, nr_pages);
+  if (in_kernel != in_movable) return in_kernel ? kernel : Zone::Movable;
+  return s.prof.movable_node ? Zone::Movable : kernel;
+}
+
+// Module parameter defaults: memory_hotplug.auto_movable_ratio=301,
+// auto_movable_numa_aware=Y.
+constexpr u64 kAutoMovableRatio = 301;
+constexpr bool kAutoMovableNumaAware = true;
+
+/* mm/memory_hotplug.c: auto_movable_can_online_movable(). Dynamic groups
+   (virtio-mem) do not exist in the model, so their correction terms are 0. */
+bool auto_movable_can_online_movable(const System& s, int nid, u64 nr_pages) {
+  u64 kernel_early = 0, movable = 0;
+  for (int n = 0; n < static_cast<int>(s.nodes.size()); ++n) {
+    if (nid != kNoNode && n != nid) continue;
+    for (Zone z : kAllZones) {
+      const ZoneState& zs = s.zone(n, z);
+      if (!zs.populated()) continue;
+      if (z == Zone::Movable)
+        movable += zs.present_pages;
+      else
+        kernel_early += zs.present_early_pages;
+    }
+  }
+  if (kernel_early == 0) return false;
+  movable += nr_pages;
+  return movable <= kAutoMovableRatio * kernel_early / 100;
+}
+
+/* mm/memory_hotplug.c: auto_movable_zone_for_pfn() */
+Zone auto_movable_zone_for_pfn(const System& s, int nid, int group, Pfn pfn, u64 nr_pages) {
+  u64 max_pages = nr_pages, online = 0;
+  if (group >= 0) {
+    const MemoryGroup& g = s.groups.at(group);
+    max_pages = g.max_pages;
+    online = g.present_movable_pages;
+    // If anything is !MOVABLE, online the rest !MOVABLE.
+    if (g.present_kernel_pages) return default_kernel_zone_for_pfn(s, nid, pfn, nr_pages);
+  }
+  const u64 want = max_pages - online;
+  if (!auto_movable_can_online_movable(s, kNoNode, want) ||
+      (kAutoMovableNumaAware && !auto_movable_can_online_movable(s, nid, want)))
+    return default_kernel_zone_for_pfn(s, nid, pfn, nr_pages);
+  return Zone::Movable;
+}
+
+/* mm/memory_hotplug.c: online_pages_range() */
+void online_pages_range(System& s, Result& r, Pfn start, u64 nr_pages) {
+  // generic_online_page() in MAX_ORDER-1 chunks: every chunk goes to the
+  // buddy allocator, so the chunking does not change the outcome.
+  free_pages_core(s, start, nr_pages);
+  online_mem_sections(s, r, start, start + nr_pages);
+}
+
+// The memory notifier chain for MEM_GOING_OFFLINE: a registered vetoing
+// notifier, and on arm64 prevent_bootmem_remove_notifier().
+int going_offline_notifier(const System& s, Pfn start, u64 nr_pages) {
+  if (s.notifier.going_offline_errno) return s.notifier.going_offline_errno;
+  if (s.geo.arch == Arch::Arm64) {
+    for (Pfn p = start; p < start + nr_pages; p += s.geo.pages_per_section())
+      if (s.section_of(p).early) return -EPERM;  // NOTIFY_BAD
+  }
+  return 0;
+}
+
+/* The migration step of offline_pages(): scan_movable_pages() +
+   do_migrate_range() until nothing movable is left. Targets come from the
+   other N_MEMORY nodes, or this node if it is the only one. */
+int migrate_movable_pages(System& s, Pfn start, Pfn end, int nid) {
+  const u64 movable = s.pages.count_if(start.v, end.v, [](const PageState& p) {
+    return p.kind == PageKind::Movable;
+  });
+  if (movable == 0) return 0;
+  AllocRequest req;
+  req.nid = nid;
+  req.highest = Zone::Movable;  // GFP_USER | __GFP_MOVABLE
+  req.count = movable;
+  req.kind = PageKind::Movable;
+  req.exclude = PfnRange{start, end};
+  for (int n = 0; n < static_cast<int>(s.nodes.size()); ++n)
+    if (n != nid && s.nodes[static_cast<std::size_t>(n)].has_memory) req.nodes.push_back(n);
+  if (req.nodes.empty()) req.nodes.push_back(nid);
+  if (!alloc_pages_zonelist(s, req)) return -EINTR;
+  s.pages.update(start.v, end.v, [](PageState& p) {
+    if (p.kind == PageKind::Movable) p.kind = PageKind::Free;
+  });
+  return 0;
+}
+
+/* mm/memory_hotplug.c: __try_online_node(nid, false) -> hotadd_init_pgdat() */
+bool try_online_node_for_add(System& s, int nid) {
+  NodeState& n = s.node(nid);
+  if (n.online) return false;
+  n.node_start_pfn = 0;  // free_area_init_core_hotplug()
+  n.node_present_pages = 0;
+  for (ZoneState& z : n.zones) z.present_pages = z.managed_pages = 0;
+  return true;
+}
+
+/* mm/memory_hotplug.c: check_hotplug_memory_range() */
+int check_hotplug_memory_range(const Geometry& g, u64 start, u64 size) {
+  if (!size || !is_aligned(start, g.block_bytes) || !is_aligned(size, g.block_bytes))
+    return -EINVAL;
+  return 0;
+}
+
+/* kernel/resource.c: merge_system_ram_resource(): merge with adjacent
+   System RAM of the same name and flags. */
+void merge_system_ram_resource(System& s, u64 start) {
+  auto it = s.iomem.find(start);
+  if (it == s.iomem.end()) return;
+  auto same = [](const Resource& a, const Resource& b) {
+    return a.name == b.name && a.system_ram == b.system_ram &&
+           a.driver_managed == b.driver_managed;
+  };
+  if (auto nx = std::next(it); nx != s.iomem.end() && nx->second.start == it->second.end &&
+                               same(nx->second, it->second)) {
+    it->second.end = nx->second.end;
+    s.iomem.erase(nx);
+  }
+  if (it != s.iomem.begin()) {
+    auto pv = std::prev(it);
+    if (pv->second.end == it->second.start && same(pv->second, it->second)) {
+      pv->second.end = it->second.end;
+      s.iomem.erase(it);
+    }
+  }
+}
+
+}  // namespace
+
+/* mm/memory_hotplug.c: check_pfn_span() (SPARSEMEM_VMEMMAP) */
+int check_pfn_span(const Geometry& g, Pfn pfn, u64 nr_pages) {
+  return is_aligned(pfn.v | nr_pages, g.pages_per_subsection()) ? 0 : -EINVAL;
+}
+
+/* mm/memory_hotplug.c: mhp_range_allowed(.., need_mapping) */
+bool mhp_range_allowed(const Geometry& g, u64 start, u64 size) {
+  const u64 max_phys = (u64{1} << g.max_physmem_bits) - 1;
+  const u64 end = start + size;
+  return start < end && end - 1 <= max_phys;
+}
+
+/* mm/memory_hotplug.c: pfn_to_online_page() */
+bool pfn_to_online_page(const System& s, Pfn pfn) {
+  if (pfn.v >= s.geo.max_pfn_limit()) return false;
+  const SectionState& ms = s.section_of(pfn);
+  if (!online_section(ms)) return false;
+  if (!pfn_section_valid(s, ms, pfn)) return false;
+  // A ZONE_DEVICE-tainted section needs the pgmap lookup; the model has no
+  // ZONE_DEVICE pages yet, so the pfn is online.
+  return true;
+}
+
+/* mm/memory_hotplug.c: __add_pages() */
+int __add_pages(System& s, Result& r, int nid, Pfn pfn, u64 nr_pages, VmemAltmap* altmap) {
+  const Geometry& g = s.geo;
+  if (altmap) {
+    if (altmap->base_pfn != pfn.v || vmem_altmap_offset(altmap) > nr_pages) {
+      r.reason = "memory add fail, invalid altmap";
+      return -EINVAL;
+    }
+    altmap->alloc = 0;
+  }
+  if (WARN(r, check_pfn_span(g, pfn, nr_pages) != 0, "Misaligned __add_pages"))
+    return -EINVAL;
+  const Pfn end = pfn + nr_pages;
+  int err = 0;
+  bool added_some = false;
+  for (Pfn cur = pfn; cur < end;) {
+    const Pfn next = std::min(end, g.section_start(g.section_nr(cur) + 1));
+    err = sparse_add_section(s, r, nid, cur, next - cur, altmap);
+    if (err) break;
+    added_some = true;
+    cur = next;
+  }
+  // No rollback of the sections already added: the kernel leaves them.
+  if (err && added_some) r.partial = true;
+  return err;
+}
+
+/* mm/memory_hotplug.c: __remove_pages() with __remove_section() */
+void __remove_pages(System& s, Result& r, Pfn pfn, u64 nr_pages, VmemAltmap* altmap) {
+  const Geometry& g = s.geo;
+  if (WARN(r, check_pfn_span(g, pfn, nr_pages) != 0, "Misaligned __remove_pages")) return;
+  const Pfn end = pfn + nr_pages;
+  for (Pfn cur = pfn; cur < end;) {
+    const Pfn next = std::min(end, g.section_start(g.section_nr(cur) + 1));
+    if (!WARN(r, !valid_section(s.section_of(cur)),
+              "__remove_section: section " + std::to_string(g.section_nr(cur)) + " not valid"))
+      sparse_remove_section(s, r, cur, next - cur, altmap);
+    cur = next;
+  }
+}
+
+/* mm/memory_hotplug.c: move_pfn_range_to_zone() (altmap only matters for
+   ZONE_DEVICE) */
+void move_pfn_range_to_zone(System& s, Result& r, int nid, Zone zone, Pfn start,
+                            u64 nr_pages, Migratetype mt) {
+  (void)r;
+  ZoneState& z = s.zone(nid, zone);
+  if (z.is_empty()) z.zone_start_pfn = start.v;  // init_currently_empty_zone()
+  resize_zone_range(z, start, nr_pages);
+  resize_pgdat_range(s.node(nid), start, nr_pages);
+  memmap_init_range(s, nr_pages, nid, zone, start, mt);
+}
+
+/* mm/memory_hotplug.c: remove_pfn_range_from_zone() */
+void remove_pfn_range_from_zone(System& s, Result& r, int nid, Zone zone, Pfn start,
+                                u64 nr_pages) {
+  (void)r;
+  // Poison struct pages because they are now uninitialized again.
+  s.pages.assign(start.v, start.v + nr_pages, PageState::poisoned());
+  // Zone shrinking code cannot properly deal with ZONE_DEVICE.
+  if (zone == Zone::Device) return;
+  shrink_zone_span(s, nid, zone, start, start + nr_pages);
+  update_pgdat_span(s, nid);
+}
+
+/* mm/memory_hotplug.c: adjust_present_page_count() */
+void adjust_present_page_count(System& s, Pfn page, int group, long nr_pages) {
+  const PageState& p = s.page(page);
+  ZoneState& z = s.zone(p.nid, p.zone);
+  const u64 delta = static_cast<u64>(nr_pages);
+  if (s.section_of(page).early) z.present_early_pages += delta;
+  z.present_pages += delta;
+  s.node(p.nid).node_present_pages += delta;
+  if (group >= 0) {
+    MemoryGroup& g = s.groups.at(group);
+    (p.zone == Zone::Movable ? g.present_movable_pages : g.present_kernel_pages) += delta;
+  }
+}
+
+/* mm/memory_hotplug.c: zone_for_pfn_range() */
+Zone zone_for_pfn_range(const System& s, OnlineType type, int nid, int group, Pfn start,
+                        u64 nr_pages) {
+  if (type == OnlineType::OnlineKernel) return default_kernel_zone_for_pfn(s, nid, start, nr_pages);
+  if (type == OnlineType::OnlineMovable) return Zone::Movable;
+  if (s.prof.online_policy == OnlinePolicy::AutoMovable)
+    return auto_movable_zone_for_pfn(s, nid, group, start, nr_pages);
+  return default_zone_for_pfn(s, nid, start, nr_pages);
+}
+
+/* mm/memory_hotplug.c: mhp_init_memmap_on_memory() */
+int mhp_init_memmap_on_memory(System& s, Result& r, Pfn pfn, u64 nr_pages, int nid, Zone zone) {
+  move_pfn_range_to_zone(s, r, nid, zone, pfn, nr_pages, Migratetype::Unmovable);
+  // SetPageVmemmapSelfHosted(): these pages never reach the buddy allocator.
+  s.pages.update(pfn.v, pfn.v + nr_pages, [](PageState& p) { p.kind = PageKind::Vmemmap; });
+  // Sections spanned only by vmemmap would otherwise stay offline.
+  if (nr_pages >= s.geo.pages_per_section())
+    online_mem_sections(s, r, pfn, Pfn{align_down((pfn + nr_pages).v, s.geo.pages_per_section())});
+  return 0;
+}
+
+/* mm/memory_hotplug.c: mhp_deinit_memmap_on_memory() */
+void mhp_deinit_memmap_on_memory(System& s, Result& r, Pfn pfn, u64 nr_pages) {
+  if (nr_pages >= s.geo.pages_per_section())
+    offline_mem_sections(s, r, pfn, Pfn{align_down((pfn + nr_pages).v, s.geo.pages_per_section())});
+  const PageState p = s.page(pfn);  // page_zone(pfn_to_page(pfn))
+  remove_pfn_range_from_zone(s, r, p.nid, p.zone, pfn, nr_pages);
+}
+
+/* mm/memory_hotplug.c: online_pages() */
+int online_pages(System& s, Result& r, Pfn pfn, u64 nr_pages, int nid, Zone zone, int group) {
+  const Geometry& g = s.geo;
+  if (WARN(r, !nr_pages || !is_aligned(pfn.v, g.pageblock_pages()) ||
+                  !is_aligned(pfn.v + nr_pages, g.pages_per_section()),
+           "online_pages: range not pageblock/section aligned"))
+    return -EINVAL;
+
+  move_pfn_range_to_zone(s, r, nid, zone, pfn, nr_pages, Migratetype::Isolate);
+  // node_states_check_changes_online()
+  const bool set_memory = !s.node(nid).has_memory;
+  const bool set_normal = zone <= Zone::Normal && !s.node(nid).has_normal_memory;
+
+  if (int err = s.notifier.going_online_errno) {  // MEM_GOING_ONLINE vetoed
+    r.reason = "online_pages failed: notifier";
+    remove_pfn_range_from_zone(s, r, nid, zone, pfn, nr_pages);  // failed_addition
+    return err;
+  }
+  // Fix up the isolated pageblocks before undo_isolate_page_range() below.
+  s.zone(nid, zone).nr_isolate_pageblock += static_cast<long>(nr_pages / g.pageblock_pages());
+  online_pages_range(s, r, pfn, nr_pages);
+  adjust_present_page_count(s, pfn, group, static_cast<long>(nr_pages));
+  // node_states_set_node()
+  if (set_normal) s.node(nid).has_normal_memory = true;
+  if (set_memory) s.node(nid).has_memory = true;
+  // Basic onlining is complete, allow allocation of onlined pages.
+  undo_isolate_page_range(s, pfn, pfn + nr_pages);
+  return 0;
+}
+
+/* mm/memory_hotplug.c: offline_pages() */
+int offline_pages(System& s, Result& r, Pfn start, u64 nr_pages, int nid, Zone zone, int group) {
+  const Geometry& g = s.geo;
+  const Pfn end = start + nr_pages;
+  if (WARN(r, !nr_pages || !is_aligned(start.v, g.pageblock_pages()) ||
+                  !is_aligned(end.v, g.pages_per_section()),
+           "offline_pages: range not pageblock/section aligned"))
+    return -EINVAL;
+
+  // Don't allow to offline memory blocks that contain holes.
+  if (walk_system_ram_range_pages(s, start, nr_pages) != nr_pages) {
+    r.reason = "memory holes";
+    return -EINVAL;
+  }
+  // We only support offlining of memory blocks managed by a single zone.
+  const PageState first = s.page(start), last = s.page(end - 1);
+  if (WARN(r, !first.initialised() || !last.initialised() || first.zone != zone ||
+                  last.zone != zone || first.nid != nid || last.nid != nid,
+           "offline_pages: multizone range")) {
+    r.reason = "multizone range";
+    return -EINVAL;
+  }
+  if (int err = start_isolate_page_range(s, start, end)) {
+    r.reason = "failure to isolate range";
+    return err;
+  }
+  // node_states_check_changes_offline()
+  u64 present = 0;
+  for (Zone z : {Zone::DMA, Zone::DMA32, Zone::Normal}) present += s.zone(nid, z).present_pages;
+  const bool clear_normal = zone <= Zone::Normal && nr_pages >= present;
+  present += s.zone(nid, Zone::Movable).present_pages;
+  const bool clear_memory = nr_pages >= present;
+
+  int err = going_offline_notifier(s, start, nr_pages);
+  if (err) {
+    r.reason = "notifier failure";
+  } else if ((err = migrate_movable_pages(s, start, end, nid))) {
+    // The kernel retries until a signal arrives (-EINTR "signal backoff").
+    r.reason = "signal backoff: migration cannot make progress";
+  } else if (!test_pages_isolated(s, start, end)) {
+    // Unmovable pages the scan skips: offline_pages() loops until signalled.
+    err = -EINTR;
+    r.reason = "signal backoff: pages that can be neither migrated nor freed";
+  }
+  if (err) {  // failed_removal_isolated
+    undo_isolate_page_range(s, start, end);
+    return err;
+  }
+
+  __offline_isolated_pages(s, r, start, end);
+  if (!r.bug.empty()) return -EINVAL;
+  s.zone(nid, zone).nr_isolate_pageblock -= static_cast<long>(nr_pages / g.pageblock_pages());
+  adjust_managed_page_count(s, start, -static_cast<long>(nr_pages));
+  adjust_present_page_count(s, start, group, -static_cast<long>(nr_pages));
+  // node_states_clear_node()
+  if (clear_normal) s.node(nid).has_normal_memory = false;
+  if (clear_memory) s.node(nid).has_memory = false;
+  remove_pfn_range_from_zone(s, r, nid, zone, start, nr_pages);
+  return 0;
+}
+
+/* mm/memory_hotplug.c: add_memory_resource() */
+int add_memory_resource(System& s, Result& r, int nid, u64 start, u64 size, unsigned flags) {
+  const Geometry& g = s.geo;
+  if (int err = check_hotplug_memory_range(g, start, size)) {
+    r.reason = "Block size unaligned hotplug range";
+    return err;
+  }
+  int group = -1;
+  if (flags & MHP_NID_IS_MGID) {
+    auto it = s.groups.find(nid);
+    if (it == s.groups.end()) return -EINVAL;
+    group = nid;
+    nid = it->second.nid;
+  }
+  if (WARN(r, !s.node_possible(nid),
+           "node " + std::to_string(nid) + " was absent from the node_possible_map"))
+    return -EINVAL;
+
+  const bool new_node = try_online_node_for_add(s, nid);
+  VmemAltmap mhp_altmap;
+  VmemAltmap* altmap = nullptr;
+  if (flags & MHP_MEMMAP_ON_MEMORY) {
+    const MemmapOnMemorySupport sup = mhp_supports_memmap_on_memory(g, s.prof, size);
+    if (!sup.supported) {
+      r.reason = "memmap_on_memory not supported: " + sup.reason;
+      return -EINVAL;
+    }
+    mhp_altmap.free = size >> g.page_shift;
+    mhp_altmap.base_pfn = g.pfn_of(start).v;
+    altmap = &mhp_altmap;
+  }
+  if (int err = arch_add_memory(s, r, nid, start, size, altmap)) return err;
+  // create memory block devices after memory was added
+  if (int err = create_memory_block_devices(s, r, start, size, mhp_altmap.alloc, group)) {
+    arch_remove_memory(s, r, start, size, nullptr);
+    return err;
+  }
+  if (new_node) s.node(nid).online = true;  // node_set_online(); __register_one_node()
+  register_memory_blocks_under_node(s, nid, start, size);
+  if (flags & MHP_MERGE_RESOURCE) merge_system_ram_resource(s, start);
+
+  // online pages if requested: failures are not reported to the caller.
+  if (s.prof.memhp_default_state != OnlineType::Offline) {
+    for (u64 id = g.block_id(g.pfn_of(start)); id < g.block_id(g.pfn_of(start + size)); ++id) {
+      Result ignored;
+      online_memory_block(s, ignored, id, s.prof.memhp_default_state);
+      r.warnings.insert(r.warnings.end(), ignored.warnings.begin(), ignored.warnings.end());
+    }
+  }
+  return 0;
+}
+
+/* mm/memory_hotplug.c: __add_memory() / add_memory_driver_managed(), with
+   register_memory_resource() */
+int __add_memory(System& s, Result& r, int nid, u64 start, u64 size, unsigned flags,
+                 const std::string& resource_name) {
+  if (!mhp_range_allowed(s.geo, start, size)) {
+    r.reason = "Hotplug memory exceeds maximum addressable range";
+    return -E2BIG;
+  }
+  if (!request_region(s, start, size, resource_name)) {
+    r.reason = "Unable to reserve System RAM region";
+    return -EEXIST;
+  }
+  const int err = add_memory_resource(s, r, nid, start, size, flags);
+  if (err < 0) release_resource(s, start);
+  return err;
+}
+
+/* mm/memory_hotplug.c: online_memory_block() */
+int online_memory_block(System& s, Result& r, u64 id, OnlineType type) {
+  MemoryBlock m = memory_block(s, id);
+  m.online_type = type;
+  set_memory_block(s, id, m);
+  return device_online(s, r, id);
+}
+
+/* mm/memory_hotplug.c: try_offline_node() */
+void try_offline_node(System& s, int nid) {
+  NodeState& n = s.node(nid);
+  // If the node still spans pages (especially ZONE_DEVICE), don't offline it.
+  if (n.node_spanned_pages) return;
+  bool has_block = false;
+  s.blocks.for_each(0, RunMap<MemoryBlock>::kEnd, [&](u64, u64, const MemoryBlock& m) {
+    has_block = has_block || (m.present && m.nid == nid);
+  });
+  if (has_block || n.has_cpu) return;
+  n.online = false;  // node_set_offline(); unregister_one_node()
+}
+
+/* mm/memory_hotplug.c: try_remove_memory() */
+int try_remove_memory(System& s, Result& r, u64 start, u64 size) {
+  const Geometry& g = s.geo;
+  if (check_hotplug_memory_range(g, start, size)) {
+    r.bug = "BUG_ON(check_hotplug_memory_range()) in try_remove_memory";
+    return -EINVAL;
+  }
+  // All memory blocks must be offline; remember the (last) nid.
+  int nid = kNoNode;
+  u64 nr_vmemmap_pages = 0;
+  const u64 first = g.block_id(g.pfn_of(start)), last = g.block_id(g.pfn_of(start + size - 1));
+  for (u64 id = first; id <= last; ++id) {
+    const MemoryBlock& m = s.blocks.at(id);
+    if (!m.present) continue;
+    nid = m.nid;
+    if (m.state != BlockState::Offline) {
+      r.reason = "removing memory fails, because memory is onlined";
+      return -EBUSY;
+    }
+    if (!nr_vmemmap_pages) nr_vmemmap_pages = m.nr_vmemmap_pages;
+  }
+  // Memory added with MHP_MEMMAP_ON_MEMORY goes in the granularity it came.
+  VmemAltmap mhp_altmap;
+  VmemAltmap* altmap = nullptr;
+  if (s.prof.memmap_on_memory && nr_vmemmap_pages) {
+    if (size != g.block_bytes) {
+      r.reason = "Refuse to remove: wrong granularity";
+      return -EINVAL;
+    }
+    mhp_altmap.alloc = nr_vmemmap_pages;
+    altmap = &mhp_altmap;
+  }
+  remove_memory_block_devices(s, r, start, size);
+  arch_remove_memory(s, r, start, size, altmap);
+  release_mem_region_adjustable(s, start, size);
+  if (nid != kNoNode) try_offline_node(s, nid);
+  return 0;
+}
+
+}  // namespace memhp::k
+
+namespace memhp {
+
+/* mm/memory_hotplug.c: mhp_supports_memmap_on_memory() (6.1) */
+MemmapOnMemorySupport mhp_supports_memmap_on_memory(const Geometry& g, const Profile& p,
+                                                    u64 size) {
+  MemmapOnMemorySupport out;
+  const u64 vmemmap_size = g.memmap_bytes(size >> g.page_shift);
+  const u64 remaining = size - vmemmap_size;
+  out.vmemmap_pages = vmemmap_size >> g.page_shift;
+  auto kib = [](u64 b) { return std::to_string(b >> 10) + " KiB"; };
+  if (!g.arch_memmap_on_memory)
+    out.reason = "CONFIG_MHP_MEMMAP_ON_MEMORY is not available on " + g.name + " in 6.1";
+  else if (!p.memmap_on_memory)
+    out.reason = "memory_hotplug.memmap_on_memory is off";
+  else if (size != g.block_bytes)
+    out.reason = "size " + kib(size) + " is not one memory block (" + kib(g.block_bytes) + ")";
+  else if (!is_aligned(vmemmap_size, g.pmd_size()))
+    out.reason = "vmemmap size " + kib(vmemmap_size) + " is not a multiple of PMD_SIZE " +
+                 kib(g.pmd_size());
+  else if (!is_aligned(remaining, g.pageblock_pages() << g.page_shift))
+    out.reason = "remaining " + kib(remaining) + " is not pageblock aligned";
+  else
+    out.supported = true;
+  return out;
+}
+
+/* mm/memory_hotplug.c: add_memory() */
+Result add_memory(System& s, int nid, u64 start, u64 size, unsigned mhp_flags) {
+  Result r;
+  r.err = k::__add_memory(s, r, nid, start, size, mhp_flags, "System RAM");
+  return r;
+}
+
+/* mm/memory_hotplug.c: add_memory_driver_managed() */
+Result add_memory_driver_managed(System& s, int nid, u64 start, u64 size,
+                                 const std::string& resource_name, unsigned mhp_flags) {
+  if (resource_name.rfind("System RAM (", 0) != 0 || resource_name.back() != ')')
+    return Result::error(-EINVAL, "resource name must be \"System RAM (...)\"");
+  Result r;
+  r.err = k::__add_memory(s, r, nid, start, size, mhp_flags, resource_name);
+  return r;
+}
+
+/* mm/memory_hotplug.c: remove_memory() */
+Result remove_memory(System& s, u64 start, u64 size) {
+  Result r;
+  r.err = k::try_remove_memory(s, r, start, size);
+  return r;
+}
+
+}  // namespace memhp

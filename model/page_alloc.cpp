@@ -1,0 +1,291 @@
+// mm/page_alloc.c: zones at boot, memmap initialisation, the buddy allocator.
+//
+// Design. The buddy allocator is modelled by page kinds, not free lists:
+// a pfn is PageKind::Free when it is in the buddy allocator, and an
+// allocation turns free pages into Movable, Unmovable or Memmap pages. The
+// kernel's choice of which free pages to hand out depends on free-list order
+// and per-cpu lists and is not deterministic; the model's is, and is the
+// simplest rule that keeps freshly onlined memory for last as FPI_TO_TAIL
+// does: the lowest pfn first, walking the zonelist from the highest allowed
+// zone down, on the preferred node first. Zone counters are exact;
+// managed_pages counts every page handed to the buddy allocator, allocated or
+// not, as in the kernel.
+//
+// Boot: memblock reservations (kernel image, boot memmap, ...) are not
+// modelled, so boot memory starts with managed == present.
+#include <algorithm>
+
+#include "internal.h"
+
+namespace memhp::k {
+
+std::vector<int> node_order(const System& s, int nid) {
+  std::vector<int> order;
+  if (s.node_possible(nid)) order.push_back(nid);
+  for (int n = 0; n < static_cast<int>(s.nodes.size()); ++n)
+    if (n != nid && s.nodes[static_cast<std::size_t>(n)].possible) order.push_back(n);
+  return order;
+}
+
+std::vector<std::pair<int, Zone>> zonelist(const std::vector<int>& nodes, Zone highest) {
+  std::vector<std::pair<int, Zone>> list;
+  for (int nid : nodes)
+    for (int z = std::min(zone_idx(highest), zone_idx(Zone::Movable)); z >= 0; --z)
+      list.emplace_back(nid, static_cast<Zone>(z));
+  return list;
+}
+
+namespace {
+
+struct Run {
+  u64 lo, hi;
+};
+
+// Pieces of [lo, hi) outside `ex`.
+void subtract(u64 lo, u64 hi, PfnRange ex, std::vector<Run>& out) {
+  if (ex.empty() || hi <= ex.start.v || ex.end.v <= lo) {
+    out.push_back({lo, hi});
+    return;
+  }
+  if (lo < ex.start.v) out.push_back({lo, ex.start.v});
+  if (ex.end.v < hi) out.push_back({ex.end.v, hi});
+}
+
+/* mm/page_alloc.c: init_unavailable_range(): reserved struct pages for the
+   holes of present sections */
+void init_unavailable_range(System& s, Pfn spfn, Pfn epfn, Zone zone, int nid) {
+  if (epfn <= spfn) return;
+  const Geometry& g = s.geo;
+  s.sections.for_each(g.section_nr(spfn), g.section_nr(epfn - 1) + 1,
+                      [&](u64 a, u64 b, const SectionState& ms) {
+                        if (!ms.present) return;
+                        const u64 lo = std::max(spfn.v, g.section_start(a).v);
+                        const u64 hi = std::min(epfn.v, g.section_start(b).v);
+                        s.pages.assign(lo, hi, PageState::in_zone(PageKind::Hole, zone, nid));
+                      });
+}
+
+}  // namespace
+
+/* mm/page_alloc.c: free_area_init() with calculate_node_totalpages() */
+void free_area_init(System& s, const std::vector<MemblockRange>& mem,
+                    const std::array<u64, kNrZones>& max_zone_pfn) {
+  std::array<u64, kNrZones> lo{}, hi{};
+  u64 start = ~u64{0};
+  for (const MemblockRange& m : mem) start = std::min(start, m.start.v);
+  for (Zone z : kAllZones) {
+    if (z == Zone::Movable) continue;  // no kernelcore=/movablecore=
+    const u64 end = std::max(max_zone_pfn[zone_idx(z)], start);
+    lo[zone_idx(z)] = start;
+    hi[zone_idx(z)] = end;
+    start = end;
+  }
+  for (int nid = 0; nid < static_cast<int>(s.nodes.size()); ++nid) {
+    u64 nstart = ~u64{0}, nend = 0;
+    for (const MemblockRange& m : mem)
+      if (m.nid == nid) nstart = std::min(nstart, m.start.v), nend = std::max(nend, m.end.v);
+    if (nend == 0) continue;
+    NodeState& n = s.node(nid);
+    n.node_start_pfn = nstart;
+    for (Zone z : kAllZones) {
+      ZoneState& zs = n.zones[zone_idx(z)];
+      const u64 a = std::max(nstart, lo[zone_idx(z)]);
+      const u64 b = std::min(nend, hi[zone_idx(z)]);
+      if (z == Zone::Movable || a >= b) continue;  // spanned 0, start 0
+      u64 present = 0;
+      for (const MemblockRange& m : mem)
+        if (m.nid == nid && m.start.v < b && a < m.end.v)
+          present += std::min(b, m.end.v) - std::max(a, m.start.v);
+      zs.zone_start_pfn = a;
+      zs.spanned_pages = b - a;
+      zs.present_pages = zs.present_early_pages = zs.managed_pages = present;
+      n.node_spanned_pages += b - a;
+      n.node_present_pages += present;
+      if (present && z <= Zone::Normal) n.has_normal_memory = true;
+    }
+    n.online = n.has_cpu = true;
+    n.has_memory = n.node_present_pages != 0;
+  }
+}
+
+/* mm/page_alloc.c: memmap_init() and memmap_init_zone_range(); the RAM then
+   goes to the buddy allocator (memblock_free_all) */
+void memmap_init(System& s, const std::vector<MemblockRange>& mem) {
+  u64 hole_pfn = 0;
+  int zone_id = 0, nid = 0;
+  for (const MemblockRange& m : mem) {
+    nid = m.nid;
+    for (Zone z : kAllZones) {
+      const ZoneState& zs = s.zone(m.nid, z);
+      if (!zs.populated()) continue;
+      const u64 a = std::clamp(m.start.v, zs.zone_start_pfn, zs.end_pfn());
+      const u64 b = std::clamp(m.end.v, zs.zone_start_pfn, zs.end_pfn());
+      zone_id = zone_idx(z);
+      if (a >= b) continue;
+      s.pages.assign(a, b, PageState::in_zone(PageKind::Free, z, m.nid));
+      if (hole_pfn < a) init_unavailable_range(s, Pfn{hole_pfn}, Pfn{a}, z, m.nid);
+      hole_pfn = b;
+    }
+  }
+  // The hole from the end of memory to the end of its section joins the
+  // highest zone of the last node.
+  if (mem.empty()) return;
+  const u64 end = align_up(mem.back().end.v, s.geo.pages_per_section());
+  if (hole_pfn < end)
+    init_unavailable_range(s, Pfn{hole_pfn}, Pfn{end}, static_cast<Zone>(zone_id), nid);
+}
+
+/* mm/page_alloc.c: memmap_init_range(), MEMINIT_HOTPLUG: every struct page
+   initialised and PageReserved, pageblocks set to `mt` */
+void memmap_init_range(System& s, u64 size, int nid, Zone zone, Pfn start, Migratetype mt) {
+  s.pages.assign(start.v, start.v + size, PageState::in_zone(PageKind::Reserved, zone, nid, mt));
+}
+
+/* mm/page_alloc.c: __free_pages_core(), for a range of one zone */
+void free_pages_core(System& s, Pfn start, u64 nr_pages) {
+  const PageState first = s.page(start);
+  s.pages.update(start.v, start.v + nr_pages, [](PageState& p) { p.kind = PageKind::Free; });
+  s.zone(first.nid, first.zone).managed_pages += nr_pages;
+}
+
+/* mm/page_alloc.c: adjust_managed_page_count() */
+void adjust_managed_page_count(System& s, Pfn page, long count) {
+  const PageState& p = s.page(page);
+  s.zone(p.nid, p.zone).managed_pages += static_cast<u64>(count);
+}
+
+/* mm/page_alloc.c: __offline_isolated_pages() */
+void __offline_isolated_pages(System& s, Result& r, Pfn start, Pfn end) {
+  offline_mem_sections(s, r, start, end);
+  // Every page must be a free buddy page by now: BUG_ON(!PageBuddy(page)).
+  const bool all_free =
+      s.pages.all_of(start.v, end.v, [](const PageState& p) { return p.kind == PageKind::Free; });
+  if (!all_free) {
+    r.bug = "__offline_isolated_pages: BUG_ON(!PageBuddy(page))";
+    return;
+  }
+  // Out of the free lists; the struct pages stay until the range is poisoned.
+  s.pages.update(start.v, end.v, [](PageState& p) { p.kind = PageKind::Reserved; });
+}
+
+bool alloc_pages_zonelist(System& s, const AllocRequest& req) {
+  std::vector<Run> take;
+  u64 need = req.count;
+  const std::vector<int> nodes = req.nodes.empty() ? node_order(s, req.nid) : req.nodes;
+  for (auto [nid, z] : zonelist(nodes, req.highest)) {
+    const ZoneState& zs = s.zone(nid, z);
+    if (zs.is_empty() || need == 0) continue;
+    const u64 lo = std::max(zs.zone_start_pfn, req.only.start.v);
+    const u64 hi = std::min(zs.end_pfn(), req.only.end.v);
+    s.pages.for_each(lo, hi, [&](u64 a, u64 b, const PageState& p) {
+      if (need == 0 || p.kind != PageKind::Free || p.zone != z || p.nid != nid ||
+          p.mt == Migratetype::Isolate)
+        return;
+      std::vector<Run> pieces;
+      subtract(a, b, req.exclude, pieces);
+      for (Run run : pieces) {
+        const u64 n = std::min(need, run.hi - run.lo);
+        if (n == 0) continue;
+        take.push_back({run.lo, run.lo + n});
+        need -= n;
+      }
+    });
+  }
+  if (need != 0) return false;
+  for (Run run : take)
+    s.pages.update(run.lo, run.hi, [&](PageState& p) { p.kind = req.kind; });
+  return true;
+}
+
+u64 free_kind_pages(System& s, int nid, PageKind kind, u64 count) {
+  u64 freed = 0;
+  for (int n : node_order(s, nid)) {
+    const NodeState& node = s.node(n);
+    std::vector<Run> give;
+    s.pages.for_each_reverse(node.node_start_pfn, node.node_end_pfn(),
+                             [&](u64 a, u64 b, const PageState& p) {
+                               if (freed == count || p.kind != kind || p.nid != n) return;
+                               const u64 k = std::min(count - freed, b - a);
+                               give.push_back({b - k, b});
+                               freed += k;
+                             });
+    for (Run run : give)
+      s.pages.update(run.lo, run.hi, [](PageState& p) { p.kind = PageKind::Free; });
+    if (freed == count) break;
+  }
+  return freed;
+}
+
+}  // namespace memhp::k
+
+namespace memhp {
+
+namespace {
+
+// The pfns an alloc/free may use: all, or one existing memory block.
+std::optional<PfnRange> alloc_scope(const System& s, std::optional<u64> block) {
+  if (!block) return PfnRange{Pfn{0}, Pfn{~u64{0}}};
+  if (!s.blocks.at(*block).present) return std::nullopt;
+  const Pfn start = s.geo.block_start(*block);
+  return PfnRange{start, start + s.geo.block_pages()};
+}
+
+Result check_alloc_args(const System& s, int nid, Zone highest, AllocKind kind) {
+  if (!s.node_possible(nid) || !s.node(nid).online)
+    return Result::error(-EINVAL, "node " + std::to_string(nid) + " is not online");
+  if (highest == Zone::Device) return Result::error(-EINVAL, "ZONE_DEVICE is not allocatable");
+  if (kind == AllocKind::Unmovable && highest == Zone::Movable)
+    return Result::error(-EINVAL, "unmovable allocations never come from ZONE_MOVABLE");
+  return {};
+}
+
+PageKind page_kind_of(AllocKind k) {
+  return k == AllocKind::Movable ? PageKind::Movable : PageKind::Unmovable;
+}
+
+}  // namespace
+
+/* A page allocation: alloc_pages_node(nid, GFP_HIGHUSER_MOVABLE or GFP_KERNEL) */
+Result alloc_pages(System& s, int nid, Zone highest, u64 count, AllocKind kind,
+                   std::optional<u64> block) {
+  if (Result bad = check_alloc_args(s, nid, highest, kind); !bad.ok()) return bad;
+  const auto scope = alloc_scope(s, block);
+  if (!scope) return Result::error(-ENOENT, "no memory block " + std::to_string(*block));
+  k::AllocRequest req;
+  req.nid = nid;
+  req.highest = highest;
+  req.count = count;
+  req.kind = page_kind_of(kind);
+  req.only = *scope;
+  if (!k::alloc_pages_zonelist(s, req)) return Result::error(-ENOMEM, "not enough free pages");
+  return {};
+}
+
+/* Freeing allocated pages: __free_pages() */
+Result free_pages(System& s, int nid, Zone highest, u64 count, AllocKind kind,
+                  std::optional<u64> block) {
+  if (Result bad = check_alloc_args(s, nid, highest, kind); !bad.ok()) return bad;
+  const auto scope = alloc_scope(s, block);
+  if (!scope) return Result::error(-ENOENT, "no memory block " + std::to_string(*block));
+  const PageKind want = page_kind_of(kind);
+  std::vector<std::pair<u64, u64>> give;
+  u64 need = count;
+  for (auto [n, z] : k::zonelist(k::node_order(s, nid), highest)) {
+    const ZoneState& zs = s.zone(n, z);
+    if (zs.is_empty() || need == 0) continue;
+    const u64 lo = std::max(zs.zone_start_pfn, scope->start.v);
+    const u64 hi = std::min(zs.end_pfn(), scope->end.v);
+    s.pages.for_each(lo, hi, [&](u64 a, u64 b, const PageState& p) {
+      if (need == 0 || p.kind != want || p.zone != z || p.nid != n) return;
+      const u64 k = std::min(need, b - a);
+      give.emplace_back(a, a + k);
+      need -= k;
+    });
+  }
+  if (need != 0) return Result::error(-EINVAL, "fewer pages allocated than asked to free");
+  for (auto [a, b] : give)
+    s.pages.update(a, b, [](PageState& p) { p.kind = PageKind::Free; });
+  return {};
+}
+
+}  // namespace memhp

@@ -1,0 +1,231 @@
+// mm/sparse.c: SPARSEMEM sections, subsections and their memmaps.
+//
+// Design. A mem_section is a small record (flags, nid, usage and its
+// subsection_map); the model keeps them in a RunMap keyed by section number
+// so that a thousand identical hot-added sections are one run. The memmap
+// itself is not stored: which pfns have struct pages, and what those struct
+// pages say, is the page map (System::pages). This file keeps the two in
+// step exactly where the kernel does: sparse_add_section() poisons the new
+// struct pages, section_deactivate() frees them.
+//
+// Early (boot) sections are special in three ways that bugs B2, B5 and B7
+// taught the kernel (kernel-reference.md section 7): their memmap always
+// covers the whole section, a partial hot-add reuses it, and their usage is
+// a boot allocation that is never freed, even when the section is removed
+// and later re-added (it is then no longer early). All three are mirrored.
+#include <algorithm>
+
+#include "internal.h"
+
+namespace memhp::k {
+
+namespace {
+
+using Bits = std::bitset<kMaxSubsections>;
+
+// subsection_mask_set(): the subsections [pfn, pfn + nr_pages) touches.
+Bits subsection_mask(const Geometry& g, Pfn pfn, u64 nr_pages) {
+  Bits map;
+  const unsigned lo = g.subsection_index(pfn);
+  const unsigned hi = g.subsection_index(pfn + (nr_pages - 1));
+  for (unsigned i = lo; i <= hi; ++i) map.set(i);
+  return map;
+}
+
+// Apply f to the section containing pfn.
+template <class F>
+void update_section(System& s, Pfn pfn, F&& f) {
+  const u64 nr = s.geo.section_nr(pfn);
+  s.sections.update(nr, nr + 1, std::forward<F>(f));
+}
+
+// Sections visited by a `for (pfn = start; pfn < end; pfn += PAGES_PER_SECTION)`
+// loop, as a half-open range of section numbers.
+std::pair<u64, u64> sections_stepped(const Geometry& g, Pfn start, Pfn end) {
+  if (end <= start) return {0, 0};
+  const u64 steps = (end - start - 1) / g.pages_per_section();
+  const u64 first = g.section_nr(start);
+  return {first, g.section_nr(start + steps * g.pages_per_section()) + 1};
+}
+
+// Set or clear SECTION_IS_ONLINE on the sections a range steps over,
+// WARNing once for each run of sections without a valid memmap.
+void set_sections_online(System& s, Result& r, Pfn start, Pfn end, bool online,
+                         const char* fn) {
+  auto [lo, hi] = sections_stepped(s.geo, start, end);
+  s.sections.for_each(lo, hi, [&](u64 a, u64, const SectionState& ms) {
+    WARN(r, !valid_section(ms),
+         std::string(fn) + ": section " + std::to_string(a) + " not valid");
+  });
+  s.sections.update(lo, hi, [&](SectionState& ms) {
+    if (valid_section(ms)) ms.online = online;
+  });
+}
+
+/* mm/sparse.c: section_deactivate() */
+// `populated` is false only on section_activate()'s error path: the model's
+// populate is all-or-nothing, so there is no partial vmemmap to free there.
+void section_deactivate(System& s, Result& r, Pfn pfn, u64 nr_pages, VmemAltmap* altmap,
+                        bool populated = true) {
+  const Geometry& g = s.geo;
+  SectionState ms = s.section_of(pfn);
+  const bool section_is_early = ms.early;
+  const Bits map = subsection_mask(g, pfn, nr_pages);
+
+  // clear_subsection_map(): every target bit must be set.
+  if (WARN(r, ms.usage == UsageOrigin::None || (ms.subsection_map & map) != map,
+           "section already deactivated (pfn " + std::to_string(pfn.v) + " + " +
+               std::to_string(nr_pages) + ")"))
+    return;
+  ms.subsection_map ^= map;
+  const bool empty = ms.subsection_map.none();
+  if (empty) {
+    // A boot usage shares its page with other sections' and stays (B5).
+    if (ms.usage != UsageOrigin::Boot) ms.usage = UsageOrigin::None;
+    ms.has_mem_map = false;
+  }
+  update_section(s, pfn, [&](SectionState& x) { x = ms; });
+
+  // The memmap of early sections is always fully populated: only an empty
+  // early section gives its (boot) memmap back (free_map_bootmem), and a
+  // partial removal never frees any of it (B7).
+  if (!section_is_early && populated)
+    depopulate_section_memmap(s, r, pfn, nr_pages, altmap);
+  if (!section_is_early || empty)
+    s.pages.assign(pfn.v, pfn.v + nr_pages, PageState::absent());
+  if (empty && section_is_early) {
+    // free_map_bootmem(): the rest of the section's boot memmap goes too.
+    const Pfn sec = g.section_start(g.section_nr(pfn));
+    s.pages.assign(sec.v, sec.v + g.pages_per_section(), PageState::absent());
+  }
+
+  if (empty) {
+    // section_mem_map = 0: drops PRESENT, ONLINE, EARLY and the taint.
+    update_section(s, pfn, [&](SectionState& x) {
+      x.present = x.has_mem_map = x.online = x.early = x.taint_zone_device = false;
+      x.nid = kNoNode;
+    });
+  }
+}
+
+/* mm/sparse.c: section_activate() */
+int section_activate(System& s, Result& r, int nid, Pfn pfn, u64 nr_pages,
+                     VmemAltmap* altmap) {
+  const Geometry& g = s.geo;
+  SectionState ms = s.section_of(pfn);
+  if (ms.usage == UsageOrigin::None) ms.usage = UsageOrigin::Kzalloc;
+
+  // fill_subsection_map()
+  const Bits map = subsection_mask(g, pfn, nr_pages);
+  // On error the kzalloc'd usage is freed again: `ms` is simply not stored.
+  if (map.none()) return -EINVAL;
+  if ((map & ms.subsection_map).any()) return -EEXIST;
+  ms.subsection_map |= map;
+  update_section(s, pfn, [&](SectionState& x) { x = ms; });
+
+  // A partial add into an early section reuses the boot memmap.
+  if (nr_pages < g.pages_per_section() && ms.early) return 0;
+
+  u64 pages = 0;
+  bool from_altmap = false;
+  if (int err = populate_section_memmap(s, r, pfn, nr_pages, nid, altmap, pages, from_altmap)) {
+    section_deactivate(s, r, pfn, nr_pages, altmap, /*populated=*/false);
+    return err;
+  }
+  update_section(s, pfn, [&](SectionState& x) {
+    if (from_altmap)
+      x.memmap_altmap_pages += static_cast<std::uint32_t>(pages);
+    else
+      x.memmap_buddy_pages += static_cast<std::uint32_t>(pages);
+  });
+  return 0;
+}
+
+}  // namespace
+
+bool pfn_section_valid(const System& s, const SectionState& ms, Pfn pfn) {
+  return ms.subsection_map.test(s.geo.subsection_index(pfn));
+}
+
+/* include/linux/mmzone.h: pfn_valid() */
+bool pfn_valid(const System& s, Pfn pfn) {
+  if (pfn.v >= s.geo.max_pfn_limit()) return false;
+  const SectionState& ms = s.section_of(pfn);
+  if (!valid_section(ms)) return false;
+  // Early sections are valid over their whole span.
+  return ms.early || pfn_section_valid(s, ms, pfn);
+}
+
+bool pfn_in_present_section(const System& s, Pfn pfn) {
+  return pfn.v < s.geo.max_pfn_limit() && s.section_of(pfn).present;
+}
+
+/* mm/sparse.c: online_mem_sections() */
+void online_mem_sections(System& s, Result& r, Pfn start, Pfn end) {
+  set_sections_online(s, r, start, end, true, "online_mem_sections");
+}
+
+/* mm/sparse.c: offline_mem_sections() */
+void offline_mem_sections(System& s, Result& r, Pfn start, Pfn end) {
+  set_sections_online(s, r, start, end, false, "offline_mem_sections");
+}
+
+/* mm/sparse.c: sparse_add_section() */
+int sparse_add_section(System& s, Result& r, int nid, Pfn start, u64 nr_pages,
+                       VmemAltmap* altmap) {
+  // sparse_index_init() cannot fail in the model: the root arrays are free.
+  if (int err = section_activate(s, r, nid, start, nr_pages, altmap)) return err;
+
+  // page_init_poison(): the new struct pages are garbage until onlined.
+  s.pages.assign(start.v, start.v + nr_pages, PageState::poisoned());
+
+  const u64 nr = s.geo.section_nr(start);
+  s.highest_present_section_nr = std::max(s.highest_present_section_nr, nr);
+  update_section(s, start, [&](SectionState& ms) {
+    ms.nid = static_cast<std::int16_t>(nid);  // set_section_nid()
+    ms.present = true;                        // __section_mark_present()
+    ms.has_mem_map = true;                    // sparse_init_one_section(.., 0)
+  });
+  return 0;
+}
+
+/* mm/sparse.c: sparse_remove_section() */
+void sparse_remove_section(System& s, Result& r, Pfn pfn, u64 nr_pages, VmemAltmap* altmap) {
+  // clear_hwpoisoned_pages(): hwpoison is not modelled.
+  section_deactivate(s, r, pfn, nr_pages, altmap);
+}
+
+/* mm/sparse.c: sparse_init(), with memblocks_present() and subsection_map_init() */
+void sparse_init(System& s, const std::vector<MemblockRange>& mem) {
+  const Geometry& g = s.geo;
+  const u64 pps = g.pages_per_section();
+  // memory_present(): the first node to claim a section names it.
+  for (const MemblockRange& m : mem) {
+    const u64 lo = g.section_nr(Pfn{align_down(m.start.v, pps)});
+    const u64 hi = g.section_nr(m.end - 1) + 1;
+    s.sections.update(lo, hi, [&](SectionState& ms) {
+      if (ms.present) return;
+      ms.present = ms.online = true;
+      ms.nid = static_cast<std::int16_t>(m.nid);
+    });
+    s.highest_present_section_nr = std::max(s.highest_present_section_nr, hi - 1);
+  }
+  // sparse_init_nid(): every present section gets a boot memmap and usage.
+  s.sections.update(0, s.highest_present_section_nr + 1, [&](SectionState& ms) {
+    if (!ms.present) return;
+    ms.has_mem_map = ms.early = true;
+    ms.usage = UsageOrigin::Boot;
+  });
+  // subsection_map_init(): the subsections each memblock range touches.
+  for (const MemblockRange& m : mem) {
+    for (Pfn pfn = m.start; pfn < m.end;) {
+      const Pfn sec_end = g.section_start(g.section_nr(pfn) + 1);
+      const Pfn chunk_end = std::min(sec_end, m.end);
+      const Bits map = subsection_mask(g, pfn, chunk_end - pfn);
+      update_section(s, pfn, [&](SectionState& ms) { ms.subsection_map |= map; });
+      pfn = chunk_end;
+    }
+  }
+}
+
+}  // namespace memhp::k
