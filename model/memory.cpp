@@ -229,7 +229,12 @@ int memory_group_unregister(System& s, int mgid) {
 void memory_dev_init(System& s, const std::vector<MemblockRange>& mem) {
   const Geometry& g = s.geo;
   const u64 spb = g.sections_per_block();
-  for (u64 nr = 0; nr <= s.highest_present_section_nr; nr += spb) {
+  // __highest_present_section_nr: the last present section at boot.
+  u64 highest = 0;
+  s.sections.for_each(0, RunMap<SectionState>::kEnd, [&](u64, u64 b, const SectionState& ms) {
+    if (ms.present) highest = b - 1;
+  });
+  for (u64 nr = 0; nr <= highest; nr += spb) {
     bool any = false;
     s.sections.for_each(nr, nr + spb, [&](u64, u64, const SectionState& ms) {
       any = any || ms.present;
@@ -248,7 +253,7 @@ void memory_dev_init(System& s, const std::vector<MemblockRange>& mem) {
     if (s.node(n).online) first_online = n;
   for (int nid = 0; nid < static_cast<int>(s.nodes.size()); ++nid) {
     if (!s.node(nid).online) continue;
-    for (u64 id = 0; id * spb <= s.highest_present_section_nr; ++id) {
+    for (u64 id = 0; id * spb <= highest; ++id) {
       if (!memory_block(s, id).present) continue;
       const Pfn lo = g.block_start(id), hi = lo + g.block_pages();
       u64 ram = 0;

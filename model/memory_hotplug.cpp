@@ -368,13 +368,19 @@ void __remove_pages(System& s, Result& r, Pfn pfn, u64 nr_pages, VmemAltmap* alt
   const Geometry& g = s.geo;
   if (WARN(r, check_pfn_span(g, pfn, nr_pages) != 0, "Misaligned __remove_pages")) return;
   const Pfn end = pfn + nr_pages;
+  u64 invalid = 0, first_invalid = 0;
   for (Pfn cur = pfn; cur < end;) {
     const Pfn next = std::min(end, g.section_start(g.section_nr(cur) + 1));
-    if (!WARN(r, !valid_section(s.section_of(cur)),
-              "__remove_section: section " + std::to_string(g.section_nr(cur)) + " not valid"))
+    if (valid_section(s.section_of(cur)))
       sparse_remove_section(s, r, cur, next - cur, altmap);
+    else if (!invalid++)
+      first_invalid = g.section_nr(cur);
     cur = next;
   }
+  // __remove_section(): WARN_ON_ONCE(!valid_section(ms)), reported once.
+  WARN(r, invalid != 0,
+       "__remove_section: section " + std::to_string(first_invalid) + " not valid" +
+           (invalid > 1 ? " (and " + std::to_string(invalid - 1) + " more)" : ""));
 }
 
 /* mm/memory_hotplug.c: move_pfn_range_to_zone() (altmap only matters for

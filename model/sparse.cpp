@@ -179,8 +179,6 @@ int sparse_add_section(System& s, Result& r, int nid, Pfn start, u64 nr_pages,
   // page_init_poison(): the new struct pages are garbage until onlined.
   s.pages.assign(start.v, start.v + nr_pages, PageState::poisoned());
 
-  const u64 nr = s.geo.section_nr(start);
-  s.highest_present_section_nr = std::max(s.highest_present_section_nr, nr);
   update_section(s, start, [&](SectionState& ms) {
     ms.nid = static_cast<std::int16_t>(nid);  // set_section_nid()
     ms.present = true;                        // __section_mark_present()
@@ -208,10 +206,9 @@ void sparse_init(System& s, const std::vector<MemblockRange>& mem) {
       ms.present = ms.online = true;
       ms.nid = static_cast<std::int16_t>(m.nid);
     });
-    s.highest_present_section_nr = std::max(s.highest_present_section_nr, hi - 1);
   }
   // sparse_init_nid(): every present section gets a boot memmap and usage.
-  s.sections.update(0, s.highest_present_section_nr + 1, [&](SectionState& ms) {
+  s.sections.update(0, RunMap<SectionState>::kEnd, [&](SectionState& ms) {
     if (!ms.present) return;
     ms.has_mem_map = ms.early = true;
     ms.usage = UsageOrigin::Boot;

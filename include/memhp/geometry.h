@@ -19,7 +19,7 @@ namespace memhp {
 enum class Arch : std::uint8_t { X86_64, Arm64, Ppc64 };
 
 struct Geometry {
-  std::string name;
+  std::string name = "x86_64";  // the defaults below are that preset
   Arch arch = Arch::X86_64;
   unsigned page_shift = 12;
   unsigned section_size_bits = 27;

@@ -172,8 +172,10 @@ struct System {
   MutantSet mutants;
 
   std::map<u64, Resource> iomem;  // keyed by start
-  RunMap<SectionState> sections;  // keyed by section number
-  u64 highest_present_section_nr = 0;  // __highest_present_section_nr
+  // keyed by section number. __highest_present_section_nr is not kept: it
+  // only bounds loops, and because it never shrinks it would make a System
+  // after add+remove differ from the one before for no observable reason.
+  RunMap<SectionState> sections;
   RunMap<MemoryBlock> blocks;     // keyed by block id (memory_blocks xarray)
   std::map<int, MemoryGroup> groups;  // memory_groups xarray
   std::map<u64, AcpiMemoryDevice> dimms;  // keyed by start address

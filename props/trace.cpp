@@ -1,0 +1,631 @@
+// Trace text: parser and canonical printer (DESIGN.md section 3).
+//
+// The parser is strict on purpose. A trace is a counterexample someone will
+// replay months later; a typo that silently became a default (a misspelt key,
+// a size that wrapped around) would make the replay test something else. So
+// every token is either understood or rejected with the line and the token.
+//
+// The printer emits one canonical form, and parse(print(t)) == t. Sizes print
+// with the largest exact binary suffix because that is how people write them
+// (128M, 4G); addresses always print as hex because that is how /proc/iomem
+// and QEMU print them.
+#include <array>
+#include <map>
+#include <sstream>
+#include <string_view>
+
+#include "memhp/trace.h"
+
+namespace memhp {
+namespace {
+
+using namespace std::string_literals;
+
+std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+std::vector<std::string_view> split_tokens(std::string_view s) {
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && is_space(s[i])) ++i;
+    std::size_t j = i;
+    while (j < s.size() && !is_space(s[j])) ++j;
+    if (j > i) out.push_back(s.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+// ------------------------------------------------------------- numbers --
+
+// How a value may be written: plain numbers for counts, block ids and
+// nodes; byte quantities may also carry a binary suffix.
+enum class Unit { Plain, Bytes };
+
+constexpr std::array<std::pair<char, unsigned>, 4> kSuffixes = {
+    {{'T', 40}, {'G', 30}, {'M', 20}, {'K', 10}}};
+
+int digit_value(char c, unsigned base) {
+  int d = -1;
+  if (c >= '0' && c <= '9') d = c - '0';
+  else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+  else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+  return d >= 0 && static_cast<unsigned>(d) < base ? d : -1;
+}
+
+enum class NumStatus { Ok, Bad, Overflow };
+
+NumStatus parse_digits(std::string_view s, unsigned base, u64& out) {
+  if (s.empty()) return NumStatus::Bad;
+  u64 v = 0;
+  for (char c : s) {
+    int d = digit_value(c, base);
+    if (d < 0) return NumStatus::Bad;
+    if (v > (~u64{0} - static_cast<u64>(d)) / base) return NumStatus::Overflow;
+    v = v * base + static_cast<u64>(d);
+  }
+  out = v;
+  return NumStatus::Ok;
+}
+
+unsigned suffix_shift(char c) {
+  for (auto [ch, shift] : kSuffixes)
+    if (c == ch || c == ch - 'A' + 'a') return shift;
+  return 0;
+}
+
+NumStatus parse_number(std::string_view s, Unit unit, u64& out) {
+  unsigned shift = 0;
+  if (unit == Unit::Bytes && !s.empty()) {
+    shift = suffix_shift(s.back());
+    if (shift) s.remove_suffix(1);
+  }
+  unsigned base = 10;
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    base = 16;
+    s.remove_prefix(2);
+  }
+  u64 v = 0;
+  if (auto st = parse_digits(s, base, v); st != NumStatus::Ok) return st;
+  if (shift && v > (~u64{0} >> shift)) return NumStatus::Overflow;
+  out = v << shift;
+  return NumStatus::Ok;
+}
+
+std::string hex(u64 v) {
+  std::ostringstream os;
+  os << "0x" << std::hex << v;
+  return os.str();
+}
+
+std::string format_size(u64 v) {
+  if (v == 0) return "0";
+  for (auto [ch, shift] : kSuffixes)
+    if ((v & ((u64{1} << shift) - 1)) == 0)
+      return std::to_string(v >> shift) + ch;
+  return hex(v);
+}
+
+// ---------------------------------------------------------------- names --
+
+// Names of the values that only the trace format knows; the kernel's own
+// names (zones, online types, errnos) come from types.h.
+constexpr std::array<std::pair<std::string_view, AllocKind>, 2> kAllocKinds = {
+    {{"movable", AllocKind::Movable}, {"unmovable", AllocKind::Unmovable}}};
+constexpr std::array<std::pair<std::string_view, OnlinePolicy>, 2> kPolicies = {
+    {{"contig-zones", OnlinePolicy::ContigZones},
+     {"auto-movable", OnlinePolicy::AutoMovable}}};
+// Printed in this order when several are set.
+constexpr std::array<std::pair<std::string_view, unsigned>, 2> kFlagNames = {
+    {{"memmap_on_memory", MHP_MEMMAP_ON_MEMORY},
+     {"merge_resource", MHP_MERGE_RESOURCE}}};
+
+template <class T, std::size_t N>
+std::optional<T> lookup(const std::array<std::pair<std::string_view, T>, N>& table,
+                        std::string_view name) {
+  for (const auto& [n, v] : table)
+    if (n == name) return v;
+  return std::nullopt;
+}
+
+template <class T, std::size_t N>
+std::string_view name_of(const std::array<std::pair<std::string_view, T>, N>& table,
+                         T value) {
+  for (const auto& [n, v] : table)
+    if (v == value) return n;
+  return "?";
+}
+
+std::string format_flags(unsigned flags) {
+  std::string out;
+  for (auto [name, bit] : kFlagNames) {
+    if (!(flags & bit)) continue;
+    if (!out.empty()) out += ',';
+    out += name;
+    flags &= ~bit;
+  }
+  // Bits the format has no name for (MHP_NID_IS_MGID) print as a number the
+  // parser rejects: a trace that cannot round-trip must fail loudly.
+  if (flags) out += (out.empty() ? "" : ",") + hex(flags);
+  return out;
+}
+
+// ----------------------------------------------------------- key=value --
+
+// The key=value arguments of one line, checked against the keys the line
+// allows. Getters record the first error and return a default afterwards,
+// so each op parser reads as a plain list of fields.
+class Fields {
+ public:
+  Fields(std::string_view what, std::vector<std::string_view> required,
+         std::vector<std::string_view> optional)
+      : what_(what), required_(std::move(required)), optional_(std::move(optional)) {}
+
+  // Reads the key=value tokens; false (with error()) on any malformed,
+  // unknown, duplicate or missing key.
+  bool load(const std::vector<std::string_view>& tokens) {
+    for (auto tok : tokens) {
+      auto eq = tok.find('=');
+      if (eq == std::string_view::npos) return fail("missing '=' in " + quoted(tok));
+      auto key = tok.substr(0, eq);
+      if (key.empty()) return fail("missing key in " + quoted(tok));
+      if (!allowed(key)) return fail(prefix() + "unknown key " + quoted(key));
+      if (!kv_.emplace(key, tok.substr(eq + 1)).second)
+        return fail(prefix() + "duplicate key " + quoted(key));
+    }
+    for (auto key : required_)
+      if (!kv_.count(key)) return fail(prefix() + "missing key " + quoted(key));
+    return true;
+  }
+
+  bool has(std::string_view key) const { return kv_.count(key) != 0; }
+
+  u64 number(std::string_view key, Unit unit = Unit::Plain) {
+    auto v = raw(key);
+    u64 out = 0;
+    if (!v) return 0;
+    switch (parse_number(*v, unit, out)) {
+      case NumStatus::Ok: return out;
+      case NumStatus::Bad: fail("bad number " + quoted(*v) + " for " + quoted(key)); break;
+      case NumStatus::Overflow:
+        fail("number too large " + quoted(*v) + " for " + quoted(key));
+        break;
+    }
+    return 0;
+  }
+
+  std::optional<u64> opt_number(std::string_view key) {
+    if (!has(key)) return std::nullopt;
+    return number(key);
+  }
+
+  int node(std::string_view key) { return bounded(key, kMaxNodes - 1); }
+
+  // A small decimal/hex integer in [0, max].
+  int bounded(std::string_view key, int max) {
+    u64 v = number(key);
+    if (!error_.empty()) return 0;
+    if (v > static_cast<u64>(max)) {
+      fail(std::string(key) + " " + quoted(*raw(key)) + " out of range 0.." +
+           std::to_string(max));
+      return 0;
+    }
+    return static_cast<int>(v);
+  }
+
+  bool boolean(std::string_view key) {
+    auto v = raw(key);
+    if (v && *v != "0" && *v != "1") bad_value(key, *v);
+    return v && *v == "1";
+  }
+
+  int errno_value(std::string_view key) {
+    auto v = raw(key);
+    if (!v) return 0;
+    auto e = errno_from_name(*v);
+    if (!e || *e > 0) return bad_value(key, *v), 0;
+    return *e;
+  }
+
+  // Looks the value up with `from_name`; nullopt from it is a bad value.
+  template <class T, class F>
+  T named(std::string_view key, F&& from_name, T fallback) {
+    auto v = raw(key);
+    if (!v) return fallback;
+    std::optional<T> r = from_name(*v);
+    if (!r) return bad_value(key, *v), fallback;
+    return *r;
+  }
+
+  unsigned flags(std::string_view key) {
+    auto v = raw(key);
+    if (!v || *v == "none") return MHP_NONE;
+    unsigned out = MHP_NONE;
+    std::string_view rest = *v;
+    while (true) {
+      auto comma = rest.find(',');
+      auto name = rest.substr(0, comma);
+      auto bit = lookup(kFlagNames, name);
+      if (!bit || (out & *bit)) return bad_value(key, *v), MHP_NONE;
+      out |= *bit;
+      if (comma == std::string_view::npos) return out;
+      rest.remove_prefix(comma + 1);
+    }
+  }
+
+  const std::string& error() const { return error_; }
+
+ private:
+  std::optional<std::string_view> raw(std::string_view key) const {
+    if (!error_.empty()) return std::nullopt;
+    auto it = kv_.find(key);
+    if (it == kv_.end()) return std::nullopt;
+    return it->second;
+  }
+  bool allowed(std::string_view key) const {
+    for (auto k : required_) if (k == key) return true;
+    for (auto k : optional_) if (k == key) return true;
+    return false;
+  }
+  std::string prefix() const { return std::string(what_) + ": "; }
+  bool bad_value(std::string_view key, std::string_view v) {
+    return fail("bad value " + quoted(v) + " for " + quoted(key));
+  }
+  bool fail(std::string msg) {
+    if (error_.empty()) error_ = std::move(msg);
+    return false;
+  }
+
+  std::string_view what_;
+  std::vector<std::string_view> required_, optional_;
+  std::map<std::string_view, std::string_view, std::less<>> kv_;
+  std::string error_;
+};
+
+// ------------------------------------------------------------ op lines --
+
+using Parsed = std::variant<Op, std::string>;  // the op, or an error message
+
+Parsed finish(const Fields& f, Op op) {
+  if (!f.error().empty()) return f.error();
+  return op;
+}
+
+Parsed parse_add_memory(const std::vector<std::string_view>& args) {
+  Fields f("add_memory", {"node", "start", "size"}, {"flags"});
+  if (!f.load(args)) return f.error();
+  OpAddMemory o;
+  o.nid = f.node("node");
+  o.start = f.number("start", Unit::Bytes);
+  o.size = f.number("size", Unit::Bytes);
+  o.flags = f.flags("flags");
+  return finish(f, o);
+}
+
+Parsed parse_dimm_add(const std::vector<std::string_view>& args) {
+  Fields f("dimm_add", {"node", "start", "size"}, {});
+  if (!f.load(args)) return f.error();
+  OpDimmAdd o;
+  o.nid = f.node("node");
+  o.start = f.number("start", Unit::Bytes);
+  o.size = f.number("size", Unit::Bytes);
+  return finish(f, o);
+}
+
+// online_block takes the three online types; "offline" is offline_block.
+std::optional<OnlineType> online_type_arg(std::string_view s) {
+  auto t = online_type_from_name(s);
+  if (t == OnlineType::Offline) return std::nullopt;
+  return t;
+}
+
+Parsed parse_online_block(const std::vector<std::string_view>& args) {
+  Fields f("online_block", {"block", "type"}, {});
+  if (!f.load(args)) return f.error();
+  OpOnlineBlock o;
+  o.block = f.number("block");
+  o.type = f.named("type", online_type_arg, OnlineType::Online);
+  return finish(f, o);
+}
+
+Parsed parse_offline_block(const std::vector<std::string_view>& args) {
+  Fields f("offline_block", {"block"}, {});
+  if (!f.load(args)) return f.error();
+  OpOfflineBlock o;
+  o.block = f.number("block");
+  return finish(f, o);
+}
+
+Parsed parse_remove_memory(const std::vector<std::string_view>& args) {
+  Fields f("remove_memory", {"start", "size"}, {});
+  if (!f.load(args)) return f.error();
+  OpRemoveMemory o;
+  o.start = f.number("start", Unit::Bytes);
+  o.size = f.number("size", Unit::Bytes);
+  return finish(f, o);
+}
+
+Parsed parse_alloc(const std::vector<std::string_view>& args, bool free) {
+  Fields f(free ? "free" : "alloc", {"node", "zone", "count", "kind"}, {"block"});
+  if (!f.load(args)) return f.error();
+  OpAlloc o;
+  o.free = free;
+  o.nid = f.node("node");
+  o.zone = f.named("zone", zone_from_name, Zone::Normal);
+  o.count = f.number("count");
+  o.kind = f.named("kind", [](std::string_view s) { return lookup(kAllocKinds, s); },
+                   AllocKind::Movable);
+  o.block = f.opt_number("block");
+  return finish(f, o);
+}
+
+Parsed parse_notifier(const std::vector<std::string_view>& args) {
+  Fields f("memory_notifier", {}, {"going_online", "going_offline"});
+  if (!f.load(args)) return f.error();
+  OpNotifier o;
+  o.going_online = f.errno_value("going_online");
+  o.going_offline = f.errno_value("going_offline");
+  return finish(f, o);
+}
+
+Parsed parse_op(std::string_view name, const std::vector<std::string_view>& args) {
+  if (name == "add_memory") return parse_add_memory(args);
+  if (name == "dimm_add") return parse_dimm_add(args);
+  if (name == "online_block") return parse_online_block(args);
+  if (name == "offline_block") return parse_offline_block(args);
+  if (name == "remove_memory") return parse_remove_memory(args);
+  if (name == "alloc") return parse_alloc(args, false);
+  if (name == "free") return parse_alloc(args, true);
+  if (name == "memory_notifier") return parse_notifier(args);
+  return "unknown op " + quoted(name);
+}
+
+// ----------------------------------------------------- header lines --
+
+std::string parse_geometry(const std::vector<std::string_view>& tokens, Geometry& geo) {
+  if (tokens.size() < 2 || tokens[1].find('=') != std::string_view::npos)
+    return "geometry: missing name";
+  auto preset = geometry_preset(tokens[1]);
+  if (!preset) return "unknown geometry " + quoted(tokens[1]);
+  Fields f("geometry", {}, {"block"});
+  if (!f.load(std::vector<std::string_view>(tokens.begin() + 2, tokens.end())))
+    return f.error();
+  geo = *preset;
+  if (f.has("block")) geo.block_bytes = f.number("block", Unit::Bytes);
+  return f.error();
+}
+
+std::string parse_profile(const std::vector<std::string_view>& tokens, Profile& prof) {
+  if (tokens.size() < 2 || tokens[1].find('=') != std::string_view::npos)
+    return "profile: missing version";
+  if (tokens[1] != "v6.1") return "profile: unknown version " + quoted(tokens[1]);
+  Fields f("profile", {},
+           {"memmap_on_memory", "memhp_default_state", "movable_node", "online_policy",
+            "possible_nodes"});
+  if (!f.load(std::vector<std::string_view>(tokens.begin() + 2, tokens.end())))
+    return f.error();
+  Profile p;
+  p.version = KernelVersion::V6_1;
+  p.memmap_on_memory = f.boolean("memmap_on_memory");
+  p.memhp_default_state =
+      f.named("memhp_default_state", online_type_from_name, OnlineType::Offline);
+  p.movable_node = f.boolean("movable_node");
+  p.online_policy = f.named(
+      "online_policy", [](std::string_view s) { return lookup(kPolicies, s); },
+      OnlinePolicy::ContigZones);
+  p.possible_nodes = f.bounded("possible_nodes", kMaxNodes);
+  if (f.error().empty()) prof = p;
+  return f.error();
+}
+
+std::string parse_boot(const std::vector<std::string_view>& args, BootRange& out) {
+  Fields f("boot", {"node", "start", "size"}, {});
+  if (!f.load(args)) return f.error();
+  out.nid = f.node("node");
+  out.start = f.number("start", Unit::Bytes);
+  out.size = f.number("size", Unit::Bytes);
+  return f.error();
+}
+
+// ------------------------------------------------------------- lines --
+
+struct Line {
+  std::vector<std::string_view> tokens;
+  std::optional<int> expect;
+};
+
+// Splits off the comment and reads an `expect:` in it.
+std::variant<Line, std::string> split_line(std::string_view text) {
+  Line line;
+  auto hash = text.find('#');
+  line.tokens = split_tokens(text.substr(0, hash));
+  if (hash == std::string_view::npos) return line;
+  auto comment = text.substr(hash + 1);
+  auto at = comment.find("expect:");
+  if (at == std::string_view::npos) return line;
+  auto words = split_tokens(comment.substr(at + 7));
+  if (words.empty()) return "expect: missing result"s;
+  auto e = errno_from_name(words[0]);
+  if (!e || *e > 0) return "expect: unknown result " + quoted(words[0]);
+  line.expect = *e;
+  return line;
+}
+
+// Where in the file we are: headers, then boot lines, then ops.
+enum class Phase { Header, Boot, Ops };
+
+class TraceParser {
+ public:
+  explicit TraceParser(Trace& t) : t_(t) {}
+
+  // Handles one non-blank line; returns an error message or "".
+  std::string line(int lineno, const Line& l) {
+    auto word = l.tokens[0];
+    std::vector<std::string_view> args(l.tokens.begin() + 1, l.tokens.end());
+    bool is_op = word != "geometry" && word != "profile" && word != "boot";
+    if (l.expect && !is_op) return "expect: not allowed on " + quoted(word);
+    if (word == "geometry") return header(word, seen_geometry_, [&] {
+        return parse_geometry(l.tokens, t_.geo);
+      });
+    if (word == "profile") return header(word, seen_profile_, [&] {
+        return parse_profile(l.tokens, t_.prof);
+      });
+    if (word == "boot") return boot(args);
+    return op(lineno, word, args, l.expect);
+  }
+
+ private:
+  template <class F>
+  std::string header(std::string_view word, bool& seen, F&& parse) {
+    if (phase_ == Phase::Ops) return quoted(word) + " after an operation";
+    if (phase_ == Phase::Boot) return quoted(word) + " after 'boot'";
+    if (seen) return "duplicate " + quoted(word);
+    seen = true;
+    return parse();
+  }
+
+  std::string boot(const std::vector<std::string_view>& args) {
+    if (phase_ == Phase::Ops) return "'boot' after an operation";
+    phase_ = Phase::Boot;
+    BootRange r;
+    auto err = parse_boot(args, r);
+    if (err.empty()) t_.boot.push_back(r);
+    return err;
+  }
+
+  std::string op(int lineno, std::string_view word,
+                 const std::vector<std::string_view>& args, std::optional<int> expect) {
+    phase_ = Phase::Ops;
+    auto parsed = parse_op(word, args);
+    if (auto* err = std::get_if<std::string>(&parsed)) return *err;
+    t_.steps.push_back(TraceStep{lineno, std::get<Op>(parsed), expect});
+    return {};
+  }
+
+  Trace& t_;
+  Phase phase_ = Phase::Header;
+  bool seen_geometry_ = false, seen_profile_ = false;
+};
+
+bool is_blank_or_comment(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size() && is_space(s[i])) ++i;
+  return i == s.size() || s[i] == '#';
+}
+
+// ----------------------------------------------------------- printing --
+
+struct OpPrinter {
+  std::string operator()(const OpAddMemory& o) const {
+    std::string s = "add_memory node=" + std::to_string(o.nid) + " start=" + hex(o.start) +
+                    " size=" + format_size(o.size);
+    if (o.flags != MHP_NONE) s += " flags=" + format_flags(o.flags);
+    return s;
+  }
+  std::string operator()(const OpDimmAdd& o) const {
+    return "dimm_add node=" + std::to_string(o.nid) + " start=" + hex(o.start) +
+           " size=" + format_size(o.size);
+  }
+  std::string operator()(const OpOnlineBlock& o) const {
+    return "online_block block=" + std::to_string(o.block) +
+           " type=" + std::string(online_type_name(o.type));
+  }
+  std::string operator()(const OpOfflineBlock& o) const {
+    return "offline_block block=" + std::to_string(o.block);
+  }
+  std::string operator()(const OpRemoveMemory& o) const {
+    return "remove_memory start=" + hex(o.start) + " size=" + format_size(o.size);
+  }
+  std::string operator()(const OpAlloc& o) const {
+    std::string s = std::string(o.free ? "free" : "alloc") +
+                    " node=" + std::to_string(o.nid) +
+                    " zone=" + std::string(zone_name(o.zone)) +
+                    " count=" + std::to_string(o.count) +
+                    " kind=" + std::string(name_of(kAllocKinds, o.kind));
+    if (o.block) s += " block=" + std::to_string(*o.block);
+    return s;
+  }
+  std::string operator()(const OpNotifier& o) const {
+    std::string s = "memory_notifier";
+    if (o.going_online) s += " going_online=" + errno_name(o.going_online);
+    if (o.going_offline) s += " going_offline=" + errno_name(o.going_offline);
+    return s;
+  }
+};
+
+struct OpNamer {
+  std::string operator()(const OpAddMemory&) const { return "add_memory"; }
+  std::string operator()(const OpDimmAdd&) const { return "dimm_add"; }
+  std::string operator()(const OpOnlineBlock&) const { return "online_block"; }
+  std::string operator()(const OpOfflineBlock&) const { return "offline_block"; }
+  std::string operator()(const OpRemoveMemory&) const { return "remove_memory"; }
+  std::string operator()(const OpAlloc& o) const { return o.free ? "free" : "alloc"; }
+  std::string operator()(const OpNotifier&) const { return "memory_notifier"; }
+};
+
+std::string print_geometry(const Geometry& g) {
+  std::string s = "geometry " + g.name;
+  auto preset = geometry_preset(g.name);
+  if (!preset || preset->block_bytes != g.block_bytes)
+    s += " block=" + format_size(g.block_bytes);
+  return s;
+}
+
+std::string print_profile(const Profile& p) {
+  std::string s = "profile v6.1";
+  s += " memmap_on_memory="s + (p.memmap_on_memory ? "1" : "0");
+  s += " memhp_default_state=" + std::string(online_type_name(p.memhp_default_state));
+  s += " movable_node="s + (p.movable_node ? "1" : "0");
+  s += " online_policy=" + std::string(name_of(kPolicies, p.online_policy));
+  if (p.possible_nodes) s += " possible_nodes=" + std::to_string(p.possible_nodes);
+  return s;
+}
+
+}  // namespace
+
+std::variant<Trace, ParseError> parse_trace(const std::string& text) {
+  Trace t;
+  auto x86 = geometry_preset("x86_64");
+  if (!x86) return ParseError{1, "no 'x86_64' geometry preset"};
+  t.geo = *x86;
+  TraceParser parser(t);
+  std::string_view rest = text;
+  for (int lineno = 1; !rest.empty(); ++lineno) {
+    auto nl = rest.find('\n');
+    auto raw = rest.substr(0, nl);
+    rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+    if (is_blank_or_comment(raw)) continue;
+    auto split = split_line(raw);
+    if (auto* err = std::get_if<std::string>(&split)) return ParseError{lineno, *err};
+    auto& line = std::get<Line>(split);
+    if (line.tokens.empty()) continue;  // only a comment after leading blanks
+    if (auto err = parser.line(lineno, line); !err.empty())
+      return ParseError{lineno, std::move(err)};
+  }
+  return t;
+}
+
+std::string print_op(const Op& op) { return std::visit(OpPrinter{}, op); }
+
+std::string op_name(const Op& op) { return std::visit(OpNamer{}, op); }
+
+std::string print_trace(const Trace& t) {
+  std::string out = "# memhp trace v1\n";
+  out += print_geometry(t.geo) + "\n";
+  out += print_profile(t.prof) + "\n";
+  for (const auto& b : t.boot)
+    out += "boot node=" + std::to_string(b.nid) + " start=" + hex(b.start) +
+           " size=" + format_size(b.size) + "\n";
+  for (const auto& step : t.steps) {
+    out += print_op(step.op);
+    if (step.expect) out += "  # expect: " + errno_name(*step.expect);
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace memhp

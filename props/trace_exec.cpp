@@ -1,0 +1,38 @@
+// Executing a trace: each Op is one call into the model (include/memhp/ops.h).
+//
+// Kept apart from the parser so that the parser can be tested, and reused by
+// tools that never run the model (kernel-script), without the model's state.
+#include "memhp/trace.h"
+
+namespace memhp {
+namespace {
+
+struct Apply {
+  System& s;
+  Result operator()(const OpAddMemory& o) const {
+    return add_memory(s, o.nid, o.start, o.size, o.flags);
+  }
+  Result operator()(const OpDimmAdd& o) const { return dimm_add(s, o.nid, o.start, o.size); }
+  Result operator()(const OpOnlineBlock& o) const { return online_block(s, o.block, o.type); }
+  Result operator()(const OpOfflineBlock& o) const { return offline_block(s, o.block); }
+  Result operator()(const OpRemoveMemory& o) const { return remove_memory(s, o.start, o.size); }
+  Result operator()(const OpAlloc& o) const {
+    return o.free ? free_pages(s, o.nid, o.zone, o.count, o.kind, o.block)
+                  : alloc_pages(s, o.nid, o.zone, o.count, o.kind, o.block);
+  }
+  // Registering a notifier cannot fail: it only changes what later events see.
+  Result operator()(const OpNotifier& o) const {
+    set_memory_notifier(s, o.going_online, o.going_offline);
+    return Result{};
+  }
+};
+
+}  // namespace
+
+Result apply_op(System& s, const Op& op) { return std::visit(Apply{s}, op); }
+
+std::variant<System, std::string> boot_trace(const Trace& t) {
+  return boot_system(t.geo, t.prof, t.boot);
+}
+
+}  // namespace memhp

@@ -1,0 +1,54 @@
+// Shared fixtures for the doctest suites.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <variant>
+
+#include "memhp/ops.h"
+
+namespace memhp::test {
+
+constexpr u64 KiB = u64{1} << 10;
+constexpr u64 MiB = u64{1} << 20;
+constexpr u64 GiB = u64{1} << 30;
+
+inline System must_boot(const Geometry& g, const Profile& p, const std::vector<BootRange>& r) {
+  auto v = boot_system(g, p, r);
+  if (auto* e = std::get_if<std::string>(&v)) FAIL("boot failed: " << *e);
+  return std::get<System>(std::move(v));
+}
+
+// The Debian 12 guest the QEMU facts were taken on: `-m 1G`, whose e820 map
+// gives System RAM 0x1000-0x9fbff and 0x100000-0x3ffdffff.
+inline System qemu_1g(Profile p = {}) {
+  return must_boot(*geometry_preset("x86_64"), p,
+                   {{0, 0x1000, 0x9fc00 - 0x1000}, {0, 0x100000, 0x3ffe0000 - 0x100000}});
+}
+
+inline Profile mom(bool on) {
+  Profile p;
+  p.memmap_on_memory = on;
+  return p;
+}
+
+// Check that a failing operation left the System exactly as it was.
+#define CHECK_FAILS_ATOMICALLY(sys, expected_errno, call)                     \
+  do {                                                                         \
+    const ::memhp::System before_ = (sys);                                     \
+    const ::memhp::Result r_ = (call);                                         \
+    CHECK_MESSAGE(r_.err == (expected_errno), "got " << ::memhp::errno_name(r_.err) \
+                                                     << " (" << r_.reason << ")"); \
+    CHECK(!r_.partial);                                                        \
+    CHECK((sys) == before_);                                                   \
+  } while (0)
+
+#define REQUIRE_OK(call)                                                       \
+  do {                                                                         \
+    const ::memhp::Result r_ = (call);                                         \
+    REQUIRE_MESSAGE(r_.ok(), ::memhp::errno_name(r_.err) << " " << r_.reason   \
+                                                          << " " << r_.bug);   \
+  } while (0)
+
+}  // namespace memhp::test
