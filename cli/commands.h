@@ -36,10 +36,17 @@ struct Input {
 // Reads `path`; on failure prints "memhp: cannot read 'x': <strerror>" to err.
 std::optional<Input> read_input(const std::string& path, std::ostream& err);
 
+// The line a boot failure is blamed on: the first `boot` line, else 1
+// (Trace keeps no line numbers for boot lines).
+int first_boot_line(const std::string& text);
+
 // Prints "memhp NAME: MESSAGE" and the usage line to stderr; returns kExitUsage.
 int usage_error(std::string_view name, std::string_view message);
 
 // Subcommands.
 int cmd_run(const Args& args);
+int cmd_replay(const Args& args);
+int cmd_check(const Args& args);
+int cmd_invariants(const Args& args);
 
 }  // namespace memhp::cli

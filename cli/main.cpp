@@ -20,6 +20,15 @@ int cmd_help(const Args& args);
 constexpr std::array kCommands = {
     Command{"run", "execute a trace and print each step's result", "memhp run TRACE [--json]",
             cmd_run},
+    Command{"check", "run the RapidCheck suites: every invariant after every step",
+            "memhp check [--suite ram|x86|quick] [--cases N] [--steps N] [--seed S]\n"
+            "            [--mutant NAME]... [--only INVARIANT] [--json] [--store DIR | --no-store]\n"
+            "            [--shrink-seconds S] [--no-coverage]",
+            cmd_check},
+    Command{"replay", "replay a trace, checking every invariant after each step",
+            "memhp replay TRACE [--json]", cmd_replay},
+    Command{"invariants", "list the invariants, sequence properties and mutants",
+            "memhp invariants [--json | --markdown]", cmd_invariants},
     Command{"help", "list the commands, or show one command's usage",
             "memhp help [COMMAND]", cmd_help},
 };
@@ -35,7 +44,7 @@ void print_overview(std::ostream& os) {
         "An executable model of Linux 6.1 memory hotplug.\n\ncommands:\n";
   for (const auto& c : kCommands) {
     std::string name(c.name);
-    name.resize(10, ' ');
+    name.resize(12, ' ');
     os << "  " << name << c.summary << '\n';
   }
   os << "\nTRACE may be '-' for standard input. Exit status: 0 if everything held,\n"

@@ -37,26 +37,6 @@ std::string parse_run_args(const Args& args, RunOptions& opts) {
   return have_path ? "" : "missing TRACE";
 }
 
-// Trace does not keep line numbers for boot lines; a boot failure is blamed
-// on the first one, or on line 1 when the trace boots nothing.
-int first_boot_line(const std::string& text) {
-  int lineno = 1;
-  std::size_t pos = 0;
-  while (pos <= text.size()) {
-    auto nl = text.find('\n', pos);
-    std::string line = text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
-    auto first = line.find_first_not_of(" \t\r\v\f");
-    if (first != std::string::npos && line.compare(first, 4, "boot") == 0 &&
-        (line.size() == first + 4 || std::string(" \t\r\v\f#").find(line[first + 4]) !=
-                                         std::string::npos))
-      return lineno;
-    if (nl == std::string::npos) break;
-    pos = nl + 1;
-    ++lineno;
-  }
-  return 1;
-}
-
 class Runner {
  public:
   Runner(const std::string& name, bool json, System s)
@@ -121,6 +101,26 @@ class Runner {
 };
 
 }  // namespace
+
+// Trace does not keep line numbers for boot lines; a boot failure is blamed
+// on the first one, or on line 1 when the trace boots nothing.
+int first_boot_line(const std::string& text) {
+  int lineno = 1;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    auto nl = text.find('\n', pos);
+    std::string line = text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+    auto first = line.find_first_not_of(" \t\r\v\f");
+    if (first != std::string::npos && line.compare(first, 4, "boot") == 0 &&
+        (line.size() == first + 4 || std::string(" \t\r\v\f#").find(line[first + 4]) !=
+                                         std::string::npos))
+      return lineno;
+    if (nl == std::string::npos) break;
+    pos = nl + 1;
+    ++lineno;
+  }
+  return 1;
+}
 
 int cmd_run(const Args& args) {
   RunOptions opts;

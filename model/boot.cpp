@@ -57,7 +57,8 @@ std::vector<k::MemblockRange> memblock_ranges(const Geometry& g,
 }  // namespace
 
 std::variant<System, std::string> boot_system(const Geometry& geo, const Profile& prof,
-                                              const std::vector<BootRange>& ranges) {
+                                              const std::vector<BootRange>& ranges,
+                                              MutantSet mutants) {
   if (std::string e = geometry_error(geo); !e.empty()) return "geometry: " + e;
   if (std::string e = check_ranges(geo, ranges); !e.empty()) return e;
   const std::vector<k::MemblockRange> mem = memblock_ranges(geo, ranges);
@@ -74,6 +75,7 @@ std::variant<System, std::string> boot_system(const Geometry& geo, const Profile
   System s;
   s.geo = geo;
   s.prof = prof;
+  s.mutants = mutants;
   s.nodes.resize(kMaxNodes);
   for (int n = 0; n < possible; ++n) s.node(n).possible = true;
   for (const BootRange& r : ranges) {

@@ -140,6 +140,7 @@ struct AllocRequest {
   Zone highest = Zone::Normal;
   u64 count = 0;
   PageKind kind = PageKind::Unmovable;
+  std::uint32_t owner = 0;  // PageState::owner of the allocated pages
   std::vector<int> nodes;  // allowed nodes in preference order; empty = all possible
   PfnRange only{Pfn{0}, Pfn{~u64{0}}};
   PfnRange exclude{Pfn{0}, Pfn{0}};
@@ -149,8 +150,10 @@ bool alloc_pages_zonelist(System& s, const AllocRequest& req);
 std::vector<int> node_order(const System& s, int nid);
 // The zonelist: for each node, zones from `highest` down (never ZONE_DEVICE).
 std::vector<std::pair<int, Zone>> zonelist(const std::vector<int>& nodes, Zone highest);
-// Free `count` pages of `kind` on nid (then other nodes), highest pfn first.
-u64 free_kind_pages(System& s, int nid, PageKind kind, u64 count);
+// Free up to `count` memmap pages that hold section `section`'s vmemmap;
+// returns how many were found.
+u64 free_memmap_pages(System& s, u64 section, u64 count);
+inline std::uint32_t memmap_owner(u64 section) { return static_cast<std::uint32_t>(section + 1); }
 
 // -------------------------------------------------- mm/page_isolation.c --
 int start_isolate_page_range(System& s, Pfn start, Pfn end);

@@ -35,11 +35,13 @@ int memory_block_online(System& s, Result& r, u64 id) {
   }
   if (int err = online_pages(s, r, start + nr_vmemmap, nr_pages - nr_vmemmap, mem.nid, zone,
                              mem.group)) {
-    if (nr_vmemmap) mhp_deinit_memmap_on_memory(s, r, start, nr_vmemmap);
+    if (nr_vmemmap && !s.mutants.has(Mutant::OnlineFailureSkipsDeinit))
+      mhp_deinit_memmap_on_memory(s, r, start, nr_vmemmap);
     return err;
   }
   // Account once onlining succeeded.
-  if (nr_vmemmap) adjust_present_page_count(s, start, mem.group, static_cast<long>(nr_vmemmap));
+  if (nr_vmemmap && !s.mutants.has(Mutant::VmemmapNotPresent))
+    adjust_present_page_count(s, start, mem.group, static_cast<long>(nr_vmemmap));
   mem = memory_block(s, id);
   mem.zone = zone;
   set_memory_block(s, id, mem);
@@ -65,7 +67,7 @@ int memory_block_offline(System& s, Result& r, u64 id) {
   }
   if (nr_vmemmap) mhp_deinit_memmap_on_memory(s, r, start, nr_vmemmap);
   mem = memory_block(s, id);
-  mem.zone.reset();
+  if (!s.mutants.has(Mutant::OfflineKeepsBlockZone)) mem.zone.reset();
   set_memory_block(s, id, mem);
   return 0;
 }
@@ -82,6 +84,8 @@ int memory_block_change_state(System& s, Result& r, u64 id, BlockState to, Block
                                            : memory_block_offline(s, r, id);
   mem = memory_block(s, id);
   mem.state = ret ? from : to;
+  if (ret && to == BlockState::Offline && s.mutants.has(Mutant::FailedOfflineStaysGoingOffline))
+    mem.state = BlockState::GoingOffline;
   set_memory_block(s, id, mem);
   return ret;
 }
@@ -293,7 +297,7 @@ Result state_store(System& s, u64 block_id, OnlineType type) {
     k::set_memory_block(s, block_id, m);
     ret = k::device_online(s, r, block_id);
     if (ret > 0 && mem.online_type != type) {
-      r.partial = true;
+      r.partial = Partial::OnlineTypeKept;
       r.reason = "already online; mem->online_type keeps '" +
                  std::string(online_type_name(type)) + "'";
     }

@@ -117,6 +117,12 @@ u64 find_biggest_section_pfn(const System& s, int nid, Zone zone, Pfn start, Pfn
   }
 }
 
+// The (0, 0) shape of a zone that spans nothing.
+void empty_zone(const System& s, ZoneState& z) {
+  if (!s.mutants.has(Mutant::ShrinkKeepsStart)) z.zone_start_pfn = 0;
+  z.spanned_pages = 0;
+}
+
 /* mm/memory_hotplug.c: shrink_zone_span() */
 void shrink_zone_span(System& s, int nid, Zone zone, Pfn start, Pfn end) {
   ZoneState& z = s.zone(nid, zone);
@@ -127,14 +133,14 @@ void shrink_zone_span(System& s, int nid, Zone zone, Pfn start, Pfn end) {
       z.spanned_pages = zend - pfn;
       z.zone_start_pfn = pfn;
     } else {
-      z.zone_start_pfn = z.spanned_pages = 0;
+      empty_zone(s, z);
     }
   } else if (z.end_pfn() == end.v) {
     const u64 pfn = find_biggest_section_pfn(s, nid, zone, Pfn{z.zone_start_pfn}, start);
     if (pfn)
       z.spanned_pages = pfn - z.zone_start_pfn + 1;
     else
-      z.zone_start_pfn = z.spanned_pages = 0;
+      empty_zone(s, z);
   }
 }
 
@@ -157,10 +163,13 @@ void update_pgdat_span(System& s, int nid) {
 }
 
 /* mm/memory_hotplug.c: resize_zone_range() */
-void resize_zone_range(ZoneState& z, Pfn start, u64 nr_pages) {
+void resize_zone_range(const System& s, ZoneState& z, Pfn start, u64 nr_pages) {
   const u64 old_end = z.end_pfn();
-  if (z.is_empty() || start.v < z.zone_start_pfn) z.zone_start_pfn = start.v;
-  z.spanned_pages = std::max(start.v + nr_pages, old_end) - z.zone_start_pfn;
+  const bool was_empty = z.is_empty();
+  if (was_empty || start.v < z.zone_start_pfn) z.zone_start_pfn = start.v;
+  u64 end = std::max(start.v + nr_pages, old_end);
+  if (!was_empty && s.mutants.has(Mutant::ResizeZoneKeepsEnd)) end = old_end;
+  z.spanned_pages = end - z.zone_start_pfn;
 }
 
 /* mm/memory_hotplug.c: resize_pgdat_range() */
@@ -264,7 +273,8 @@ int migrate_movable_pages(System& s, Pfn start, Pfn end, int nid) {
   for (int n = 0; n < static_cast<int>(s.nodes.size()); ++n)
     if (n != nid && s.nodes[static_cast<std::size_t>(n)].has_memory) req.nodes.push_back(n);
   if (req.nodes.empty()) req.nodes.push_back(nid);
-  if (!alloc_pages_zonelist(s, req)) return -EINTR;
+  if (!s.mutants.has(Mutant::OfflineDropsMovablePages) && !alloc_pages_zonelist(s, req))
+    return -EINTR;
   s.pages.update(start.v, end.v, [](PageState& p) {
     if (p.kind == PageKind::Movable) p.kind = PageKind::Free;
   });
@@ -359,7 +369,7 @@ int __add_pages(System& s, Result& r, int nid, Pfn pfn, u64 nr_pages, VmemAltmap
     cur = next;
   }
   // No rollback of the sections already added: the kernel leaves them.
-  if (err && added_some) r.partial = true;
+  if (err && added_some) r.partial = Partial::AddPagesLeak;
   return err;
 }
 
@@ -390,7 +400,7 @@ void move_pfn_range_to_zone(System& s, Result& r, int nid, Zone zone, Pfn start,
   (void)r;
   ZoneState& z = s.zone(nid, zone);
   if (z.is_empty()) z.zone_start_pfn = start.v;  // init_currently_empty_zone()
-  resize_zone_range(z, start, nr_pages);
+  resize_zone_range(s, z, start, nr_pages);
   resize_pgdat_range(s.node(nid), start, nr_pages);
   memmap_init_range(s, nr_pages, nid, zone, start, mt);
 }
@@ -400,11 +410,13 @@ void remove_pfn_range_from_zone(System& s, Result& r, int nid, Zone zone, Pfn st
                                 u64 nr_pages) {
   (void)r;
   // Poison struct pages because they are now uninitialized again.
-  s.pages.assign(start.v, start.v + nr_pages, PageState::poisoned());
+  if (!s.mutants.has(Mutant::OfflineSkipsPoison))
+    s.pages.assign(start.v, start.v + nr_pages, PageState::poisoned());
   // Zone shrinking code cannot properly deal with ZONE_DEVICE.
   if (zone == Zone::Device) return;
-  shrink_zone_span(s, nid, zone, start, start + nr_pages);
-  update_pgdat_span(s, nid);
+  if (!s.mutants.has(Mutant::ShrinkZoneSpanSkipped))
+    shrink_zone_span(s, nid, zone, start, start + nr_pages);
+  if (!s.mutants.has(Mutant::PgdatSpanNotUpdated)) update_pgdat_span(s, nid);
 }
 
 /* mm/memory_hotplug.c: adjust_present_page_count() */
@@ -412,10 +424,11 @@ void adjust_present_page_count(System& s, Pfn page, int group, long nr_pages) {
   const PageState& p = s.page(page);
   ZoneState& z = s.zone(p.nid, p.zone);
   const u64 delta = static_cast<u64>(nr_pages);
-  if (s.section_of(page).early) z.present_early_pages += delta;
+  if (s.section_of(page).early || s.mutants.has(Mutant::PresentEarlyForAll))
+    z.present_early_pages += delta;
   z.present_pages += delta;
-  s.node(p.nid).node_present_pages += delta;
-  if (group >= 0) {
+  if (!s.mutants.has(Mutant::NodePresentNotAdjusted)) s.node(p.nid).node_present_pages += delta;
+  if (group >= 0 && !s.mutants.has(Mutant::GroupPresentNotAdjusted)) {
     MemoryGroup& g = s.groups.at(group);
     (p.zone == Zone::Movable ? g.present_movable_pages : g.present_kernel_pages) += delta;
   }
@@ -433,9 +446,14 @@ Zone zone_for_pfn_range(const System& s, OnlineType type, int nid, int group, Pf
 
 /* mm/memory_hotplug.c: mhp_init_memmap_on_memory() */
 int mhp_init_memmap_on_memory(System& s, Result& r, Pfn pfn, u64 nr_pages, int nid, Zone zone) {
-  move_pfn_range_to_zone(s, r, nid, zone, pfn, nr_pages, Migratetype::Unmovable);
+  const Migratetype mt = s.mutants.has(Mutant::VmemmapPageblockMovable) ? Migratetype::Movable
+                                                                         : Migratetype::Unmovable;
+  move_pfn_range_to_zone(s, r, nid, zone, pfn, nr_pages, mt);
   // SetPageVmemmapSelfHosted(): these pages never reach the buddy allocator.
-  s.pages.update(pfn.v, pfn.v + nr_pages, [](PageState& p) { p.kind = PageKind::Vmemmap; });
+  if (s.mutants.has(Mutant::VmemmapFreedToBuddy))
+    free_pages_core(s, pfn, nr_pages);
+  else
+    s.pages.update(pfn.v, pfn.v + nr_pages, [](PageState& p) { p.kind = PageKind::Vmemmap; });
   // Sections spanned only by vmemmap would otherwise stay offline.
   if (nr_pages >= s.geo.pages_per_section())
     online_mem_sections(s, r, pfn, Pfn{align_down((pfn + nr_pages).v, s.geo.pages_per_section())});
@@ -469,7 +487,8 @@ int online_pages(System& s, Result& r, Pfn pfn, u64 nr_pages, int nid, Zone zone
     return err;
   }
   // Fix up the isolated pageblocks before undo_isolate_page_range() below.
-  s.zone(nid, zone).nr_isolate_pageblock += static_cast<long>(nr_pages / g.pageblock_pages());
+  if (!s.mutants.has(Mutant::OnlineSkipsIsolateFixup))
+    s.zone(nid, zone).nr_isolate_pageblock += static_cast<long>(nr_pages / g.pageblock_pages());
   online_pages_range(s, r, pfn, nr_pages);
   adjust_present_page_count(s, pfn, group, static_cast<long>(nr_pages));
   // node_states_set_node()
@@ -532,11 +551,15 @@ int offline_pages(System& s, Result& r, Pfn start, u64 nr_pages, int nid, Zone z
   __offline_isolated_pages(s, r, start, end);
   if (!r.bug.empty()) return -EINVAL;
   s.zone(nid, zone).nr_isolate_pageblock -= static_cast<long>(nr_pages / g.pageblock_pages());
-  adjust_managed_page_count(s, start, -static_cast<long>(nr_pages));
-  adjust_present_page_count(s, start, group, -static_cast<long>(nr_pages));
+  if (!s.mutants.has(Mutant::OfflineKeepsManaged))
+    adjust_managed_page_count(s, start, -static_cast<long>(nr_pages));
+  if (!s.mutants.has(Mutant::OfflineSkipsPresent))
+    adjust_present_page_count(s, start, group, -static_cast<long>(nr_pages));
   // node_states_clear_node()
-  if (clear_normal) s.node(nid).has_normal_memory = false;
-  if (clear_memory) s.node(nid).has_memory = false;
+  if (!s.mutants.has(Mutant::OfflineKeepsNMemory)) {
+    if (clear_normal) s.node(nid).has_normal_memory = false;
+    if (clear_memory) s.node(nid).has_memory = false;
+  }
   remove_pfn_range_from_zone(s, r, nid, zone, start, nr_pages);
   return 0;
 }
@@ -574,7 +597,10 @@ int add_memory_resource(System& s, Result& r, int nid, u64 start, u64 size, unsi
   }
   if (int err = arch_add_memory(s, r, nid, start, size, altmap)) return err;
   // create memory block devices after memory was added
-  if (int err = create_memory_block_devices(s, r, start, size, mhp_altmap.alloc, group)) {
+  u64 vmemmap_pages = mhp_altmap.alloc;
+  if (s.mutants.has(Mutant::BlockRecordsHalfVmemmap)) vmemmap_pages /= 2;
+  if (s.mutants.has(Mutant::AltmapAllocNotRecorded)) vmemmap_pages = 0;
+  if (int err = create_memory_block_devices(s, r, start, size, vmemmap_pages, group)) {
     arch_remove_memory(s, r, start, size, nullptr);
     return err;
   }
@@ -627,6 +653,7 @@ void try_offline_node(System& s, int nid) {
   s.blocks.for_each(0, RunMap<MemoryBlock>::kEnd, [&](u64, u64, const MemoryBlock& m) {
     has_block = has_block || (m.present && m.nid == nid);
   });
+  if (s.mutants.has(Mutant::TryOfflineNodeIgnoresBlocks)) has_block = false;
   if (has_block || n.has_cpu) return;
   n.online = false;  // node_set_offline(); unregister_one_node()
 }
@@ -646,7 +673,7 @@ int try_remove_memory(System& s, Result& r, u64 start, u64 size) {
     const MemoryBlock& m = s.blocks.at(id);
     if (!m.present) continue;
     nid = m.nid;
-    if (m.state != BlockState::Offline) {
+    if (m.state != BlockState::Offline && !s.mutants.has(Mutant::RemoveIgnoresOnlineBlocks)) {
       r.reason = "removing memory fails, because memory is onlined";
       return -EBUSY;
     }
@@ -663,9 +690,9 @@ int try_remove_memory(System& s, Result& r, u64 start, u64 size) {
     mhp_altmap.alloc = nr_vmemmap_pages;
     altmap = &mhp_altmap;
   }
-  remove_memory_block_devices(s, r, start, size);
+  if (!s.mutants.has(Mutant::RemoveKeepsBlockDevices)) remove_memory_block_devices(s, r, start, size);
   arch_remove_memory(s, r, start, size, altmap);
-  release_mem_region_adjustable(s, start, size);
+  if (!s.mutants.has(Mutant::RemoveKeepsResource)) release_mem_region_adjustable(s, start, size);
   if (nid != kNoNode) try_offline_node(s, nid);
   return 0;
 }

@@ -7,7 +7,8 @@
 // and per-cpu lists and is not deterministic; the model's is, and is the
 // simplest rule that keeps freshly onlined memory for last as FPI_TO_TAIL
 // does: the lowest pfn first, walking the zonelist from the highest allowed
-// zone down, on the preferred node first. Zone counters are exact;
+// zone down, on the preferred node first. Memmap pages remember the section
+// they belong to, so removing it frees exactly them. Zone counters are exact;
 // managed_pages counts every page handed to the buddy allocator, allocated or
 // not, as in the kernel.
 //
@@ -129,7 +130,7 @@ void memmap_init(System& s, const std::vector<MemblockRange>& mem) {
   }
   // The hole from the end of memory to the end of its section joins the
   // highest zone of the last node.
-  if (mem.empty()) return;
+  if (mem.empty() || s.mutants.has(Mutant::MemmapInitSkipsTailHole)) return;
   const u64 end = align_up(mem.back().end.v, s.geo.pages_per_section());
   if (hole_pfn < end)
     init_unavailable_range(s, Pfn{hole_pfn}, Pfn{end}, static_cast<Zone>(zone_id), nid);
@@ -156,7 +157,7 @@ void adjust_managed_page_count(System& s, Pfn page, long count) {
 
 /* mm/page_alloc.c: __offline_isolated_pages() */
 void __offline_isolated_pages(System& s, Result& r, Pfn start, Pfn end) {
-  offline_mem_sections(s, r, start, end);
+  if (!s.mutants.has(Mutant::OfflineKeepsSectionsOnline)) offline_mem_sections(s, r, start, end);
   // Every page must be a free buddy page by now: BUG_ON(!PageBuddy(page)).
   const bool all_free =
       s.pages.all_of(start.v, end.v, [](const PageState& p) { return p.kind == PageKind::Free; });
@@ -172,7 +173,9 @@ bool alloc_pages_zonelist(System& s, const AllocRequest& req) {
   std::vector<Run> take;
   u64 need = req.count;
   const std::vector<int> nodes = req.nodes.empty() ? node_order(s, req.nid) : req.nodes;
-  for (auto [nid, z] : zonelist(nodes, req.highest)) {
+  for (const auto& [zl_nid, zl_zone] : zonelist(nodes, req.highest)) {
+    const int nid = zl_nid;  // plain copies: lambdas cannot capture bindings (C++20)
+    const Zone z = zl_zone;
     const ZoneState& zs = s.zone(nid, z);
     if (zs.is_empty() || need == 0) continue;
     const u64 lo = std::max(zs.zone_start_pfn, req.only.start.v);
@@ -193,26 +196,28 @@ bool alloc_pages_zonelist(System& s, const AllocRequest& req) {
   }
   if (need != 0) return false;
   for (Run run : take)
-    s.pages.update(run.lo, run.hi, [&](PageState& p) { p.kind = req.kind; });
+    s.pages.update(run.lo, run.hi, [&](PageState& p) {
+      p.kind = req.kind;
+      p.owner = req.owner;
+    });
   return true;
 }
 
-u64 free_kind_pages(System& s, int nid, PageKind kind, u64 count) {
+u64 free_memmap_pages(System& s, u64 section, u64 count) {
+  const std::uint32_t owner = memmap_owner(section);
+  std::vector<Run> give;
   u64 freed = 0;
-  for (int n : node_order(s, nid)) {
-    const NodeState& node = s.node(n);
-    std::vector<Run> give;
-    s.pages.for_each_reverse(node.node_start_pfn, node.node_end_pfn(),
-                             [&](u64 a, u64 b, const PageState& p) {
-                               if (freed == count || p.kind != kind || p.nid != n) return;
-                               const u64 k = std::min(count - freed, b - a);
-                               give.push_back({b - k, b});
-                               freed += k;
-                             });
-    for (Run run : give)
-      s.pages.update(run.lo, run.hi, [](PageState& p) { p.kind = PageKind::Free; });
-    if (freed == count) break;
-  }
+  s.pages.for_each(0, RunMap<PageState>::kEnd, [&](u64 a, u64 b, const PageState& p) {
+    if (freed == count || p.kind != PageKind::Memmap || p.owner != owner) return;
+    const u64 k = std::min(count - freed, b - a);
+    give.push_back({a, a + k});
+    freed += k;
+  });
+  for (Run run : give)
+    s.pages.update(run.lo, run.hi, [](PageState& p) {
+      p.kind = PageKind::Free;
+      p.owner = 0;
+    });
   return freed;
 }
 
@@ -270,7 +275,9 @@ Result free_pages(System& s, int nid, Zone highest, u64 count, AllocKind kind,
   const PageKind want = page_kind_of(kind);
   std::vector<std::pair<u64, u64>> give;
   u64 need = count;
-  for (auto [n, z] : k::zonelist(k::node_order(s, nid), highest)) {
+  for (const auto& [zl_nid, zl_zone] : k::zonelist(k::node_order(s, nid), highest)) {
+    const int n = zl_nid;  // plain copies: lambdas cannot capture bindings (C++20)
+    const Zone z = zl_zone;
     const ZoneState& zs = s.zone(n, z);
     if (zs.is_empty() || need == 0) continue;
     const u64 lo = std::max(zs.zone_start_pfn, scope->start.v);

@@ -51,7 +51,7 @@ void count_isolated(System& s, Pfn start, Pfn end, long sign) {
 
 /* mm/page_isolation.c: start_isolate_page_range(), MEMORY_OFFLINE */
 int start_isolate_page_range(System& s, Pfn start, Pfn end) {
-  if (!s.pages.all_of(start.v, end.v, [](const PageState& p) { return !unmovable(p); }))
+  if (!s.mutants.has(Mutant::IsolationIgnoresUnmovable) && !s.pages.all_of(start.v, end.v, [](const PageState& p) { return !unmovable(p); }))
     return -EBUSY;  // set_migratetype_isolate() undoes what it did
   s.pages.update(start.v, end.v, [](PageState& p) { p.mt = Migratetype::Isolate; });
   count_isolated(s, start, end, +1);
@@ -68,8 +68,9 @@ void undo_isolate_page_range(System& s, Pfn start, Pfn end) {
 
 /* mm/page_isolation.c: test_pages_isolated(), MEMORY_OFFLINE */
 bool test_pages_isolated(const System& s, Pfn start, Pfn end) {
-  return s.pages.all_of(start.v, end.v, [](const PageState& p) {
-    return p.mt == Migratetype::Isolate && p.kind == PageKind::Free;
+  const bool blind = s.mutants.has(Mutant::IsolationIgnoresUnmovable);
+  return s.pages.all_of(start.v, end.v, [&](const PageState& p) {
+    return p.mt == Migratetype::Isolate && (p.kind == PageKind::Free || blind);
   });
 }
 

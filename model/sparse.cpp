@@ -24,10 +24,13 @@ namespace {
 using Bits = std::bitset<kMaxSubsections>;
 
 // subsection_mask_set(): the subsections [pfn, pfn + nr_pages) touches.
-Bits subsection_mask(const Geometry& g, Pfn pfn, u64 nr_pages) {
+Bits subsection_mask(const System& s, Pfn pfn, u64 nr_pages) {
+  const Geometry& g = s.geo;
   Bits map;
   const unsigned lo = g.subsection_index(pfn);
-  const unsigned hi = g.subsection_index(pfn + (nr_pages - 1));
+  const unsigned hi = s.mutants.has(Mutant::SubsectionMaskFirstOnly)
+                          ? lo
+                          : g.subsection_index(pfn + (nr_pages - 1));
   for (unsigned i = lo; i <= hi; ++i) map.set(i);
   return map;
 }
@@ -70,7 +73,7 @@ void section_deactivate(System& s, Result& r, Pfn pfn, u64 nr_pages, VmemAltmap*
   const Geometry& g = s.geo;
   SectionState ms = s.section_of(pfn);
   const bool section_is_early = ms.early;
-  const Bits map = subsection_mask(g, pfn, nr_pages);
+  const Bits map = subsection_mask(s, pfn, nr_pages);
 
   // clear_subsection_map(): every target bit must be set.
   if (WARN(r, ms.usage == UsageOrigin::None || (ms.subsection_map & map) != map,
@@ -79,10 +82,12 @@ void section_deactivate(System& s, Result& r, Pfn pfn, u64 nr_pages, VmemAltmap*
     return;
   ms.subsection_map ^= map;
   const bool empty = ms.subsection_map.none();
+  const bool keeps_mem_map = s.mutants.has(Mutant::DeactivateKeepsMemMap);
   if (empty) {
     // A boot usage shares its page with other sections' and stays (B5).
-    if (ms.usage != UsageOrigin::Boot) ms.usage = UsageOrigin::None;
-    ms.has_mem_map = false;
+    if (ms.usage != UsageOrigin::Boot || s.mutants.has(Mutant::DeactivateFreesBootUsage))
+      ms.usage = UsageOrigin::None;
+    if (!keeps_mem_map) ms.has_mem_map = false;
   }
   update_section(s, pfn, [&](SectionState& x) { x = ms; });
 
@@ -99,7 +104,7 @@ void section_deactivate(System& s, Result& r, Pfn pfn, u64 nr_pages, VmemAltmap*
     s.pages.assign(sec.v, sec.v + g.pages_per_section(), PageState::absent());
   }
 
-  if (empty) {
+  if (empty && !keeps_mem_map) {
     // section_mem_map = 0: drops PRESENT, ONLINE, EARLY and the taint.
     update_section(s, pfn, [&](SectionState& x) {
       x.present = x.has_mem_map = x.online = x.early = x.taint_zone_device = false;
@@ -116,7 +121,7 @@ int section_activate(System& s, Result& r, int nid, Pfn pfn, u64 nr_pages,
   if (ms.usage == UsageOrigin::None) ms.usage = UsageOrigin::Kzalloc;
 
   // fill_subsection_map()
-  const Bits map = subsection_mask(g, pfn, nr_pages);
+  const Bits map = subsection_mask(s, pfn, nr_pages);
   // On error the kzalloc'd usage is freed again: `ms` is simply not stored.
   if (map.none()) return -EINVAL;
   if ((map & ms.subsection_map).any()) return -EEXIST;
@@ -174,6 +179,7 @@ void offline_mem_sections(System& s, Result& r, Pfn start, Pfn end) {
 int sparse_add_section(System& s, Result& r, int nid, Pfn start, u64 nr_pages,
                        VmemAltmap* altmap) {
   // sparse_index_init() cannot fail in the model: the root arrays are free.
+  const bool boot_usage = s.section_of(start).usage == UsageOrigin::Boot;
   if (int err = section_activate(s, r, nid, start, nr_pages, altmap)) return err;
 
   // page_init_poison(): the new struct pages are garbage until onlined.
@@ -183,6 +189,7 @@ int sparse_add_section(System& s, Result& r, int nid, Pfn start, u64 nr_pages,
     ms.nid = static_cast<std::int16_t>(nid);  // set_section_nid()
     ms.present = true;                        // __section_mark_present()
     ms.has_mem_map = true;                    // sparse_init_one_section(.., 0)
+    if (boot_usage && s.mutants.has(Mutant::ReaddBootSectionEarly)) ms.early = true;
   });
   return 0;
 }
@@ -218,7 +225,7 @@ void sparse_init(System& s, const std::vector<MemblockRange>& mem) {
     for (Pfn pfn = m.start; pfn < m.end;) {
       const Pfn sec_end = g.section_start(g.section_nr(pfn) + 1);
       const Pfn chunk_end = std::min(sec_end, m.end);
-      const Bits map = subsection_mask(g, pfn, chunk_end - pfn);
+      const Bits map = subsection_mask(s, pfn, chunk_end - pfn);
       update_section(s, pfn, [&](SectionState& ms) { ms.subsection_map |= map; });
       pfn = chunk_end;
     }

@@ -11,6 +11,8 @@
 // Population is all-or-nothing in the model; the kernel may populate some
 // PMDs before failing, but section_activate()'s error path frees them again,
 // so the state after the failed call is the same.
+#include <algorithm>
+
 #include "internal.h"
 
 namespace memhp::k {
@@ -74,6 +76,7 @@ int populate_section_memmap(System& s, Result& r, Pfn pfn, u64 nr_pages, int nid
     req.highest = Zone::Normal;
     req.count = plan.pages;
     req.kind = PageKind::Memmap;
+    req.owner = memmap_owner(g.section_nr(pfn));
     if (!alloc_pages_zonelist(s, req)) return -ENOMEM;
   }
   pages_out = plan.pages;
@@ -103,8 +106,10 @@ void depopulate_section_memmap(System& s, Result& r, Pfn pfn, u64 nr_pages,
   }
   const VmemmapPlan plan = arch_vmemmap_plan(s.geo, nr_pages, false);
   const u64 pages = std::min<u64>(plan.pages, ms.memmap_buddy_pages);
-  const u64 freed = free_kind_pages(s, ms.nid, PageKind::Memmap, pages);
-  WARN(r, freed != pages, "vmemmap_free: memmap pages missing from the page map");
+  if (!s.mutants.has(Mutant::VmemmapFreeLeaksPages)) {
+    const u64 freed = free_memmap_pages(s, sec, pages);
+    WARN(r, freed != pages, "vmemmap_free: memmap pages missing from the page map");
+  }
   s.sections.update(sec, sec + 1, [&](SectionState& x) {
     x.memmap_buddy_pages -= static_cast<std::uint32_t>(pages);
   });

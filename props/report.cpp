@@ -86,7 +86,7 @@ void write_result(JsonWriter& w, const Result& r) {
     w.end_array();
   }
   if (!r.bug.empty()) w.key("bug").string(r.bug);
-  if (r.partial) w.key("partial").boolean(true);
+  if (r.partial != Partial::None) w.key("partial").boolean(true);
 }
 
 void write_zones(JsonWriter& w, const System& s) {
@@ -154,7 +154,7 @@ std::string text_step(int line, const Op& op, const Result& r) {
   if (!r.reason.empty()) out += " (" + r.reason + ")";
   out += '\n';
   for (const auto& warning : r.warnings) out += "  WARNING: " + warning + '\n';
-  if (r.partial) out += "  PARTIAL: the kernel left part of the work done\n";
+  if (r.partial != Partial::None) out += "  PARTIAL: the kernel left part of the work done\n";
   if (!r.bug.empty()) out += "  BUG: " + r.bug + '\n';
   return out;
 }

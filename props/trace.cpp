@@ -14,7 +14,9 @@
 #include <sstream>
 #include <string_view>
 
+#include "memhp/invariants.h"
 #include "memhp/trace.h"
+#include "sequences.h"
 
 namespace memhp {
 namespace {
@@ -183,6 +185,12 @@ class Fields {
   }
 
   bool has(std::string_view key) const { return kv_.count(key) != 0; }
+
+  // The value as written, or "" when the key is absent.
+  std::string_view text(std::string_view key) const {
+    auto it = kv_.find(key);
+    return it == kv_.end() ? std::string_view{} : it->second;
+  }
 
   u64 number(std::string_view key, Unit unit = Unit::Plain) {
     auto v = raw(key);
@@ -422,6 +430,30 @@ std::string parse_profile(const std::vector<std::string_view>& tokens, Profile& 
   return f.error();
 }
 
+std::string parse_mutant(const std::vector<std::string_view>& tokens, MutantSet& mutants) {
+  if (tokens.size() != 2) return "mutant: want one name";
+  auto m = mutant_from_name(tokens[1]);
+  if (!m) return "unknown mutant " + quoted(tokens[1]);
+  mutants.set(*m);
+  return {};
+}
+
+std::string parse_check(const std::vector<std::string_view>& tokens, Trace& t) {
+  Fields f("check", {}, {"only", "property"});
+  if (!f.load(std::vector<std::string_view>(tokens.begin() + 1, tokens.end()))) return f.error();
+  if (f.has("only") == f.has("property")) return "check: want one of 'only' or 'property'";
+  if (f.has("only")) {
+    t.check_only = std::string(f.text("only"));
+    if (!find_invariant(t.check_only) && !find_sequence_property(t.check_only))
+      return "unknown invariant " + quoted(t.check_only);
+  } else {
+    t.check_property = std::string(f.text("property"));
+    if (!find_sequence_property(t.check_property))
+      return "unknown property " + quoted(t.check_property);
+  }
+  return f.error();
+}
+
 std::string parse_boot(const std::vector<std::string_view>& args, BootRange& out) {
   Fields f("boot", {"node", "start", "size"}, {});
   if (!f.load(args)) return f.error();
@@ -466,8 +498,14 @@ class TraceParser {
   std::string line(int lineno, const Line& l) {
     auto word = l.tokens[0];
     std::vector<std::string_view> args(l.tokens.begin() + 1, l.tokens.end());
-    bool is_op = word != "geometry" && word != "profile" && word != "boot";
+    bool is_op = word != "geometry" && word != "profile" && word != "boot" && word != "mutant" &&
+                 word != "check";
     if (l.expect && !is_op) return "expect: not allowed on " + quoted(word);
+    if (word == "mutant") return header(word, seen_mutant_, [&] {
+        seen_mutant_ = false;  // may repeat
+        return parse_mutant(l.tokens, t_.mutants);
+      });
+    if (word == "check") return header(word, seen_check_, [&] { return parse_check(l.tokens, t_); });
     if (word == "geometry") return header(word, seen_geometry_, [&] {
         return parse_geometry(l.tokens, t_.geo);
       });
@@ -508,7 +546,7 @@ class TraceParser {
 
   Trace& t_;
   Phase phase_ = Phase::Header;
-  bool seen_geometry_ = false, seen_profile_ = false;
+  bool seen_geometry_ = false, seen_profile_ = false, seen_mutant_ = false, seen_check_ = false;
 };
 
 bool is_blank_or_comment(std::string_view s) {
@@ -575,15 +613,7 @@ std::string print_geometry(const Geometry& g) {
   return s;
 }
 
-std::string print_profile(const Profile& p) {
-  std::string s = "profile v6.1";
-  s += " memmap_on_memory="s + (p.memmap_on_memory ? "1" : "0");
-  s += " memhp_default_state=" + std::string(online_type_name(p.memhp_default_state));
-  s += " movable_node="s + (p.movable_node ? "1" : "0");
-  s += " online_policy=" + std::string(name_of(kPolicies, p.online_policy));
-  if (p.possible_nodes) s += " possible_nodes=" + std::to_string(p.possible_nodes);
-  return s;
-}
+std::string print_profile(const Profile& p) { return "profile " + profile_to_string(p); }
 
 }  // namespace
 
@@ -617,6 +647,10 @@ std::string print_trace(const Trace& t) {
   std::string out = "# memhp trace v1\n";
   out += print_geometry(t.geo) + "\n";
   out += print_profile(t.prof) + "\n";
+  for (const MutantInfo& m : mutant_registry())
+    if (t.mutants.has(m.id)) out += "mutant " + std::string(m.name) + "\n";
+  if (!t.check_only.empty()) out += "check only=" + t.check_only + "\n";
+  if (!t.check_property.empty()) out += "check property=" + t.check_property + "\n";
   for (const auto& b : t.boot)
     out += "boot node=" + std::to_string(b.nid) + " start=" + hex(b.start) +
            " size=" + format_size(b.size) + "\n";

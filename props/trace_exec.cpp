@@ -32,7 +32,7 @@ struct Apply {
 Result apply_op(System& s, const Op& op) { return std::visit(Apply{s}, op); }
 
 std::variant<System, std::string> boot_trace(const Trace& t) {
-  return boot_system(t.geo, t.prof, t.boot);
+  return boot_system(t.geo, t.prof, t.boot, t.mutants);
 }
 
 }  // namespace memhp

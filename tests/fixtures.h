@@ -40,7 +40,7 @@ inline Profile mom(bool on) {
     const ::memhp::Result r_ = (call);                                         \
     CHECK_MESSAGE(r_.err == (expected_errno), "got " << ::memhp::errno_name(r_.err) \
                                                      << " (" << r_.reason << ")"); \
-    CHECK(!r_.partial);                                                        \
+    CHECK(r_.partial == ::memhp::Partial::None);                                                        \
     CHECK((sys) == before_);                                                   \
   } while (0)
 

@@ -69,7 +69,7 @@ TEST_CASE("errno: memmap allocated from the page allocator") {
     const System before = s;
     const Result r = add_memory(s, 0, k4G, 256 * MiB, 0);
     CHECK(r.err == -ENOMEM);
-    CHECK(r.partial);
+    CHECK(r.partial == Partial::AddPagesLeak);
     CHECK_FALSE(s == before);
     CHECK(s.section_of(Pfn{k4G >> 12}).present);       // leaked section 32
     CHECK_FALSE(s.section_of(Pfn{(k4G >> 12) + 32768}).present);
@@ -121,7 +121,7 @@ TEST_CASE("errno: sysfs state writes") {
     const System before = s;
     const Result r = online_block(s, 32, OnlineType::OnlineKernel);
     CHECK(r.err == -EINVAL);
-    CHECK(r.partial);
+    CHECK(r.partial == Partial::OnlineTypeKept);
     CHECK(s.blocks.at(32).online_type == OnlineType::OnlineKernel);
     s.blocks.update(32, 33, [](MemoryBlock& m) { m.online_type = OnlineType::OnlineMovable; });
     CHECK(s == before);

@@ -2,8 +2,10 @@
 //
 // A mutant makes one model function behave as a broken kernel would. The
 // checkers must catch every mutant; an invariant that no mutant breaks is a
-// defect of the catalogue, not a proof of the model. The registry of names,
-// descriptions and the invariants each one targets lives in props/.
+// defect of the catalogue, not a proof of the model. Names, descriptions and
+// the invariant each mutant is aimed at are in the registry
+// (props/mutants.cpp, `memhp invariants`). Each mutant is tested where it is
+// used in model/ with `s.mutants.has(Mutant::...)`.
 #pragma once
 
 #include <cstdint>
@@ -11,7 +13,46 @@
 namespace memhp {
 
 enum class Mutant : std::uint8_t {
-  kCount  // filled in by the invariant catalogue (props issue)
+  // mm/sparse.c
+  DeactivateKeepsMemMap,      // frees usage, leaves SECTION_HAS_MEM_MAP (B4)
+  SubsectionMaskFirstOnly,    // subsection_mask_set() sets one bit
+  MemmapInitSkipsTailHole,    // boot memmap of the last section's tail left garbage (B2)
+  ReaddBootSectionEarly,      // a re-added boot section is marked EARLY again
+  DeactivateFreesBootUsage,   // kfree() of a boot-allocated usage (B5)
+  OfflineKeepsSectionsOnline, // __offline_isolated_pages() skips offline_mem_sections()
+  // zones and nodes
+  ShrinkKeepsStart,           // an emptied zone keeps its zone_start_pfn
+  OfflineSkipsPresent,        // offline_pages() forgets adjust_present_page_count()
+  VmemmapNotPresent,          // memory_block_online() forgets the vmemmap pages
+  OfflineKeepsManaged,        // offline_pages() forgets adjust_managed_page_count()
+  PresentEarlyForAll,         // present_early_pages grows for hot-added memory too
+  NodePresentNotAdjusted,     // node_present_pages not adjusted
+  ResizeZoneKeepsEnd,         // resize_zone_range() never moves the zone end
+  ShrinkZoneSpanSkipped,      // remove_pfn_range_from_zone() never shrinks
+  PgdatSpanNotUpdated,        // update_pgdat_span() not called
+  OnlineSkipsIsolateFixup,    // online_pages() skips nr_isolate_pageblock += n
+  OfflineKeepsNMemory,        // N_MEMORY not cleared when a node empties
+  TryOfflineNodeIgnoresBlocks,// try_offline_node() ignores blocks on the node
+  // memmap_on_memory
+  VmemmapFreedToBuddy,        // mhp_init_memmap_on_memory() frees the vmemmap pages
+  VmemmapPageblockMovable,    // vmemmap pageblocks initialised MIGRATE_MOVABLE
+  BlockRecordsHalfVmemmap,    // the block stores half of altmap.alloc
+  AltmapAllocNotRecorded,     // create_memory_block_devices() gets 0 vmemmap pages
+  VmemmapFreeLeaksPages,      // vmemmap_free() forgets to free buddy pages
+  // memory blocks and devices
+  RemoveKeepsBlockDevices,    // try_remove_memory() skips remove_memory_block_devices()
+  RemoveIgnoresOnlineBlocks,  // try_remove_memory() skips the offline check
+  FailedOfflineStaysGoingOffline,  // memory_block_change_state() keeps GOING_OFFLINE
+  OfflineKeepsBlockZone,      // memory_block_offline() keeps mem->zone
+  OfflineSkipsPoison,         // remove_pfn_range_from_zone() skips page_init_poison()
+  GroupPresentNotAdjusted,    // adjust_present_page_count() skips the group
+  DimmAddLeaksGroup,          // a failed dimm_add keeps its memory group
+  RemoveKeepsResource,        // try_remove_memory() skips release_mem_region_adjustable()
+  // error paths and migration
+  IsolationIgnoresUnmovable,  // has_unmovable_pages() finds nothing
+  OnlineFailureSkipsDeinit,   // memory_block_online() error path skips the vmemmap deinit
+  OfflineDropsMovablePages,   // migration frees the pages instead of moving them
+  kCount
 };
 
 struct MutantSet {
@@ -21,5 +62,7 @@ struct MutantSet {
   bool any() const { return bits != 0; }
   friend bool operator==(MutantSet, MutantSet) = default;
 };
+
+static_assert(static_cast<unsigned>(Mutant::kCount) <= 64);
 
 }  // namespace memhp

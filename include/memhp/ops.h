@@ -14,15 +14,22 @@
 
 namespace memhp {
 
+// The kernel paths that fail without undoing all they did (NOTES.md 4).
+enum class Partial : std::uint8_t {
+  None,
+  AddPagesLeak,    // __add_pages() keeps the sections added before an error
+  OnlineTypeKept,  // state_store() leaves the requested type in mem->online_type
+};
+
 struct Result {
   int err = 0;                        // 0 or a negative errno
   std::string reason;                 // the kernel's stated reason, if any
   std::vector<std::string> warnings;  // WARN()s that fired on the way
   std::string bug;                    // non-empty: the kernel would BUG()
-  bool partial = false;               // the kernel left part of the work done
+  Partial partial = Partial::None;    // the kernel left part of the work done
 
   bool ok() const { return err == 0 && bug.empty(); }
-  static Result error(int e, std::string why = {}) { return {e, std::move(why), {}, {}, false}; }
+  static Result error(int e, std::string why = {}) { return {e, std::move(why), {}, {}, Partial::None}; }
 };
 
 // mhp_t flags (include/linux/memory_hotplug.h).
@@ -44,7 +51,8 @@ struct BootRange {
 // message instead when the layout is impossible (overlaps, beyond
 // MAX_PHYSMEM_BITS, a bad geometry).
 std::variant<System, std::string> boot_system(const Geometry& geo, const Profile& prof,
-                                              const std::vector<BootRange>& ranges);
+                                              const std::vector<BootRange>& ranges,
+                                              MutantSet mutants = {});
 
 // ------------------------------------------------------- add and remove --
 // add_memory(): driver-level, with explicit flags.

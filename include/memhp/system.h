@@ -111,6 +111,9 @@ struct PageState {
   Zone zone = Zone::DMA;
   std::int8_t nid = kNoNode;
   Migratetype mt = Migratetype::Movable;
+  // For PageKind::Memmap: 1 + the number of the section whose vmemmap the
+  // page holds, so that removing that section frees exactly these pages.
+  std::uint32_t owner = 0;
   friend bool operator==(PageState, PageState) = default;
 
   bool initialised() const {
@@ -120,7 +123,7 @@ struct PageState {
   static PageState poisoned() { return {PageKind::Poisoned}; }
   static PageState in_zone(PageKind k, Zone z, int nid,
                            Migratetype mt = Migratetype::Movable) {
-    return {k, z, static_cast<std::int8_t>(nid), mt};
+    return {k, z, static_cast<std::int8_t>(nid), mt, 0};
   }
 };
 

@@ -70,6 +70,9 @@ struct TraceStep {
 struct Trace {
   Geometry geo;   // `geometry NAME [block=SIZE]`
   Profile prof;   // `profile v6.1 key=value ...`
+  MutantSet mutants;            // `mutant NAME` lines: a deliberately broken model
+  std::string check_only;       // `check only=INVARIANT`: check just that one
+  std::string check_property;   // `check property=NAME`: a sequence property at the end
   std::vector<BootRange> boot;  // `boot node= start= size=` lines, in order
   std::vector<TraceStep> steps;
   friend bool operator==(const Trace&, const Trace&) = default;

@@ -1,0 +1,175 @@
+// memhp invariants [--json] [--markdown]: the catalogue every checker uses.
+//
+// Printed straight from the registries (invariants, sequence properties,
+// mutants), so the listing cannot drift from what the checkers run; the
+// markdown form is what NOTES.md pastes in. Each mutant lists the checks
+// aimed at it: a mutant with none is a defect of the catalogue.
+#include <algorithm>
+#include <iostream>
+
+#include "commands.h"
+#include "memhp/invariants.h"
+#include "report.h"
+#include "sequences.h"
+
+namespace memhp::cli {
+namespace {
+
+constexpr std::string_view kUsage = "memhp invariants [--json | --markdown]";
+
+enum class Format { Text, Json, Markdown };
+
+// The invariants and properties whose killed_by names mutant m.
+std::vector<std::string_view> aimed_at(std::string_view m) {
+  std::vector<std::string_view> out;
+  for (const Invariant& i : invariant_registry())
+    if (i.killed_by == m) out.push_back(i.name);
+  for (const SequenceProperty& p : sequence_properties())
+    if (p.killed_by == m) out.push_back(p.name);
+  return out;
+}
+
+std::string join(const std::vector<std::string_view>& v, std::string_view sep) {
+  std::string out;
+  for (auto s : v) {
+    if (!out.empty()) out += sep;
+    out += s;
+  }
+  return out;
+}
+
+std::string pad(std::string_view s, std::size_t width) {
+  std::string out(s);
+  if (out.size() < width) out.resize(width, ' ');
+  return out;
+}
+
+template <class T, class F>
+std::size_t widest(const std::vector<T>& v, F&& field) {
+  std::size_t w = 0;
+  for (const T& x : v) w = std::max(w, field(x).size());
+  return w;
+}
+
+// ------------------------------------------------------------------ text --
+
+void text_invariants(std::ostream& os) {
+  const auto& all = invariant_registry();
+  auto name_w = widest(all, [](const Invariant& i) { return i.name; });
+  auto id_w = widest(all, [](const Invariant& i) { return i.id; });
+  os << "Invariants (" << all.size() << "), checked after every step:\n\n";
+  for (const Invariant& i : all)
+    os << "  " << pad(i.name, name_w) << "  " << pad(i.id, id_w) << "  killed by " << i.killed_by
+       << "\n      " << i.statement << "\n      kernel: " << i.kernel_ref << '\n';
+}
+
+void text_properties(std::ostream& os) {
+  const auto& all = sequence_properties();
+  auto name_w = widest(all, [](const SequenceProperty& p) { return p.name; });
+  os << "\nSequence properties (" << all.size() << "), over the last steps of a run:\n\n";
+  for (const SequenceProperty& p : all)
+    os << "  " << pad(p.name, name_w) << "  " << p.ops << " steps  killed by " << p.killed_by
+       << "\n      " << p.statement << "\n      kernel: " << p.kernel_ref << '\n';
+}
+
+void text_mutants(std::ostream& os) {
+  const auto& all = mutant_registry();
+  auto name_w = widest(all, [](const MutantInfo& m) { return m.name; });
+  os << "\nMutants (" << all.size() << "), deliberate defects some check must catch:\n\n";
+  for (const MutantInfo& m : all) {
+    auto targets = aimed_at(m.name);
+    os << "  " << pad(m.name, name_w) << "  " << m.description << '\n'
+       << "  " << pad("", name_w) << "  aimed at: "
+       << (targets.empty() ? std::string("(nothing)") : join(targets, ", ")) << '\n';
+  }
+}
+
+// ------------------------------------------------------------------ json --
+
+void json_catalogue(std::ostream& os) {
+  JsonWriter w;
+  w.begin_object().key("invariants").begin_array();
+  for (const Invariant& i : invariant_registry()) {
+    w.begin_object().key("name").string(i.name).key("id").string(i.id);
+    w.key("statement").string(i.statement).key("kernel_ref").string(i.kernel_ref);
+    w.key("killed_by").string(i.killed_by).end_object();
+  }
+  w.end_array().key("properties").begin_array();
+  for (const SequenceProperty& p : sequence_properties()) {
+    w.begin_object().key("name").string(p.name).key("ops").number(p.ops);
+    w.key("statement").string(p.statement).key("kernel_ref").string(p.kernel_ref);
+    w.key("killed_by").string(p.killed_by).end_object();
+  }
+  w.end_array().key("mutants").begin_array();
+  for (const MutantInfo& m : mutant_registry()) {
+    w.begin_object().key("name").string(m.name).key("description").string(m.description);
+    w.key("aimed_at").begin_array();
+    for (auto t : aimed_at(m.name)) w.string(t);
+    w.end_array().end_object();
+  }
+  w.end_array().end_object();
+  os << w.str() << '\n';
+}
+
+// -------------------------------------------------------------- markdown --
+
+// A table cell: '|' would end the cell, and a newline the row.
+std::string cell(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '|') out += "\\|";
+    else if (c == '\n') out += ' ';
+    else out += c;
+  }
+  return out;
+}
+
+std::string code(std::string_view s) { return s.empty() ? "" : "`" + cell(s) + "`"; }
+
+void markdown_catalogue(std::ostream& os) {
+  os << "### Invariants\n\n| name | id | statement | kernel place | killed by |\n"
+        "|---|---|---|---|---|\n";
+  for (const Invariant& i : invariant_registry())
+    os << "| " << code(i.name) << " | " << cell(i.id) << " | " << cell(i.statement) << " | "
+       << cell(i.kernel_ref) << " | " << code(i.killed_by) << " |\n";
+  os << "\n### Sequence properties\n\n| name | steps | statement | kernel place | killed by |\n"
+        "|---|---|---|---|---|\n";
+  for (const SequenceProperty& p : sequence_properties())
+    os << "| " << code(p.name) << " | " << p.ops << " | " << cell(p.statement) << " | "
+       << cell(p.kernel_ref) << " | " << code(p.killed_by) << " |\n";
+  os << "\n### Mutants\n\n| name | defect | aimed at |\n|---|---|---|\n";
+  for (const MutantInfo& m : mutant_registry()) {
+    std::string targets;
+    for (auto t : aimed_at(m.name)) targets += (targets.empty() ? "" : ", ") + code(t);
+    os << "| " << code(m.name) << " | " << cell(m.description) << " | " << targets << " |\n";
+  }
+}
+
+}  // namespace
+
+int cmd_invariants(const Args& args) {
+  Format format = Format::Text;
+  for (const auto& a : args) {
+    if (a == "--help" || a == "-h") {
+      std::cout << "usage: " << kUsage << '\n';
+      return kExitOk;
+    }
+    Format f = a == "--json" ? Format::Json : a == "--markdown" ? Format::Markdown : Format::Text;
+    if (f == Format::Text) return usage_error("invariants", "unknown argument '" + a + "'");
+    if (format != Format::Text && format != f)
+      return usage_error("invariants", "--json and --markdown exclude each other");
+    format = f;
+  }
+  switch (format) {
+    case Format::Json: json_catalogue(std::cout); break;
+    case Format::Markdown: markdown_catalogue(std::cout); break;
+    case Format::Text:
+      text_invariants(std::cout);
+      text_properties(std::cout);
+      text_mutants(std::cout);
+      break;
+  }
+  return kExitOk;
+}
+
+}  // namespace memhp::cli

@@ -1,0 +1,75 @@
+// The invariant catalogue: named, checkable statements about a System.
+//
+// Every checker iterates this one registry: the RapidCheck suites after every
+// step, the explorer in every state, `memhp replay`, and `memhp invariants`.
+// An invariant sees one step: the state before, the operation, its result and
+// the state after. Most invariants only look at the state after; a few are
+// about the step itself (a boot usage is never freed, an offline never loses
+// an allocated page). At boot, before == after and there is no op.
+//
+// Each invariant comes with a witness: a condition meaning "the premise this
+// invariant is about actually occurred" (e.g. a memmap_on_memory block is
+// online). A suite that never sees an invariant's witness has checked
+// nothing about it, and fails its coverage check.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "memhp/trace.h"
+
+namespace memhp {
+
+namespace inv {
+struct Census;  // per-zone page counts of a state (props/inv_util.h)
+}
+
+struct StepView {
+  StepView(const System& b, const System& a, const Op* o, const Result* r)
+      : before(b), after(a), op(o), result(r) {}
+  const System& before;
+  const System& after;
+  const Op* op;          // nullptr at boot
+  const Result* result;  // nullptr at boot
+  bool at_boot() const { return op == nullptr; }
+  // Several invariants count the pages of `after` the same way; the first
+  // one to ask computes the count for all of them.
+  mutable std::shared_ptr<const inv::Census> census_after;
+};
+
+struct Violation {
+  std::string invariant;  // the invariant's name
+  std::string message;    // what was expected, what was found, where
+};
+
+struct Invariant {
+  std::string_view name;        // what it says: vmemmap_never_in_buddy
+  std::string_view id;          // kernel-reference number: "INV-20", or "GEN-1"
+  std::string_view statement;   // one line of English
+  std::string_view kernel_ref;  // the kernel place that relies on it
+  std::optional<std::string> (*check)(const StepView&);  // a message if violated
+  bool (*witness)(const StepView&);                      // the premise occurred
+  std::string_view killed_by;   // the mutant that must make it fail
+};
+
+const std::vector<Invariant>& invariant_registry();
+const Invariant* find_invariant(std::string_view name);
+
+// The first invariant the step violates, in registry order. With `only`,
+// just that invariant is checked (used to show that its mutant breaks it).
+std::optional<Violation> check_invariants(const StepView& step, const Invariant* only = nullptr);
+
+// The mutants: deliberate, named defects of the model (see mutants.h).
+struct MutantInfo {
+  Mutant id;
+  std::string_view name;         // --mutant NAME
+  std::string_view description;  // the defect, in kernel terms
+};
+const std::vector<MutantInfo>& mutant_registry();
+std::optional<Mutant> mutant_from_name(std::string_view name);
+std::string_view mutant_name(Mutant m);
+
+}  // namespace memhp

@@ -1,0 +1,58 @@
+// `memhp check`: RapidCheck stateful suites over the model, with every
+// invariant checked after every step, shrunk counterexamples written as
+// traces, and enforced coverage.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "memhp/invariants.h"
+
+namespace memhp {
+
+struct CheckOptions {
+  std::string suite = "ram";
+  int cases = 100;        // successful cases to run (RapidCheck max_success)
+  int steps = 60;         // longest operation sequence (RapidCheck max_size)
+  std::optional<std::uint64_t> seed;  // default: RC_PARAMS, else RapidCheck's
+  MutantSet mutants;      // run against a deliberately broken model
+  std::string only;       // check just this invariant or sequence property
+  std::string store_dir = ".memhp/failures";
+  bool use_store = true;  // replay stored failures first, store new ones
+  double shrink_seconds = 60;  // stop shrinking after this long
+  bool progress = false;  // a progress line on stderr
+  bool coverage = true;   // fail a passing run that missed an op or a witness
+};
+
+struct Counterexample {
+  Trace trace;            // shrunk, replayable; headers name mutants and checks
+  Violation violation;
+  int shrinks = 0;        // accepted shrink steps
+  double seconds_to_failure = 0;
+  std::string stored_as;  // file in the store, if written
+};
+
+struct CheckReport {
+  std::uint64_t seed = 0;
+  int cases = 0;
+  std::uint64_t steps = 0;
+  double seconds = 0;
+  // op -> result ("ok", "-EBUSY", ...) -> count
+  std::map<std::string, std::map<std::string, std::uint64_t>> op_results;
+  std::vector<std::pair<std::string, std::uint64_t>> witnesses;    // registry order
+  std::vector<std::pair<std::string, std::uint64_t>> properties;   // sequence properties applied
+  std::vector<std::string> coverage_gaps;
+  std::vector<std::string> store_notes;  // stored failures replayed first
+  std::optional<Counterexample> failure;
+  bool passed() const { return !failure && coverage_gaps.empty(); }
+};
+
+// Names of the suites `--suite` accepts, with one-line descriptions.
+const std::vector<std::pair<std::string, std::string>>& check_suites();
+
+CheckReport run_check(const CheckOptions& opts);
+
+}  // namespace memhp

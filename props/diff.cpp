@@ -1,0 +1,165 @@
+#include "diff.h"
+
+#include <cstdio>
+#include <functional>
+
+namespace memhp {
+
+namespace {
+
+std::string hex(u64 v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%#llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+std::string range(const char* what, u64 lo, u64 hi, bool hexa) {
+  auto num = [&](u64 v) { return hexa ? hex(v) : std::to_string(v); };
+  return std::string(what) + " " + (hi - lo == 1 ? num(lo) : num(lo) + "-" + num(hi - 1));
+}
+
+// Pieces of the key space where a and b hold different values, with
+// neighbouring pieces that changed the same way merged.
+template <class V>
+void diff_runs(const RunMap<V>& a, const RunMap<V>& b, const char* what, bool hexa,
+               std::vector<std::string>& out) {
+  struct Piece {
+    u64 lo, hi;
+    V old_v, new_v;
+  };
+  std::vector<Piece> pieces;
+  a.for_each(0, RunMap<V>::kEnd, [&](u64 lo, u64 hi, const V& va) {
+    b.for_each(lo, hi, [&](u64 x, u64 y, const V& vb) {
+      if (va == vb) return;
+      if (!pieces.empty() && pieces.back().hi == x && pieces.back().old_v == va &&
+          pieces.back().new_v == vb)
+        pieces.back().hi = y;
+      else
+        pieces.push_back({x, y, va, vb});
+    });
+  });
+  for (const Piece& p : pieces)
+    out.push_back(range(what, p.lo, p.hi, hexa) + ": " + describe(p.old_v) + " -> " + describe(p.new_v));
+}
+
+void diff_num(const std::string& what, u64 a, u64 b, std::vector<std::string>& out) {
+  if (a != b) out.push_back(what + ": " + std::to_string(a) + " -> " + std::to_string(b));
+}
+
+void diff_flag(const std::string& what, bool a, bool b, std::vector<std::string>& out) {
+  if (a != b) out.push_back(what + ": " + (a ? "yes" : "no") + " -> " + (b ? "yes" : "no"));
+}
+
+void diff_nodes(const System& a, const System& b, std::vector<std::string>& out) {
+  for (int nid = 0; nid < static_cast<int>(std::min(a.nodes.size(), b.nodes.size())); ++nid) {
+    const NodeState& x = a.node(nid);
+    const NodeState& y = b.node(nid);
+    const std::string n = "node " + std::to_string(nid);
+    diff_flag(n + " online", x.online, y.online, out);
+    diff_flag(n + " N_MEMORY", x.has_memory, y.has_memory, out);
+    diff_flag(n + " N_NORMAL_MEMORY", x.has_normal_memory, y.has_normal_memory, out);
+    diff_num(n + " start_pfn", x.node_start_pfn, y.node_start_pfn, out);
+    diff_num(n + " spanned", x.node_spanned_pages, y.node_spanned_pages, out);
+    diff_num(n + " present", x.node_present_pages, y.node_present_pages, out);
+    for (Zone z : kAllZones) {
+      const ZoneState& p = x.zones[zone_idx(z)];
+      const ZoneState& q = y.zones[zone_idx(z)];
+      const std::string zn = "zone " + std::to_string(nid) + ":" + std::string(zone_name(z));
+      diff_num(zn + " start_pfn", p.zone_start_pfn, q.zone_start_pfn, out);
+      diff_num(zn + " spanned", p.spanned_pages, q.spanned_pages, out);
+      diff_num(zn + " present", p.present_pages, q.present_pages, out);
+      diff_num(zn + " present_early", p.present_early_pages, q.present_early_pages, out);
+      diff_num(zn + " managed", p.managed_pages, q.managed_pages, out);
+      if (p.nr_isolate_pageblock != q.nr_isolate_pageblock)
+        out.push_back(zn + " nr_isolate_pageblock: " + std::to_string(p.nr_isolate_pageblock) + " -> " +
+                      std::to_string(q.nr_isolate_pageblock));
+    }
+  }
+}
+
+template <class K, class V>
+void diff_maps(const std::map<K, V>& a, const std::map<K, V>& b, const std::string& what,
+               const std::function<std::string(const K&, const V&)>& show,
+               std::vector<std::string>& out) {
+  for (const auto& [k, v] : a) {
+    auto it = b.find(k);
+    if (it == b.end())
+      out.push_back(what + " removed: " + show(k, v));
+    else if (!(it->second == v))
+      out.push_back(what + " changed: " + show(k, v) + " -> " + show(k, it->second));
+  }
+  for (const auto& [k, v] : b)
+    if (!a.count(k)) out.push_back(what + " added: " + show(k, v));
+}
+
+}  // namespace
+
+std::string describe(const PageState& p) {
+  std::string out(page_kind_name(p.kind));
+  if (p.kind == PageKind::Memmap) out += "(section " + std::to_string(p.owner - 1) + ")";
+  if (p.initialised()) out += " " + std::to_string(p.nid) + ":" + std::string(zone_name(p.zone));
+  if (p.mt == Migratetype::Unmovable && p.initialised()) out += " unmovable-pageblock";
+  if (p.mt == Migratetype::Isolate) out += " isolated";
+  return out;
+}
+
+std::string describe(const SectionState& s) {
+  if (!s.present && !s.has_mem_map && s.usage == UsageOrigin::None) return "absent";
+  std::string out;
+  auto flag = [&](bool on, const char* name) {
+    if (on) out += (out.empty() ? "" : "|") + std::string(name);
+  };
+  flag(s.present, "PRESENT");
+  flag(s.has_mem_map, "HAS_MEM_MAP");
+  flag(s.online, "ONLINE");
+  flag(s.early, "EARLY");
+  flag(s.taint_zone_device, "TAINT_ZONE_DEVICE");
+  if (out.empty()) out = "0";
+  out += " nid " + std::to_string(s.nid);
+  out += s.usage == UsageOrigin::Boot ? " usage=boot" : s.usage == UsageOrigin::Kzalloc ? " usage=kzalloc" : " usage=none";
+  out += " subsections=" + std::to_string(s.subsection_map.count());
+  if (s.memmap_buddy_pages) out += " memmap=" + std::to_string(s.memmap_buddy_pages) + "(buddy)";
+  if (s.memmap_altmap_pages) out += " memmap=" + std::to_string(s.memmap_altmap_pages) + "(altmap)";
+  return out;
+}
+
+std::string describe(const MemoryBlock& m) {
+  if (!m.present) return "absent";
+  std::string out(block_state_name(m.state));
+  out += " nid " + std::to_string(m.nid);
+  out += " zone " + (m.zone ? std::string(zone_name(*m.zone)) : std::string("NULL"));
+  if (m.nr_vmemmap_pages) out += " vmemmap " + std::to_string(m.nr_vmemmap_pages);
+  if (m.online_type != OnlineType::Offline) out += " online_type " + std::string(online_type_name(m.online_type));
+  if (m.group >= 0) out += " group " + std::to_string(m.group);
+  return out;
+}
+
+std::vector<std::string> diff_systems(const System& a, const System& b) {
+  std::vector<std::string> out;
+  diff_maps<u64, Resource>(a.iomem, b.iomem, "iomem",
+                           [](const u64&, const Resource& r) {
+                             return hex(r.start) + "-" + hex(r.end - 1) + " " + r.name;
+                           },
+                           out);
+  diff_runs(a.sections, b.sections, "section", false, out);
+  diff_runs(a.blocks, b.blocks, "block", false, out);
+  diff_nodes(a, b, out);
+  diff_runs(a.pages, b.pages, "pfn", true, out);
+  diff_maps<int, MemoryGroup>(a.groups, b.groups, "memory group",
+                              [](const int& id, const MemoryGroup& g) {
+                                return std::to_string(id) + " (nid " + std::to_string(g.nid) +
+                                       ", kernel " + std::to_string(g.present_kernel_pages) +
+                                       ", movable " + std::to_string(g.present_movable_pages) + ")";
+                              },
+                              out);
+  diff_maps<u64, AcpiMemoryDevice>(a.dimms, b.dimms, "ACPI memory device",
+                                   [](const u64&, const AcpiMemoryDevice& d) {
+                                     return hex(d.start) + "+" + hex(d.size) + " group " +
+                                            std::to_string(d.mgid);
+                                   },
+                                   out);
+  if (!(a.notifier == b.notifier)) out.push_back("memory notifier changed");
+  return out;
+}
+
+}  // namespace memhp

@@ -1,0 +1,314 @@
+#include "gen.h"
+
+#include <algorithm>
+
+namespace memhp {
+
+namespace {
+
+constexpr u64 GiB = u64{1} << 30;
+constexpr u64 MiB = u64{1} << 20;
+
+template <class T>
+T pick(const std::vector<T>& v) {
+  return v[static_cast<std::size_t>(*rc::gen::inRange<std::size_t>(0, v.size()))];
+}
+
+bool chance(int percent) { return *rc::gen::inRange(0, 100) < percent; }
+
+// ------------------------------------------------------------ configs --
+
+std::vector<BootRange> qemu_1g(int nid) {
+  return {{nid, 0x1000, 0x9fc00 - 0x1000}, {nid, 0x100000, 0x3ffe0000 - 0x100000}};
+}
+
+SuiteConfig x86_config() {
+  SuiteConfig c;
+  c.geo = *geometry_preset("x86_64");
+  switch (*rc::gen::inRange(0, 5)) {
+    case 0: c.boot = {{0, 0, 2 * GiB}}; break;
+    case 1:  // two nodes with boot memory
+      c.boot = qemu_1g(0);
+      c.boot.push_back({1, 1 * GiB, 1 * GiB});
+      break;
+    default: c.boot = qemu_1g(0); break;
+  }
+  c.hot_base = 4 * GiB;
+  return c;
+}
+
+SuiteConfig preset_config(const std::string& name) {
+  SuiteConfig c;
+  c.geo = *geometry_preset(name);
+  const u64 base = c.geo.arch == Arch::Arm64 ? 0x40000000 : 0;
+  c.boot = {{0, base, (chance(50) ? 1 : 2) * GiB}};
+  c.hot_base = 4 * GiB;
+  return c;
+}
+
+Profile gen_profile(int boot_nodes) {
+  Profile p;
+  p.memmap_on_memory = chance(50);
+  p.memhp_default_state = *rc::gen::weightedElement<OnlineType>(
+      {{12, OnlineType::Offline}, {3, OnlineType::Online}, {2, OnlineType::OnlineKernel},
+       {3, OnlineType::OnlineMovable}});
+  p.movable_node = chance(20);
+  p.online_policy = chance(20) ? OnlinePolicy::AutoMovable : OnlinePolicy::ContigZones;
+  // A second, memory-less node that hot-added memory can bring online.
+  p.possible_nodes = std::max(boot_nodes, chance(50) ? 2 : 1);
+  return p;
+}
+
+// ------------------------------------------------------------- state --
+
+bool any(const BlockInfo&) { return true; }
+bool is_online(const BlockInfo& b) { return b.m.state == BlockState::Online; }
+bool is_offline(const BlockInfo& b) { return b.m.state == BlockState::Offline; }
+bool online_hot(const BlockInfo& b) { return is_online(b) && b.hot; }
+bool offline_hot(const BlockInfo& b) { return is_offline(b) && b.hot; }
+bool offline_boot(const BlockInfo& b) { return is_offline(b) && !b.hot; }
+bool online_with_zone(const BlockInfo& b) { return is_online(b) && b.m.zone.has_value(); }
+bool boot_with_zone(const BlockInfo& b) { return !b.hot && b.m.zone.has_value(); }
+
+std::vector<BlockInfo> blocks_where(const GenContext& c, bool (*pred)(const BlockInfo&)) {
+  std::vector<BlockInfo> out;
+  for (const BlockInfo& b : c.blocks)
+    if (pred(b)) out.push_back(b);
+  return out;
+}
+
+int gen_node(const GenContext& c) {
+  const int possible = c.prof.possible_nodes ? c.prof.possible_nodes : 1;
+  if (chance(4)) return 3;  // not possible: -EINVAL
+  return possible > 1 && chance(30) ? 1 : 0;
+}
+
+// ---------------------------------------------------------------- ops --
+
+struct Range {
+  u64 start, size;
+};
+
+// Where to add memory: hot-pluggable slots and their neighbours mostly;
+// removed boot memory, boot RAM (overlap) and malformed ranges sometimes.
+Range gen_add_range(const GenContext& s, const SuiteConfig& cfg) {
+  const u64 block = s.geo.block_bytes;
+  const std::vector<u64>& reboot = s.removed_boot;
+  const int kind = *rc::gen::weightedElement<int>({{70, 0}, {reboot.empty() ? 0 : 30, 1}, {4, 2}, {4, 3}});
+  Range r{cfg.hot_base + static_cast<u64>(*rc::gen::inRange(0, cfg.hot_slots)) * block, block};
+  if (kind == 1) r.start = pick(reboot);
+  if (kind == 2) r.start = s.geo.block_start(1).v << s.geo.page_shift;  // boot RAM: -EEXIST
+  if (kind == 3) {  // malformed: misaligned start or size, empty, beyond MAX_PHYSMEM_BITS
+    switch (*rc::gen::inRange(0, 4)) {
+      case 0: r.start += 2 * MiB; break;
+      case 1: r.size += 2 * MiB; break;
+      case 2: r.size = 0; break;
+      default: r.start = u64{1} << s.geo.max_physmem_bits; break;
+    }
+  } else if (chance(25)) {
+    r.size = 2 * block;
+  }
+  return r;
+}
+
+Op gen_add(const GenContext& s, const SuiteConfig& cfg) {
+  const Range r = gen_add_range(s, cfg);
+  const int nid = gen_node(s);
+  if (chance(40)) return OpDimmAdd{nid, r.start, r.size};
+  unsigned flags = MHP_NONE;
+  if (chance(50)) flags |= MHP_MEMMAP_ON_MEMORY;
+  if (chance(20)) flags |= MHP_MERGE_RESOURCE;
+  return OpAddMemory{nid, r.start, r.size, flags};
+}
+
+OnlineType gen_online_type() {
+  return *rc::gen::element(OnlineType::Online, OnlineType::OnlineKernel, OnlineType::OnlineMovable);
+}
+
+std::optional<Op> gen_online(const GenContext& s) {
+  auto offline = blocks_where(s, is_offline);
+  auto all = blocks_where(s, any);
+  if (all.empty()) return std::nullopt;
+  const BlockInfo b = !offline.empty() && chance(85) ? pick(offline) : pick(all);
+  return OpOnlineBlock{chance(3) ? b.id + 1000 : b.id, gen_online_type()};
+}
+
+std::optional<Op> gen_offline(const GenContext& s) {
+  auto hot = blocks_where(s, online_hot);
+  auto online = blocks_where(s, is_online);
+  auto all = blocks_where(s, any);
+  if (all.empty()) return std::nullopt;
+  const int kind = *rc::gen::weightedElement<int>(
+      {{hot.empty() ? 0 : 65, 0}, {online.empty() ? 0 : 25, 1}, {10, 2}});
+  const BlockInfo b = kind == 0 ? pick(hot) : kind == 1 ? pick(online) : pick(all);
+  return OpOfflineBlock{b.id};
+}
+
+std::optional<Op> gen_remove(const GenContext& s) {
+  auto hot = blocks_where(s, offline_hot);
+  auto off = blocks_where(s, offline_boot);
+  auto all = blocks_where(s, any);
+  if (all.empty()) return std::nullopt;
+  const int kind = *rc::gen::weightedElement<int>(
+      {{hot.empty() ? 0 : 60, 0}, {off.empty() ? 0 : 30, 1}, {10, 2}});
+  const BlockInfo b = kind == 0 ? pick(hot) : kind == 1 ? pick(off) : pick(all);
+  const u64 blocks = chance(20) ? 2 : 1;
+  return OpRemoveMemory{s.geo.phys_of(s.geo.block_start(b.id)), blocks * s.geo.block_bytes};
+}
+
+// Allocations aimed at blocks: fill them up, put unmovable pages where
+// offlining will trip on them, or ask for more than there is.
+std::optional<Op> gen_alloc(const GenContext& s, bool free) {
+  OpAlloc a;
+  a.free = free;
+  a.nid = gen_node(s) == 1 ? 1 : 0;
+  a.kind = chance(35) ? AllocKind::Unmovable : AllocKind::Movable;
+  auto online = blocks_where(s, online_with_zone);
+  if (!online.empty() && chance(75)) {
+    const BlockInfo b = pick(online);
+    a.block = b.id;
+    a.nid = b.m.nid;
+    if (*b.m.zone == Zone::Movable) a.kind = AllocKind::Movable;
+    a.zone = a.kind == AllocKind::Movable ? Zone::Movable : *b.m.zone;
+    const u64 avail = !free ? b.free_pages
+                      : a.kind == AllocKind::Movable ? b.movable_pages : b.unmovable_pages;
+    a.count = chance(25) && avail ? avail : static_cast<u64>(*rc::gen::inRange(1, 65));
+  } else {
+    a.zone = a.kind == AllocKind::Movable ? *rc::gen::element(Zone::Movable, Zone::Normal)
+                                          : *rc::gen::element(Zone::Normal, Zone::DMA32);
+    a.count = chance(10) ? u64{1} << 40 : static_cast<u64>(*rc::gen::inRange(1, 4097));
+  }
+  return a;
+}
+
+Op gen_notifier() {
+  OpNotifier n;
+  if (chance(40)) n.going_online = -EBUSY;
+  if (chance(40)) n.going_offline = chance(50) ? -EBUSY : -EPERM;
+  return n;
+}
+
+// offline_block then online_block back into the same zone.
+std::optional<GenStep> gen_cycle(const GenContext& s) {
+  auto online = blocks_where(s, online_with_zone);
+  if (online.empty()) return std::nullopt;
+  const BlockInfo b = pick(online);
+  const OnlineType back = *b.m.zone == Zone::Movable ? OnlineType::OnlineMovable : OnlineType::OnlineKernel;
+  return GenStep{{OpOfflineBlock{b.id}, OpOnlineBlock{b.id, back}},
+                 "offline_online_restores_zone_counters"};
+}
+
+// add_memory, online, offline, remove of a slot nothing occupies.
+std::optional<GenStep> gen_round_trip(const GenContext& s, const SuiteConfig& cfg) {
+  const u64 block = s.geo.block_bytes;
+  const u64 start = cfg.hot_base + static_cast<u64>(*rc::gen::inRange(0, cfg.hot_slots)) * block;
+  const u64 id = s.geo.block_id(s.geo.pfn_of(start));
+  for (const BlockInfo& b : s.blocks)
+    if (b.id == id) return std::nullopt;
+  for (const auto& [a, e] : s.iomem)
+    if (a < start + block && start < e) return std::nullopt;
+  const unsigned flags = chance(50) ? unsigned{MHP_MEMMAP_ON_MEMORY} : 0u;
+  if (flags && !mhp_supports_memmap_on_memory(s.geo, s.prof, block).supported) return std::nullopt;
+  return GenStep{{OpAddMemory{0, start, block, flags}, OpOnlineBlock{id, gen_online_type()},
+                  OpOfflineBlock{id}, OpRemoveMemory{start, block}},
+                 "add_remove_round_trip"};
+}
+
+// Boot memory taken away and hot-added again: the section keeps its boot
+// usage but is no longer early (kernel-reference INV-5, INV-6).
+std::optional<GenStep> gen_readd_boot(const GenContext& s) {
+  auto boot = blocks_where(s, boot_with_zone);
+  if (boot.empty()) return std::nullopt;
+  const BlockInfo b = pick(boot);
+  const u64 start = s.geo.phys_of(s.geo.block_start(b.id));
+  const unsigned flags = chance(50) ? unsigned{MHP_MEMMAP_ON_MEMORY} : 0u;
+  return GenStep{{OpOfflineBlock{b.id}, OpRemoveMemory{start, s.geo.block_bytes},
+                  OpAddMemory{b.m.nid, start, s.geo.block_bytes, flags}},
+                 {}};
+}
+
+}  // namespace
+
+bool known_suite(const std::string& suite) {
+  return suite == "ram" || suite == "x86" || suite == "quick";
+}
+
+rc::Gen<SuiteConfig> gen_config(const std::string& suite) {
+  return rc::gen::exec([suite] {
+    SuiteConfig c;
+    if (suite == "quick") {
+      c.geo = *geometry_preset("x86_64");
+      c.boot = qemu_1g(0);
+      c.hot_base = 4 * GiB;
+    } else if (suite == "x86" || chance(50)) {
+      c = x86_config();
+    } else {
+      c = preset_config(*rc::gen::element<std::string>("arm64-4k", "arm64-16k", "arm64-64k",
+                                                        "ppc64-64k"));
+    }
+    int boot_nodes = 1;
+    for (const BootRange& b : c.boot) boot_nodes = std::max(boot_nodes, b.nid + 1);
+    c.prof = gen_profile(boot_nodes);
+    c.hot_slots = 12;
+    return c;
+  });
+}
+
+GenContext make_gen_context(const System& s) {
+  GenContext c;
+  c.geo = s.geo;
+  c.prof = s.prof;
+  s.blocks.for_each(0, RunMap<MemoryBlock>::kEnd, [&](u64 a, u64 b, const MemoryBlock& m) {
+    if (!m.present) return;
+    for (u64 id = a; id < b; ++id) {
+      BlockInfo info{id, m, !s.section_of(s.geo.block_start(id)).early, 0, 0, 0};
+      s.pages.for_each(s.geo.block_start(id).v, s.geo.block_start(id + 1).v,
+                       [&](u64 x, u64 y, const PageState& p) {
+                         if (p.kind == PageKind::Free) info.free_pages += y - x;
+                         if (p.kind == PageKind::Movable) info.movable_pages += y - x;
+                         if (p.kind == PageKind::Unmovable) info.unmovable_pages += y - x;
+                       });
+      c.blocks.push_back(info);
+    }
+  });
+  // Boot memory that was removed: its boot usage stays behind.
+  const u64 spb = s.geo.sections_per_block();
+  s.sections.for_each(0, RunMap<SectionState>::kEnd, [&](u64 a, u64 b, const SectionState& ms) {
+    if (ms.usage != UsageOrigin::Boot || ms.present) return;
+    for (u64 nr = align_up(a, spb); nr + spb <= b; nr += spb)
+      c.removed_boot.push_back(s.geo.phys_of(s.geo.section_start(nr)));
+  });
+  for (const auto& [k, r] : s.iomem) c.iomem.emplace_back(r.start, r.end);
+  return c;
+}
+
+GenStep gen_step(const GenContext& s, const SuiteConfig& cfg) {
+  enum Kind { Add, Online, Offline, Remove, Alloc, Free, Notifier, Cycle, RoundTrip, ReaddBoot };
+  while (true) {
+    const Kind k = *rc::gen::weightedElement<Kind>({{5, Add}, {5, Online}, {5, Offline}, {3, Remove},
+                                                    {3, Alloc}, {2, Free}, {1, Notifier}, {2, Cycle},
+                                                    {1, RoundTrip}, {1, ReaddBoot}});
+    std::optional<Op> op;
+    switch (k) {
+      case Add: op = gen_add(s, cfg); break;
+      case Online: op = gen_online(s); break;
+      case Offline: op = gen_offline(s); break;
+      case Remove: op = gen_remove(s); break;
+      case Alloc: op = gen_alloc(s, false); break;
+      case Free: op = gen_alloc(s, true); break;
+      case Notifier: op = gen_notifier(); break;
+      case Cycle:
+        if (auto c = gen_cycle(s)) return *c;
+        break;
+      case RoundTrip:
+        if (auto c = gen_round_trip(s, cfg)) return *c;
+        break;
+      case ReaddBoot:
+        if (auto c = gen_readd_boot(s)) return *c;
+        break;
+    }
+    if (op) return GenStep{{*op}, {}};
+  }
+}
+
+}  // namespace memhp

@@ -1,0 +1,55 @@
+// Generators for the RapidCheck suites: machine configurations, and
+// operations drawn from the current state with a bias towards what finds
+// bugs (block-aligned neighbours, overlaps, zone boundaries, blocks filled up,
+// unmovable pages in movable candidates, boot memory removed and re-added).
+#pragma once
+
+#include <rapidcheck.h>
+
+#include <string>
+#include <vector>
+
+#include "memhp/trace.h"
+
+namespace memhp {
+
+// One test case's machine.
+struct SuiteConfig {
+  Geometry geo;
+  Profile prof;
+  std::vector<BootRange> boot;
+  u64 hot_base = 0;  // first hot-pluggable address, block-aligned
+  int hot_slots = 16;  // blocks of hot-pluggable address space
+};
+
+rc::Gen<SuiteConfig> gen_config(const std::string& suite);
+bool known_suite(const std::string& suite);
+
+// A compound step: one op, or a short sequence of ops (checked by a
+// sequence property at its end when `property` names one).
+struct GenStep {
+  std::vector<Op> ops;
+  std::string property;  // empty for a single op
+};
+
+// What the generators need to know of a state, small enough to copy into
+// every generator RapidCheck keeps for shrinking.
+struct BlockInfo {
+  u64 id;
+  MemoryBlock m;
+  bool hot;  // hot-added rather than boot memory
+  u64 free_pages, movable_pages, unmovable_pages;
+};
+struct GenContext {
+  Geometry geo;
+  Profile prof;
+  std::vector<BlockInfo> blocks;                // present blocks, by id
+  std::vector<u64> removed_boot;               // starts of removed boot blocks
+  std::vector<std::pair<u64, u64>> iomem;      // [start, end) of resources
+};
+GenContext make_gen_context(const System& s);
+
+// Draws one step (call inside rc::gen::exec).
+GenStep gen_step(const GenContext& s, const SuiteConfig& cfg);
+
+}  // namespace memhp

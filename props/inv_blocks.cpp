@@ -1,0 +1,289 @@
+// Invariants of memory blocks, memory groups and the iomem resources that
+// back them (kernel-reference INV-29..33, 35).
+#include <map>
+
+#include "inv_util.h"
+#include "invariant_lists.h"
+
+namespace memhp::inv {
+
+namespace {
+
+using Msg = std::optional<std::string>;
+
+std::string blk(u64 id) { return "memory block " + std::to_string(id); }
+
+template <class F>
+Msg first_block(const System& s, F&& f) {
+  Msg out;
+  for_each_block(s, [&](u64 id, const MemoryBlock& m) {
+    if (!out) out = f(id, m, s.geo.block_start(id).v, s.geo.block_start(id + 1).v);
+  });
+  return out;
+}
+
+bool any_block(const System& s, bool (*pred)(const System&, u64, const MemoryBlock&)) {
+  bool any = false;
+  for_each_block(s, [&](u64 id, const MemoryBlock& m) { any = any || pred(s, id, m); });
+  return any;
+}
+
+// ---------------------------------------------------------------- INV-29 --
+Msg block_exists_iff_memory_added(const StepView& v) {
+  const System& s = v.after;
+  const u64 spb = s.geo.sections_per_block();
+  if (Msg m = first_block(s, [&](u64 id, const MemoryBlock&, u64, u64) -> Msg {
+        const u64 present = s.sections.count_if(id * spb, (id + 1) * spb,
+                                                [](const SectionState& ms) { return ms.present; });
+        if (!present) return blk(id) + " exists but none of its sections is present";
+        return std::nullopt;
+      }))
+    return m;
+  Msg out;
+  s.sections.for_each(0, RunMap<SectionState>::kEnd, [&](u64 a, u64 b, const SectionState& ms) {
+    if (out || !ms.present) return;
+    s.blocks.for_each(a / spb, (b - 1) / spb + 1, [&](u64 id, u64, const MemoryBlock& m) {
+      if (!out && !m.present)
+        out = "section " + std::to_string(std::max(a, id * spb)) + " is present but " + blk(id) +
+              " does not exist";
+    });
+  });
+  return out;
+}
+bool witness_hot_added_block(const StepView& v) {
+  return any_block(v.after, [](const System& s, u64 id, const MemoryBlock&) { return hot_added(s, id); });
+}
+
+// ---------------------------------------------------------------- INV-30 --
+Msg only_offline_memory_removed(const StepView& v) {
+  const OpRemoveMemory* op = op_as<OpRemoveMemory>(v);
+  if (!op || !step_ok(v)) return std::nullopt;
+  const Geometry& g = v.before.geo;
+  const u64 first = g.block_id(g.pfn_of(op->start)), end = g.block_id(g.pfn_of(op->start + op->size));
+  Msg out;
+  v.before.blocks.for_each(first, end, [&](u64 id, u64, const MemoryBlock& m) {
+    if (!out && m.present && m.state != BlockState::Offline)
+      out = "remove_memory succeeded although " + blk(id) + " was " +
+            std::string(block_state_name(m.state));
+  });
+  return out;
+}
+bool witness_remove_ok(const StepView& v) {
+  const OpRemoveMemory* op = op_as<OpRemoveMemory>(v);
+  if (!op || !step_ok(v)) return false;
+  const Geometry& g = v.before.geo;
+  return v.before.blocks.at(g.block_id(g.pfn_of(op->start))).present;
+}
+
+// ---------------------------------------------------------------- INV-31 --
+Msg block_state_at_rest(const StepView& v) {
+  return first_block(v.after, [](u64 id, const MemoryBlock& m, u64, u64) -> Msg {
+    if (m.state == BlockState::GoingOffline) return blk(id) + " is still going-offline";
+    return std::nullopt;
+  });
+}
+bool witness_failed_offline(const StepView& v) { return op_as<OpOfflineBlock>(v) && step_failed(v); }
+
+// ---------------------------------------------------------------- INV-32 --
+Msg block_zone_iff_online_single_zone(const StepView& v) {
+  const System& s = v.after;
+  return first_block(s, [&](u64 id, const MemoryBlock& m, u64 lo, u64 hi) -> Msg {
+    if (m.zone && m.state != BlockState::Online)
+      return blk(id) + " is " + std::string(block_state_name(m.state)) + " but mem->zone is " +
+             std::string(zone_name(*m.zone));
+    if (!m.zone && m.state == BlockState::Online && hot_added(s, id))
+      return "hot-added " + blk(id) + " is online without mem->zone";
+    if (!m.zone) return std::nullopt;
+    Msg bad;
+    s.pages.for_each(lo, hi, [&](u64 a, u64 b, const PageState& p) {
+      // Holes keep whatever node and zone memmap_init() gave them.
+      if (!bad && counted(p.kind) && (p.zone != *m.zone || p.nid != m.nid))
+        bad = blk(id) + " has mem->zone " + zone_label(m.nid, *m.zone) + " but " + pfn_range(a, b) +
+              " is in " + zone_label(p.nid, p.zone);
+    });
+    return bad;
+  });
+}
+bool witness_hot_added_online(const StepView& v) {
+  return any_block(v.after, [](const System& s, u64 id, const MemoryBlock& m) {
+    return m.state == BlockState::Online && hot_added(s, id);
+  });
+}
+
+// ---------------------------------------------------------------- INV-33 --
+Msg block_memmap_matches_state(const StepView& v) {
+  const System& s = v.after;
+  return first_block(s, [&](u64 id, const MemoryBlock& m, u64 lo, u64 hi) -> Msg {
+    const bool online = m.state == BlockState::Online;
+    const bool ok = s.pages.all_of(lo, hi, [&](const PageState& p) {
+      if (online) return p.kind != PageKind::Poisoned && p.kind != PageKind::Reserved;
+      return p.kind == PageKind::Poisoned || p.kind == PageKind::Absent;
+    });
+    if (!ok)
+      return blk(id) + " is " + std::string(block_state_name(m.state)) + " but its pages are " +
+             pages_desc(s, lo, hi) +
+             (online ? " (want initialised pages)" : " (want poisoned struct pages)");
+    return std::nullopt;
+  });
+}
+bool witness_offline_block(const StepView& v) {
+  return any_block(v.after, [](const System&, u64, const MemoryBlock& m) {
+    return m.state == BlockState::Offline;
+  });
+}
+
+// ---------------------------------------------------------------- INV-35 --
+Msg group_present_accounting(const StepView& v) {
+  const System& s = v.after;
+  std::map<int, std::pair<u64, u64>> sums;  // mgid -> {kernel, movable}
+  for_each_block(s, [&](u64 id, const MemoryBlock& m) {
+    if (m.group < 0 || m.state != BlockState::Online) return;
+    const u64 lo = s.geo.block_start(id).v, hi = s.geo.block_start(id + 1).v;
+    s.pages.for_each(lo, hi, [&](u64 a, u64 b, const PageState& p) {
+      if (!counted(p.kind)) return;
+      (p.zone == Zone::Movable ? sums[m.group].second : sums[m.group].first) += b - a;
+    });
+  });
+  for (const auto& [mgid, g] : s.groups) {
+    const auto want = sums[mgid];
+    if (g.present_kernel_pages != want.first || g.present_movable_pages != want.second)
+      return "memory group " + std::to_string(mgid) + " counts " + std::to_string(g.present_kernel_pages) +
+             " kernel and " + std::to_string(g.present_movable_pages) + " movable pages; its online " +
+             "blocks hold " + std::to_string(want.first) + " and " + std::to_string(want.second);
+  }
+  return std::nullopt;
+}
+bool witness_group_online(const StepView& v) {
+  return any_block(v.after, [](const System&, u64, const MemoryBlock& m) {
+    return m.group >= 0 && m.state == BlockState::Online;
+  });
+}
+
+Msg groups_belong_to_devices(const StepView& v) {
+  const System& s = v.after;
+  std::map<int, int> owners;
+  for (const auto& [start, d] : s.dimms) {
+    if (!s.groups.count(d.mgid)) return "the DIMM at " + std::to_string(start) + " lost its memory group";
+    ++owners[d.mgid];
+  }
+  for (const auto& [mgid, g] : s.groups)
+    if (owners[mgid] != 1)
+      return "memory group " + std::to_string(mgid) + " belongs to " + std::to_string(owners[mgid]) +
+             " devices";
+  return first_block(s, [&](u64 id, const MemoryBlock& m, u64, u64) -> Msg {
+    if (m.group >= 0 && !s.groups.count(m.group))
+      return blk(id) + " is in memory group " + std::to_string(m.group) + ", which does not exist";
+    return std::nullopt;
+  });
+}
+bool witness_dimm(const StepView& v) { return !v.after.dimms.empty(); }
+
+// ------------------------------------------------------------- iomem --
+// pfn_valid() for every pfn of [lo, hi): walks section runs, so a long run
+// of identical sections costs one test.
+bool all_pfn_valid(const System& s, u64 lo, u64 hi) {
+  const Geometry& g = s.geo;
+  bool ok = true;
+  s.sections.for_each(g.section_nr(Pfn{lo}), g.section_nr(Pfn{hi - 1}) + 1,
+                      [&](u64 a, u64 b, const SectionState& ms) {
+                        if (!ok) return;
+                        if (!ms.has_mem_map) ok = false;
+                        if (!ok || ms.early || ms.subsection_map.count() == g.subsections_per_section())
+                          return;
+                        const u64 x = std::max(lo, g.section_start(a).v);
+                        const u64 y = std::min(hi, g.section_start(b).v);
+                        for (u64 p = align_down(x, g.pages_per_subsection()); p < y && ok;
+                             p += g.pages_per_subsection())
+                          ok = ms.usage != UsageOrigin::None &&
+                               ms.subsection_map.test(g.subsection_index(Pfn{p}));
+                      });
+  return ok;
+}
+
+// [lo, hi) lies inside System RAM resources.
+bool covered_by_ram(const System& s, u64 lo, u64 hi) {
+  const Geometry& g = s.geo;
+  auto it = s.iomem.upper_bound(g.phys_of(Pfn{lo}));
+  if (it == s.iomem.begin()) return false;
+  --it;
+  // Adjacent resources may cover one range together.
+  u64 covered = lo;
+  for (; it != s.iomem.end() && covered < hi; ++it) {
+    const Resource& r = it->second;
+    const u64 a = (r.start + g.page_size() - 1) >> g.page_shift, b = r.end >> g.page_shift;
+    if (!r.system_ram || a > covered) break;
+    covered = std::max(covered, b);
+  }
+  return covered >= hi;
+}
+
+Msg ram_resources_match_memory(const StepView& v) {
+  const System& s = v.after;
+  const Geometry& g = s.geo;
+  for (const auto& [key, res] : s.iomem) {
+    if (!res.system_ram) continue;
+    const u64 lo = (res.start + g.page_size() - 1) >> g.page_shift, hi = res.end >> g.page_shift;
+    if (lo < hi && !all_pfn_valid(s, lo, hi))
+      return "System RAM " + pfn_range(lo, hi) + " (" + res.name + ") has pfns without a valid memmap";
+  }
+  const u64 sub = g.pages_per_subsection();
+  Msg out;
+  s.sections.for_each(0, RunMap<SectionState>::kEnd, [&](u64 a, u64 b, const SectionState& ms) {
+    if (out || ms.early || !ms.has_mem_map) return;
+    if (ms.subsection_map.count() == g.subsections_per_section()) {
+      const u64 lo = g.section_start(a).v, hi = g.section_start(b).v;
+      if (!covered_by_ram(s, lo, hi))
+        out = pfn_range(lo, hi) + " is populated but not all of it is System RAM";
+      return;
+    }
+    for (u64 nr = a; nr < b && !out; ++nr)
+      for (u64 i = 0; i < g.subsections_per_section() && !out; ++i) {
+        const u64 lo = g.section_start(nr).v + i * sub;
+        if (ms.subsection_map.test(i) && !covered_by_ram(s, lo, lo + sub))
+          out = "section " + std::to_string(nr) + " subsection " + std::to_string(i) +
+                " is populated but no System RAM resource covers " + pfn_range(lo, lo + sub);
+      }
+  });
+  return out;
+}
+
+}  // namespace
+
+std::vector<Invariant> block_invariants() {
+  return {
+      {"block_exists_iff_memory_added", "INV-29",
+       "A memory block device exists exactly while memory of its range is added.",
+       "create_memory_block_devices() after arch_add_memory(); remove_memory_block_devices() before "
+       "arch_remove_memory()",
+       block_exists_iff_memory_added, witness_hot_added_block, "remove_keeps_block_devices"},
+      {"only_offline_memory_removed", "INV-30", "remove_memory() succeeds only when every block is offline.",
+       "try_remove_memory(): check_memblock_offlined_cb -EBUSY", only_offline_memory_removed,
+       witness_remove_ok, "remove_ignores_online_blocks"},
+      {"block_state_at_rest", "INV-31", "Between operations a block is online or offline, never going-offline.",
+       "memory_block_change_state(); WARN in state_show()", block_state_at_rest, witness_failed_offline,
+       "failed_offline_stays_going_offline"},
+      {"block_zone_iff_online_single_zone", "INV-32",
+       "mem->zone is set only for online blocks, always for online hot-added ones, and all the "
+       "block's memory (holes aside) is in that zone.",
+       "memory_block_offline() -EINVAL without mem->zone; offline_pages() zone WARN (bug B12)",
+       block_zone_iff_online_single_zone, witness_hot_added_online, "offline_keeps_block_zone"},
+      {"block_memmap_matches_state", "INV-33",
+       "An online block has initialised struct pages; an offline block's struct pages are poisoned.",
+       "page_init_poison() in sparse_add_section() and remove_pfn_range_from_zone()",
+       block_memmap_matches_state, witness_offline_block, "offline_skips_poison"},
+      {"group_present_accounting", "INV-35",
+       "A memory group's present kernel and movable pages are those of its online blocks.",
+       "adjust_present_page_count(); auto_movable_zone_for_pfn()", group_present_accounting,
+       witness_group_online, "group_present_not_adjusted"},
+      {"groups_belong_to_devices", "INV-35",
+       "Every memory group belongs to exactly one ACPI memory device, and blocks only name live groups.",
+       "acpi_memory_device_free() -> memory_group_unregister()", groups_belong_to_devices,
+       witness_dimm, "dimm_add_leaks_group"},
+      {"ram_resources_match_memory", "INV-29",
+       "System RAM resources and populated subsections describe the same memory.",
+       "register_memory_resource() / release_mem_region_adjustable(); walk_system_ram_range()",
+       ram_resources_match_memory, witness_hot_added_block, "remove_keeps_resource"},
+  };
+}
+
+}  // namespace memhp::inv

@@ -1,0 +1,183 @@
+// Invariants of memmap_on_memory and of where vmemmap comes from
+// (kernel-reference INV-20, 21, 23, 24, 40).
+#include <map>
+
+#include "inv_util.h"
+#include "invariant_lists.h"
+
+namespace memhp::inv {
+
+namespace {
+
+using Msg = std::optional<std::string>;
+
+std::string blk(u64 id) { return "memory block " + std::to_string(id); }
+
+// Calls f(id, block, start pfn) for each present block; first message wins.
+template <class F>
+Msg first_block(const System& s, F&& f) {
+  Msg out;
+  for_each_block(s, [&](u64 id, const MemoryBlock& m) {
+    if (!out) out = f(id, m, s.geo.block_start(id).v);
+  });
+  return out;
+}
+
+// ---------------------------------------------------------------- INV-20 --
+Msg vmemmap_never_in_buddy(const StepView& v) {
+  const System& s = v.after;
+  u64 in_ranges = 0;
+  Msg out = first_block(s, [&](u64 id, const MemoryBlock& m, u64 start) -> Msg {
+    const u64 end = start + m.nr_vmemmap_pages;
+    in_ranges += m.nr_vmemmap_pages;
+    const PageKind want = m.state == BlockState::Online ? PageKind::Vmemmap : PageKind::Poisoned;
+    if (!s.pages.all_of(start, end, [&](const PageState& p) { return p.kind == want; }))
+      return blk(id) + " (" + std::string(block_state_name(m.state)) + ") vmemmap " +
+             pfn_range(start, end) + " is " + pages_desc(s, start, end) + ", want " +
+             std::string(page_kind_name(want));
+    return std::nullopt;
+  });
+  if (out) return out;
+  const u64 vmemmap = s.pages.count_if(0, RunMap<PageState>::kEnd,
+                                       [](const PageState& p) { return p.kind == PageKind::Vmemmap; });
+  if (vmemmap > in_ranges)
+    return std::to_string(vmemmap) + " pages are self-hosted vmemmap outside any block's vmemmap range";
+  return std::nullopt;
+}
+bool witness_vmemmap_online(const StepView& v) {
+  bool any = false;
+  for_each_block(v.after, [&](u64, const MemoryBlock& m) {
+    any = any || (m.state == BlockState::Online && m.nr_vmemmap_pages);
+  });
+  return any;
+}
+
+Msg vmemmap_in_block_zone_unmovable(const StepView& v) {
+  const System& s = v.after;
+  return first_block(s, [&](u64 id, const MemoryBlock& m, u64 start) -> Msg {
+    if (m.state != BlockState::Online || !m.nr_vmemmap_pages || !m.zone) return std::nullopt;
+    const u64 end = start + m.nr_vmemmap_pages;
+    Msg bad;
+    s.pages.for_each(start, end, [&](u64 a, u64 b, const PageState& p) {
+      if (!bad && (p.zone != *m.zone || p.nid != m.nid || p.mt != Migratetype::Unmovable))
+        bad = blk(id) + " vmemmap " + pfn_range(a, b) + " is in zone " + zone_label(p.nid, p.zone) +
+              (p.mt == Migratetype::Unmovable ? "" : " with a movable pageblock") + ", block zone " +
+              zone_label(m.nid, *m.zone);
+    });
+    return bad;
+  });
+}
+
+// ---------------------------------------------------------------- INV-21 --
+Msg vmemmap_range_is_block_memmap(const StepView& v) {
+  const System& s = v.after;
+  const Geometry& g = s.geo;
+  return first_block(s, [&](u64 id, const MemoryBlock& m, u64) -> Msg {
+    const u64 p = m.nr_vmemmap_pages;
+    if (!p) return std::nullopt;
+    const u64 want = g.memmap_pages(g.block_pages());
+    if (p != want || !is_aligned(p, g.pageblock_pages()) || p >= g.block_pages())
+      return blk(id) + " has " + std::to_string(p) + " vmemmap pages; a block's memmap is " +
+             std::to_string(want) + " pages, pageblock-aligned and smaller than the block";
+    if (!mhp_supports_memmap_on_memory(g, s.prof, g.block_bytes).supported)
+      return blk(id) + " has self-hosted vmemmap, which this geometry and profile do not support";
+    return std::nullopt;
+  });
+}
+bool witness_vmemmap_block(const StepView& v) {
+  bool any = false;
+  for_each_block(v.after, [&](u64, const MemoryBlock& m) { any = any || m.nr_vmemmap_pages; });
+  return any;
+}
+
+// ---------------------------------------------------------------- INV-40 --
+Msg memmap_pages_accounted(const StepView& v) {
+  const System& s = v.after;
+  std::map<std::uint32_t, u64> held;  // PageState::owner -> memmap pages
+  s.pages.for_each(0, RunMap<PageState>::kEnd, [&](u64 a, u64 b, const PageState& p) {
+    if (p.kind == PageKind::Memmap) held[p.owner] += b - a;
+  });
+  Msg out;
+  s.sections.for_each(0, RunMap<SectionState>::kEnd, [&](u64 a, u64 b, const SectionState& ms) {
+    for (u64 nr = a; nr < b && !out && (ms.memmap_buddy_pages || !held.empty()); ++nr) {
+      const std::uint32_t owner = static_cast<std::uint32_t>(nr + 1);
+      const u64 pages = held.count(owner) ? held[owner] : 0;
+      held.erase(owner);
+      if (!ms.present && (ms.memmap_buddy_pages || ms.memmap_altmap_pages || pages))
+        out = "section " + std::to_string(nr) + " is not present but still holds " +
+              std::to_string(ms.memmap_buddy_pages + ms.memmap_altmap_pages + pages) + " memmap pages";
+      else if (pages != ms.memmap_buddy_pages)
+        out = "section " + std::to_string(nr) + " accounts for " + std::to_string(ms.memmap_buddy_pages) +
+              " vmemmap pages from the page allocator, but " + std::to_string(pages) +
+              " pages hold its memmap";
+    }
+  });
+  return out;
+}
+bool witness_buddy_memmap(const StepView& v) {
+  bool any = false;
+  v.after.sections.for_each(0, RunMap<SectionState>::kEnd, [&](u64, u64, const SectionState& ms) {
+    any = any || ms.memmap_buddy_pages;
+  });
+  return any;
+}
+
+// ---------------------------------------------------------------- INV-23 --
+Msg altmap_pages_match_block(const StepView& v) {
+  const System& s = v.after;
+  const u64 spb = s.geo.sections_per_block();
+  u64 in_blocks = 0;
+  Msg out = first_block(s, [&](u64 id, const MemoryBlock& m, u64) -> Msg {
+    u64 altmap = 0;
+    s.sections.for_each(id * spb, (id + 1) * spb, [&](u64 a, u64 b, const SectionState& ms) {
+      altmap += ms.memmap_altmap_pages * (b - a);
+    });
+    in_blocks += altmap;
+    if (altmap != m.nr_vmemmap_pages)
+      return blk(id) + " records " + std::to_string(m.nr_vmemmap_pages) +
+             " vmemmap pages but its sections took " + std::to_string(altmap) + " from the altmap";
+    return std::nullopt;
+  });
+  if (out) return out;
+  u64 total = 0;
+  s.sections.for_each(0, RunMap<SectionState>::kEnd, [&](u64 a, u64 b, const SectionState& ms) {
+    total += ms.memmap_altmap_pages * (b - a);
+  });
+  if (total != in_blocks)
+    return std::to_string(total - in_blocks) + " altmap vmemmap pages belong to no memory block";
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<Invariant> memmap_invariants() {
+  return {
+      {"vmemmap_never_in_buddy", "INV-20",
+       "The self-hosted vmemmap pages of a block are VmemmapSelfHosted while it is online and "
+       "poisoned while it is offline; they never reach the buddy allocator.",
+       "mhp_init_memmap_on_memory(); online_pages() starts after the vmemmap",
+       vmemmap_never_in_buddy, witness_vmemmap_online, "vmemmap_freed_to_buddy"},
+      {"vmemmap_in_block_zone_unmovable", "INV-20",
+       "An online block's vmemmap pages sit in the block's zone and node, in MIGRATE_UNMOVABLE "
+       "pageblocks.",
+       "mhp_init_memmap_on_memory(): move_pfn_range_to_zone(.., MIGRATE_UNMOVABLE)",
+       vmemmap_in_block_zone_unmovable, witness_vmemmap_online, "vmemmap_pageblock_movable"},
+      {"vmemmap_range_is_block_memmap", "INV-21",
+       "A block's nr_vmemmap_pages is its whole memmap: pageblock-aligned, smaller than the "
+       "block, and only where memmap_on_memory is supported.",
+       "online_pages() / offline_pages() WARN_ON_ONCE alignment; mhp_supports_memmap_on_memory()",
+       vmemmap_range_is_block_memmap, witness_vmemmap_block, "block_records_half_vmemmap"},
+      {"memmap_pages_accounted", "INV-40",
+       "Vmemmap pages from the page allocator are exactly those the present sections hold; "
+       "removed sections hold none.",
+       "depopulate_section_memmap() / vmemmap_free()", memmap_pages_accounted,
+       witness_buddy_memmap, "vmemmap_free_leaks_pages"},
+      {"altmap_pages_match_block", "INV-23",
+       "The vmemmap pages a block's sections took from the altmap are the block's "
+       "nr_vmemmap_pages.",
+       "try_remove_memory() rebuilds the altmap from nr_vmemmap_pages; free_hugepage_table()",
+       altmap_pages_match_block, witness_vmemmap_block, "altmap_alloc_not_recorded"},
+  };
+}
+
+}  // namespace memhp::inv

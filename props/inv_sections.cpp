@@ -1,0 +1,197 @@
+// Invariants of SPARSEMEM sections and subsections (kernel-reference INV-1..6,
+// INV-34).
+#include "inv_util.h"
+#include "invariant_lists.h"
+
+namespace memhp::inv {
+
+namespace {
+
+using Msg = std::optional<std::string>;
+
+std::string sec(u64 nr) { return "section " + std::to_string(nr); }
+
+// Calls f(nr, state) for each section in [0, end) whose run satisfies pred;
+// stops at the first message f returns.
+template <class F>
+Msg first_section(const System& s, F&& f) {
+  Msg out;
+  s.sections.for_each(0, RunMap<SectionState>::kEnd, [&](u64 a, u64 b, const SectionState& ms) {
+    if (!out) out = f(a, b, ms);
+  });
+  return out;
+}
+
+bool any_section(const System& s, bool (*pred)(const SectionState&)) {
+  bool any = false;
+  s.sections.for_each(0, RunMap<SectionState>::kEnd,
+                      [&](u64, u64, const SectionState& ms) { any = any || pred(ms); });
+  return any;
+}
+
+bool hot_added_valid(const SectionState& ms) { return ms.has_mem_map && !ms.early; }
+
+// ---------------------------------------------------------------- INV-1 --
+Msg valid_section_has_usage(const StepView& v) {
+  return first_section(v.after, [](u64 a, u64, const SectionState& ms) -> Msg {
+    if (ms.has_mem_map && ms.usage == UsageOrigin::None)
+      return sec(a) + " has SECTION_HAS_MEM_MAP but no mem_section_usage";
+    return std::nullopt;
+  });
+}
+bool witness_hot_added_section(const StepView& v) { return any_section(v.after, hot_added_valid); }
+
+// ---------------------------------------------------------------- INV-3 --
+// The pfns of a non-early section have struct pages exactly where its
+// subsection_map has bits.
+Msg check_subsections(const System& s, u64 nr, const SectionState& ms) {
+  const Geometry& g = s.geo;
+  const u64 sub = g.pages_per_subsection();
+  const Pfn start = g.section_start(nr);
+  for (u64 i = 0; i < g.subsections_per_section(); ++i) {
+    const u64 lo = start.v + i * sub, hi = lo + sub;
+    const bool bit = ms.usage != UsageOrigin::None && ms.subsection_map.test(i);
+    const bool ok = s.pages.all_of(lo, hi, [&](const PageState& p) {
+      return bit ? p.kind != PageKind::Absent : p.kind == PageKind::Absent;
+    });
+    if (!ok)
+      return sec(nr) + " subsection " + std::to_string(i) + ": bit " + (bit ? "set" : "clear") +
+             " but " + pfn_range(lo, hi) + " is " + pages_desc(s, lo, hi);
+  }
+  return std::nullopt;
+}
+
+Msg subsection_map_matches_memmap(const StepView& v) {
+  const System& s = v.after;
+  const Geometry& g = s.geo;
+  return first_section(s, [&](u64 a, u64 b, const SectionState& ms) -> Msg {
+    if (ms.early) return std::nullopt;
+    const bool none = ms.usage == UsageOrigin::None || ms.subsection_map.none();
+    const bool all = ms.usage != UsageOrigin::None &&
+                     ms.subsection_map.count() == g.subsections_per_section();
+    const u64 lo = g.section_start(a).v, hi = g.section_start(b).v;
+    // Uniform runs are checked in one sweep, however many sections they hold.
+    if (none || all) {
+      const bool ok = s.pages.all_of(lo, hi, [&](const PageState& p) {
+        return all ? p.kind != PageKind::Absent : p.kind == PageKind::Absent;
+      });
+      if (ok) return std::nullopt;
+    }
+    for (u64 nr = a; nr < b; ++nr)
+      if (Msg m = check_subsections(s, nr, ms)) return m;
+    return std::nullopt;
+  });
+}
+
+// ---------------------------------------------------------------- INV-5 --
+Msg early_section_memmap_complete(const StepView& v) {
+  const System& s = v.after;
+  return first_section(s, [&](u64 a, u64 b, const SectionState& ms) -> Msg {
+    if (!ms.early) return std::nullopt;
+    if (!ms.has_mem_map || ms.usage != UsageOrigin::Boot)
+      return sec(a) + " is early but not valid with its boot usage";
+    const u64 lo = s.geo.section_start(a).v, hi = s.geo.section_start(b).v;
+    if (!s.pages.all_of(lo, hi, [](const PageState& p) { return p.kind != PageKind::Absent; }))
+      return "early " + pfn_range(lo, hi) + " has pfns without an initialised memmap (" +
+             pages_desc(s, lo, hi) + ")";
+    return std::nullopt;
+  });
+}
+bool witness_boot_hole(const StepView& v) {
+  return v.after.pages.count_if(0, RunMap<PageState>::kEnd,
+                                [](const PageState& p) { return p.kind == PageKind::Hole; }) > 0;
+}
+
+// ---------------------------------------------------------------- INV-6 --
+Msg early_section_has_boot_memmap(const StepView& v) {
+  return first_section(v.after, [](u64 a, u64, const SectionState& ms) -> Msg {
+    if (ms.early && (ms.memmap_buddy_pages || ms.memmap_altmap_pages))
+      return sec(a) + " is EARLY but its memmap was populated by hotplug (" +
+             std::to_string(ms.memmap_buddy_pages + ms.memmap_altmap_pages) + " pages)";
+    return std::nullopt;
+  });
+}
+bool witness_readded_boot_section(const StepView& v) {
+  return any_section(v.after, [](const SectionState& ms) {
+    return ms.usage == UsageOrigin::Boot && !ms.early && ms.has_mem_map;
+  });
+}
+
+// ------------------------------------------------------- INV-5 (step) --
+Msg boot_usage_never_freed(const StepView& v) {
+  Msg out;
+  v.before.sections.for_each(0, RunMap<SectionState>::kEnd,
+                             [&](u64 a, u64 b, const SectionState& ms) {
+                               if (out || ms.usage != UsageOrigin::Boot) return;
+                               v.after.sections.for_each(a, b, [&](u64 x, u64, const SectionState& n) {
+                                 if (!out && n.usage != UsageOrigin::Boot)
+                                   out = sec(x) + ": its boot-allocated usage was freed";
+                               });
+                             });
+  return out;
+}
+bool witness_boot_section_removed(const StepView& v) {
+  return any_section(v.after, [](const SectionState& ms) {
+    return ms.usage == UsageOrigin::Boot && !ms.present;
+  });
+}
+
+// --------------------------------------------------------------- INV-34 --
+Msg section_online_iff_block_online(const StepView& v) {
+  const System& s = v.after;
+  const u64 spb = s.geo.sections_per_block();
+  return first_section(s, [&](u64 a, u64 b, const SectionState& ms) -> Msg {
+    if (!ms.present) return std::nullopt;
+    Msg out;
+    s.blocks.for_each(a / spb, (b - 1) / spb + 1, [&](u64 id, u64, const MemoryBlock& m) {
+      const bool block_online = m.present && m.state == BlockState::Online;
+      if (!out && ms.online != block_online)
+        out = sec(std::max(a, id * spb)) + " is " + (ms.online ? "online" : "offline") +
+              " but memory block " + std::to_string(id) + " is " +
+              (m.present ? std::string(block_state_name(m.state)) : "absent");
+    });
+    return out;
+  });
+}
+bool witness_hot_added_online(const StepView& v) {
+  bool any = false;
+  for_each_block(v.after, [&](u64 id, const MemoryBlock& m) {
+    any = any || (m.state == BlockState::Online && hot_added(v.after, id));
+  });
+  return any;
+}
+
+}  // namespace
+
+std::vector<Invariant> section_invariants() {
+  return {
+      {"valid_section_has_usage", "INV-1",
+       "A section with SECTION_HAS_MEM_MAP has a mem_section_usage.",
+       "pfn_valid() / pfn_section_valid() dereference ms->usage", valid_section_has_usage,
+       witness_hot_added_section, "deactivate_keeps_mem_map"},
+      {"subsection_map_matches_memmap", "INV-3",
+       "In a hot-added section, struct pages exist exactly for the subsections whose "
+       "subsection_map bit is set.",
+       "fill_subsection_map() / clear_subsection_map(); pfn_valid()", subsection_map_matches_memmap,
+       witness_hot_added_section, "subsection_mask_first_only"},
+      {"early_section_memmap_complete", "INV-5",
+       "An early section is valid, keeps its boot usage, and has an initialised memmap for "
+       "every pfn, holes included.",
+       "pfn_valid() treats early sections as valid over their whole span",
+       early_section_memmap_complete, witness_boot_hole, "memmap_init_skips_tail_hole"},
+      {"early_section_has_boot_memmap", "INV-6",
+       "Hot-added sections, re-added boot sections included, are never EARLY.",
+       "sparse_add_section() passes no flags; section_deactivate() frees no early memmap",
+       early_section_has_boot_memmap, witness_readded_boot_section, "readd_boot_section_early"},
+      {"boot_usage_never_freed", "INV-5",
+       "A boot-allocated mem_section_usage is kept when its section is removed.",
+       "section_deactivate(): PageReserved(virt_to_page(ms->usage)) (bug B5)",
+       boot_usage_never_freed, witness_boot_section_removed, "deactivate_frees_boot_usage"},
+      {"section_online_iff_block_online", "INV-34",
+       "A present section is online exactly when the memory block holding it is online.",
+       "online_mem_sections() / offline_mem_sections(); pfn_to_online_page()",
+       section_online_iff_block_online, witness_hot_added_online, "offline_keeps_sections_online"},
+  };
+}
+
+}  // namespace memhp::inv

@@ -1,0 +1,85 @@
+// Properties of a step as a whole: no operation makes the kernel BUG, a
+// failed operation changes nothing, and only alloc/free change how many
+// pages are allocated (migration moves pages, it never loses them).
+#include "diff.h"
+#include "inv_util.h"
+#include "invariant_lists.h"
+
+namespace memhp::inv {
+
+namespace {
+
+using Msg = std::optional<std::string>;
+
+Msg no_kernel_bug(const StepView& v) {
+  if (v.result && !v.result->bug.empty()) return "the kernel would crash: " + v.result->bug;
+  return std::nullopt;
+}
+
+// mem->online_type is the argument of the next device_online(), not state:
+// state_store() sets it before device_online() and memory_subsys_online()
+// resets it after every attempt, failed ones included (NOTES.md section 4).
+System without_online_types(const System& s) {
+  System t = s;
+  t.blocks.update(0, RunMap<MemoryBlock>::kEnd, [](MemoryBlock& m) { m.online_type = OnlineType::Offline; });
+  return t;
+}
+
+// A failed operation leaves the System as it was, except on the documented
+// kernel paths that are not atomic.
+Msg failed_op_changes_nothing(const StepView& v) {
+  if (!step_failed(v) || v.result->partial == Partial::AddPagesLeak) return std::nullopt;
+  if (v.after == v.before) return std::nullopt;
+  const System before = without_online_types(v.before), after = without_online_types(v.after);
+  if (after == before) return std::nullopt;
+  const std::vector<std::string> d = diff_systems(before, after);
+  std::string msg = "a failed operation (" + errno_name(v.result->err) + ") changed the state:";
+  for (std::size_t i = 0; i < d.size() && i < 4; ++i) msg += " [" + d[i] + "]";
+  if (d.size() > 4) msg += " and " + std::to_string(d.size() - 4) + " more";
+  return msg;
+}
+bool witness_failed_op(const StepView& v) { return step_failed(v) && v.result->partial == Partial::None; }
+
+Msg allocations_conserved(const StepView& v) {
+  if (v.at_boot() || op_as<OpAlloc>(v)) return std::nullopt;
+  auto count = [](const System& s, PageKind k) {
+    return s.pages.count_if(0, RunMap<PageState>::kEnd, [k](const PageState& p) { return p.kind == k; });
+  };
+  const Census& b = census_after(v);
+  const u64 movable = count(v.before, PageKind::Movable), unmovable = count(v.before, PageKind::Unmovable);
+  if (movable != b.movable_pages || unmovable != b.unmovable_pages)
+    return "allocated pages changed from " + std::to_string(movable) + " movable/" +
+           std::to_string(unmovable) + " unmovable to " + std::to_string(b.movable_pages) +
+           "/" + std::to_string(b.unmovable_pages) + " without alloc or free";
+  return std::nullopt;
+}
+// An offline that had movable pages to migrate succeeded.
+bool witness_migration(const StepView& v) {
+  const OpOfflineBlock* op = op_as<OpOfflineBlock>(v);
+  if (!op || !step_ok(v)) return false;
+  const u64 lo = v.before.geo.block_start(op->block).v, hi = v.before.geo.block_start(op->block + 1).v;
+  return v.before.pages.count_if(lo, hi, [](const PageState& p) { return p.kind == PageKind::Movable; }) > 0;
+}
+bool witness_offline_ok(const StepView& v) { return op_as<OpOfflineBlock>(v) && step_ok(v); }
+
+}  // namespace
+
+std::vector<Invariant> step_invariants() {
+  return {
+      {"no_kernel_bug", "INV-37",
+       "No operation reaches a BUG(): offlining only takes free buddy pages out of the allocator.",
+       "__offline_isolated_pages() BUG_ON(!PageBuddy); try_remove_memory() BUG_ON",
+       no_kernel_bug, witness_offline_ok, "isolation_ignores_unmovable"},
+      {"failed_op_changes_nothing", "GEN-1",
+       "An operation that fails leaves the whole state as it was (outside the documented "
+       "non-atomic kernel paths).",
+       "the error paths of online_pages(), offline_pages(), add_memory_resource()",
+       failed_op_changes_nothing, witness_failed_op, "online_failure_skips_deinit"},
+      {"allocations_conserved", "INV-37",
+       "Only alloc and free change the number of allocated pages; offlining migrates them.",
+       "do_migrate_range() / migrate_pages() in offline_pages()", allocations_conserved,
+       witness_migration, "offline_drops_movable_pages"},
+  };
+}
+
+}  // namespace memhp::inv

@@ -1,0 +1,62 @@
+#include "inv_util.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+namespace memhp::inv {
+
+Census take_census(const System& s) {
+  Census c;
+  const Geometry& g = s.geo;
+  s.pages.for_each(0, RunMap<PageState>::kEnd, [&](u64 a, u64 b, const PageState& p) {
+    if (p.kind == PageKind::Memmap) c.memmap_pages += b - a;
+    if (p.kind == PageKind::Movable) c.movable_pages += b - a;
+    if (p.kind == PageKind::Unmovable) c.unmovable_pages += b - a;
+    if (!counted(p.kind) || p.nid < 0 || p.nid >= kMaxNodes) return;
+    ZoneCensus& z = c.zones[static_cast<std::size_t>(p.nid)][zone_idx(p.zone)];
+    z.counted += b - a;
+    if (in_buddy(p.kind)) z.buddy += b - a;
+    if (p.kind == PageKind::Vmemmap) z.vmemmap += b - a;
+    z.lo = std::min(z.lo, a);
+    z.hi = std::max(z.hi, b);
+    s.sections.for_each(g.section_nr(Pfn{a}), g.section_nr(Pfn{b - 1}) + 1,
+                        [&](u64 sa, u64 sb, const SectionState& ms) {
+                          if (!ms.early) return;
+                          const u64 lo = std::max(a, g.section_start(sa).v);
+                          const u64 hi = std::min(b, g.section_start(sb).v);
+                          if (lo < hi) z.counted_early += hi - lo;
+                        });
+  });
+  return c;
+}
+
+const Census& census_after(const StepView& v) {
+  if (!v.census_after) v.census_after = std::make_shared<const Census>(take_census(v.after));
+  return *v.census_after;
+}
+
+std::string zone_label(int nid, Zone z) {
+  return std::to_string(nid) + ":" + std::string(zone_name(z));
+}
+
+std::string pfn_range(u64 lo, u64 hi) {
+  char buf[64];
+  if (hi == lo + 1) {
+    std::snprintf(buf, sizeof buf, "pfn %#llx", static_cast<unsigned long long>(lo));
+    return buf;
+  }
+  std::snprintf(buf, sizeof buf, "pfn %#llx-%#llx", static_cast<unsigned long long>(lo),
+                static_cast<unsigned long long>(hi - 1));
+  return buf;
+}
+
+std::string pages_desc(const System& s, u64 lo, u64 hi) {
+  std::set<std::string_view> kinds;
+  s.pages.for_each(lo, hi, [&](u64, u64, const PageState& p) { kinds.insert(page_kind_name(p.kind)); });
+  std::string out;
+  for (std::string_view k : kinds) out += (out.empty() ? "" : "/") + std::string(k);
+  return out;
+}
+
+}  // namespace memhp::inv

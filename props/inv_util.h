@@ -1,0 +1,70 @@
+// Helpers shared by the invariant files: page classes, a census of the page
+// map, and message formatting. Everything here reads a System; nothing
+// changes one.
+#pragma once
+
+#include <array>
+#include <string>
+
+#include "memhp/invariants.h"
+
+namespace memhp::inv {
+
+// Pages a zone counts as present: everything onlining initialised, the
+// self-hosted vmemmap included, holes not.
+inline bool counted(PageKind k) {
+  return k == PageKind::Free || k == PageKind::Movable || k == PageKind::Unmovable ||
+         k == PageKind::Memmap || k == PageKind::Vmemmap;
+}
+// Pages handed to the buddy allocator (managed_pages), free or allocated.
+inline bool in_buddy(PageKind k) {
+  return k == PageKind::Free || k == PageKind::Movable || k == PageKind::Unmovable ||
+         k == PageKind::Memmap;
+}
+
+// Per (node, zone) page counts, from one pass over the page map.
+struct ZoneCensus {
+  u64 counted = 0;        // present-worthy pages with this zone
+  u64 buddy = 0;          // of which handed to the buddy allocator
+  u64 counted_early = 0;  // counted pages in early sections
+  u64 vmemmap = 0;
+  u64 lo = ~u64{0}, hi = 0;  // hull [lo, hi) of counted pages
+};
+struct Census {
+  std::array<std::array<ZoneCensus, kNrZones>, kMaxNodes> zones{};
+  u64 memmap_pages = 0;  // PageKind::Memmap
+  u64 movable_pages = 0, unmovable_pages = 0;
+  const ZoneCensus& at(int nid, Zone z) const { return zones[static_cast<std::size_t>(nid)][zone_idx(z)]; }
+};
+Census take_census(const System& s);
+// take_census(v.after), computed once per step.
+const Census& census_after(const StepView& v);
+
+std::string zone_label(int nid, Zone z);                  // "0:Movable"
+std::string pfn_range(u64 lo, u64 hi);                    // "pfn 0x100000-0x107fff"
+std::string pages_desc(const System& s, u64 lo, u64 hi);  // kinds found in [lo, hi)
+
+// Visit every present memory block as (id, block), in id order.
+template <class F>
+void for_each_block(const System& s, F&& f) {
+  s.blocks.for_each(0, RunMap<MemoryBlock>::kEnd, [&](u64 a, u64 b, const MemoryBlock& m) {
+    if (!m.present) return;
+    for (u64 id = a; id < b; ++id) f(id, m);
+  });
+}
+
+// Is the op of this step of type T?
+template <class T>
+const T* op_as(const StepView& v) {
+  return v.op ? std::get_if<T>(v.op) : nullptr;
+}
+inline bool step_ok(const StepView& v) { return v.result && v.result->ok(); }
+inline bool step_failed(const StepView& v) { return v.result && !v.result->ok(); }
+
+// Whether a block is hot-added memory rather than boot memory: its first
+// section is not early.
+inline bool hot_added(const System& s, u64 id) {
+  return !s.section_of(s.geo.block_start(id)).early;
+}
+
+}  // namespace memhp::inv

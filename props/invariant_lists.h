@@ -1,0 +1,16 @@
+// The invariant catalogue, one list per subsystem file.
+#pragma once
+
+#include <vector>
+
+#include "memhp/invariants.h"
+
+namespace memhp::inv {
+
+std::vector<Invariant> section_invariants();  // inv_sections.cpp
+std::vector<Invariant> zone_invariants();     // inv_zones.cpp
+std::vector<Invariant> memmap_invariants();   // inv_memmap.cpp
+std::vector<Invariant> block_invariants();    // inv_blocks.cpp
+std::vector<Invariant> step_invariants();     // inv_steps.cpp
+
+}  // namespace memhp::inv

@@ -1,0 +1,36 @@
+// The registry: the subsystem lists in one order, and lookup by name.
+#include "memhp/invariants.h"
+
+#include "invariant_lists.h"
+
+namespace memhp {
+
+const std::vector<Invariant>& invariant_registry() {
+  static const std::vector<Invariant> all = [] {
+    std::vector<Invariant> v;
+    for (auto list : {inv::step_invariants, inv::section_invariants, inv::memmap_invariants,
+                      inv::zone_invariants, inv::block_invariants}) {
+      auto part = list();
+      v.insert(v.end(), part.begin(), part.end());
+    }
+    return v;
+  }();
+  return all;
+}
+
+const Invariant* find_invariant(std::string_view name) {
+  for (const Invariant& i : invariant_registry())
+    if (i.name == name) return &i;
+  return nullptr;
+}
+
+std::optional<Violation> check_invariants(const StepView& step, const Invariant* only) {
+  for (const Invariant& i : invariant_registry()) {
+    if (only && &i != only) continue;
+    if (std::optional<std::string> msg = i.check(step))
+      return Violation{std::string(i.name), std::move(*msg)};
+  }
+  return std::nullopt;
+}
+
+}  // namespace memhp

@@ -1,0 +1,94 @@
+// The mutant registry: each deliberate defect of the model, named as
+// `--mutant NAME` takes it, and described as the kernel bug it imitates.
+#include "memhp/invariants.h"
+
+namespace memhp {
+
+const std::vector<MutantInfo>& mutant_registry() {
+  using M = Mutant;
+  static const std::vector<MutantInfo> all = {
+      {M::DeactivateKeepsMemMap, "deactivate_keeps_mem_map",
+       "section_deactivate() frees the usage but leaves SECTION_HAS_MEM_MAP set (B4)"},
+      {M::SubsectionMaskFirstOnly, "subsection_mask_first_only",
+       "subsection_mask_set() sets only the first subsection's bit"},
+      {M::MemmapInitSkipsTailHole, "memmap_init_skips_tail_hole",
+       "memmap_init() leaves the memmap after the end of boot memory uninitialised (B2)"},
+      {M::ReaddBootSectionEarly, "readd_boot_section_early",
+       "sparse_add_section() marks a re-added boot section SECTION_IS_EARLY"},
+      {M::DeactivateFreesBootUsage, "deactivate_frees_boot_usage",
+       "section_deactivate() kfree()s a boot-allocated usage (B5)"},
+      {M::OfflineKeepsSectionsOnline, "offline_keeps_sections_online",
+       "__offline_isolated_pages() does not call offline_mem_sections()"},
+      {M::ShrinkKeepsStart, "shrink_keeps_start",
+       "shrink_zone_span() empties a zone but keeps its zone_start_pfn"},
+      {M::OfflineSkipsPresent, "offline_skips_present",
+       "offline_pages() does not adjust the present page count"},
+      {M::VmemmapNotPresent, "vmemmap_not_present",
+       "memory_block_online() does not account the vmemmap pages as present"},
+      {M::OfflineKeepsManaged, "offline_keeps_managed",
+       "offline_pages() does not adjust the managed page count"},
+      {M::PresentEarlyForAll, "present_early_for_all",
+       "adjust_present_page_count() counts hot-added pages as present_early"},
+      {M::NodePresentNotAdjusted, "node_present_not_adjusted",
+       "adjust_present_page_count() does not update node_present_pages"},
+      {M::ResizeZoneKeepsEnd, "resize_zone_keeps_end",
+       "resize_zone_range() never moves the end of a non-empty zone"},
+      {M::ShrinkZoneSpanSkipped, "shrink_zone_span_skipped",
+       "remove_pfn_range_from_zone() does not call shrink_zone_span()"},
+      {M::PgdatSpanNotUpdated, "pgdat_span_not_updated",
+       "remove_pfn_range_from_zone() does not call update_pgdat_span() (B1b)"},
+      {M::OnlineSkipsIsolateFixup, "online_skips_isolate_fixup",
+       "online_pages() does not add the isolated pageblocks to nr_isolate_pageblock"},
+      {M::OfflineKeepsNMemory, "offline_keeps_n_memory",
+       "offline_pages() never clears N_MEMORY / N_NORMAL_MEMORY"},
+      {M::TryOfflineNodeIgnoresBlocks, "try_offline_node_ignores_blocks",
+       "try_offline_node() offlines a node that memory blocks still link to (B1d)"},
+      {M::VmemmapFreedToBuddy, "vmemmap_freed_to_buddy",
+       "mhp_init_memmap_on_memory() hands the self-hosted vmemmap to the buddy allocator"},
+      {M::VmemmapPageblockMovable, "vmemmap_pageblock_movable",
+       "mhp_init_memmap_on_memory() initialises the vmemmap pageblocks MIGRATE_MOVABLE"},
+      {M::BlockRecordsHalfVmemmap, "block_records_half_vmemmap",
+       "the memory block records half of altmap.alloc as nr_vmemmap_pages"},
+      {M::AltmapAllocNotRecorded, "altmap_alloc_not_recorded",
+       "add_memory_resource() passes 0 vmemmap pages to create_memory_block_devices()"},
+      {M::VmemmapFreeLeaksPages, "vmemmap_free_leaks_pages",
+       "vmemmap_free() unmaps the memmap but does not free its pages"},
+      {M::RemoveKeepsBlockDevices, "remove_keeps_block_devices",
+       "try_remove_memory() does not remove the memory block devices"},
+      {M::RemoveIgnoresOnlineBlocks, "remove_ignores_online_blocks",
+       "try_remove_memory() removes memory whose blocks are online"},
+      {M::FailedOfflineStaysGoingOffline, "failed_offline_stays_going_offline",
+       "memory_block_change_state() leaves a block going-offline when offlining fails"},
+      {M::OfflineKeepsBlockZone, "offline_keeps_block_zone",
+       "memory_block_offline() does not reset mem->zone"},
+      {M::OfflineSkipsPoison, "offline_skips_poison",
+       "remove_pfn_range_from_zone() does not poison the struct pages"},
+      {M::GroupPresentNotAdjusted, "group_present_not_adjusted",
+       "adjust_present_page_count() does not update the memory group"},
+      {M::DimmAddLeaksGroup, "dimm_add_leaks_group",
+       "acpi_memory_device_add() keeps the memory group when adding the memory failed"},
+      {M::RemoveKeepsResource, "remove_keeps_resource",
+       "try_remove_memory() does not release the System RAM resource"},
+      {M::IsolationIgnoresUnmovable, "isolation_ignores_unmovable",
+       "has_unmovable_pages() and test_pages_isolated() both miss unmovable pages"},
+      {M::OnlineFailureSkipsDeinit, "online_failure_skips_deinit",
+       "memory_block_online() does not undo mhp_init_memmap_on_memory() when onlining fails"},
+      {M::OfflineDropsMovablePages, "offline_drops_movable_pages",
+       "offline_pages() frees movable pages instead of migrating them"},
+  };
+  return all;
+}
+
+std::optional<Mutant> mutant_from_name(std::string_view name) {
+  for (const MutantInfo& m : mutant_registry())
+    if (m.name == name) return m.id;
+  return std::nullopt;
+}
+
+std::string_view mutant_name(Mutant m) {
+  for (const MutantInfo& info : mutant_registry())
+    if (info.id == m) return info.name;
+  return "?";
+}
+
+}  // namespace memhp

@@ -1,0 +1,180 @@
+// Replay: run a trace against the model with the invariant catalogue checked
+// after every step (see replay.h).
+#include "replay.h"
+
+#include <exception>
+
+#include "diff.h"
+#include "sequences.h"
+
+namespace memhp {
+namespace {
+
+// A model that throws has a bug of its own; like `memhp run`, replay treats
+// it as a kernel BUG so that the trace still gets a readable verdict.
+Result apply_guarded(System& s, const Op& op) {
+  try {
+    return apply_op(s, op);
+  } catch (const std::exception& e) {
+    Result r;
+    r.bug = std::string("model threw: ") + e.what();
+    return r;
+  }
+}
+
+// Checks what the trace's headers ask for. The parser rejects unknown names,
+// but a Trace built in code may carry one; checking everything instead would
+// silently test something else, so that is an error.
+// `check only=` names one invariant, or one sequence property (then no
+// invariant is checked, as in a suite run aimed at that property).
+struct Checks {
+  const Invariant* only = nullptr;
+  const SequenceProperty* property = nullptr;
+  bool no_invariants = false;
+  std::string error;
+};
+
+Checks resolve_checks(const Trace& t) {
+  Checks c;
+  if (!t.check_only.empty()) {
+    c.only = find_invariant(t.check_only);
+    if (!c.only && (c.property = find_sequence_property(t.check_only))) c.no_invariants = true;
+    if (!c.only && !c.property) c.error = "unknown invariant '" + t.check_only + "'";
+  }
+  if (!t.check_property.empty() && !(c.property = find_sequence_property(t.check_property)))
+    c.error = "unknown property '" + t.check_property + "'";
+  return c;
+}
+
+class Replayer {
+ public:
+  Replayer(const Trace& t, const Checks& c, System s, ReplayResult& out)
+      : t_(t), checks_(c), s_(std::move(s)), out_(out) {}
+
+  void run() {
+    const std::size_t n = t_.steps.size();
+    const std::size_t span = checks_.property ? checks_.property->ops : 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      // The property compares the state before its window with the last one.
+      if (checks_.property && n >= span && i == n - span) window_start_ = s_;
+      if (!step(t_.steps[i])) return;
+    }
+    if (checks_.property) check_property(n, span);
+  }
+
+ private:
+  // False when the replay must stop.
+  bool step(const TraceStep& ts) {
+    const System before = s_;
+    ReplayStep rs{ts.line, ts.op, apply_guarded(s_, ts.op), {}, ts.expect};
+    rs.diff = diff_systems(before, s_);
+    if (expect_failed(rs)) ++out_.expect_failures;
+    std::optional<Violation> v;
+    if (!checks_.no_invariants)
+      v = check_invariants(StepView{before, s_, &rs.op, &rs.result}, checks_.only);
+    // Under `check only=` the BUG may not be that invariant's business, but
+    // nothing after a BUG means anything, so it stops the replay regardless.
+    if (!v && !rs.result.bug.empty())
+      v = Violation{"no_kernel_bug", "the kernel would crash: " + rs.result.bug};
+    out_.steps.push_back(std::move(rs));
+    if (!v) return true;
+    out_.violation = std::move(v);
+    out_.violation_line = ts.line;
+    return false;
+  }
+
+  void check_property(std::size_t n, std::size_t span) {
+    const SequenceProperty& p = *checks_.property;
+    std::optional<std::string> msg;
+    if (n < span)
+      msg = "trace too short for property (it spans the last " + std::to_string(span) +
+            " steps, the trace has " + std::to_string(n) + ")";
+    else if (p.applies(window_start_ ? *window_start_ : s_, s_))
+      msg = p.check(window_start_ ? *window_start_ : s_, s_);
+    if (!msg) return;
+    out_.violation = Violation{std::string(p.name), std::move(*msg)};
+    out_.violation_line = n ? t_.steps.back().line : 0;
+  }
+
+  const Trace& t_;
+  const Checks& checks_;
+  System s_;
+  ReplayResult& out_;
+  std::optional<System> window_start_;
+};
+
+std::string where(const std::string& file, int line) {
+  return file + ":" + std::to_string(line) + ": ";
+}
+
+void format_step(std::string& out, const ReplayStep& s, const std::string& file) {
+  out += where(file, s.line) + print_op(s.op) + " -> " + errno_name(s.result.err);
+  if (!s.result.reason.empty()) out += " (" + s.result.reason + ")";
+  out += '\n';
+  for (const auto& d : s.diff) out += "    " + d + '\n';
+  for (const auto& w : s.result.warnings) out += "    WARNING: " + w + '\n';
+  if (s.result.partial != Partial::None)
+    out += "    PARTIAL: the kernel left part of the work done\n";
+  if (!s.result.bug.empty()) out += "    BUG: " + s.result.bug + '\n';
+  if (expect_failed(s))
+    out += "    EXPECTED: " + errno_name(*s.expect) + ", got " + errno_name(s.result.err) + '\n';
+}
+
+void format_violation(std::string& out, const std::string& head, const Violation& v) {
+  out += head + "VIOLATION " + v.invariant + ": " + v.message + '\n';
+  for (const auto& line : describe_violation(v.invariant)) out += "    " + line + '\n';
+}
+
+}  // namespace
+
+bool expect_failed(const ReplayStep& s) { return s.expect && *s.expect != s.result.err; }
+
+ReplayResult replay_trace(const Trace& t) {
+  ReplayResult out;
+  const Checks checks = resolve_checks(t);
+  if (!checks.error.empty()) {
+    out.boot_error = checks.error;
+    return out;
+  }
+  auto booted = boot_trace(t);
+  if (auto* msg = std::get_if<std::string>(&booted)) {
+    out.boot_error = *msg;
+    return out;
+  }
+  System& s = std::get<System>(booted);
+  out.boot_violation = check_invariants(StepView{s, s, nullptr, nullptr}, checks.only);
+  if (out.boot_violation) {
+    out.violation = out.boot_violation;
+    return out;
+  }
+  Replayer(t, checks, std::move(s), out).run();
+  return out;
+}
+
+std::vector<std::string> describe_violation(const std::string& name) {
+  if (const Invariant* i = find_invariant(name))
+    return {std::string(i->id) + ": " + std::string(i->statement),
+            "kernel: " + std::string(i->kernel_ref)};
+  if (const SequenceProperty* p = find_sequence_property(name))
+    return {"property over the last " + std::to_string(p->ops) +
+                " steps: " + std::string(p->statement),
+            "kernel: " + std::string(p->kernel_ref)};
+  return {};
+}
+
+std::string format_replay(const ReplayResult& r, const std::string& file) {
+  std::string out;
+  if (!r.boot_error.empty()) {
+    out += file + ": boot failed: " + r.boot_error + '\n';
+    return out + "0 steps replayed, boot failed\n";
+  }
+  if (r.boot_violation) format_violation(out, file + ": at boot: ", *r.boot_violation);
+  for (const auto& s : r.steps) format_step(out, s, file);
+  if (r.violation && !r.boot_violation)
+    format_violation(out, where(file, r.violation_line), *r.violation);
+  out += std::to_string(r.steps.size()) + " steps replayed, ";
+  out += r.violation ? "violation: " + r.violation->invariant : std::string("no violation");
+  return out + '\n';
+}
+
+}  // namespace memhp

@@ -1,0 +1,69 @@
+#include "sequences.h"
+
+#include "diff.h"
+
+namespace memhp {
+
+namespace {
+
+using Msg = std::optional<std::string>;
+
+// Onlining a block back may land it in another zone: when the offline shrank
+// the zone away from the block, default_kernel_zone_for_pfn() no longer sees
+// it (online_kernel below 4 GiB then gives ZONE_NORMAL). Only a block that
+// came back into its zone is the premise of this property.
+bool same_zone_again(const System& before, const System& after) { return before.blocks == after.blocks; }
+
+// offline_block then online_block with the type that lands in the same zone.
+Msg zone_counters_restored(const System& before, const System& after) {
+  for (int nid = 0; nid < static_cast<int>(before.nodes.size()); ++nid) {
+    const NodeState& a = before.node(nid);
+    const NodeState& b = after.node(nid);
+    if (a.zones == b.zones && a.node_start_pfn == b.node_start_pfn &&
+        a.node_spanned_pages == b.node_spanned_pages && a.node_present_pages == b.node_present_pages &&
+        a.has_memory == b.has_memory && a.has_normal_memory == b.has_normal_memory)
+      continue;
+    std::string msg = "offlining and onlining again did not restore node " + std::to_string(nid) + ":";
+    for (const std::string& line : diff_systems(before, after))
+      if (line.rfind("zone ", 0) == 0 || line.rfind("node ", 0) == 0) msg += " [" + line + "]";
+    return msg;
+  }
+  return std::nullopt;
+}
+
+bool always(const System&, const System&) { return true; }
+
+// add_memory, online_block, offline_block, remove_memory of fresh memory.
+Msg round_trip_identity(const System& before, const System& after) {
+  if (before == after) return std::nullopt;
+  const std::vector<std::string> d = diff_systems(before, after);
+  std::string msg = "add, online, offline, remove left " + std::to_string(d.size()) + " changes:";
+  for (std::size_t i = 0; i < d.size() && i < 4; ++i) msg += " [" + d[i] + "]";
+  return msg;
+}
+
+}  // namespace
+
+const std::vector<SequenceProperty>& sequence_properties() {
+  static const std::vector<SequenceProperty> all = {
+      {"offline_online_restores_zone_counters",
+       "Offlining a block and onlining it again into the same zone restores every zone and node "
+       "counter.",
+       "memory_block_offline() / memory_block_online() are inverse on the counters", 2,
+       same_zone_again, zone_counters_restored, "offline_skips_present"},
+      {"add_remove_round_trip",
+       "add_memory, online, offline and remove_memory of fresh memory give back the state "
+       "before, exactly.",
+       "add_memory_resource() / try_remove_memory(); online_pages() / offline_pages()", 4,
+       always, round_trip_identity, "vmemmap_free_leaks_pages"},
+  };
+  return all;
+}
+
+const SequenceProperty* find_sequence_property(std::string_view name) {
+  for (const SequenceProperty& p : sequence_properties())
+    if (p.name == name) return &p;
+  return nullptr;
+}
+
+}  // namespace memhp

@@ -1,0 +1,597 @@
+// Replay, the failure store, and the `memhp replay` / `memhp invariants`
+// commands.
+#include <doctest/doctest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "failure_store.h"
+#include "memhp/trace.h"
+#include "replay.h"
+#include "sequences.h"
+
+using namespace memhp;
+namespace fs = std::filesystem;
+
+namespace {
+
+// The layout of tests/kernel/dimm-128m-memmap-on-memory.trace: a 1 GiB
+// x86_64 guest and a 128 MiB pc-dimm with memmap_on_memory. `headers` go
+// after the profile line (mutant, check); `extra` after the last step.
+std::string dimm_trace(const std::string& headers = "", const std::string& extra = "") {
+  return "# memhp trace v1\n"                                                      // 1
+         "geometry x86_64\n"                                                       // 2
+         "profile v6.1 memmap_on_memory=1 memhp_default_state=offline movable_node=0 "
+         "online_policy=contig-zones\n" +                                          // 3
+         headers +
+         "boot node=0 start=0x1000 size=0x9ec00\n"
+         "boot node=0 start=0x100000 size=0x3fee0000\n"
+         "dimm_add node=0 start=0x100000000 size=128M          # expect: ok\n"
+         "online_block block=32 type=online_movable            # expect: ok\n"
+         "online_block block=32 type=online_movable            # expect: -EINVAL\n"
+         "offline_block block=32                               # expect: ok\n"
+         "offline_block block=32                               # expect: -EINVAL\n"
+         "remove_memory start=0x100000000 size=128M            # expect: ok\n" +
+         extra;
+}
+
+// Line numbers in dimm_trace() with `n_headers` header lines.
+int dimm_add_line(int n_headers) { return 6 + n_headers; }
+int first_online_line(int n_headers) { return 7 + n_headers; }
+
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+Trace parse_ok(const std::string& text) {
+  auto r = parse_trace(text);
+  if (auto* e = std::get_if<ParseError>(&r))
+    FAIL("unexpected parse error at line " << e->line << ": " << e->message);
+  return std::get<Trace>(r);
+}
+
+// dimm_add and online_movable, then offline and online again: the last two
+// steps are the window of offline_online_restores_zone_counters.
+std::string offline_online_trace(const std::string& mutant_line) {
+  return "geometry x86_64\n"
+         "profile v6.1 memmap_on_memory=1 memhp_default_state=offline\n" +
+         mutant_line +
+         "check property=offline_online_restores_zone_counters\n"
+         "boot node=0 start=0x1000 size=0x9ec00\n"
+         "boot node=0 start=0x100000 size=0x3fee0000\n"
+         "dimm_add node=0 start=0x100000000 size=128M\n"
+         "online_block block=32 type=online_movable\n"
+         "offline_block block=32\n"
+         "online_block block=32 type=online_movable\n";
+}
+
+}  // namespace
+
+// --------------------------------------------------------------- replay --
+
+TEST_CASE("replay: the recorded DIMM scenario replays with no violation") {
+  Trace t = parse_ok(dimm_trace());
+  ReplayResult r = replay_trace(t);
+  CHECK(r.boot_error == "");
+  CHECK_FALSE(r.boot_violation);
+  CHECK_MESSAGE(!r.violation, r.violation->invariant << ": " << r.violation->message);
+  CHECK(r.expect_failures == 0);
+  REQUIRE(r.steps.size() == 6);
+  CHECK(r.steps[0].line == dimm_add_line(0));
+  CHECK(r.steps[1].expect == 0);
+  // The online step's diff names the Movable zone counters the real kernel showed.
+  const auto& d = r.steps[1].diff;
+  CHECK(std::find(d.begin(), d.end(), "zone 0:Movable present: 0 -> 32768") != d.end());
+  CHECK(std::find(d.begin(), d.end(), "zone 0:Movable managed: 0 -> 32256") != d.end());
+  CHECK(r.steps[4].diff.empty());  // the failed offline changes nothing
+
+  std::string text = format_replay(r, "dimm.trace");
+  CHECK(text.rfind("dimm.trace:6: dimm_add node=0 start=0x100000000 size=128M -> ok\n", 0) == 0);
+  CHECK(text.find("\n    zone 0:Movable present: 0 -> 32768\n") != std::string::npos);
+  CHECK(text.find("dimm.trace:10: offline_block block=32 -> -EINVAL (") != std::string::npos);
+  CHECK(text.find("VIOLATION") == std::string::npos);
+  CHECK(ends_with(text, "\n6 steps replayed, no violation\n"));
+}
+
+TEST_CASE("replay: vmemmap_freed_to_buddy breaks vmemmap_never_in_buddy at the online") {
+  const std::string text = dimm_trace("mutant vmemmap_freed_to_buddy\n");
+  ReplayResult r = replay_trace(parse_ok(text));
+  REQUIRE(r.violation);
+  CHECK(r.violation->invariant == "vmemmap_never_in_buddy");
+  CHECK(r.violation_line == first_online_line(1));
+  CHECK(r.steps.size() == 2);  // stopped at the violation
+  CHECK(r.steps.back().line == r.violation_line);
+
+  std::string once = format_replay(r, "m.trace");
+  std::string twice = format_replay(replay_trace(parse_ok(text)), "m.trace");
+  CHECK(once == twice);
+  const std::string head = "m.trace:" + std::to_string(r.violation_line) +
+                           ": VIOLATION vmemmap_never_in_buddy: ";
+  CHECK(once.find("\n" + head) != std::string::npos);
+  // The catalogue entry follows: statement with its id, and the kernel place.
+  const Invariant* inv = find_invariant("vmemmap_never_in_buddy");
+  REQUIRE(inv);
+  CHECK(once.find("    " + std::string(inv->id) + ": " + std::string(inv->statement) + "\n") !=
+        std::string::npos);
+  CHECK(once.find("    kernel: " + std::string(inv->kernel_ref) + "\n") != std::string::npos);
+  CHECK(ends_with(once, "\n2 steps replayed, violation: vmemmap_never_in_buddy\n"));
+}
+
+TEST_CASE("replay: check only= checks just that invariant") {
+  SUBCASE("vmemmap_not_present is reported by zone_present_counts_pages") {
+    ReplayResult r = replay_trace(parse_ok(
+        dimm_trace("mutant vmemmap_not_present\ncheck only=zone_present_counts_pages\n")));
+    REQUIRE(r.violation);
+    CHECK(r.violation->invariant == "zone_present_counts_pages");
+    CHECK(r.violation_line == first_online_line(2));
+  }
+  SUBCASE("a mutant the chosen invariant is not about goes unreported") {
+    ReplayResult r = replay_trace(parse_ok(
+        dimm_trace("mutant vmemmap_freed_to_buddy\ncheck only=zone_present_counts_pages\n")));
+    CHECK_FALSE(r.violation);
+    CHECK(r.steps.size() == 6);
+  }
+}
+
+TEST_CASE("replay: check property= over the last steps") {
+  SUBCASE("the correct model restores the counters") {
+    ReplayResult r = replay_trace(parse_ok(offline_online_trace("")));
+    CHECK_MESSAGE(!r.violation, r.violation->invariant << ": " << r.violation->message);
+    CHECK(r.steps.size() == 4);
+  }
+  SUBCASE("offline_skips_present fails the replay") {
+    // Every invariant is checked as well, and the zone counters go wrong at
+    // the offline already, so the first violation may be an invariant's.
+    ReplayResult r = replay_trace(parse_ok(offline_online_trace("mutant offline_skips_present\n")));
+    REQUIRE(r.violation);
+    CHECK(r.violation_line >= 9);
+    CHECK(format_replay(r, "p.trace").find("p.trace:" + std::to_string(r.violation_line) +
+                                           ": VIOLATION " + r.violation->invariant + ": ") !=
+          std::string::npos);
+  }
+  SUBCASE("the property alone catches offline_skips_present") {
+    Trace t = parse_ok(offline_online_trace("mutant offline_skips_present\n"));
+    const SequenceProperty* p = find_sequence_property(t.check_property);
+    REQUIRE(p);
+    REQUIRE(p->ops == 2);
+    System s = std::get<System>(boot_trace(t));
+    for (std::size_t i = 0; i + p->ops < t.steps.size(); ++i) REQUIRE(apply_op(s, t.steps[i].op).ok());
+    const System window_start = s;
+    for (std::size_t i = t.steps.size() - p->ops; i < t.steps.size(); ++i)
+      REQUIRE(apply_op(s, t.steps[i].op).ok());
+    CHECK(p->check(window_start, s));
+  }
+  SUBCASE("a trace shorter than the property is a violation") {
+    std::string text = offline_online_trace("");
+    text = text.substr(0, text.find("online_block"));  // boot and dimm_add only
+    ReplayResult r = replay_trace(parse_ok(text));
+    REQUIRE(r.violation);
+    CHECK(r.violation->invariant == "offline_online_restores_zone_counters");
+    CHECK(r.violation->message.rfind("trace too short for property", 0) == 0);
+    CHECK(r.violation_line == 6);
+  }
+}
+
+TEST_CASE("replay: boot failures, boot violations and expectations") {
+  SUBCASE("a trace that cannot boot") {
+    ReplayResult r = replay_trace(parse_ok("boot node=0 start=0 size=4G\nboot node=0 start=1G size=1G\n"));
+    CHECK(r.boot_error != "");
+    CHECK(r.steps.empty());
+    CHECK(format_replay(r, "b.trace").rfind("b.trace: boot failed: ", 0) == 0);
+  }
+  SUBCASE("a mutant that breaks the boot state") {
+    ReplayResult r = replay_trace(parse_ok(dimm_trace("mutant memmap_init_skips_tail_hole\n")));
+    REQUIRE(r.boot_violation);
+    REQUIRE(r.violation);
+    CHECK(r.violation->invariant == r.boot_violation->invariant);
+    CHECK(r.violation_line == 0);
+    CHECK(r.steps.empty());
+    CHECK(format_replay(r, "b.trace").rfind("b.trace: at boot: VIOLATION ", 0) == 0);
+  }
+  SUBCASE("a failed expectation is counted and shown, but is no violation") {
+    ReplayResult r =
+        replay_trace(parse_ok("boot node=0 start=0 size=4G\noffline_block block=99 # expect: ok\n"));
+    CHECK_FALSE(r.violation);
+    CHECK(r.expect_failures == 1);
+    REQUIRE(r.steps.size() == 1);
+    CHECK(expect_failed(r.steps[0]));
+    CHECK(format_replay(r, "e.trace").find("\n    EXPECTED: ok, got -") != std::string::npos);
+  }
+}
+
+// -------------------------------------------------------- failure store --
+
+namespace {
+
+// A scratch directory per test case, so parallel ctest runs do not collide.
+class Scratch {
+ public:
+  explicit Scratch(const std::string& tag)
+      : dir_(fs::temp_directory_path() /
+             ("memhp-test-replay-" + std::to_string(::getpid()) + "-" + tag)) {
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  ~Scratch() {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  std::string write(const std::string& name, const std::string& text) const {
+    std::ofstream(dir_ / name, std::ios::binary) << text;
+    return path(name);
+  }
+
+ private:
+  fs::path dir_;
+};
+
+std::string slurp(const std::string& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+TEST_CASE("failure store: FNV-1a 64 known answers") {
+  CHECK(fnv1a64("") == 0xcbf29ce484222325ull);
+  CHECK(fnv1a64("a") == 0xaf63dc4c8601ec8cull);
+  CHECK(fnv1a64("foobar") == 0x85944171f73967e8ull);
+}
+
+TEST_CASE("failure store: store, load and remove round trip") {
+  Scratch s("store");
+  const std::string dir = s.path("failures/nested");
+  Trace t = parse_ok(dimm_trace("mutant vmemmap_freed_to_buddy\n"));
+
+  const std::string p1 = store_failure(dir, t, "vmemmap_never_in_buddy");
+  const std::string p2 = store_failure(dir, t, "vmemmap_never_in_buddy");
+  CHECK(p1 == p2);
+  const std::string name = fs::path(p1).filename().string();
+  // <invariant>-<12 lower-case hex digits>.trace
+  const std::string stem = "vmemmap_never_in_buddy-";
+  REQUIRE(name.size() == stem.size() + 12 + 6);
+  CHECK(name.rfind(stem, 0) == 0);
+  CHECK(name.find_first_not_of("0123456789abcdef", stem.size()) == stem.size() + 12);
+  CHECK(ends_with(name, ".trace"));
+  char hash[17];
+  std::snprintf(hash, sizeof hash, "%016llx",
+                static_cast<unsigned long long>(fnv1a64(print_trace(t))));
+  CHECK(name == "vmemmap_never_in_buddy-" + std::string(hash, 12) + ".trace");
+  CHECK(slurp(p1) == "# violates: vmemmap_never_in_buddy\n" + print_trace(t));
+
+  // A second failure and a file that does not parse; both sort by name.
+  Trace other = parse_ok("boot node=0 start=0 size=4G\nmemory_notifier\n");
+  const std::string p3 = store_failure(dir, other, "allocations_conserved");
+  std::ofstream(fs::path(dir) / "broken.trace") << "# memhp trace v1\nonlin block=1\n";
+  std::ofstream(fs::path(dir) / "notes.txt") << "not a trace\n";
+
+  auto all = load_failures(dir);
+  REQUIRE(all.size() == 3);
+  CHECK(all[0].path == p3);
+  CHECK(all[0].trace == other);
+  CHECK(all[0].violates == "allocations_conserved");
+  CHECK(all[1].path == (fs::path(dir) / "broken.trace").string());
+  CHECK(all[1].parse_error == all[1].path + ":2: unknown op 'onlin'");
+  CHECK(all[2].path == p1);
+  CHECK(all[2].parse_error == "");
+  CHECK(all[2].trace == t);
+  CHECK(all[2].trace.mutants == t.mutants);
+  CHECK(all[2].violates == "vmemmap_never_in_buddy");
+
+  CHECK(remove_failure(p1));
+  CHECK_FALSE(remove_failure(p1));
+  CHECK(load_failures(dir).size() == 2);
+  CHECK(load_failures(s.path("missing")).empty());
+}
+
+TEST_CASE("failure store: file names are stable and stay inside the directory") {
+  Scratch s("stable");
+  // Pinned: a changed name means every stored failure is stored again under
+  // a new name, so print_trace() and the hash must not change by accident.
+  Trace t = parse_ok("boot node=0 start=0 size=4G\noffline_block block=3\n");
+  std::string p = store_failure(s.path("d"), t, "no_kernel_bug");
+  char hash[17];
+  std::snprintf(hash, sizeof hash, "%016llx",
+                static_cast<unsigned long long>(fnv1a64(print_trace(t))));
+  CHECK(fs::path(p).filename().string() == "no_kernel_bug-" + std::string(hash, 12) + ".trace");
+  CHECK(fs::path(p).filename().string() == "no_kernel_bug-d6012cf13b3d.trace");
+
+  std::string odd = store_failure(s.path("d"), t, "../x/y");
+  CHECK(fs::path(odd).parent_path() == fs::path(s.path("d")));
+  CHECK(fs::path(odd).filename().string().rfind("___x_y-", 0) == 0);
+}
+
+// ------------------------------------------------------ the memhp binary --
+
+#ifdef MEMHP_BINARY
+namespace {
+
+struct Exec {
+  int status = -1;
+  std::string out, err;
+};
+
+Exec run_memhp(const Scratch& s, const std::string& args) {
+  std::string cmd = "'" MEMHP_BINARY "' " + args + " >'" + s.path("stdout") + "' 2>'" +
+                    s.path("stderr") + "' </dev/null";
+  Exec e;
+  int rc = std::system(cmd.c_str());
+  e.status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  e.out = slurp(s.path("stdout"));
+  e.err = slurp(s.path("stderr"));
+  return e;
+}
+
+// A minimal JSON reader, enough to check the catalogue's structure.
+struct Json {
+  enum class Kind { Null, Bool, Number, String, Array, Object } kind = Kind::Null;
+  std::string text;  // string value, or the number as written
+  std::vector<Json> items;
+  // Object members; two vectors because a pair<string, Json> would need Json
+  // complete here, and std::vector alone may hold an incomplete type.
+  std::vector<std::string> keys;
+  std::vector<Json> values;
+
+  const Json* get(const std::string& k) const {
+    for (std::size_t i = 0; i < keys.size(); ++i)
+      if (keys[i] == k) return &values[i];
+    return nullptr;
+  }
+};
+
+class JsonReader {
+ public:
+  explicit JsonReader(const std::string& s) : s_(s) {}
+  // The whole input as one value, or nullopt if it is not JSON.
+  std::optional<Json> document() {
+    auto v = value();
+    skip();
+    if (!v || i_ != s_.size()) return std::nullopt;
+    return v;
+  }
+
+ private:
+  void skip() {
+    while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
+  }
+  bool eat(char c) {
+    skip();
+    if (i_ < s_.size() && s_[i_] == c) return ++i_, true;
+    return false;
+  }
+  bool word(const char* w) {
+    std::string_view sv(w);
+    if (s_.compare(i_, sv.size(), sv) != 0) return false;
+    i_ += sv.size();
+    return true;
+  }
+  std::optional<std::string> string() {
+    if (!eat('"')) return std::nullopt;
+    std::string out;
+    while (i_ < s_.size() && s_[i_] != '"') {
+      char c = s_[i_++];
+      if (c == '\\') {
+        if (i_ >= s_.size()) return std::nullopt;
+        char e = s_[i_++];
+        if (e == 'u') {
+          if (i_ + 4 > s_.size()) return std::nullopt;
+          out += static_cast<char>(std::stoi(s_.substr(i_, 4), nullptr, 16));
+          i_ += 4;
+        } else {
+          out += e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e == 'b' ? '\b' : e == 'f' ? '\f' : e;
+        }
+      } else {
+        out += c;
+      }
+    }
+    if (i_ >= s_.size()) return std::nullopt;
+    ++i_;
+    return out;
+  }
+  std::optional<Json> value() {
+    skip();
+    if (i_ >= s_.size()) return std::nullopt;
+    Json j;
+    char c = s_[i_];
+    if (c == '{') return object();
+    if (c == '[') return array();
+    if (c == '"') {
+      auto str = string();
+      if (!str) return std::nullopt;
+      j.kind = Json::Kind::String;
+      j.text = *str;
+      return j;
+    }
+    if (word("null")) return j;
+    if (word("true") || word("false")) return j.kind = Json::Kind::Bool, j;
+    std::size_t start = i_;
+    while (i_ < s_.size() && (std::isdigit(static_cast<unsigned char>(s_[i_])) || s_[i_] == '-')) ++i_;
+    if (i_ == start) return std::nullopt;
+    j.kind = Json::Kind::Number;
+    j.text = s_.substr(start, i_ - start);
+    return j;
+  }
+  std::optional<Json> array() {
+    Json j;
+    j.kind = Json::Kind::Array;
+    eat('[');
+    if (eat(']')) return j;
+    do {
+      auto v = value();
+      if (!v) return std::nullopt;
+      j.items.push_back(std::move(*v));
+    } while (eat(','));
+    if (!eat(']')) return std::nullopt;
+    return j;
+  }
+  std::optional<Json> object() {
+    Json j;
+    j.kind = Json::Kind::Object;
+    eat('{');
+    if (eat('}')) return j;
+    do {
+      auto k = string();
+      if (!k || !eat(':')) return std::nullopt;
+      auto v = value();
+      if (!v) return std::nullopt;
+      j.keys.push_back(std::move(*k));
+      j.values.push_back(std::move(*v));
+    } while (eat(','));
+    if (!eat('}')) return std::nullopt;
+    return j;
+  }
+
+  const std::string& s_;
+  std::size_t i_ = 0;
+};
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("replay: memhp replay exit statuses") {
+  Scratch s("cli");
+  SUBCASE("no violation -> 0") {
+    auto f = s.write("ok.trace", dimm_trace());
+    Exec e = run_memhp(s, "replay '" + f + "'");
+    CHECK(e.status == 0);
+    CHECK(e.err == "");
+    CHECK(e.out == format_replay(replay_trace(parse_ok(dimm_trace())), f));
+  }
+  SUBCASE("a violation -> 1, deterministic in both forms") {
+    auto f = s.write("m.trace", dimm_trace("mutant vmemmap_freed_to_buddy\n"));
+    Exec a = run_memhp(s, "replay '" + f + "'");
+    Exec b = run_memhp(s, "replay '" + f + "'");
+    CHECK(a.status == 1);
+    CHECK(a.out == b.out);
+    CHECK(a.out.find(f + ":" + std::to_string(first_online_line(1)) + ": VIOLATION vmemmap_never_in_buddy: ") != std::string::npos);
+
+    Exec j = run_memhp(s, "replay --json '" + f + "'");
+    CHECK(j.status == 1);
+    CHECK(j.out == run_memhp(s, "replay '" + f + "' --json").out);
+    auto lines = lines_of(j.out);
+    REQUIRE(lines.size() == 3);
+    for (const auto& line : lines) {
+      auto doc = JsonReader(line).document();
+      REQUIRE_MESSAGE(doc, line);
+      CHECK(doc->kind == Json::Kind::Object);
+    }
+    auto step = *JsonReader(lines[0]).document();
+    CHECK(step.get("line")->text == std::to_string(dimm_add_line(1)));
+    CHECK(step.get("op")->text == "dimm_add node=0 start=0x100000000 size=128M");
+    CHECK(step.get("errno")->text == "0");
+    CHECK(step.get("diff")->kind == Json::Kind::Array);
+    auto verdict = *JsonReader(lines[2]).document();
+    const Json* v = verdict.get("violation");
+    REQUIRE(v);
+    REQUIRE(v->kind == Json::Kind::Object);
+    CHECK(v->get("invariant")->text == "vmemmap_never_in_buddy");
+    CHECK(v->get("line")->text == std::to_string(first_online_line(1)));
+    CHECK(v->get("message")->text != "");
+  }
+  SUBCASE("no violation in JSON ends with a null verdict") {
+    auto f = s.write("ok.trace", dimm_trace());
+    Exec j = run_memhp(s, "replay --json '" + f + "'");
+    CHECK(j.status == 0);
+    auto lines = lines_of(j.out);
+    REQUIRE(lines.size() == 7);
+    CHECK(lines.back() == R"({"violation":null})");
+  }
+  SUBCASE("a failed expectation -> 1 with a warning on stderr") {
+    auto f = s.write("e.trace", "boot node=0 start=0 size=4G\noffline_block block=99 # expect: ok\n");
+    Exec e = run_memhp(s, "replay '" + f + "'");
+    CHECK(e.status == 1);
+    CHECK(e.err.rfind(f + ":2: expected ok, got -", 0) == 0);
+    CHECK(e.out.find("1 steps replayed, no violation\n") != std::string::npos);
+  }
+  SUBCASE("bad input -> 2") {
+    auto p = s.write("p.trace", dimm_trace() + "onlin block=1\n");
+    Exec e = run_memhp(s, "replay '" + p + "'");
+    CHECK(e.status == 2);
+    CHECK(e.out == "");
+    CHECK(e.err == p + ":12: unknown op 'onlin'\n");
+
+    auto b = s.write("b.trace", "geometry x86_64\nboot node=0 start=0 size=4G\n"
+                                "boot node=0 start=1G size=1G\n");
+    Exec boot = run_memhp(s, "replay '" + b + "'");
+    CHECK(boot.status == 2);
+    CHECK(boot.err.rfind(b + ":2: ", 0) == 0);
+
+    CHECK(run_memhp(s, "replay").status == 2);
+    CHECK(run_memhp(s, "replay --bogus x.trace").status == 2);
+    CHECK(run_memhp(s, "replay '" + s.path("nope.trace") + "'").status == 2);
+    CHECK(run_memhp(s, "help replay").status == 0);
+  }
+}
+
+TEST_CASE("invariants: memhp invariants lists the catalogue") {
+  Scratch s("inv");
+  Exec j = run_memhp(s, "invariants --json");
+  REQUIRE(j.status == 0);
+  auto doc = JsonReader(j.out).document();
+  REQUIRE_MESSAGE(doc, j.out);
+  const Json* invs = doc->get("invariants");
+  const Json* props = doc->get("properties");
+  const Json* muts = doc->get("mutants");
+  REQUIRE(invs);
+  REQUIRE(props);
+  REQUIRE(muts);
+  CHECK(invs->items.size() >= 30);
+  CHECK(invs->items.size() == invariant_registry().size());
+  CHECK(props->items.size() == sequence_properties().size());
+  CHECK(muts->items.size() == mutant_registry().size());
+
+  std::set<std::string> mutant_names;
+  for (const Json& m : muts->items) mutant_names.insert(m.get("name")->text);
+  std::set<std::string> check_names;
+  for (const Json* list : {invs, props})
+    for (const Json& i : list->items) {
+      const std::string name = i.get("name")->text;
+      CAPTURE(name);
+      CHECK(check_names.insert(name).second);  // names are unique
+      CHECK(i.get("statement")->text != "");
+      CHECK(i.get("kernel_ref")->text != "");
+      CHECK(mutant_names.count(i.get("killed_by")->text) == 1);
+    }
+  for (const Json& m : muts->items) {
+    CAPTURE(m.get("name")->text);
+    CHECK_FALSE(m.get("aimed_at")->items.empty());  // every mutant is aimed at a check
+  }
+  CHECK(invs->items[0].get("name")->text == std::string(invariant_registry()[0].name));
+
+  Exec t = run_memhp(s, "invariants");
+  CHECK(t.status == 0);
+  CHECK(t.out.rfind("Invariants (" + std::to_string(invs->items.size()) + ")", 0) == 0);
+  CHECK(t.out.find("  vmemmap_never_in_buddy ") != std::string::npos);
+
+  Exec md = run_memhp(s, "invariants --markdown");
+  CHECK(md.status == 0);
+  CHECK(md.out.find("| name | id | statement | kernel place | killed by |\n|---|---|---|---|---|\n") !=
+        std::string::npos);
+  CHECK(md.out.find("| `vmemmap_never_in_buddy` | INV-20 | ") != std::string::npos);
+
+  CHECK(run_memhp(s, "invariants --json --markdown").status == 2);
+  CHECK(run_memhp(s, "invariants extra").status == 2);
+  CHECK(run_memhp(s, "invariants --json").out == j.out);
+}
+#endif  // MEMHP_BINARY
