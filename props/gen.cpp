@@ -249,7 +249,7 @@ rc::Gen<SuiteConfig> gen_config(const std::string& suite) {
     int boot_nodes = 1;
     for (const BootRange& b : c.boot) boot_nodes = std::max(boot_nodes, b.nid + 1);
     c.prof = gen_profile(boot_nodes);
-    c.hot_slots = 12;
+    c.hot_slots = 16;
     return c;
   });
 }

@@ -1,0 +1,37 @@
+// NOTES.md stays true: its invariant catalogue is exactly what
+// `memhp invariants --markdown` prints.
+#include <doctest/doctest.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace {
+std::string run(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p);
+  std::array<char, 4096> buf{};
+  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+  pclose(p);
+  return out;
+}
+}  // namespace
+
+TEST_CASE("notes: the invariant catalogue in NOTES.md is the registry's") {
+  std::ifstream f(std::string(MEMHP_SOURCE_DIR) + "/NOTES.md");
+  REQUIRE(f);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const std::string notes = ss.str();
+  const std::string begin = "<!-- catalogue:begin -->\n", end = "<!-- catalogue:end -->";
+  const auto a = notes.find(begin), b = notes.find(end);
+  REQUIRE(a != std::string::npos);
+  REQUIRE(b != std::string::npos);
+  const std::string in_notes = notes.substr(a + begin.size(), b - a - begin.size());
+  const std::string generated = run(std::string("'") + MEMHP_BINARY + "' invariants --markdown");
+  CHECK_MESSAGE(in_notes == generated,
+                "NOTES.md is stale: paste the output of `memhp invariants --markdown` between the markers");
+}
