@@ -13,8 +13,10 @@ namespace memhp {
 /* drivers/acpi/acpi_memhotplug.c: acpi_memory_device_add() ->
    acpi_memory_enable_device() */
 Result dimm_add(System& s, int nid, u64 start, u64 size) {
-  if (s.dimms.count(start))
-    return Result::error(-EEXIST, "a memory device already sits at this address");
+  // QEMU refuses a pc-dimm that overlaps another one before the guest hears of it.
+  for (const auto& [at, d] : s.dimms)
+    if (at < start + size && start < d.start + d.size)
+      return Result::error(-EEXIST, "QEMU: the range overlaps another DIMM");
   if (!size) return Result::error(-EINVAL, "device is empty");
 
   Result r;

@@ -111,10 +111,23 @@ Range gen_add_range(const GenContext& s, const SuiteConfig& cfg) {
   return r;
 }
 
-Op gen_add(const GenContext& s, const SuiteConfig& cfg) {
-  const Range r = gen_add_range(s, cfg);
+// A DIMM the way QEMU presents one: block-sized, in hot-pluggable space that
+// no driver has claimed (a DIMM over memory some driver added with
+// add_memory() would be bound with -EEXIST and ejecting it would remove the
+// driver's memory: no platform does that).
+std::optional<Op> gen_dimm(const GenContext& s, const SuiteConfig& cfg, int nid) {
+  const u64 block = s.geo.block_bytes;
+  const u64 size = (chance(25) ? 2 : 1) * block;
+  const u64 start = cfg.hot_base + static_cast<u64>(*rc::gen::inRange(0, cfg.hot_slots)) * block;
+  for (const auto& [a, e] : s.iomem)
+    if (a < start + size && start < e && !std::count(s.dimms.begin(), s.dimms.end(), a)) return std::nullopt;
+  return OpDimmAdd{nid, start, size};
+}
+
+std::optional<Op> gen_add(const GenContext& s, const SuiteConfig& cfg) {
   const int nid = gen_node(s);
-  if (chance(40)) return OpDimmAdd{nid, r.start, r.size};
+  if (chance(40)) return gen_dimm(s, cfg, nid);
+  const Range r = gen_add_range(s, cfg);
   unsigned flags = MHP_NONE;
   if (chance(50)) flags |= MHP_MEMMAP_ON_MEMORY;
   if (chance(20)) flags |= MHP_MERGE_RESOURCE;
@@ -179,6 +192,13 @@ std::optional<Op> gen_alloc(const GenContext& s, bool free) {
     a.count = chance(10) ? u64{1} << 40 : static_cast<u64>(*rc::gen::inRange(1, 4097));
   }
   return a;
+}
+
+// Eject a DIMM: usually one that exists (its blocks may be online), sometimes
+// an address with no device.
+Op gen_dimm_remove(const GenContext& s, const SuiteConfig& cfg) {
+  if (!s.dimms.empty() && chance(90)) return OpDimmRemove{pick(s.dimms)};
+  return OpDimmRemove{cfg.hot_base + static_cast<u64>(*rc::gen::inRange(0, cfg.hot_slots)) * s.geo.block_bytes};
 }
 
 Op gen_notifier() {
@@ -254,6 +274,42 @@ rc::Gen<SuiteConfig> gen_config(const std::string& suite) {
   });
 }
 
+// Whether System RAM that no DIMM owns lies in the range. Resources can be
+// merged (MHP_MERGE_RESOURCE), so ownership is by address, not by resource.
+bool dimm_over_driver_memory(const System& s, const OpDimmAdd& d) {
+  for (const auto& [start, r] : s.iomem) {
+    u64 a = std::max(r.start, d.start);
+    const u64 b = std::min(r.end, d.start + d.size);
+    for (const auto& [at, dev] : s.dimms)  // DIMMs are disjoint and sorted
+      if (dev.start <= a && a < dev.start + dev.size) a = dev.start + dev.size;
+    if (a < b) return true;
+  }
+  return false;
+}
+
+bool driver_op_on_dimm(const System& s, u64 start, u64 size) {
+  for (const auto& [at, d] : s.dimms)
+    if (at < start + size && start < d.start + d.size) return true;
+  return false;
+}
+
+bool step_allowed(const System& s, const GenStep& step) {
+  bool adds = false;
+  for (const Op& op : step.ops) {
+    if (const auto* d = std::get_if<OpDimmAdd>(&op); d && dimm_over_driver_memory(s, *d)) return false;
+    if (const auto* a = std::get_if<OpAddMemory>(&op); a && driver_op_on_dimm(s, a->start, a->size))
+      return false;
+    if (const auto* r = std::get_if<OpRemoveMemory>(&op); r && driver_op_on_dimm(s, r->start, r->size))
+      return false;
+    adds = adds || std::holds_alternative<OpAddMemory>(op) || std::holds_alternative<OpDimmAdd>(op);
+  }
+  if (!adds) return true;
+  System t = s;
+  for (const Op& op : step.ops)
+    if (apply_op(t, op).partial == Partial::AddPagesLeak) return false;
+  return true;
+}
+
 GenContext make_gen_context(const System& s) {
   GenContext c;
   c.geo = s.geo;
@@ -279,21 +335,23 @@ GenContext make_gen_context(const System& s) {
       c.removed_boot.push_back(s.geo.phys_of(s.geo.section_start(nr)));
   });
   for (const auto& [k, r] : s.iomem) c.iomem.emplace_back(r.start, r.end);
+  for (const auto& [start, d] : s.dimms) c.dimms.push_back(start);
   return c;
 }
 
 GenStep gen_step(const GenContext& s, const SuiteConfig& cfg) {
-  enum Kind { Add, Online, Offline, Remove, Alloc, Free, Notifier, Cycle, RoundTrip, ReaddBoot };
+  enum Kind { Add, Online, Offline, Remove, Eject, Alloc, Free, Notifier, Cycle, RoundTrip, ReaddBoot };
   while (true) {
     const Kind k = *rc::gen::weightedElement<Kind>({{5, Add}, {5, Online}, {5, Offline}, {3, Remove},
-                                                    {3, Alloc}, {2, Free}, {1, Notifier}, {2, Cycle},
-                                                    {1, RoundTrip}, {1, ReaddBoot}});
+                                                    {2, Eject}, {3, Alloc}, {2, Free}, {1, Notifier},
+                                                    {2, Cycle}, {1, RoundTrip}, {1, ReaddBoot}});
     std::optional<Op> op;
     switch (k) {
       case Add: op = gen_add(s, cfg); break;
       case Online: op = gen_online(s); break;
       case Offline: op = gen_offline(s); break;
       case Remove: op = gen_remove(s); break;
+      case Eject: op = gen_dimm_remove(s, cfg); break;
       case Alloc: op = gen_alloc(s, false); break;
       case Free: op = gen_alloc(s, true); break;
       case Notifier: op = gen_notifier(); break;

@@ -46,8 +46,18 @@ struct GenContext {
   std::vector<BlockInfo> blocks;                // present blocks, by id
   std::vector<u64> removed_boot;               // starts of removed boot blocks
   std::vector<std::pair<u64, u64>> iomem;      // [start, end) of resources
+  std::vector<u64> dimms;                       // starts of ACPI memory devices
 };
 GenContext make_gen_context(const System& s);
+
+// Whether a step may run in state `s`. RapidCheck re-checks this while it
+// shrinks, when the steps before a command are no longer the ones it was
+// drawn after. Kept out: mixing the driver-level add_memory()/remove_memory()
+// with a DIMM's range (no platform does; a DIMM bound over a driver's memory
+// with -EEXIST, or whose memory a driver removed, makes the ACPI eject BUG()
+// in __remove_memory()), and a hot-add that would take 6.1's known
+// __add_pages() leak path (NOTES.md section 4).
+bool step_allowed(const System& s, const GenStep& step);
 
 // Draws one step (call inside rc::gen::exec).
 GenStep gen_step(const GenContext& s, const SuiteConfig& cfg);

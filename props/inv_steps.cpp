@@ -28,7 +28,9 @@ System without_online_types(const System& s) {
 // A failed operation leaves the System as it was, except on the documented
 // kernel paths that are not atomic.
 Msg failed_op_changes_nothing(const StepView& v) {
-  if (!step_failed(v) || v.result->partial == Partial::AddPagesLeak) return std::nullopt;
+  if (!step_failed(v) || v.result->partial == Partial::AddPagesLeak ||
+      v.result->partial == Partial::EjectRollback)
+    return std::nullopt;
   if (v.after == v.before) return std::nullopt;
   const System before = without_online_types(v.before), after = without_online_types(v.after);
   if (after == before) return std::nullopt;

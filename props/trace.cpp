@@ -324,6 +324,14 @@ Parsed parse_dimm_add(const std::vector<std::string_view>& args) {
   return finish(f, o);
 }
 
+Parsed parse_dimm_remove(const std::vector<std::string_view>& args) {
+  Fields f("dimm_remove", {"start"}, {});
+  if (!f.load(args)) return f.error();
+  OpDimmRemove o;
+  o.start = f.number("start", Unit::Bytes);
+  return finish(f, o);
+}
+
 // online_block takes the three online types; "offline" is offline_block.
 std::optional<OnlineType> online_type_arg(std::string_view s) {
   auto t = online_type_from_name(s);
@@ -383,6 +391,7 @@ Parsed parse_notifier(const std::vector<std::string_view>& args) {
 Parsed parse_op(std::string_view name, const std::vector<std::string_view>& args) {
   if (name == "add_memory") return parse_add_memory(args);
   if (name == "dimm_add") return parse_dimm_add(args);
+  if (name == "dimm_remove") return parse_dimm_remove(args);
   if (name == "online_block") return parse_online_block(args);
   if (name == "offline_block") return parse_offline_block(args);
   if (name == "remove_memory") return parse_remove_memory(args);
@@ -568,6 +577,7 @@ struct OpPrinter {
     return "dimm_add node=" + std::to_string(o.nid) + " start=" + hex(o.start) +
            " size=" + format_size(o.size);
   }
+  std::string operator()(const OpDimmRemove& o) const { return "dimm_remove start=" + hex(o.start); }
   std::string operator()(const OpOnlineBlock& o) const {
     return "online_block block=" + std::to_string(o.block) +
            " type=" + std::string(online_type_name(o.type));
@@ -598,6 +608,7 @@ struct OpPrinter {
 struct OpNamer {
   std::string operator()(const OpAddMemory&) const { return "add_memory"; }
   std::string operator()(const OpDimmAdd&) const { return "dimm_add"; }
+  std::string operator()(const OpDimmRemove&) const { return "dimm_remove"; }
   std::string operator()(const OpOnlineBlock&) const { return "online_block"; }
   std::string operator()(const OpOfflineBlock&) const { return "offline_block"; }
   std::string operator()(const OpRemoveMemory&) const { return "remove_memory"; }

@@ -19,6 +19,7 @@ enum class Partial : std::uint8_t {
   None,
   AddPagesLeak,    // __add_pages() keeps the sections added before an error
   OnlineTypeKept,  // state_store() leaves the requested type in mem->online_type
+  EjectRollback,   // a refused ACPI eject onlines blocks again with the default type
 };
 
 struct Result {
@@ -62,6 +63,10 @@ Result add_memory_driver_managed(System& s, int nid, u64 start, u64 size,
                                  const std::string& resource_name, unsigned mhp_flags);
 // The ACPI memory device path a QEMU pc-dimm takes (acpi_memory_device_add).
 Result dimm_add(System& s, int nid, u64 start, u64 size);
+// ACPI eject of the DIMM at `start` (QEMU device_del): the ACPI core offlines
+// its blocks (rolling back and failing with -EBUSY if one cannot go), then
+// the driver removes the memory (acpi_scan_hot_remove()).
+Result dimm_remove(System& s, u64 start);
 // remove_memory(): every block must be offline.
 Result remove_memory(System& s, u64 start, u64 size);
 

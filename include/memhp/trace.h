@@ -28,6 +28,10 @@ struct OpDimmAdd {  // dimm_add node= start= size=
   u64 start = 0, size = 0;
   friend bool operator==(const OpDimmAdd&, const OpDimmAdd&) = default;
 };
+struct OpDimmRemove {  // dimm_remove start=   (ACPI eject, QEMU device_del)
+  u64 start = 0;
+  friend bool operator==(const OpDimmRemove&, const OpDimmRemove&) = default;
+};
 struct OpOnlineBlock {  // online_block block= type=online|online_kernel|online_movable
   u64 block = 0;
   OnlineType type = OnlineType::Online;
@@ -56,7 +60,7 @@ struct OpNotifier {  // memory_notifier going_online=ok|-EXXX going_offline=ok|-
 };
 
 using Op = std::variant<OpAddMemory, OpDimmAdd, OpOnlineBlock, OpOfflineBlock,
-                        OpRemoveMemory, OpAlloc, OpNotifier>;
+                        OpRemoveMemory, OpAlloc, OpNotifier, OpDimmRemove>;
 
 struct TraceStep {
   int line = 0;                // 1-based line in the source, 0 if generated
