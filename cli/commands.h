@@ -47,6 +47,8 @@ int usage_error(std::string_view name, std::string_view message);
 int cmd_run(const Args& args);
 int cmd_replay(const Args& args);
 int cmd_check(const Args& args);
+int cmd_kernel_script(const Args& args);
+int cmd_diff_kernel(const Args& args);
 int cmd_invariants(const Args& args);
 
 }  // namespace memhp::cli

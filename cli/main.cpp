@@ -25,6 +25,10 @@ constexpr std::array kCommands = {
             "            [--mutant NAME]... [--only INVARIANT] [--json] [--store DIR | --no-store]\n"
             "            [--shrink-seconds S] [--no-coverage]",
             cmd_check},
+    Command{"kernel-script", "print what a real QEMU guest must do for a trace",
+            "memhp kernel-script TRACE", cmd_kernel_script},
+    Command{"diff-kernel", "run a trace on the model and on a real 6.1 kernel, and compare",
+            "memhp diff-kernel TRACE [--json] | --random N [--seed S]", cmd_diff_kernel},
     Command{"replay", "replay a trace, checking every invariant after each step",
             "memhp replay TRACE [--json]", cmd_replay},
     Command{"invariants", "list the invariants, sequence properties and mutants",

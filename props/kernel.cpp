@@ -1,0 +1,405 @@
+#include "kernel.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "json_read.h"
+
+namespace memhp {
+
+namespace {
+
+constexpr u64 MiB = u64{1} << 20;
+constexpr u64 GiB = u64{1} << 30;
+
+// QEMU's pc machine with `-m M` (M <= 2 GiB) gives this e820 RAM map.
+std::vector<BootRange> qemu_layout(u64 mem) {
+  return {{0, 0x1000, 0x9fc00 - 0x1000}, {0, 0x100000, mem - 0x20000 - 0x100000}};
+}
+
+std::optional<u64> qemu_mem_of(const std::vector<BootRange>& boot) {
+  if (boot.size() != 2) return std::nullopt;
+  const u64 mem = boot[1].start + boot[1].size + 0x20000;
+  if (mem % MiB || mem < 256 * MiB || mem > 2 * GiB || boot != qemu_layout(mem)) return std::nullopt;
+  return mem;
+}
+
+std::string cmdline(const Profile& p) {
+  std::string s = "memhp_default_state=" + std::string(online_type_name(p.memhp_default_state));
+  s += " memory_hotplug.memmap_on_memory=" + std::string(p.memmap_on_memory ? "1" : "0");
+  if (p.movable_node) s += " movable_node";
+  if (p.online_policy == OnlinePolicy::AutoMovable) s += " memory_hotplug.online_policy=auto-movable";
+  return s;
+}
+
+std::string sysfs_state(u64 block) {
+  return "/sys/devices/system/memory/memory" + std::to_string(block) + "/state";
+}
+
+// Headers a real kernel cannot reproduce, or "" if fine.
+std::string header_problem(const Trace& t) {
+  const Geometry x86 = *geometry_preset("x86_64");
+  if (!(t.geo == x86)) return "the guest is x86_64 with 128 MiB memory blocks";
+  if (t.mutants.any()) return "a real kernel has no mutants";
+  if (t.prof.possible_nodes > 1) return "the guest has one NUMA node";
+  if (!qemu_mem_of(t.boot)) return "boot memory must be QEMU's e820 map for -m 256M..2G";
+  return {};
+}
+
+struct ScriptWriter {
+  std::string out;
+  std::map<u64, std::pair<int, u64>> dimms;  // start -> QMP id number, size
+  int next_id = 0;
+
+  void line(const std::string& s) { out += s + "\n"; }
+
+  void dimm_add(const OpDimmAdd& d, bool blocks_appear, const Geometry& g) {
+    const int id = next_id++;
+    // QEMU refuses a DIMM that overlaps another: that device never exists.
+    bool overlaps = false;
+    for (const auto& [start, v] : dimms) overlaps = overlaps || (start < d.start + d.size && d.start < start + v.second);
+    if (!overlaps) dimms[d.start] = {id, d.size};
+    const std::string n = std::to_string(id);
+    line("qmp {\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-ram\",\"id\":\"mem" + n +
+         "\",\"size\":" + std::to_string(d.size) + "}}");
+    line("qmp {\"execute\":\"device_add\",\"arguments\":{\"driver\":\"pc-dimm\",\"id\":\"dimm" + n +
+         "\",\"memdev\":\"mem" + n + "\",\"addr\":" + std::to_string(d.start) + ",\"node\":" +
+         std::to_string(d.nid) + "}}");
+    if (blocks_appear)
+      line("wait-blocks " + std::to_string(g.block_id(g.pfn_of(d.start))) + " " +
+           std::to_string(g.block_id(g.pfn_of(d.start + d.size)) - 1));
+  }
+
+  void dimm_remove(const OpDimmRemove& d) {
+    auto it = dimms.find(d.start);
+    const std::string n = it == dimms.end() ? "-none" : std::to_string(it->second.first);
+    line("qmp {\"execute\":\"device_del\",\"arguments\":{\"id\":\"dimm" + n + "\"}}");
+    if (it == dimms.end()) return;
+    line("wait-deleted dimm" + n);
+  }
+};
+
+}  // namespace
+
+std::variant<std::string, ParseError> kernel_script(const Trace& t) {
+  if (std::string why = header_problem(t); !why.empty())
+    return ParseError{0, "not expressible on a real guest: " + why};
+  const u64 mem = *qemu_mem_of(t.boot);
+  u64 top = 4 * GiB;  // the device memory region starts at 4 GiB
+  int dimms = 0;
+  for (const TraceStep& st : t.steps) {
+    if (const auto* d = std::get_if<OpDimmAdd>(&st.op)) {
+      top = std::max(top, d->start + d->size);
+      ++dimms;
+      continue;
+    }
+    if (std::holds_alternative<OpDimmRemove>(st.op) || std::holds_alternative<OpOnlineBlock>(st.op) ||
+        std::holds_alternative<OpOfflineBlock>(st.op))
+      continue;
+    return ParseError{st.line, "not expressible on a real guest: '" + op_name(st.op) +
+                                   "' (the guest runs dimm_add, dimm_remove, online_block, offline_block)"};
+  }
+  const u64 maxmem = std::max(mem + 8 * GiB, align_up(top - 4 * GiB + mem, GiB));
+  const int slots = std::max(8, dimms);
+
+  ScriptWriter w;
+  w.line("# memhp kernel script v1");
+  w.line("# By hand: qemu-system-x86_64 -accel tcg -m " + std::to_string(mem / MiB) + "M,slots=" +
+         std::to_string(slots) + ",maxmem=" + std::to_string(maxmem / GiB) + "G -kernel vmlinuz \\");
+  w.line("#   -initrd initramfs -qmp unix:qmp.sock,server=on,wait=off -append \"" + cmdline(t.prof) + "\"");
+  w.line("# then send each `qmp` line to the QMP socket, and run each `guest write PATH VALUE`");
+  w.line("# in the guest as `echo VALUE > PATH`, reading the state between steps.");
+  w.line("machine mem=" + std::to_string(mem / MiB) + "M slots=" + std::to_string(slots) + " maxmem=" +
+         std::to_string(maxmem / GiB) + "G");
+  w.line("cmdline " + cmdline(t.prof));
+
+  // The model says which hot-adds create blocks, so the script knows what to
+  // wait for.
+  auto booted = boot_trace(t);
+  if (auto* e = std::get_if<std::string>(&booted)) return ParseError{0, *e};
+  System s = std::get<System>(std::move(booted));
+  for (const TraceStep& st : t.steps) {
+    w.line("step " + std::to_string(st.line) + " " + print_op(st.op));
+    const Result r = apply_op(s, st.op);
+    if (const auto* d = std::get_if<OpDimmAdd>(&st.op)) w.dimm_add(*d, r.ok(), s.geo);
+    if (const auto* d = std::get_if<OpDimmRemove>(&st.op)) {
+      w.dimm_remove(*d);
+      if (r.ok()) w.dimms.erase(d->start);  // a refused eject keeps the device
+    }
+    if (const auto* o = std::get_if<OpOnlineBlock>(&st.op))
+      w.line("guest write " + sysfs_state(o->block) + " " + std::string(online_type_name(o->type)));
+    if (const auto* o = std::get_if<OpOfflineBlock>(&st.op)) w.line("guest write " + sysfs_state(o->block) + " offline");
+  }
+  return w.out;
+}
+
+// ----------------------------------------------------------------- model --
+
+namespace {
+
+KernelObservation observe(const System& s, int line, const std::string& op, std::optional<int> err) {
+  KernelObservation o;
+  o.line = line;
+  o.op = op;
+  o.err = err;
+  for (int nid = 0; nid < static_cast<int>(s.nodes.size()); ++nid) {
+    if (!s.node(nid).online) continue;
+    for (Zone z : kAllZones) {
+      const ZoneState& zs = s.zone(nid, z);
+      KernelZone k;
+      if (zs.populated()) k.start_pfn = zs.zone_start_pfn;
+      k.spanned = zs.spanned_pages;
+      k.present = zs.present_pages;
+      k.managed = zs.managed_pages;
+      o.zones[std::to_string(nid) + ":" + std::string(zone_name(z))] = k;
+    }
+  }
+  s.blocks.for_each(0, RunMap<MemoryBlock>::kEnd, [&](u64 a, u64 b, const MemoryBlock& m) {
+    if (!m.present) return;
+    for (u64 id = a; id < b; ++id) {
+      KernelBlock kb;
+      kb.state = std::string(block_state_name(m.state));
+      if (m.zone && m.state == BlockState::Online) kb.zone = std::string(zone_name(*m.zone));
+      kb.valid_zones = valid_zones(s, id);
+      o.blocks[id] = kb;
+    }
+  });
+  return o;
+}
+
+// The errno a guest can see for this op: sysfs writes and ejects.
+std::optional<int> visible_errno(const Op& op, const Result& r) {
+  if (std::holds_alternative<OpOnlineBlock>(op) || std::holds_alternative<OpOfflineBlock>(op) ||
+      std::holds_alternative<OpDimmRemove>(op))
+    return r.err;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<KernelObservation> observe_model(const Trace& t) {
+  std::vector<KernelObservation> out;
+  auto booted = boot_trace(t);
+  if (std::holds_alternative<std::string>(booted)) return out;
+  System s = std::get<System>(std::move(booted));
+  out.push_back(observe(s, 0, "boot", std::nullopt));
+  for (const TraceStep& st : t.steps) {
+    const Result r = apply_op(s, st.op);
+    out.push_back(observe(s, st.line, print_op(st.op), visible_errno(st.op, r)));
+  }
+  return out;
+}
+
+// ----------------------------------------------------------------- guest --
+
+namespace {
+
+std::string oracle_path() {
+  if (const char* p = std::getenv("MEMHP_ORACLE")) return p;
+  return std::string(MEMHP_SOURCE_DIR) + "/oracle/guest.py";
+}
+
+std::optional<KernelObservation> from_json(const Json& j) {
+  KernelObservation o;
+  const Json* line = j.get("line");
+  if (!line || !line->integer()) return std::nullopt;
+  o.line = static_cast<int>(*line->integer());
+  if (const Json* op = j.get("op"); op && op->string()) o.op = *op->string();
+  if (const Json* e = j.get("errno"); e && e->integer()) o.err = static_cast<int>(*e->integer());
+  for (const char* key : {"timeout", "qmp_error"})
+    if (const Json* n = j.get(key); n && n->string()) o.note += std::string(key) + ": " + *n->string() + " ";
+  if (const Json* zones = j.get("zones"); zones && zones->object())
+    for (const auto& [name, z] : *zones->object()) {
+      KernelZone k;
+      if (const Json* v = z.get("start_pfn"); v && v->integer()) k.start_pfn = static_cast<u64>(*v->integer());
+      if (const Json* v = z.get("spanned"); v && v->integer()) k.spanned = static_cast<u64>(*v->integer());
+      if (const Json* v = z.get("present"); v && v->integer()) k.present = static_cast<u64>(*v->integer());
+      if (const Json* v = z.get("managed"); v && v->integer()) k.managed = static_cast<u64>(*v->integer());
+      o.zones[name] = k;
+    }
+  if (const Json* blocks = j.get("blocks"); blocks && blocks->object())
+    for (const auto& [id, b] : *blocks->object()) {
+      KernelBlock kb;
+      if (const Json* v = b.get("state"); v && v->string()) kb.state = *v->string();
+      if (const Json* v = b.get("valid_zones"); v && v->string()) kb.valid_zones = *v->string();
+      // sysfs has no mem->zone: an online block's valid_zones names it,
+      // or says "none" when the block spans zones.
+      if (kb.state == "online" && kb.valid_zones != "none" && kb.valid_zones.find(' ') == std::string::npos)
+        kb.zone = kb.valid_zones;
+      o.blocks[std::stoull(id)] = kb;
+    }
+  return o;
+}
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream f(p);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+std::variant<std::vector<KernelObservation>, std::string> run_guest(const std::string& script) {
+  namespace fs = std::filesystem;
+  const std::string oracle = oracle_path();
+  if (!fs::exists(oracle)) return "no guest oracle at " + oracle;
+  const char* python = std::getenv("MEMHP_PYTHON") ? std::getenv("MEMHP_PYTHON") : "/usr/bin/python3";
+  const fs::path dir = fs::temp_directory_path() / ("memhp-guest-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  { std::ofstream(dir / "script") << script; }
+  const std::string cmd = std::string("'") + python + "' '" + oracle + "' run '" + (dir / "script").string() +
+                          "' > '" + (dir / "out").string() + "' 2> '" + (dir / "err").string() + "'";
+  const int status = std::system(cmd.c_str());
+  const std::string out = slurp(dir / "out"), err = slurp(dir / "err");
+  fs::remove_all(dir);
+  if (status != 0) {
+    const std::string why = err.empty() ? "the guest oracle failed (status " + std::to_string(status) + ")" : err;
+    return why.back() == '\n' ? why.substr(0, why.size() - 1) : why;
+  }
+  std::vector<KernelObservation> obs;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty()) continue;
+    auto parsed = parse_json(line);
+    if (auto* e = std::get_if<std::string>(&parsed)) return "the guest oracle printed bad JSON: " + *e;
+    auto o = from_json(std::get<Json>(parsed));
+    if (!o) return "the guest oracle printed a line without \"line\"";
+    obs.push_back(*o);
+  }
+  if (obs.empty()) return "the guest oracle printed nothing";
+  return obs;
+}
+
+// --------------------------------------------------------------- compare --
+
+namespace {
+
+std::string num(std::optional<u64> v) { return v ? std::to_string(*v) : "-"; }
+
+void compare_zones(const KernelObservation& m, const KernelObservation& k, const KernelObservation& m0,
+                   const KernelObservation& k0, std::vector<std::string>& out) {
+  for (const auto& [name, kz] : k.zones) {
+    auto it = m.zones.find(name);
+    if (it == m.zones.end()) {
+      out.push_back("zone " + name + ": only the kernel has it");
+      continue;
+    }
+    const KernelZone& mz = it->second;
+    auto field = [&](const char* what, u64 a, u64 b) {
+      if (a != b)
+        out.push_back("zone " + name + " " + what + ": model " + std::to_string(a) + ", kernel " + std::to_string(b));
+    };
+    field("spanned", mz.spanned, kz.spanned);
+    field("present", mz.present, kz.present);
+    if (mz.start_pfn && kz.start_pfn && *mz.start_pfn != *kz.start_pfn)
+      out.push_back("zone " + name + " start_pfn: model " + num(mz.start_pfn) + ", kernel " + num(kz.start_pfn));
+    // managed is compared as the change since boot.
+    const auto base = [&](const KernelObservation& o) {
+      auto z = o.zones.find(name);
+      return z == o.zones.end() ? u64{0} : z->second.managed;
+    };
+    const long long dm = static_cast<long long>(mz.managed) - static_cast<long long>(base(m0));
+    const long long dk = static_cast<long long>(kz.managed) - static_cast<long long>(base(k0));
+    if (dm != dk)
+      out.push_back("zone " + name + " managed since boot: model " + std::to_string(dm) + ", kernel " +
+                    std::to_string(dk));
+  }
+}
+
+void compare_blocks(const KernelObservation& m, const KernelObservation& k, std::vector<std::string>& out) {
+  for (const auto& [id, mb] : m.blocks)
+    if (!k.blocks.count(id)) out.push_back("memory block " + std::to_string(id) + ": only the model has it");
+  for (const auto& [id, kb] : k.blocks) {
+    auto it = m.blocks.find(id);
+    const std::string b = "memory block " + std::to_string(id);
+    if (it == m.blocks.end()) {
+      out.push_back(b + ": only the kernel has it");
+      continue;
+    }
+    const KernelBlock& mb = it->second;
+    if (mb.state != kb.state) out.push_back(b + " state: model " + mb.state + ", kernel " + kb.state);
+    if (mb.valid_zones != kb.valid_zones)
+      out.push_back(b + " valid_zones: model \"" + mb.valid_zones + "\", kernel \"" + kb.valid_zones + "\"");
+    if (mb.zone != kb.zone)
+      out.push_back(b + " zone: model " + mb.zone.value_or("none") + ", kernel " + kb.zone.value_or("none"));
+  }
+}
+
+}  // namespace
+
+std::optional<Disagreement> compare_observations(const std::vector<KernelObservation>& model,
+                                                 const std::vector<KernelObservation>& kernel) {
+  if (model.empty() || kernel.empty()) return Disagreement{0, "boot", {"no observations"}};
+  for (std::size_t i = 0; i < std::max(model.size(), kernel.size()); ++i) {
+    if (i >= model.size() || i >= kernel.size())
+      return Disagreement{i < model.size() ? model[i].line : kernel[i].line, "",
+                          {"the kernel reported " + std::to_string(kernel.size()) + " states, the model " +
+                           std::to_string(model.size())}};
+    const KernelObservation& m = model[i];
+    const KernelObservation& k = kernel[i];
+    Disagreement d{m.line, m.op, {}};
+    if (m.line != k.line) d.details.push_back("the kernel reported line " + std::to_string(k.line));
+    if (m.err && k.err && *m.err != *k.err)
+      d.details.push_back("errno: model " + errno_name(*m.err) + ", kernel " + errno_name(*k.err));
+    if (m.err && !k.err) d.details.push_back("errno: model " + errno_name(*m.err) + ", kernel none (" + k.note + ")");
+    compare_zones(m, k, model[0], kernel[0], d.details);
+    compare_blocks(m, k, d.details);
+    if (!d.details.empty()) return d;
+  }
+  return std::nullopt;
+}
+
+// ---------------------------------------------------------------- random --
+
+Trace random_kernel_trace(std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  auto pick = [&](u64 n) { return rng() % n; };
+  Trace t;
+  t.geo = *geometry_preset("x86_64");
+  t.prof.memmap_on_memory = pick(2);
+  t.prof.memhp_default_state = pick(4) == 0 ? OnlineType::OnlineMovable : OnlineType::Offline;
+  t.prof.movable_node = pick(5) == 0;
+  t.boot = qemu_layout(GiB);
+  const u64 block = t.geo.block_bytes;
+  std::vector<std::pair<u64, u64>> dimms;  // start, size
+  const int steps = 6 + static_cast<int>(pick(12));
+  for (int i = 0; i < steps; ++i) {
+    TraceStep st;
+    st.line = 0;
+    const u64 kind = dimms.empty() ? 0 : pick(10);
+    if (kind <= 1) {  // dimm_add at a free slot
+      const u64 size = (pick(3) == 0 ? 2 : 1) * block;
+      const u64 start = 4 * GiB + pick(12) * block;
+      bool clash = false;
+      for (auto [a, s] : dimms) clash = clash || (a < start + size && start < a + s);
+      if (clash) continue;
+      dimms.emplace_back(start, size);
+      st.op = OpDimmAdd{0, start, size};
+    } else if (kind == 2) {
+      const std::size_t i2 = pick(dimms.size());
+      st.op = OpDimmRemove{dimms[i2].first};
+      dimms.erase(dimms.begin() + static_cast<long>(i2));
+    } else {
+      const auto [start, size] = dimms[pick(dimms.size())];
+      const u64 id = t.geo.block_id(t.geo.pfn_of(start)) + pick(size / block);
+      if (kind <= 6) {
+        const OnlineType types[] = {OnlineType::Online, OnlineType::OnlineKernel, OnlineType::OnlineMovable};
+        st.op = OpOnlineBlock{id, types[pick(3)]};
+      } else {
+        st.op = OpOfflineBlock{id};
+      }
+    }
+    t.steps.push_back(st);
+  }
+  return t;
+}
+
+}  // namespace memhp

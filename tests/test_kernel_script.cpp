@@ -1,0 +1,93 @@
+// The model side of differential testing: which traces a guest can run, the
+// script it gets, the JSON the oracle prints, and how observations compare.
+// (The guest itself runs in the ctest tests labelled `kernel`.)
+#include <doctest/doctest.h>
+
+#include "json_read.h"
+#include "kernel.h"
+
+using namespace memhp;
+
+namespace {
+
+Trace parse(const std::string& text) {
+  auto p = parse_trace(text);
+  REQUIRE(std::holds_alternative<Trace>(p));
+  return std::get<Trace>(p);
+}
+
+const std::string kHead =
+    "geometry x86_64\n"
+    "profile v6.1 memmap_on_memory=1 memhp_default_state=offline movable_node=0 online_policy=contig-zones\n"
+    "boot node=0 start=0x1000 size=0x9ec00\n"
+    "boot node=0 start=0x100000 size=0x3fee0000\n";
+
+}  // namespace
+
+TEST_CASE("kernel-script: what a guest can and cannot run") {
+  auto err = [](const std::string& text) {
+    auto s = kernel_script(parse(text));
+    REQUIRE(std::holds_alternative<ParseError>(s));
+    return std::get<ParseError>(s);
+  };
+  CHECK(err(kHead + "alloc node=0 zone=Normal count=1 kind=movable\n").line == 5);
+  CHECK(err(kHead + "remove_memory start=0x100000000 size=128M\n").message.find("remove_memory") !=
+        std::string::npos);
+  CHECK(err("geometry arm64-4k\nboot node=0 start=0x40000000 size=1G\n").line == 0);
+  CHECK(err("geometry x86_64\nboot node=0 start=0 size=1G\n").message.find("e820") != std::string::npos);
+  CHECK(err("geometry x86_64\nmutant vmemmap_freed_to_buddy\n" + kHead.substr(kHead.find("profile"))).line == 0);
+}
+
+TEST_CASE("kernel-script: a DIMM's life as QMP commands and sysfs writes") {
+  auto s = kernel_script(parse(kHead +
+                               "dimm_add node=0 start=0x100000000 size=256M\n"
+                               "online_block block=33 type=online_movable\n"
+                               "dimm_add node=0 start=0x100000000 size=128M\n"  // QEMU refuses: no wait
+                               "dimm_remove start=0x100000000\n"));
+  REQUIRE(std::holds_alternative<std::string>(s));
+  const std::string& text = std::get<std::string>(s);
+  CHECK(text.find("machine mem=1024M slots=8 maxmem=9G\n") != std::string::npos);
+  CHECK(text.find("cmdline memhp_default_state=offline memory_hotplug.memmap_on_memory=1\n") !=
+        std::string::npos);
+  CHECK(text.find("\"driver\":\"pc-dimm\",\"id\":\"dimm0\",\"memdev\":\"mem0\",\"addr\":4294967296") !=
+        std::string::npos);
+  CHECK(text.find("wait-blocks 32 33\n") != std::string::npos);
+  CHECK(text.find("guest write /sys/devices/system/memory/memory33/state online_movable\n") !=
+        std::string::npos);
+  CHECK(text.find("wait-blocks 32 32\n") == std::string::npos);
+  CHECK(text.find("wait-deleted dimm0\n") != std::string::npos);
+}
+
+TEST_CASE("json: the oracle's lines parse") {
+  auto j = parse_json(R"({"line":3,"op":"x","errno":-22,"zones":{"0:DMA":{"start_pfn":null,"spanned":4095}},"a":[1,2.5,true,"s\n"]})");
+  REQUIRE(std::holds_alternative<Json>(j));
+  const Json& v = std::get<Json>(j);
+  CHECK(*v.get("line")->integer() == 3);
+  CHECK(*v.get("errno")->integer() == -22);
+  CHECK(v.get("zones")->get("0:DMA")->get("start_pfn")->is_null());
+  CHECK(*v.get("zones")->get("0:DMA")->get("spanned")->integer() == 4095);
+  CHECK(std::holds_alternative<std::string>(parse_json("{\"a\":}")));
+  CHECK(std::holds_alternative<std::string>(parse_json("{\"a\":1} x")));
+}
+
+TEST_CASE("compare: managed is compared since boot, the rest as values") {
+  const Trace t = parse(kHead + "dimm_add node=0 start=0x100000000 size=128M\n"
+                                "online_block block=32 type=online_movable\n");
+  std::vector<KernelObservation> model = observe_model(t);
+  REQUIRE(model.size() == 3);
+  std::vector<KernelObservation> kernel = model;
+  // A real kernel reserves boot memory: managed differs by a constant.
+  for (KernelObservation& o : kernel) o.zones["0:DMA32"].managed -= 12345;
+  CHECK_FALSE(compare_observations(model, kernel));
+  kernel[2].zones["0:Movable"].managed += 512;
+  auto d = compare_observations(model, kernel);
+  REQUIRE(d);
+  CHECK(d->line == t.steps[1].line);
+  CHECK(d->details.at(0).find("managed since boot: model 32256, kernel 32768") != std::string::npos);
+  kernel = model;
+  kernel[2].err = -22;
+  REQUIRE(compare_observations(model, kernel));
+  kernel = model;
+  kernel[1].blocks.erase(32);
+  CHECK(compare_observations(model, kernel)->details.at(0) == "memory block 32: only the model has it");
+}
