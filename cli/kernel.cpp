@@ -136,8 +136,10 @@ int cmd_diff_kernel(const Args& args) {
       char* end = nullptr;
       const unsigned long long v = std::strtoull(args[i + 1].c_str(), &end, 0);
       if (!end || *end) return usage_error("diff-kernel", "bad number '" + args[i + 1] + "'");
-      (args[i] == "--random" ? random : std::optional<std::uint64_t>{}) = v;
-      if (args[i] == "--seed") seed = v;
+      if (args[i] == "--random")
+        random = v;
+      else
+        seed = v;
       ++i;
     } else if (file.empty() && args[i].rfind("--", 0) != 0) {
       file = args[i];

@@ -52,17 +52,17 @@ VmemmapPlan arch_vmemmap_plan(const Geometry& g, u64 nr_pages, bool have_altmap)
 
 /* arch/x86/mm/init_64.c: arch_add_memory() -> add_pages();
    arch/arm64/mm/mmu.c: arch_add_memory() */
-int arch_add_memory(System& s, Result& r, int nid, u64 start, u64 size, VmemAltmap* altmap) {
+int arch_add_memory(System& s, Result& r, int nid, u64 start, u64 size, const MhpParams& params) {
   const Geometry& g = s.geo;
   // The direct map (init_memory_mapping / __create_pgd_mapping) is not modelled.
-  const int ret = __add_pages(s, r, nid, g.pfn_of(start), size >> g.page_shift, altmap);
+  const int ret = __add_pages(s, r, nid, g.pfn_of(start), size >> g.page_shift, params);
   if (g.arch == Arch::X86_64) WARN(r, ret != 0, "add_pages: __add_pages failed");
   return ret;
 }
 
 /* arch/x86/mm/init_64.c: arch_remove_memory(); arch/arm64/mm/mmu.c likewise */
-void arch_remove_memory(System& s, Result& r, u64 start, u64 size, VmemAltmap* altmap) {
-  __remove_pages(s, r, s.geo.pfn_of(start), size >> s.geo.page_shift, altmap);
+void arch_remove_memory(System& s, Result& r, u64 start, u64 size, const MhpParams& params) {
+  __remove_pages(s, r, s.geo.pfn_of(start), size >> s.geo.page_shift, params);
 }
 
 namespace {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <array>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,15 @@ inline u64 vmem_altmap_offset(const VmemAltmap* a) {
   return a ? a->reserve + a->free : 0;
 }
 
+// struct mhp_params: what arch_add_memory() passes down. The remove path
+// takes the same: there `pgmap` stands in for what vmemmap_free() reads from
+// the page tables (which vmemmap pages are shared between compound pages).
+struct MhpParams {
+  VmemAltmap* altmap = nullptr;
+  const DevPagemap* pgmap = nullptr;
+  Pfn range_start{0};  // pgmap->ranges[pgmap->nr_range].start, the range being added
+};
+
 // ------------------------------------------------------ mm/sparse.c --
 inline bool valid_section(const SectionState& ms) { return ms.has_mem_map; }
 inline bool online_section(const SectionState& ms) { return ms.has_mem_map && ms.online; }
@@ -50,15 +60,20 @@ bool pfn_in_present_section(const System& s, Pfn pfn);
 void online_mem_sections(System& s, Result& r, Pfn start, Pfn end);
 void offline_mem_sections(System& s, Result& r, Pfn start, Pfn end);
 int sparse_add_section(System& s, Result& r, int nid, Pfn start, u64 nr_pages,
-                       VmemAltmap* altmap);
-void sparse_remove_section(System& s, Result& r, Pfn pfn, u64 nr_pages, VmemAltmap* altmap);
+                       const MhpParams& params);
+void sparse_remove_section(System& s, Result& r, Pfn pfn, u64 nr_pages, const MhpParams& params);
 void sparse_init(System& s, const std::vector<MemblockRange>& mem);
 
 // ---------------------------------------------- mm/sparse-vmemmap.c --
 int populate_section_memmap(System& s, Result& r, Pfn pfn, u64 nr_pages, int nid,
-                            VmemAltmap* altmap, u64& pages_out, bool& from_altmap);
+                            const MhpParams& params, u64& pages_out, bool& from_altmap);
 void depopulate_section_memmap(System& s, Result& r, Pfn pfn, u64 nr_pages,
-                               VmemAltmap* altmap);
+                               const MhpParams& params);
+// vmemmap_populate_compound_pages(): memmap pages a chunk of a compound
+// devmap allocates (2 per compound page, 0 for a chunk that only continues
+// one), or nullopt when the chunk is not populated as compound pages.
+std::optional<u64> compound_vmemmap_pages(const Geometry& g, Pfn pfn, u64 nr_pages,
+                                          const MhpParams& params);
 // altmap_alloc_block_buf(): nr_pfns naturally aligned; false if exhausted.
 bool altmap_alloc_block_buf(VmemAltmap& a, u64 nr_pfns);
 
@@ -71,8 +86,8 @@ struct VmemmapPlan {
   bool uses_altmap = false; // the arch passes the altmap down
 };
 VmemmapPlan arch_vmemmap_plan(const Geometry& g, u64 nr_pages, bool have_altmap);
-int arch_add_memory(System& s, Result& r, int nid, u64 start, u64 size, VmemAltmap* altmap);
-void arch_remove_memory(System& s, Result& r, u64 start, u64 size, VmemAltmap* altmap);
+int arch_add_memory(System& s, Result& r, int nid, u64 start, u64 size, const MhpParams& params);
+void arch_remove_memory(System& s, Result& r, u64 start, u64 size, const MhpParams& params);
 // max_zone_pfns[] handed to free_area_init() by the arch's paging_init().
 std::array<u64, kNrZones> arch_max_zone_pfns(const Geometry& g,
                                              const std::vector<MemblockRange>& mem);
@@ -80,10 +95,10 @@ std::array<u64, kNrZones> arch_max_zone_pfns(const Geometry& g,
 // ----------------------------------------------- mm/memory_hotplug.c --
 int check_pfn_span(const Geometry& g, Pfn pfn, u64 nr_pages);
 bool pfn_to_online_page(const System& s, Pfn pfn);
-int __add_pages(System& s, Result& r, int nid, Pfn pfn, u64 nr_pages, VmemAltmap* altmap);
-void __remove_pages(System& s, Result& r, Pfn pfn, u64 nr_pages, VmemAltmap* altmap);
+int __add_pages(System& s, Result& r, int nid, Pfn pfn, u64 nr_pages, const MhpParams& params);
+void __remove_pages(System& s, Result& r, Pfn pfn, u64 nr_pages, const MhpParams& params);
 void move_pfn_range_to_zone(System& s, Result& r, int nid, Zone zone, Pfn start,
-                            u64 nr_pages, Migratetype mt);
+                            u64 nr_pages, Migratetype mt, const VmemAltmap* altmap = nullptr);
 void remove_pfn_range_from_zone(System& s, Result& r, int nid, Zone zone, Pfn start,
                                 u64 nr_pages);
 void adjust_present_page_count(System& s, Pfn page, int group, long nr_pages);
@@ -127,7 +142,9 @@ void free_area_init(System& s, const std::vector<MemblockRange>& mem,
                     const std::array<u64, kNrZones>& max_zone_pfn);
 void memmap_init(System& s, const std::vector<MemblockRange>& mem);
 void memmap_init_range(System& s, u64 size, int nid, Zone zone, Pfn start,
-                       Migratetype mt);
+                       Migratetype mt, const VmemAltmap* altmap = nullptr);
+// memmap_init_zone_device(): struct pages of a pgmap range.
+void memmap_init_zone_device(System& s, int nid, Pfn start, u64 nr_pages, const DevPagemap& pgmap);
 // __free_pages_core() over a range: into the buddy, counted as managed.
 void free_pages_core(System& s, Pfn start, u64 nr_pages);
 void __offline_isolated_pages(System& s, Result& r, Pfn start, Pfn end);

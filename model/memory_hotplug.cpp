@@ -341,14 +341,16 @@ bool pfn_to_online_page(const System& s, Pfn pfn) {
   const SectionState& ms = s.section_of(pfn);
   if (!online_section(ms)) return false;
   if (!pfn_section_valid(s, ms, pfn)) return false;
-  // A ZONE_DEVICE-tainted section needs the pgmap lookup; the model has no
-  // ZONE_DEVICE pages yet, so the pfn is online.
-  return true;
+  if (!ms.taint_zone_device) return true;
+  // ZONE_DEVICE collides with RAM in this section: only the pgmap lookup
+  // tells an offline device pfn from online RAM.
+  return s.pgmap_of(pfn) == nullptr;
 }
 
 /* mm/memory_hotplug.c: __add_pages() */
-int __add_pages(System& s, Result& r, int nid, Pfn pfn, u64 nr_pages, VmemAltmap* altmap) {
+int __add_pages(System& s, Result& r, int nid, Pfn pfn, u64 nr_pages, const MhpParams& params) {
   const Geometry& g = s.geo;
+  VmemAltmap* altmap = params.altmap;
   if (altmap) {
     if (altmap->base_pfn != pfn.v || vmem_altmap_offset(altmap) > nr_pages) {
       r.reason = "memory add fail, invalid altmap";
@@ -363,7 +365,7 @@ int __add_pages(System& s, Result& r, int nid, Pfn pfn, u64 nr_pages, VmemAltmap
   bool added_some = false;
   for (Pfn cur = pfn; cur < end;) {
     const Pfn next = std::min(end, g.section_start(g.section_nr(cur) + 1));
-    err = sparse_add_section(s, r, nid, cur, next - cur, altmap);
+    err = sparse_add_section(s, r, nid, cur, next - cur, params);
     if (err) break;
     added_some = true;
     cur = next;
@@ -374,7 +376,7 @@ int __add_pages(System& s, Result& r, int nid, Pfn pfn, u64 nr_pages, VmemAltmap
 }
 
 /* mm/memory_hotplug.c: __remove_pages() with __remove_section() */
-void __remove_pages(System& s, Result& r, Pfn pfn, u64 nr_pages, VmemAltmap* altmap) {
+void __remove_pages(System& s, Result& r, Pfn pfn, u64 nr_pages, const MhpParams& params) {
   const Geometry& g = s.geo;
   if (WARN(r, check_pfn_span(g, pfn, nr_pages) != 0, "Misaligned __remove_pages")) return;
   const Pfn end = pfn + nr_pages;
@@ -382,7 +384,7 @@ void __remove_pages(System& s, Result& r, Pfn pfn, u64 nr_pages, VmemAltmap* alt
   for (Pfn cur = pfn; cur < end;) {
     const Pfn next = std::min(end, g.section_start(g.section_nr(cur) + 1));
     if (valid_section(s.section_of(cur)))
-      sparse_remove_section(s, r, cur, next - cur, altmap);
+      sparse_remove_section(s, r, cur, next - cur, params);
     else if (!invalid++)
       first_invalid = g.section_nr(cur);
     cur = next;
@@ -396,13 +398,23 @@ void __remove_pages(System& s, Result& r, Pfn pfn, u64 nr_pages, VmemAltmap* alt
 /* mm/memory_hotplug.c: move_pfn_range_to_zone() (altmap only matters for
    ZONE_DEVICE) */
 void move_pfn_range_to_zone(System& s, Result& r, int nid, Zone zone, Pfn start,
-                            u64 nr_pages, Migratetype mt) {
+                            u64 nr_pages, Migratetype mt, const VmemAltmap* altmap) {
   (void)r;
   ZoneState& z = s.zone(nid, zone);
   if (z.is_empty()) z.zone_start_pfn = start.v;  // init_currently_empty_zone()
   resize_zone_range(s, z, start, nr_pages);
   resize_pgdat_range(s.node(nid), start, nr_pages);
-  memmap_init_range(s, nr_pages, nid, zone, start, mt);
+  // Subsection population needs pfn_to_online_page() to look for a pgmap in
+  // a section ZONE_DEVICE shares with RAM: taint such sections.
+  if (zone == Zone::Device && !s.mutants.has(Mutant::NoZoneDeviceTaint)) {
+    const u64 pps = s.geo.pages_per_section();
+    for (Pfn p : {start, start + nr_pages})
+      if (!is_aligned(p.v, pps) && p.v < s.geo.max_pfn_limit()) {
+        const u64 sec = s.geo.section_nr(p);
+        s.sections.update(sec, sec + 1, [](SectionState& ms) { ms.taint_zone_device = true; });
+      }
+  }
+  memmap_init_range(s, nr_pages, nid, zone, start, mt, altmap);
 }
 
 /* mm/memory_hotplug.c: remove_pfn_range_from_zone() */
@@ -413,7 +425,7 @@ void remove_pfn_range_from_zone(System& s, Result& r, int nid, Zone zone, Pfn st
   if (!s.mutants.has(Mutant::OfflineSkipsPoison))
     s.pages.assign(start.v, start.v + nr_pages, PageState::poisoned());
   // Zone shrinking code cannot properly deal with ZONE_DEVICE.
-  if (zone == Zone::Device) return;
+  if (zone == Zone::Device && !s.mutants.has(Mutant::DeviceShrinksZone)) return;
   if (!s.mutants.has(Mutant::ShrinkZoneSpanSkipped))
     shrink_zone_span(s, nid, zone, start, start + nr_pages);
   if (!s.mutants.has(Mutant::PgdatSpanNotUpdated)) update_pgdat_span(s, nid);
@@ -595,13 +607,13 @@ int add_memory_resource(System& s, Result& r, int nid, u64 start, u64 size, unsi
     mhp_altmap.base_pfn = g.pfn_of(start).v;
     altmap = &mhp_altmap;
   }
-  if (int err = arch_add_memory(s, r, nid, start, size, altmap)) return err;
+  if (int err = arch_add_memory(s, r, nid, start, size, MhpParams{altmap, nullptr, Pfn{0}})) return err;
   // create memory block devices after memory was added
   u64 vmemmap_pages = mhp_altmap.alloc;
   if (s.mutants.has(Mutant::BlockRecordsHalfVmemmap)) vmemmap_pages /= 2;
   if (s.mutants.has(Mutant::AltmapAllocNotRecorded)) vmemmap_pages = 0;
   if (int err = create_memory_block_devices(s, r, start, size, vmemmap_pages, group)) {
-    arch_remove_memory(s, r, start, size, nullptr);
+    arch_remove_memory(s, r, start, size, MhpParams{});
     return err;
   }
   if (new_node) s.node(nid).online = true;  // node_set_online(); __register_one_node()
@@ -691,7 +703,7 @@ int try_remove_memory(System& s, Result& r, u64 start, u64 size) {
     altmap = &mhp_altmap;
   }
   if (!s.mutants.has(Mutant::RemoveKeepsBlockDevices)) remove_memory_block_devices(s, r, start, size);
-  arch_remove_memory(s, r, start, size, altmap);
+  arch_remove_memory(s, r, start, size, MhpParams{altmap, nullptr, Pfn{0}});
   if (!s.mutants.has(Mutant::RemoveKeepsResource)) release_mem_region_adjustable(s, start, size);
   if (nid != kNoNode) try_offline_node(s, nid);
   return 0;

@@ -138,8 +138,47 @@ void memmap_init(System& s, const std::vector<MemblockRange>& mem) {
 
 /* mm/page_alloc.c: memmap_init_range(), MEMINIT_HOTPLUG: every struct page
    initialised and PageReserved, pageblocks set to `mt` */
-void memmap_init_range(System& s, u64 size, int nid, Zone zone, Pfn start, Migratetype mt) {
-  s.pages.assign(start.v, start.v + size, PageState::in_zone(PageKind::Reserved, zone, nid, mt));
+void memmap_init_range(System& s, u64 size, int nid, Zone zone, Pfn start, Migratetype mt,
+                       const VmemAltmap* altmap) {
+  Pfn end = start + size;
+  if (zone == Zone::Device) {
+    // Only the pfns that host the memmap (the altmap's free part) are
+    // initialised here; memmap_init_zone_device() does the rest later.
+    if (!altmap) return;
+    if (start.v == altmap->base_pfn) start += altmap->reserve;
+    end = Pfn{altmap->base_pfn + vmem_altmap_offset(altmap)};
+    if (end <= start) return;
+    s.pages.assign(start.v, end.v, PageState::in_zone(PageKind::Vmemmap, zone, nid, mt));
+    return;
+  }
+  s.pages.assign(start.v, end.v, PageState::in_zone(PageKind::Reserved, zone, nid, mt));
+}
+
+/* mm/page_alloc.c: memmap_init_zone_device() with memmap_init_compound() */
+void memmap_init_zone_device(System& s, int nid, Pfn start, u64 nr_pages, const DevPagemap& pgmap) {
+  const Pfn end = start + nr_pages;
+  if (pgmap.altmap) start = Pfn{pgmap.altmap->base_pfn + pgmap.altmap->reserve + pgmap.altmap->free};
+  if (end <= start) return;
+  const PageState device = PageState::in_zone(PageKind::Device, Zone::Device, nid);
+  s.pages.assign(start.v, end.v, device);
+  // compound_nr_pages(): with a power-of-two struct page and no altmap only
+  // the head and 127 tails are written, because the deduplicated vmemmap
+  // maps every further tail onto them. A section that reused its boot
+  // memmap (an early section, partly added) has no such aliases: its other
+  // tails stay as sparse_add_section() left them, poisoned (bug B20e, fixed
+  // after 6.19).
+  const Geometry& g = s.geo;
+  const u64 n = pgmap.vmemmap_nr();
+  const u64 initialised = 2 * (g.page_size() / g.struct_page_size);
+  if (pgmap.altmap || !is_pow2(g.struct_page_size) || n <= initialised) return;
+  s.sections.for_each(g.section_nr(start), g.section_nr(end - 1) + 1, [&](u64 a, u64 b, const SectionState& ms) {
+    if (!ms.early) return;
+    const u64 lo = std::max(start.v, g.section_start(a).v), hi = std::min(end.v, g.section_start(b).v);
+    for (u64 head = start.v + align_down(lo - start.v, n); head < hi; head += n) {
+      const u64 a2 = std::max(lo, head + initialised), b2 = std::min(hi, head + n);
+      if (a2 < b2) s.pages.assign(a2, b2, PageState::poisoned());
+    }
+  });
 }
 
 /* mm/page_alloc.c: __free_pages_core(), for a range of one zone */

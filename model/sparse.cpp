@@ -68,7 +68,7 @@ void set_sections_online(System& s, Result& r, Pfn start, Pfn end, bool online,
 /* mm/sparse.c: section_deactivate() */
 // `populated` is false only on section_activate()'s error path: the model's
 // populate is all-or-nothing, so there is no partial vmemmap to free there.
-void section_deactivate(System& s, Result& r, Pfn pfn, u64 nr_pages, VmemAltmap* altmap,
+void section_deactivate(System& s, Result& r, Pfn pfn, u64 nr_pages, const MhpParams& params,
                         bool populated = true) {
   const Geometry& g = s.geo;
   SectionState ms = s.section_of(pfn);
@@ -95,7 +95,7 @@ void section_deactivate(System& s, Result& r, Pfn pfn, u64 nr_pages, VmemAltmap*
   // early section gives its (boot) memmap back (free_map_bootmem), and a
   // partial removal never frees any of it (B7).
   if (!section_is_early && populated)
-    depopulate_section_memmap(s, r, pfn, nr_pages, altmap);
+    depopulate_section_memmap(s, r, pfn, nr_pages, params);
   if (!section_is_early || empty)
     s.pages.assign(pfn.v, pfn.v + nr_pages, PageState::absent());
   if (empty && section_is_early) {
@@ -115,7 +115,7 @@ void section_deactivate(System& s, Result& r, Pfn pfn, u64 nr_pages, VmemAltmap*
 
 /* mm/sparse.c: section_activate() */
 int section_activate(System& s, Result& r, int nid, Pfn pfn, u64 nr_pages,
-                     VmemAltmap* altmap) {
+                     const MhpParams& params) {
   const Geometry& g = s.geo;
   SectionState ms = s.section_of(pfn);
   if (ms.usage == UsageOrigin::None) ms.usage = UsageOrigin::Kzalloc;
@@ -133,8 +133,8 @@ int section_activate(System& s, Result& r, int nid, Pfn pfn, u64 nr_pages,
 
   u64 pages = 0;
   bool from_altmap = false;
-  if (int err = populate_section_memmap(s, r, pfn, nr_pages, nid, altmap, pages, from_altmap)) {
-    section_deactivate(s, r, pfn, nr_pages, altmap, /*populated=*/false);
+  if (int err = populate_section_memmap(s, r, pfn, nr_pages, nid, params, pages, from_altmap)) {
+    section_deactivate(s, r, pfn, nr_pages, params, /*populated=*/false);
     return err;
   }
   update_section(s, pfn, [&](SectionState& x) {
@@ -177,10 +177,10 @@ void offline_mem_sections(System& s, Result& r, Pfn start, Pfn end) {
 
 /* mm/sparse.c: sparse_add_section() */
 int sparse_add_section(System& s, Result& r, int nid, Pfn start, u64 nr_pages,
-                       VmemAltmap* altmap) {
+                       const MhpParams& params) {
   // sparse_index_init() cannot fail in the model: the root arrays are free.
   const bool boot_usage = s.section_of(start).usage == UsageOrigin::Boot;
-  if (int err = section_activate(s, r, nid, start, nr_pages, altmap)) return err;
+  if (int err = section_activate(s, r, nid, start, nr_pages, params)) return err;
 
   // page_init_poison(): the new struct pages are garbage until onlined.
   s.pages.assign(start.v, start.v + nr_pages, PageState::poisoned());
@@ -195,9 +195,9 @@ int sparse_add_section(System& s, Result& r, int nid, Pfn start, u64 nr_pages,
 }
 
 /* mm/sparse.c: sparse_remove_section() */
-void sparse_remove_section(System& s, Result& r, Pfn pfn, u64 nr_pages, VmemAltmap* altmap) {
+void sparse_remove_section(System& s, Result& r, Pfn pfn, u64 nr_pages, const MhpParams& params) {
   // clear_hwpoisoned_pages(): hwpoison is not modelled.
-  section_deactivate(s, r, pfn, nr_pages, altmap);
+  section_deactivate(s, r, pfn, nr_pages, params);
 }
 
 /* mm/sparse.c: sparse_init(), with memblocks_present() and subsection_map_init() */

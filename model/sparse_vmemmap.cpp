@@ -53,10 +53,30 @@ bool altmap_alloc_block_buf(VmemAltmap& a, u64 nr_pfns) {
   return true;
 }
 
+/* mm/sparse-vmemmap.c: vmemmap_populate_compound_pages() with
+   reuse_compound_section(), as a count of newly allocated pages */
+std::optional<u64> compound_vmemmap_pages(const Geometry& g, Pfn pfn, u64 nr_pages,
+                                          const MhpParams& params) {
+  // __populate_section_memmap(): only without an altmap, for compound pages,
+  // and with a power-of-two struct page.
+  if (!params.pgmap || params.altmap || !is_pow2(g.struct_page_size) || params.pgmap->vmemmap_nr() <= 1)
+    return std::nullopt;
+  const u64 n = params.pgmap->vmemmap_nr();
+  // A chunk that starts inside a compound page larger than a subsection
+  // maps all its vmemmap onto the previous section's last tail page.
+  if (!is_aligned(pfn - params.range_start, n) && n > g.pages_per_subsection()) return 0;
+  // Each compound page keeps two vmemmap pages (the head's and the first
+  // tails'); the others map the second one again. Compound pages whose
+  // memmap is at most two pages gain nothing (the model counts them plainly).
+  if (g.memmap_bytes(n) <= 2 * g.page_size()) return g.memmap_pages(nr_pages);
+  return 2 * std::max<u64>(1, nr_pages / n);
+}
+
 /* mm/sparse-vmemmap.c: __populate_section_memmap() */
 int populate_section_memmap(System& s, Result& r, Pfn pfn, u64 nr_pages, int nid,
-                            VmemAltmap* altmap, u64& pages_out, bool& from_altmap) {
+                            const MhpParams& params, u64& pages_out, bool& from_altmap) {
   const Geometry& g = s.geo;
+  VmemAltmap* altmap = params.altmap;
   pages_out = 0;
   from_altmap = false;
   if (WARN(r, !is_aligned(pfn.v, g.pages_per_subsection()) ||
@@ -64,7 +84,10 @@ int populate_section_memmap(System& s, Result& r, Pfn pfn, u64 nr_pages, int nid
            "__populate_section_memmap: range not subsection aligned"))
     return -ENOMEM;
 
-  const VmemmapPlan plan = arch_vmemmap_plan(g, nr_pages, altmap != nullptr);
+  VmemmapPlan plan = arch_vmemmap_plan(g, nr_pages, altmap != nullptr);
+  if (auto compound = compound_vmemmap_pages(g, pfn, nr_pages, params);
+      compound && !s.mutants.has(Mutant::NoVmemmapDedup))
+    plan = VmemmapPlan{*compound, 1, false};  // base pages from the page allocator
   if (plan.uses_altmap) {
     // With an altmap the arch code has no fallback: exhausted means -ENOMEM.
     if (!altmap_alloc_many(*altmap, plan.unit, plan.pages / plan.unit)) return -ENOMEM;
@@ -85,7 +108,8 @@ int populate_section_memmap(System& s, Result& r, Pfn pfn, u64 nr_pages, int nid
 
 /* mm/sparse.c: depopulate_section_memmap() -> vmemmap_free() */
 void depopulate_section_memmap(System& s, Result& r, Pfn pfn, u64 nr_pages,
-                               VmemAltmap* altmap) {
+                               const MhpParams& params) {
+  VmemAltmap* altmap = params.altmap;
   const SectionState ms = s.section_of(pfn);
   const u64 sec = s.geo.section_nr(pfn);
   if (ms.memmap_altmap_pages > 0) {
@@ -104,8 +128,13 @@ void depopulate_section_memmap(System& s, Result& r, Pfn pfn, u64 nr_pages,
     });
     return;
   }
-  const VmemmapPlan plan = arch_vmemmap_plan(s.geo, nr_pages, false);
-  const u64 pages = std::min<u64>(plan.pages, ms.memmap_buddy_pages);
+  u64 want = arch_vmemmap_plan(s.geo, nr_pages, false).pages;
+  if (auto compound = compound_vmemmap_pages(s.geo, pfn, nr_pages, params);
+      compound && !s.mutants.has(Mutant::NoVmemmapDedup))
+    want = *compound;
+  // B11-like: a partial removal that tears down the whole section's memmap.
+  if (s.mutants.has(Mutant::DepopulateFreesWholeSection)) want = ms.memmap_buddy_pages;
+  const u64 pages = std::min<u64>(want, ms.memmap_buddy_pages);
   if (!s.mutants.has(Mutant::VmemmapFreeLeaksPages)) {
     const u64 freed = free_memmap_pages(s, sec, pages);
     WARN(r, freed != pages, "vmemmap_free: memmap pages missing from the page map");

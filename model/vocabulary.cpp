@@ -77,6 +77,16 @@ std::string_view page_kind_name(PageKind k) {
     case PageKind::Memmap: return "memmap";
     case PageKind::Vmemmap: return "vmemmap";
     case PageKind::Reserved: return "reserved";
+    case PageKind::Device: return "device";
+  }
+  return "?";
+}
+
+std::string_view pgmap_type_name(PgmapType t) {
+  switch (t) {
+    case PgmapType::Private: return "private";
+    case PgmapType::FsDax: return "fsdax";
+    case PgmapType::Generic: return "generic";
   }
   return "?";
 }

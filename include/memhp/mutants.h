@@ -52,6 +52,16 @@ enum class Mutant : std::uint8_t {
   IsolationIgnoresUnmovable,  // has_unmovable_pages() finds nothing
   OnlineFailureSkipsDeinit,   // memory_block_online() error path skips the vmemmap deinit
   OfflineDropsMovablePages,   // migration frees the pages instead of moving them
+  // ZONE_DEVICE and subsections
+  PartialDeactivateClearsMemMap,  // section_deactivate() clears HAS_MEM_MAP on a partial removal
+  EarlyPartialRemoveFreesMemmap,  // a partial removal frees boot memmap (B7)
+  DepopulateFreesWholeSection,    // removing a subsection frees the section's whole memmap (B11)
+  NoVmemmapDedup,                 // compound devmaps get a full memmap
+  NoZoneDeviceTaint,              // move_pfn_range_to_zone() never taints a mixed section (B8)
+  DeviceShrinksZone,              // remove_pfn_range_from_zone() shrinks ZONE_DEVICE (B1a)
+  UnmapWithoutAltmap,             // pageunmap_range() passes no altmap to arch_remove_memory()
+  MemremapSkipsRamCheck,          // pagemap_range() skips region_intersects(System RAM)
+  ZoneDeviceInitSkipped,          // memmap_init_zone_device() is not called
   kCount
 };
 

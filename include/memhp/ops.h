@@ -70,6 +70,21 @@ Result dimm_remove(System& s, u64 start);
 // remove_memory(): every block must be offline.
 Result remove_memory(System& s, u64 start, u64 size);
 
+// ---------------------------------------------------------- ZONE_DEVICE --
+// A driver's devm_memremap_pages() call: struct pages for device memory.
+struct MemremapRequest {
+  int id = 0;  // the model's handle for the pgmap (the driver's struct dev_pagemap)
+  PgmapType type = PgmapType::FsDax;
+  int nid = 0;
+  unsigned vmemmap_shift = 0;                         // compound pages of 2^shift pages
+  std::vector<std::pair<u64, u64>> ranges;            // [start, size) in bytes
+  std::optional<std::pair<u64, u64>> altmap;          // reserve, free (pages), on range 0
+  friend bool operator==(const MemremapRequest&, const MemremapRequest&) = default;
+};
+Result memremap_pages(System& s, const MemremapRequest& req);
+// memunmap_pages(): tear a pgmap down again.
+Result memunmap_pages(System& s, int id);
+
 // ------------------------------------------------- memory block sysfs --
 // echo <type> > /sys/devices/system/memory/memoryN/state
 Result online_block(System& s, u64 block_id, OnlineType type);

@@ -98,8 +98,9 @@ enum class PageKind : std::uint8_t {
   Movable,    // allocated, on the LRU: migratable
   Unmovable,  // allocated by the kernel
   Memmap,     // allocated by the kernel to hold a hot-added section's vmemmap
-  Vmemmap,    // self-hosted vmemmap of an online block: Reserved + VmemmapSelfHosted
+  Vmemmap,    // self-hosted vmemmap (an online block's, or a pgmap's altmap): Reserved
   Reserved,   // initialised by move_pfn_range_to_zone, not yet freed (transient)
+  Device,     // ZONE_DEVICE page initialised by memmap_init_zone_device()
 };
 std::string_view page_kind_name(PageKind k);
 
@@ -160,6 +161,29 @@ struct NodeState {
   u64 node_end_pfn() const { return node_start_pfn + node_spanned_pages; }
 };
 
+// ---------------------------------------------------------- ZONE_DEVICE --
+// enum memory_type (include/linux/memremap.h), the ones the model covers.
+enum class PgmapType : std::uint8_t { Private, FsDax, Generic };
+std::string_view pgmap_type_name(PgmapType t);  // "private", "fsdax", "generic"
+
+// struct vmem_altmap of a pgmap: pfns at the start of range 0 that hold the
+// range's memmap (reserve: left alone for the driver, free: for the memmap).
+struct DevAltmap {
+  u64 base_pfn = 0, reserve = 0, free = 0, align = 0, alloc = 0;
+  friend bool operator==(const DevAltmap&, const DevAltmap&) = default;
+};
+
+// struct dev_pagemap (include/linux/memremap.h).
+struct DevPagemap {
+  PgmapType type = PgmapType::FsDax;
+  int nid = 0;
+  unsigned vmemmap_shift = 0;       // compound pages of 2^shift base pages
+  std::vector<PfnRange> ranges;     // ranges[0..nr_range)
+  std::optional<DevAltmap> altmap;  // PGMAP_ALTMAP_VALID
+  friend bool operator==(const DevPagemap&, const DevPagemap&) = default;
+  u64 vmemmap_nr() const { return u64{1} << vmemmap_shift; }  // pgmap_vmemmap_nr()
+};
+
 // A registered memory notifier that vetoes an event (drivers may do this,
 // e.g. arm64 refuses to offline boot memory). 0 lets the event pass.
 struct MemoryNotifier {
@@ -185,6 +209,14 @@ struct System {
   std::vector<NodeState> nodes;   // indexed by nid, MAX_NUMNODES entries
   RunMap<PageState> pages;        // keyed by pfn
   MemoryNotifier notifier;
+  std::map<int, DevPagemap> pgmaps;  // by the id the trace gives the device
+  RunMap<int> pgmap_array;           // pfn -> 1 + pgmap id (the pgmap_array xarray), 0: none
+
+  // get_dev_pagemap(): the pgmap owning pfn, if any.
+  const DevPagemap* pgmap_of(Pfn p) const {
+    const int id = pgmap_array.at(p.v) - 1;
+    return id < 0 ? nullptr : &pgmaps.at(id);
+  }
 
   friend bool operator==(const System&, const System&) = default;
 

@@ -1,0 +1,635 @@
+#!/usr/bin/python3
+"""memhp guest oracle: runs a kernel script on Debian 12's Linux 6.1 under QEMU.
+
+    guest.py prepare       build (or find) the cached kernel + initramfs; print its dir
+    guest.py run SCRIPT    boot, run SCRIPT (a file or -), print one JSON line per step
+
+Exit status: 0 done, 2 the guest could not run (reason on stderr). See README.md.
+Standard library only.
+"""
+import gzip
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+VERBOSE = os.environ.get("MEMHP_GUEST_VERBOSE") == "1"
+T0 = time.monotonic()
+
+# PID 1. The agent's own output goes to the kernel console (ttyS0); when it
+# exits, power off so QEMU (run with -no-reboot) exits too.
+INIT = """#!/bin/sh
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t sysfs sysfs /sys
+/bin/busybox mount -t devtmpfs devtmpfs /dev
+exec >/dev/console 2>&1
+/agent
+echo "memhp agent exited with status $?"
+/bin/busybox poweroff -f
+"""
+
+# Built in and needed: hot-add through ACPI, hot-remove, memmap_on_memory.
+REQUIRED_CONFIG = ["CONFIG_MEMORY_HOTPLUG", "CONFIG_MEMORY_HOTREMOVE",
+                   "CONFIG_MHP_MEMMAP_ON_MEMORY", "CONFIG_ACPI_HOTPLUG_MEMORY", "CONFIG_DEVTMPFS"]
+PKG_RE = re.compile(r"^linux-image-6\.1\.0-(\d+)-amd64-unsigned$")
+APT_PATTERN = r"^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$"
+BOOT_TIMEOUT = 120      # s until the agent answers (TCG boot is ~5 s)
+WRITE_TIMEOUT = 120     # s for one sysfs write (offlining migrates pages)
+STATE_TIMEOUT = 20
+WAIT_BLOCKS_TIMEOUT = 15
+WAIT_DELETED_TIMEOUT = 30
+QMP_TIMEOUT = 30
+STABLE_TIMEOUT = 3
+OST_IN_PROGRESS = 0x84  # _OST "ejection in progress"; 0 is success, others are failures
+
+
+class Fail(Exception):
+    """The guest could not run: exit 2 with this reason."""
+
+
+class Stopped(Exception):
+    """A signal: shut QEMU down and exit 2."""
+
+
+def log(msg):
+    if VERBOSE:
+        print(f"[{time.monotonic() - T0:7.2f}s] {msg}", file=sys.stderr, flush=True)
+
+
+def sh(cmd, what, **kw):
+    """Runs cmd; a Fail naming `what` and the last line of its stderr if it fails."""
+    try:
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    except OSError as e:
+        raise Fail(f"{what}: {e}")
+    if r.returncode != 0:
+        last = (r.stderr.strip().splitlines() or ["status %d" % r.returncode])[-1]
+        raise Fail(f"{what} failed: {last}")
+    return r.stdout
+
+
+# ------------------------------------------------------------------ prepare --
+
+def cache_root():
+    if os.environ.get("MEMHP_CACHE"):
+        return os.environ["MEMHP_CACHE"]
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "memhp")
+
+
+def kernel_package():
+    """(name, version) of the kernel package: MEMHP_KERNEL_PKG or the newest 6.1.0-N."""
+    name = os.environ.get("MEMHP_KERNEL_PKG")
+    # One apt-cache call (each costs ~0.7 s): show takes a POSIX regex for the names.
+    pattern = "^" + re.sub(r"([.+])", r"\\\1", name) + "$" if name else APT_PATTERN
+
+    def candidates():
+        r = subprocess.run(["apt-cache", "show", "--no-all-versions", pattern],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        stanzas = re.findall(r"^Package: (\S+)\n(?:.+\n)*?Version: (\S+)$", r.stdout, re.M)
+        return sorted((int(m.group(1)) if (m := PKG_RE.match(n)) else 0, n, v) for n, v in stanzas)
+
+    found = candidates()
+    if not found and os.geteuid() == 0:  # a fresh machine has no package lists yet
+        log("apt-cache finds no 6.1 kernel: apt-get update")
+        sh(["apt-get", "update", "-qq"], "apt-get update")
+        found = candidates()
+    if not found:
+        raise Fail(f"apt-cache finds no {name or 'linux-image-6.1.0-*-amd64-unsigned'} (run apt-get update)")
+    return found[-1][1], found[-1][2]
+
+
+def is_static(path):
+    """True if the ELF file has no PT_INTERP (needs no dynamic loader)."""
+    with open(path, "rb") as f:
+        h = f.read(64)
+        if h[:4] != b"\x7fELF" or h[4] != 2:
+            return False
+        phoff, = struct.unpack_from("<Q", h, 32)
+        phentsize, phnum = struct.unpack_from("<HH", h, 54)
+        f.seek(phoff)
+        ph = f.read(phentsize * phnum)
+    return all(struct.unpack_from("<I", ph, i * phentsize)[0] != 3 for i in range(phnum))
+
+
+def build_initramfs(work, agent_src, out_path):
+    root = os.path.join(work, "root")
+    for d in ("bin", "dev", "proc", "sys", "tmp"):
+        os.makedirs(os.path.join(root, d))
+    busybox = shutil.which("busybox") or "/bin/busybox"
+    if not os.path.exists(busybox) or not is_static(busybox):
+        raise Fail("no static busybox (apt-get install busybox-static)")
+    shutil.copy(busybox, os.path.join(root, "bin/busybox"))
+    os.symlink("busybox", os.path.join(root, "bin/sh"))
+    sh(["gcc", "-static", "-O2", "-o", os.path.join(root, "agent"), agent_src], "gcc -static agent.c")
+    with open(os.path.join(root, "init"), "w") as f:
+        f.write(INIT)
+    os.chmod(os.path.join(root, "init"), 0o755)
+    names = []
+    for d, dirs, files in os.walk(root):
+        dirs.sort()
+        for n in dirs + sorted(files):
+            names.append(os.path.relpath(os.path.join(d, n), root))
+    if not shutil.which("cpio"):
+        raise Fail("no cpio (apt-get install cpio)")
+    r = subprocess.run(["cpio", "-o", "-H", "newc", "-R", "0:0", "--quiet"], cwd=root,
+                       input=("\n".join(names) + "\n").encode(), stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE)
+    if r.returncode != 0:
+        raise Fail(f"cpio failed: {r.stderr.decode().strip()}")
+    with gzip.GzipFile(out_path, "wb", mtime=0) as f:
+        f.write(r.stdout)
+
+
+def extract_kernel(deb, dest):
+    """dest/vmlinuz and dest/config from the .deb's boot/vmlinuz-* and boot/config-*.
+    Like dpkg -x, but only boot/ is written: the modules (most of the package)
+    are not needed, everything the oracle uses is built in."""
+    p = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", deb], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    got = {}
+    with tarfile.open(fileobj=p.stdout, mode="r|") as tar:
+        for m in tar:
+            kind = os.path.basename(m.name).split("-")[0]
+            if m.isfile() and m.name.startswith("./boot/") and kind in ("vmlinuz", "config"):
+                with open(os.path.join(dest, kind), "wb") as f:
+                    shutil.copyfileobj(tar.extractfile(m), f)
+                got[kind] = os.path.basename(m.name)
+    if p.wait() != 0:
+        raise Fail(f"dpkg-deb --fsys-tarfile {deb} failed: {p.stderr.read().decode().strip()}")
+    if len(got) != 2:
+        raise Fail(f"{deb} has no boot/vmlinuz-* and boot/config-*")
+    return got["vmlinuz"]
+
+
+def prepare():
+    """The cache dir holding vmlinuz, initrd.gz, config; built if missing."""
+    for tool in ("qemu-system-x86_64", "gcc", "apt-get", "dpkg-deb"):
+        if not shutil.which(tool):
+            raise Fail(f"no {tool} on PATH")
+    agent_src = os.path.join(HERE, "agent.c")
+    with open(agent_src, "rb") as f:
+        digest = hashlib.sha256(f.read() + INIT.encode()).hexdigest()[:12]
+    pkg, version = kernel_package()
+    root = cache_root()
+    dest = os.path.join(root, f"guest-{version}-{digest}")
+    if os.path.exists(os.path.join(dest, "ready")):
+        return dest
+    log(f"preparing {dest} from {pkg} {version}")
+    # The .deb is kept apart so that a change of agent.c does not download it
+    # again. Everything is built in a temp dir and renamed into place, so that
+    # concurrent runs never see half a cache.
+    debs = os.path.join(root, "debs")
+    os.makedirs(debs, exist_ok=True)
+    deb_name = f"{pkg}_{version.replace(':', '%3a')}_amd64.deb"
+    deb = os.path.join(debs, deb_name)
+    work = tempfile.mkdtemp(prefix="tmp-", dir=root)
+    try:
+        if not os.path.exists(deb):
+            log(f"apt-get download {pkg}={version}")
+            sh(["apt-get", "download", "-q", f"{pkg}={version}"], f"apt-get download {pkg}", cwd=work)
+            if not os.path.exists(os.path.join(work, deb_name)):
+                raise Fail(f"apt-get download {pkg} left no {deb_name}")
+            os.replace(os.path.join(work, deb_name), deb)
+        out = os.path.join(work, "out")
+        os.makedirs(out)
+        image = extract_kernel(deb, out)
+        with open(os.path.join(out, "config")) as f:
+            config = f.read()
+        missing = [c for c in REQUIRED_CONFIG if not re.search(rf"^{c}=y$", config, re.M)]
+        if missing:
+            raise Fail(f"{image} lacks built-in {', '.join(missing)}")
+        build_initramfs(work, agent_src, os.path.join(out, "initrd.gz"))
+        with open(os.path.join(out, "ready"), "w") as f:
+            f.write(f"{pkg} {version} {image}\n")
+        try:
+            os.rename(out, dest)
+        except OSError:  # another run got there first
+            if not os.path.exists(os.path.join(dest, "ready")):
+                raise Fail(f"cannot create {dest}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    log("prepared")
+    return dest
+
+
+# ------------------------------------------------------------------- script --
+
+class Script:
+    def __init__(self, text):
+        self.machine = None   # dict of machine options
+        self.cmdline = []
+        self.steps = []       # (line, op, [(lineno, verb, arg)])
+        for n, raw in enumerate(text.splitlines(), 1):
+            where = f"script line {n}"
+            verb, _, arg = raw.strip().partition(" ")
+            arg = arg.strip()
+            if verb == "qmp":  # JSON may hold a '#': a comment can only follow the object
+                try:
+                    arg, end = json.JSONDecoder().raw_decode(arg)
+                except ValueError as e:
+                    raise Fail(f"{where}: bad QMP JSON: {e}")
+                if raw.strip()[4:].strip()[end:].strip()[:1] not in ("", "#"):
+                    raise Fail(f"{where}: text after the QMP object")
+            else:
+                verb, _, arg = raw.split("#", 1)[0].strip().partition(" ")
+                arg = arg.strip()
+            if not verb:
+                continue
+            if self.machine is None and verb != "machine":
+                raise Fail(f"{where}: the script must start with `machine`")
+            if verb == "machine":
+                if self.machine is not None:
+                    raise Fail(f"{where}: a second `machine`")
+                self.machine = dict(kv.partition("=")[::2] for kv in arg.split())
+                unknown = set(self.machine) - {"mem", "slots", "maxmem", "nodes", "cpus"}
+                if unknown:
+                    raise Fail(f"{where}: unknown machine option {sorted(unknown)[0]}")
+                if "mem" not in self.machine:
+                    raise Fail(f"{where}: `machine` needs mem=")
+                if self.machine.get("nodes", "1") != "1":
+                    raise Fail(f"{where}: only nodes=1 is supported")
+            elif verb == "cmdline":
+                if self.steps:
+                    raise Fail(f"{where}: `cmdline` after the first step")
+                self.cmdline.append(arg)
+            elif verb == "step":
+                num, _, op = arg.partition(" ")
+                if not re.fullmatch(r"-?\d+", num):
+                    raise Fail(f"{where}: `step` needs a line number")
+                self.steps.append((int(num), op.strip(), []))
+            elif verb in ("qmp", "wait-blocks", "wait-deleted", "guest"):
+                if not self.steps:
+                    raise Fail(f"{where}: `{verb}` before the first step")
+                if verb == "qmp":
+                    if not isinstance(arg, dict) or "execute" not in arg:
+                        raise Fail(f"{where}: a QMP command is an object with \"execute\"")
+                elif verb == "wait-blocks":
+                    if not re.fullmatch(r"\d+ \d+", arg):
+                        raise Fail(f"{where}: usage: wait-blocks FIRST LAST")
+                    arg = tuple(int(x) for x in arg.split())
+                elif verb == "wait-deleted":
+                    if not arg or " " in arg:
+                        raise Fail(f"{where}: usage: wait-deleted ID")
+                elif verb == "guest":
+                    if not re.fullmatch(r"write \S+ .*", arg):
+                        raise Fail(f"{where}: usage: guest write PATH VALUE")
+                self.steps[-1][2].append((n, verb, arg))
+            else:
+                raise Fail(f"{where}: unknown command `{verb}`")
+        if self.machine is None:
+            raise Fail("the script has no `machine` line")
+
+
+# -------------------------------------------------------------------- guest --
+
+class Channel:
+    """Newline-delimited text over a QEMU chardev's Unix socket."""
+
+    def __init__(self, path, what, qemu):
+        self.what, self.buf = what, b""
+        deadline = time.monotonic() + 10
+        while True:  # QEMU creates the socket shortly after it starts
+            try:
+                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.sock.connect(path)
+                return
+            except OSError:
+                self.sock.close()
+                if qemu.poll() is not None or time.monotonic() > deadline:
+                    raise Fail(f"cannot connect to QEMU's {what} socket")
+                time.sleep(0.05)
+
+    def send(self, line):
+        try:
+            self.sock.sendall(line.encode() + b"\n")
+        except OSError as e:
+            raise Fail(f"lost QEMU's {self.what} channel: {e}")
+
+    def readline(self, timeout):
+        """The next line, or None after timeout seconds."""
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            self.sock.settimeout(left)
+            try:
+                data = self.sock.recv(65536)
+            except socket.timeout:
+                return None
+            except OSError as e:
+                raise Fail(f"lost QEMU's {self.what} channel: {e}")
+            if not data:
+                raise Fail(f"QEMU closed the {self.what} channel")
+            self.buf += data
+        line, _, self.buf = self.buf.partition(b"\n")
+        return line.decode(errors="replace").strip()
+
+
+class Qmp:
+    def __init__(self, chan):
+        self.chan, self.events, self.next_id = chan, [], 0
+        self._read(QMP_TIMEOUT)  # greeting
+        self.execute({"execute": "qmp_capabilities"})
+
+    def _read(self, timeout):
+        line = self.chan.readline(timeout)
+        if line is None:
+            return None
+        try:
+            return json.loads(line)
+        except ValueError:
+            raise Fail(f"QMP sent non-JSON: {line[:200]}")
+
+    def execute(self, cmd):
+        """QEMU's answer: {"return": ...} or {"error": ...}. Events met on the way are kept."""
+        self.next_id += 1
+        cmd = dict(cmd, id=self.next_id)
+        self.chan.send(json.dumps(cmd))
+        deadline = time.monotonic() + QMP_TIMEOUT
+        while True:
+            msg = self._read(deadline - time.monotonic())
+            if msg is None:
+                raise Fail(f"QMP {cmd['execute']} got no answer")
+            if "event" in msg:
+                self.events.append(msg)
+            elif msg.get("id") == self.next_id:
+                return msg
+
+    def wait_event(self, match, timeout):
+        """The first event (buffered or new) for which match(event) holds; None on timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for e in self.events:
+                if match(e):
+                    self.events.remove(e)
+                    return e
+            msg = self._read(max(0.0, deadline - time.monotonic()))
+            if msg is None:
+                return None
+            if "event" in msg:
+                log(f"QMP event {json.dumps(msg)}")
+                self.events.append(msg)
+
+
+class Agent:
+    def __init__(self, chan):
+        self.chan = chan
+
+    def call(self, cmd, timeout):
+        self.chan.send(cmd)
+        line = self.chan.readline(timeout)
+        if line is None:
+            raise Fail(f"the guest agent did not answer `{cmd[:60]}` within {timeout} s")
+        try:
+            msg = json.loads(line)
+        except ValueError:
+            raise Fail(f"the guest agent sent non-JSON: {line[:200]}")
+        if "error" in msg:
+            raise Fail(f"the guest agent refused `{cmd[:60]}`: {msg['error']}")
+        return msg
+
+    def sync(self, qemu, console):
+        """Waits for the agent, then discards whatever earlier pings left in the pipe."""
+        deadline, n = time.monotonic() + BOOT_TIMEOUT, 0
+        while True:
+            try:
+                if time.monotonic() > deadline:
+                    raise Fail(f"the guest agent did not answer within {BOOT_TIMEOUT} s")
+                n += 1
+                self.chan.send(f"ping {n}")
+                line = self.chan.readline(1.0)
+                if line and line.startswith('{"pong"'):
+                    break
+            except Fail as e:
+                try:  # a dying QEMU closes the channel first: its exit is the better reason
+                    qemu.wait(2)
+                    raise Fail(f"QEMU exited with status {qemu.returncode} before the agent answered"
+                               + last_line(console))
+                except subprocess.TimeoutExpired:
+                    raise Fail(str(e) + last_line(console))
+            if qemu.poll() is not None:
+                raise Fail(f"QEMU exited with status {qemu.returncode} before the agent answered"
+                           + last_line(console))
+        self.chan.send("")  # ends any partial line left by the tty's early input
+        self.chan.send("ping sync")
+        while True:
+            line = self.chan.readline(10)
+            if line is None:
+                raise Fail("the guest agent stopped answering after boot")
+            if line == '{"pong":"sync"}':
+                return
+
+    def state(self):
+        return self.call("state", STATE_TIMEOUT)
+
+    def stable_state(self):
+        """Two identical states ~100 ms apart (the kernel may still be onlining or
+        removing after the command returned); (state, stable)."""
+        prev = self.state()
+        deadline = time.monotonic() + STABLE_TIMEOUT
+        while True:
+            time.sleep(0.1)
+            cur = self.state()
+            if cur == prev:
+                return cur, True
+            if time.monotonic() > deadline:
+                return cur, False
+            prev = cur
+
+
+def last_line(path):
+    try:
+        with open(path, errors="replace") as f:
+            lines = [l.strip() for l in f if l.strip()]
+        # A panic is followed by its backtrace: its own line says more than the last.
+        panics = [l for l in lines if "Kernel panic" in l]
+        return f" (console: {(panics or lines)[-1][:200]})" if lines else " (the console is empty)"
+    except OSError:
+        return ""
+
+
+def emit(obj):
+    sys.stdout.write(json.dumps(obj, separators=(",", ":")) + "\n")
+    sys.stdout.flush()
+
+
+def run_step(agent, qmp, actions, out):
+    """Runs one step's actions; fills out's errno and notes."""
+    errnos = []
+    for n, verb, arg in actions:
+        if verb == "qmp":
+            r = qmp.execute(arg)
+            if "error" in r:
+                # The step failed in QEMU: its waits could only time out.
+                out["qmp_error"] = r["error"].get("desc", json.dumps(r["error"]))
+                out["errno"] = None
+                return
+        elif verb == "guest":
+            _, path, value = arg.split(" ", 2)
+            errnos.append(agent.call(f"write {path} {value}", WRITE_TIMEOUT)["errno"])
+        elif verb == "wait-blocks":
+            first, last = arg
+            deadline = time.monotonic() + WAIT_BLOCKS_TIMEOUT
+            while not all(str(b) in agent.state()["blocks"] for b in range(first, last + 1)):
+                if time.monotonic() > deadline:
+                    out["timeout"] = "wait-blocks"
+                    break
+                time.sleep(0.1)
+        elif verb == "wait-deleted":
+            def match(e):
+                d = e.get("data", {})
+                if e["event"] == "DEVICE_DELETED":
+                    return d.get("device") == arg
+                info = d.get("info", {})
+                return (e["event"] == "ACPI_DEVICE_OST" and info.get("device") == arg
+                        and info.get("status") not in (0, OST_IN_PROGRESS))
+            e = qmp.wait_event(match, WAIT_DELETED_TIMEOUT)
+            if e is None:
+                out["timeout"] = "wait-deleted"
+            elif e["event"] == "DEVICE_DELETED":
+                errnos.append(0)
+            else:  # the guest refused the eject (_OST failure, 0x82 = device busy)
+                errnos.append(-16)
+                out["ost_status"] = e["data"]["info"]["status"]
+    # One errno per step: the first failure, else 0 if anything reported one.
+    out["errno"] = next((e for e in errnos if e), 0 if errnos else None)
+
+
+def qemu_command(cache, script, tmp):
+    m = script.machine
+    mem = m["mem"] + "".join(f",{k}={m[k]}" for k in ("slots", "maxmem") if k in m)
+    append = " ".join(["console=ttyS0", "quiet", "rdinit=/init", "panic=-1", "nokaslr"] + script.cmdline)
+    return [
+        "qemu-system-x86_64", "-accel", "tcg", "-machine", "pc", "-smp", m.get("cpus", "1"),
+        "-m", mem, "-nodefaults", "-display", "none", "-no-reboot",
+        "-kernel", os.path.join(cache, "vmlinuz"), "-initrd", os.path.join(cache, "initrd.gz"),
+        "-append", append,
+        # ttyS0: the kernel console, to a file; ttyS1: the agent's channel.
+        "-chardev", f"file,id=con,path={tmp}/console.log", "-device", "isa-serial,index=0,chardev=con",
+        "-chardev", f"socket,id=cmd,path={tmp}/cmd.sock,server=on,wait=off",
+        "-device", "isa-serial,index=1,chardev=cmd",
+        "-qmp", f"unix:{tmp}/qmp.sock,server=on,wait=off",
+    ]
+
+
+def die_with_parent():
+    # QEMU must not outlive a killed driver.
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+def run(script_text):
+    script = Script(script_text)
+    cache = prepare()
+    tmp = tempfile.mkdtemp(prefix="memhp-guest-")
+    qemu, qlog = None, None
+    try:
+        cmd = qemu_command(cache, script, tmp)
+        log("boot: " + " ".join(cmd))
+        qlog = open(os.path.join(tmp, "qemu.log"), "w")
+        try:
+            qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qlog, stderr=qlog,
+                                    preexec_fn=die_with_parent)
+        except OSError as e:
+            raise Fail(f"cannot start QEMU: {e}")
+        try:
+            # Both channels stay open for the guest's whole life: a serial
+            # chardev with no client drops the guest's input.
+            agent = Agent(Channel(os.path.join(tmp, "cmd.sock"), "agent", qemu))
+            qmp = Qmp(Channel(os.path.join(tmp, "qmp.sock"), "QMP", qemu))
+        except Fail as e:
+            qlog.flush()
+            raise Fail(f"{e}{last_line(os.path.join(tmp, 'qemu.log'))}")
+        agent.sync(qemu, os.path.join(tmp, "console.log"))
+        log("agent answers")
+        steps = [(0, "boot", [])] + script.steps
+        for line, op, actions in steps:
+            t = time.monotonic()
+            out = {"line": line, "op": op, "errno": None}
+            run_step(agent, qmp, actions, out)
+            state, stable = agent.stable_state()
+            if not stable:
+                out["unstable"] = True
+            out.update(state)
+            emit(out)
+            log(f"step {line} {op}: {time.monotonic() - t:.2f} s")
+        return 0
+    finally:
+        if qemu is not None:
+            shutdown(qemu)
+        if qlog:
+            qlog.close()
+        if VERBOSE:
+            for name in ("qemu.log", "console.log"):
+                try:
+                    with open(os.path.join(tmp, name), errors="replace") as f:
+                        text = f.read()
+                    if text.strip():
+                        sys.stderr.write(f"----- {name}\n{text}")
+                except OSError:
+                    pass
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def shutdown(qemu):
+    if qemu.poll() is None:
+        try:  # SIGTERM makes QEMU exit cleanly, and needs no working channel
+            qemu.terminate()
+            qemu.wait(5)
+        except subprocess.TimeoutExpired:
+            qemu.kill()
+            qemu.wait()
+    log(f"QEMU stopped (status {qemu.returncode})")
+
+
+def main(argv):
+    def on_signal(signum, frame):
+        for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+            signal.signal(s, signal.SIG_IGN)  # let the cleanup finish
+        raise Stopped(f"stopped by signal {signum}")
+    for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(s, on_signal)
+    try:
+        if argv[1:] == ["prepare"]:
+            print(prepare())
+            return 0
+        if len(argv) == 3 and argv[1] == "run":
+            if argv[2] == "-":
+                text = sys.stdin.read()
+            else:
+                try:
+                    with open(argv[2]) as f:
+                        text = f.read()
+                except OSError as e:
+                    raise Fail(f"cannot read the script: {e}")
+            return run(text)
+        print("usage: guest.py prepare | guest.py run SCRIPT|-", file=sys.stderr)
+        return 2
+    except (Fail, Stopped) as e:
+        print(f"memhp guest: {e}", file=sys.stderr)
+        return 2
+    except Exception as e:  # a bug here must not look like a result either
+        if VERBOSE:
+            traceback.print_exc()
+        print(f"memhp guest: internal error: {type(e).__name__}: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
