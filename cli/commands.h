@@ -50,5 +50,7 @@ int cmd_check(const Args& args);
 int cmd_kernel_script(const Args& args);
 int cmd_diff_kernel(const Args& args);
 int cmd_invariants(const Args& args);
+int cmd_explore(const Args& args);
+int cmd_memmap_cost(const Args& args);
 
 }  // namespace memhp::cli

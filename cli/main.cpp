@@ -31,8 +31,14 @@ constexpr std::array kCommands = {
             "memhp diff-kernel TRACE [--json] | --random N [--seed S]", cmd_diff_kernel},
     Command{"replay", "replay a trace, checking every invariant after each step",
             "memhp replay TRACE [--json]", cmd_replay},
+    Command{"explore", "explore every state of a small configuration (BFS, shortest traces)",
+            "memhp explore [--config NAME|FILE] [--mutant NAME]... [--only INVARIANT] [--first]\n"
+            "              [--dot FILE] [--json] [--max-states N] [--max-depth N] | --list",
+            cmd_explore},
     Command{"invariants", "list the invariants, sequence properties and mutants",
             "memhp invariants [--json | --markdown]", cmd_invariants},
+    Command{"memmap-cost", "vmemmap cost of a device-dax range, with and without dedup",
+            "memhp memmap-cost --geometry G --size S --align A [--json]", cmd_memmap_cost},
     Command{"help", "list the commands, or show one command's usage",
             "memhp help [COMMAND]", cmd_help},
 };

@@ -246,10 +246,13 @@ u64 free_memmap_pages(System& s, u64 section, u64 count) {
   const std::uint32_t owner = memmap_owner(section);
   std::vector<Run> give;
   u64 freed = 0;
-  s.pages.for_each(0, RunMap<PageState>::kEnd, [&](u64 a, u64 b, const PageState& p) {
+  // Allocation takes the lowest free pfns, so freeing the highest ones gives
+  // back the latest allocation first: a failed populate (an error path's
+  // vmemmap_free()) then leaves the page map exactly as it found it.
+  s.pages.for_each_reverse(0, RunMap<PageState>::kEnd, [&](u64 a, u64 b, const PageState& p) {
     if (freed == count || p.kind != PageKind::Memmap || p.owner != owner) return;
     const u64 k = std::min(count - freed, b - a);
-    give.push_back({a, a + k});
+    give.push_back({b - k, b});
     freed += k;
   });
   for (Run run : give)

@@ -83,6 +83,7 @@ void section_deactivate(System& s, Result& r, Pfn pfn, u64 nr_pages, const MhpPa
   ms.subsection_map ^= map;
   const bool empty = ms.subsection_map.none();
   const bool keeps_mem_map = s.mutants.has(Mutant::DeactivateKeepsMemMap);
+  if (!empty && s.mutants.has(Mutant::PartialDeactivateClearsMemMap)) ms.has_mem_map = false;
   if (empty) {
     // A boot usage shares its page with other sections' and stays (B5).
     if (ms.usage != UsageOrigin::Boot || s.mutants.has(Mutant::DeactivateFreesBootUsage))

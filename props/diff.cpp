@@ -162,4 +162,33 @@ std::vector<std::string> diff_systems(const System& a, const System& b) {
   return out;
 }
 
+/* mm/memremap.c: pageunmap_range() -> remove_pfn_range_from_zone() */
+System without_device_residue(const System& s, const System& before) {
+  System t = s;
+  t.sections.update(0, RunMap<SectionState>::kEnd, [](SectionState& ms) { ms.taint_zone_device = false; });
+  for (std::size_t nid = 0; nid < t.nodes.size(); ++nid) {
+    t.nodes[nid].zones[zone_idx(Zone::Device)] = before.nodes[nid].zones[zone_idx(Zone::Device)];
+    t.nodes[nid].node_start_pfn = before.nodes[nid].node_start_pfn;
+    t.nodes[nid].node_spanned_pages = before.nodes[nid].node_spanned_pages;
+  }
+  // Which free pages vmemmap_alloc_block() is handed is the allocator's
+  // choice: a failed or undone memremap may leave a section's vmemmap on
+  // other pfns. How many each section holds is SectionState, compared as is.
+  t.pages.update(0, RunMap<PageState>::kEnd, [](PageState& p) {
+    if (p.kind == PageKind::Memmap) {
+      p.kind = PageKind::Free;
+      p.owner = 0;
+    }
+  });
+  const Geometry& g = s.geo;
+  before.sections.for_each(0, RunMap<SectionState>::kEnd, [&](u64 a, u64 b, const SectionState& ms) {
+    if (!ms.early) return;
+    s.pages.for_each(g.section_start(a).v, g.section_start(b).v, [&](u64 x, u64 y, const PageState& p) {
+      if (p.kind != PageKind::Poisoned) return;
+      before.pages.for_each(x, y, [&](u64 c, u64 d, const PageState& q) { t.pages.assign(c, d, q); });
+    });
+  });
+  return t;
+}
+
 }  // namespace memhp

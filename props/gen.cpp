@@ -247,16 +247,90 @@ std::optional<GenStep> gen_readd_boot(const GenContext& s) {
                  {}};
 }
 
+// ------------------------------------------------------- ZONE_DEVICE --
+
+int unused_pgmap_id(const GenContext& s) {
+  int id = 0;
+  for (const auto& [used, ranges] : s.pgmaps)
+    if (used == id) ++id;
+  return chance(3) && !s.pgmaps.empty() ? s.pgmaps.front().first : id;  // in use: -EEXIST
+}
+
+// One range: 2 MiB-granular in the device window mostly; in the early
+// section's hole; over an existing pgmap's start (-ENOMEM); over boot or
+// hot-added RAM (-ENXIO); misaligned.
+std::pair<u64, u64> gen_device_range(const GenContext& s, const SuiteConfig& cfg, unsigned shift) {
+  const u64 sub = s.geo.pages_per_subsection() << s.geo.page_shift;
+  const u64 compound = std::max(sub, s.geo.page_size() << shift);
+  const u64 window = cfg.hot_base - cfg.device_base;
+  const int kind = *rc::gen::weightedElement<int>(
+      {{70, 0}, {shift <= 7 ? 10 : 0, 1}, {s.pgmaps.empty() ? 0 : 8, 2}, {6, 3}, {3, 4}});
+  u64 start = cfg.device_base + static_cast<u64>(*rc::gen::inRange<u64>(0, window / compound)) * compound;
+  u64 size = compound * static_cast<u64>(*rc::gen::inRange(1, compound == sub ? 9 : 2));
+  if (compound == sub && chance(15)) size = s.geo.pages_per_section() << s.geo.page_shift;
+  if (kind == 1) {  // the hole the boot layout leaves in section 0
+    start = 96 * MiB + static_cast<u64>(*rc::gen::inRange(0, 16)) * sub;
+    size = sub * static_cast<u64>(*rc::gen::inRange(1, 3));
+  }
+  if (kind == 2) start = pick(pick(s.pgmaps).second).first;
+  if (kind == 3) start = chance(50) ? 1 * GiB - sub : cfg.hot_base;
+  if (kind == 4) start += s.geo.page_size();
+  start = std::min(start, cfg.hot_base + cfg.hot_slots * s.geo.block_bytes);
+  return {start, size};
+}
+
+std::optional<Op> gen_memremap(const GenContext& s, const SuiteConfig& cfg) {
+  OpMemremap op;
+  MemremapRequest& q = op.req;
+  q.id = unused_pgmap_id(s);
+  q.type = *rc::gen::element(PgmapType::FsDax, PgmapType::Generic, PgmapType::Private);
+  q.nid = chance(5) ? 3 : 0;
+  q.vmemmap_shift = *rc::gen::weightedElement<unsigned>({{10, 0}, {6, 9}, {2, 18}});
+  q.ranges.push_back(gen_device_range(s, cfg, q.vmemmap_shift));
+  if (chance(20)) q.ranges.push_back(gen_device_range(s, cfg, q.vmemmap_shift));
+  if (chance(30)) {
+    // The memmap of range 0 (one struct page per page), sometimes too small.
+    const u64 pages = q.ranges[0].second >> s.geo.page_shift;
+    const u64 memmap = s.geo.memmap_pages(pages);
+    const u64 reserve = chance(50) ? 0 : 16;
+    const u64 free = chance(85) ? std::min(pages - std::min(pages, reserve), memmap * 2) : memmap / 2;
+    q.altmap = {reserve, free};
+  }
+  return op;
+}
+
+Op gen_memunmap(const GenContext& s) {
+  if (!s.pgmaps.empty() && chance(92)) return OpMemunmap{pick(s.pgmaps).first};
+  return OpMemunmap{static_cast<int>(s.pgmaps.size()) + 7};  // no such pgmap: -ENOENT
+}
+
+// memremap_pages then memunmap_pages of the same pgmap.
+std::optional<GenStep> gen_device_round_trip(const GenContext& s, const SuiteConfig& cfg) {
+  auto op = gen_memremap(s, cfg);
+  if (!op) return std::nullopt;
+  const int id = std::get<OpMemremap>(*op).req.id;
+  for (const auto& [used, ranges] : s.pgmaps)
+    if (used == id) return std::nullopt;
+  return GenStep{{*op, OpMemunmap{id}}, "memremap_unmap_restores_sections"};
+}
+
 }  // namespace
 
 bool known_suite(const std::string& suite) {
-  return suite == "ram" || suite == "x86" || suite == "quick";
+  return suite == "ram" || suite == "x86" || suite == "quick" || suite == "device";
 }
 
 rc::Gen<SuiteConfig> gen_config(const std::string& suite) {
   return rc::gen::exec([suite] {
     SuiteConfig c;
-    if (suite == "quick") {
+    if (suite == "device") {
+      // x86_64 (subsection hotplug needs SPARSEMEM_VMEMMAP's 2 MiB
+      // subsections): boot RAM with a hole in section 0, a device window.
+      c.geo = *geometry_preset("x86_64");
+      c.boot = {{0, 0, 96 * MiB}, {0, 128 * MiB, 1 * GiB - 128 * MiB}};
+      c.device_base = 2 * GiB;
+      c.hot_base = 4 * GiB;
+    } else if (suite == "quick") {
       c.geo = *geometry_preset("x86_64");
       c.boot = qemu_1g(0);
       c.hot_base = 4 * GiB;
@@ -293,6 +367,20 @@ bool driver_op_on_dimm(const System& s, u64 start, u64 size) {
   return false;
 }
 
+// A pgmap range that swallows another pgmap's range without touching it at
+// its ends passes pagemap_range()'s conflict check (start and end only),
+// overwrites the other's pgmap_array entries and, when __add_pages() then
+// fails with -EEXIST, erases them (6.1, NOTES.md section 4). Drivers never
+// get there: each claims its range as a resource first.
+bool swallows_pgmap(const System& s, const MemremapRequest& q) {
+  for (auto [start, size] : q.ranges) {
+    const Pfn lo = s.geo.pfn_of(start), hi = s.geo.pfn_of(start + size);
+    if (hi <= lo || s.pgmap_of(lo) || s.pgmap_of(hi - 1)) continue;
+    if (!s.pgmap_array.all_of(lo.v, hi.v, [](int id) { return id == 0; })) return true;
+  }
+  return false;
+}
+
 bool step_allowed(const System& s, const GenStep& step) {
   bool adds = false;
   for (const Op& op : step.ops) {
@@ -301,7 +389,9 @@ bool step_allowed(const System& s, const GenStep& step) {
       return false;
     if (const auto* r = std::get_if<OpRemoveMemory>(&op); r && driver_op_on_dimm(s, r->start, r->size))
       return false;
-    adds = adds || std::holds_alternative<OpAddMemory>(op) || std::holds_alternative<OpDimmAdd>(op);
+    if (const auto* m = std::get_if<OpMemremap>(&op); m && swallows_pgmap(s, m->req)) return false;
+    adds = adds || std::holds_alternative<OpAddMemory>(op) || std::holds_alternative<OpDimmAdd>(op) ||
+           std::holds_alternative<OpMemremap>(op);
   }
   if (!adds) return true;
   System t = s;
@@ -336,15 +426,24 @@ GenContext make_gen_context(const System& s) {
   });
   for (const auto& [k, r] : s.iomem) c.iomem.emplace_back(r.start, r.end);
   for (const auto& [start, d] : s.dimms) c.dimms.push_back(start);
+  for (const auto& [id, p] : s.pgmaps) {
+    std::vector<std::pair<u64, u64>> ranges;
+    for (const PfnRange& r : p.ranges) ranges.emplace_back(s.geo.phys_of(r.start), s.geo.phys_of(r.end) - s.geo.phys_of(r.start));
+    c.pgmaps.emplace_back(id, ranges);
+  }
   return c;
 }
 
 GenStep gen_step(const GenContext& s, const SuiteConfig& cfg) {
-  enum Kind { Add, Online, Offline, Remove, Eject, Alloc, Free, Notifier, Cycle, RoundTrip, ReaddBoot };
+  enum Kind { Add, Online, Offline, Remove, Eject, Alloc, Free, Notifier, Cycle, RoundTrip, ReaddBoot,
+              Memremap, Memunmap, DeviceRoundTrip };
+  const int dev = cfg.device_base ? 1 : 0;
   while (true) {
     const Kind k = *rc::gen::weightedElement<Kind>({{5, Add}, {5, Online}, {5, Offline}, {3, Remove},
                                                     {2, Eject}, {3, Alloc}, {2, Free}, {1, Notifier},
-                                                    {2, Cycle}, {1, RoundTrip}, {1, ReaddBoot}});
+                                                    {2, Cycle}, {1, RoundTrip}, {1, ReaddBoot},
+                                                    {6 * dev, Memremap}, {4 * dev, Memunmap},
+                                                    {2 * dev, DeviceRoundTrip}});
     std::optional<Op> op;
     switch (k) {
       case Add: op = gen_add(s, cfg); break;
@@ -363,6 +462,11 @@ GenStep gen_step(const GenContext& s, const SuiteConfig& cfg) {
         break;
       case ReaddBoot:
         if (auto c = gen_readd_boot(s)) return *c;
+        break;
+      case Memremap: op = gen_memremap(s, cfg); break;
+      case Memunmap: op = gen_memunmap(s); break;
+      case DeviceRoundTrip:
+        if (auto c = gen_device_round_trip(s, cfg)) return *c;
         break;
     }
     if (op) return GenStep{{*op}, {}};

@@ -20,6 +20,9 @@ struct SuiteConfig {
   std::vector<BootRange> boot;
   u64 hot_base = 0;  // first hot-pluggable address, block-aligned
   int hot_slots = 16;  // blocks of hot-pluggable address space
+  // ZONE_DEVICE: memremap_pages() ranges go to [device_base, hot_base), into
+  // the boot memory's holes and, to be refused, over RAM. 0: no device ops.
+  u64 device_base = 0;
 };
 
 rc::Gen<SuiteConfig> gen_config(const std::string& suite);
@@ -47,6 +50,7 @@ struct GenContext {
   std::vector<u64> removed_boot;               // starts of removed boot blocks
   std::vector<std::pair<u64, u64>> iomem;      // [start, end) of resources
   std::vector<u64> dimms;                       // starts of ACPI memory devices
+  std::vector<std::pair<int, std::vector<std::pair<u64, u64>>>> pgmaps;  // id, [start, size)
 };
 GenContext make_gen_context(const System& s);
 

@@ -42,10 +42,11 @@ Msg block_exists_iff_memory_added(const StepView& v) {
   Msg out;
   s.sections.for_each(0, RunMap<SectionState>::kEnd, [&](u64 a, u64 b, const SectionState& ms) {
     if (out || !ms.present) return;
-    s.blocks.for_each(a / spb, (b - 1) / spb + 1, [&](u64 id, u64, const MemoryBlock& m) {
-      if (!out && !m.present)
-        out = "section " + std::to_string(std::max(a, id * spb)) + " is present but " + blk(id) +
-              " does not exist";
+    s.blocks.for_each(a / spb, (b - 1) / spb + 1, [&](u64 x, u64 y, const MemoryBlock& m) {
+      for (u64 id = x; id < y && !out && !m.present; ++id)
+        for (u64 nr = std::max(a, id * spb); nr < std::min(b, (id + 1) * spb) && !out; ++nr)
+          if (!device_only_section(s, nr))
+            out = "section " + std::to_string(nr) + " is present but " + blk(id) + " does not exist";
     });
   });
   return out;
@@ -111,13 +112,28 @@ bool witness_hot_added_online(const StepView& v) {
 }
 
 // ---------------------------------------------------------------- INV-33 --
+// Whether pfn_to_online_page() returns no pfn of [lo, hi): those outside
+// populated subsections (an early section's hole once device memory left it)
+// and those a pgmap owns (an altmap's reserve, poisoned by
+// sparse_add_section()) may have a poisoned memmap inside an online block.
+bool never_online(const System& s, u64 lo, u64 hi) {
+  const Geometry& g = s.geo;
+  for (u64 x = lo; x < hi; x = align_down(x, g.pages_per_subsection()) + g.pages_per_subsection())
+    if (s.section_of(Pfn{x}).subsection_map.test(g.subsection_index(Pfn{x})) && !s.pgmap_of(Pfn{x}))
+      return false;
+  return true;
+}
+
 Msg block_memmap_matches_state(const StepView& v) {
   const System& s = v.after;
   return first_block(s, [&](u64 id, const MemoryBlock& m, u64 lo, u64 hi) -> Msg {
     const bool online = m.state == BlockState::Online;
-    const bool ok = s.pages.all_of(lo, hi, [&](const PageState& p) {
-      if (online) return p.kind != PageKind::Poisoned && p.kind != PageKind::Reserved;
-      return p.kind == PageKind::Poisoned || p.kind == PageKind::Absent;
+    bool ok = true;
+    s.pages.for_each(lo, hi, [&](u64 a, u64 b, const PageState& p) {
+      if (online)
+        ok = ok && (p.kind == PageKind::Poisoned ? never_online(s, a, b) : p.kind != PageKind::Reserved);
+      else
+        ok = ok && (p.kind == PageKind::Poisoned || p.kind == PageKind::Absent);
     });
     if (!ok)
       return blk(id) + " is " + std::string(block_state_name(m.state)) + " but its pages are " +
@@ -230,18 +246,18 @@ Msg ram_resources_match_memory(const StepView& v) {
   Msg out;
   s.sections.for_each(0, RunMap<SectionState>::kEnd, [&](u64 a, u64 b, const SectionState& ms) {
     if (out || ms.early || !ms.has_mem_map) return;
-    if (ms.subsection_map.count() == g.subsections_per_section()) {
-      const u64 lo = g.section_start(a).v, hi = g.section_start(b).v;
-      if (!covered_by_ram(s, lo, hi))
-        out = pfn_range(lo, hi) + " is populated but not all of it is System RAM";
+    // Uniform runs of System RAM are checked in one sweep.
+    if (ms.subsection_map.count() == g.subsections_per_section() &&
+        covered_by_ram(s, g.section_start(a).v, g.section_start(b).v))
       return;
-    }
+    // Device memory has populated subsections and no resource of its own.
+    auto device = [&](u64 lo, u64 hi) { return s.pgmap_array.all_of(lo, hi, [](int id) { return id != 0; }); };
     for (u64 nr = a; nr < b && !out; ++nr)
       for (u64 i = 0; i < g.subsections_per_section() && !out; ++i) {
         const u64 lo = g.section_start(nr).v + i * sub;
-        if (ms.subsection_map.test(i) && !covered_by_ram(s, lo, lo + sub))
+        if (ms.subsection_map.test(i) && !covered_by_ram(s, lo, lo + sub) && !device(lo, lo + sub))
           out = "section " + std::to_string(nr) + " subsection " + std::to_string(i) +
-                " is populated but no System RAM resource covers " + pfn_range(lo, lo + sub);
+                " is populated but no System RAM resource or pgmap covers " + pfn_range(lo, lo + sub);
       }
   });
   return out;

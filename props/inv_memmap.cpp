@@ -38,8 +38,11 @@ Msg vmemmap_never_in_buddy(const StepView& v) {
     return std::nullopt;
   });
   if (out) return out;
-  const u64 vmemmap = s.pages.count_if(0, RunMap<PageState>::kEnd,
-                                       [](const PageState& p) { return p.kind == PageKind::Vmemmap; });
+  // A pgmap's altmap hosts ZONE_DEVICE memmap the same way; those pages are
+  // never in the buddy allocator either (ZONE_DEVICE has none).
+  const u64 vmemmap = s.pages.count_if(0, RunMap<PageState>::kEnd, [](const PageState& p) {
+    return p.kind == PageKind::Vmemmap && p.zone != Zone::Device;
+  });
   if (vmemmap > in_ranges)
     return std::to_string(vmemmap) + " pages are self-hosted vmemmap outside any block's vmemmap range";
   return std::nullopt;
@@ -143,8 +146,11 @@ Msg altmap_pages_match_block(const StepView& v) {
   s.sections.for_each(0, RunMap<SectionState>::kEnd, [&](u64 a, u64 b, const SectionState& ms) {
     total += ms.memmap_altmap_pages * (b - a);
   });
+  // The rest belongs to pgmap altmaps (device_altmap_balanced checks which).
+  for (const auto& [id, pgmap] : s.pgmaps)
+    if (pgmap.altmap) in_blocks += pgmap.altmap->alloc;
   if (total != in_blocks)
-    return std::to_string(total - in_blocks) + " altmap vmemmap pages belong to no memory block";
+    return std::to_string(total - in_blocks) + " altmap vmemmap pages belong to no memory block or pgmap";
   return std::nullopt;
 }
 

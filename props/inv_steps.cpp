@@ -32,7 +32,12 @@ Msg failed_op_changes_nothing(const StepView& v) {
       v.result->partial == Partial::EjectRollback)
     return std::nullopt;
   if (v.after == v.before) return std::nullopt;
-  const System before = without_online_types(v.before), after = without_online_types(v.after);
+  System before = without_online_types(v.before), after = without_online_types(v.after);
+  if (op_as<OpMemremap>(v)) {
+    // Its error path unmaps the ranges mapped so far (pageunmap_range()).
+    before = without_device_residue(before, v.before);
+    after = without_device_residue(after, v.before);
+  }
   if (after == before) return std::nullopt;
   const std::vector<std::string> d = diff_systems(before, after);
   std::string msg = "a failed operation (" + errno_name(v.result->err) + ") changed the state:";

@@ -14,6 +14,9 @@ Census take_census(const System& s) {
     if (p.kind == PageKind::Movable) c.movable_pages += b - a;
     if (p.kind == PageKind::Unmovable) c.unmovable_pages += b - a;
     if (!counted(p.kind) || p.nid < 0 || p.nid >= kMaxNodes) return;
+    // ZONE_DEVICE pages are never present (zone_device_accounting checks
+    // that): the altmap's memmap pfns are not counted like a block's.
+    if (p.zone == Zone::Device) return;
     ZoneCensus& z = c.zones[static_cast<std::size_t>(p.nid)][zone_idx(p.zone)];
     z.counted += b - a;
     if (in_buddy(p.kind)) z.buddy += b - a;
@@ -57,6 +60,19 @@ std::string pages_desc(const System& s, u64 lo, u64 hi) {
   std::string out;
   for (std::string_view k : kinds) out += (out.empty() ? "" : "/") + std::string(k);
   return out;
+}
+
+bool device_only_section(const System& s, u64 nr) {
+  const Geometry& g = s.geo;
+  const SectionState& ms = s.sections.at(nr);
+  if (ms.early || ms.usage == UsageOrigin::None || ms.subsection_map.none()) return false;
+  const u64 sub = g.pages_per_subsection();
+  for (u64 i = 0; i < g.subsections_per_section(); ++i) {
+    const u64 lo = g.section_start(nr).v + i * sub;
+    if (ms.subsection_map.test(i) && !s.pgmap_array.all_of(lo, lo + sub, [](int id) { return id != 0; }))
+      return false;
+  }
+  return true;
 }
 
 }  // namespace memhp::inv

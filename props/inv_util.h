@@ -67,4 +67,8 @@ inline bool hot_added(const System& s, u64 id) {
   return !s.section_of(s.geo.block_start(id)).early;
 }
 
+// Whether every populated subsection of section `nr` belongs to a pgmap:
+// ZONE_DEVICE memory gets sections but no memory blocks, and is never online.
+bool device_only_section(const System& s, u64 nr);
+
 }  // namespace memhp::inv

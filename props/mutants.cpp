@@ -75,6 +75,22 @@ const std::vector<MutantInfo>& mutant_registry() {
        "memory_block_online() does not undo mhp_init_memmap_on_memory() when onlining fails"},
       {M::OfflineDropsMovablePages, "offline_drops_movable_pages",
        "offline_pages() frees movable pages instead of migrating them"},
+      {M::PartialDeactivateClearsMemMap, "partial_deactivate_clears_mem_map",
+       "section_deactivate() clears SECTION_HAS_MEM_MAP although subsections remain"},
+      {M::DepopulateFreesWholeSection, "depopulate_frees_whole_section",
+       "removing one subsection frees the whole section's memmap (B11)"},
+      {M::NoVmemmapDedup, "no_vmemmap_dedup",
+       "__populate_section_memmap() never takes the compound-page path: full vmemmap"},
+      {M::NoZoneDeviceTaint, "no_zone_device_taint",
+       "move_pfn_range_to_zone() does not taint a section ZONE_DEVICE shares (B8)"},
+      {M::DeviceShrinksZone, "device_shrinks_zone",
+       "remove_pfn_range_from_zone() shrinks ZONE_DEVICE spans (B1a)"},
+      {M::UnmapWithoutAltmap, "unmap_without_altmap",
+       "pageunmap_range() passes no altmap to arch_remove_memory()"},
+      {M::MemremapSkipsRamCheck, "memremap_skips_ram_check",
+       "pagemap_range() skips region_intersects() against System RAM"},
+      {M::ZoneDeviceInitSkipped, "zone_device_init_skipped",
+       "memremap_pages() never calls memmap_init_zone_device()"},
   };
   return all;
 }

@@ -26,5 +26,7 @@ struct SequenceProperty {
 
 const std::vector<SequenceProperty>& sequence_properties();
 const SequenceProperty* find_sequence_property(std::string_view name);
+// Whether a property is about ZONE_DEVICE (only the device suite runs it).
+bool is_device_property(std::string_view name);
 
 }  // namespace memhp

@@ -379,6 +379,56 @@ Parsed parse_alloc(const std::vector<std::string_view>& args, bool free) {
   return finish(f, o);
 }
 
+// "START+SIZE" pairs, comma separated; sizes take suffixes.
+std::optional<std::vector<std::pair<u64, u64>>> parse_pairs(std::string_view text, Unit unit) {
+  std::vector<std::pair<u64, u64>> out;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    const std::string_view item = text.substr(0, comma);
+    const auto plus = item.find('+');
+    if (plus == std::string_view::npos) return std::nullopt;
+    u64 a = 0, b = 0;
+    if (parse_number(item.substr(0, plus), unit, a) != NumStatus::Ok ||
+        parse_number(item.substr(plus + 1), unit, b) != NumStatus::Ok)
+      return std::nullopt;
+    out.emplace_back(a, b);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+constexpr std::array<std::pair<std::string_view, PgmapType>, 3> kPgmapTypes = {
+    {{"fsdax", PgmapType::FsDax}, {"generic", PgmapType::Generic}, {"private", PgmapType::Private}}};
+
+Parsed parse_memremap(const std::vector<std::string_view>& args) {
+  Fields f("memremap_pages", {"id", "type", "node", "ranges"}, {"shift", "altmap"});
+  if (!f.load(args)) return f.error();
+  OpMemremap o;
+  o.req.id = f.bounded("id", 1 << 20);
+  o.req.type = f.named("type", [](std::string_view s) { return lookup(kPgmapTypes, s); }, PgmapType::FsDax);
+  o.req.nid = f.node("node");
+  o.req.vmemmap_shift = static_cast<unsigned>(f.bounded("shift", 30));
+  if (!f.error().empty()) return f.error();
+  auto ranges = parse_pairs(f.text("ranges"), Unit::Bytes);
+  if (!ranges || ranges->empty()) return "memremap_pages: bad ranges " + quoted(f.text("ranges"));
+  o.req.ranges = *ranges;
+  if (f.has("altmap")) {
+    auto alt = parse_pairs(f.text("altmap"), Unit::Plain);
+    if (!alt || alt->size() != 1) return "memremap_pages: bad altmap " + quoted(f.text("altmap"));
+    o.req.altmap = alt->front();
+  }
+  return finish(f, o);
+}
+
+Parsed parse_memunmap(const std::vector<std::string_view>& args) {
+  Fields f("memunmap_pages", {"id"}, {});
+  if (!f.load(args)) return f.error();
+  OpMemunmap o;
+  o.id = f.bounded("id", 1 << 20);
+  return finish(f, o);
+}
+
 Parsed parse_notifier(const std::vector<std::string_view>& args) {
   Fields f("memory_notifier", {}, {"going_online", "going_offline"});
   if (!f.load(args)) return f.error();
@@ -398,6 +448,8 @@ Parsed parse_op(std::string_view name, const std::vector<std::string_view>& args
   if (name == "alloc") return parse_alloc(args, false);
   if (name == "free") return parse_alloc(args, true);
   if (name == "memory_notifier") return parse_notifier(args);
+  if (name == "memremap_pages") return parse_memremap(args);
+  if (name == "memunmap_pages") return parse_memunmap(args);
   return "unknown op " + quoted(name);
 }
 
@@ -578,6 +630,18 @@ struct OpPrinter {
            " size=" + format_size(o.size);
   }
   std::string operator()(const OpDimmRemove& o) const { return "dimm_remove start=" + hex(o.start); }
+  std::string operator()(const OpMemremap& o) const {
+    std::string s = "memremap_pages id=" + std::to_string(o.req.id) +
+                    " type=" + std::string(name_of(kPgmapTypes, o.req.type)) +
+                    " node=" + std::to_string(o.req.nid) + " ranges=";
+    for (std::size_t i = 0; i < o.req.ranges.size(); ++i)
+      s += (i ? "," : "") + hex(o.req.ranges[i].first) + "+" + format_size(o.req.ranges[i].second);
+    if (o.req.vmemmap_shift) s += " shift=" + std::to_string(o.req.vmemmap_shift);
+    if (o.req.altmap)
+      s += " altmap=" + std::to_string(o.req.altmap->first) + "+" + std::to_string(o.req.altmap->second);
+    return s;
+  }
+  std::string operator()(const OpMemunmap& o) const { return "memunmap_pages id=" + std::to_string(o.id); }
   std::string operator()(const OpOnlineBlock& o) const {
     return "online_block block=" + std::to_string(o.block) +
            " type=" + std::string(online_type_name(o.type));
@@ -609,6 +673,8 @@ struct OpNamer {
   std::string operator()(const OpAddMemory&) const { return "add_memory"; }
   std::string operator()(const OpDimmAdd&) const { return "dimm_add"; }
   std::string operator()(const OpDimmRemove&) const { return "dimm_remove"; }
+  std::string operator()(const OpMemremap&) const { return "memremap_pages"; }
+  std::string operator()(const OpMemunmap&) const { return "memunmap_pages"; }
   std::string operator()(const OpOnlineBlock&) const { return "online_block"; }
   std::string operator()(const OpOfflineBlock&) const { return "offline_block"; }
   std::string operator()(const OpRemoveMemory&) const { return "remove_memory"; }

@@ -14,6 +14,8 @@ struct Apply {
   }
   Result operator()(const OpDimmAdd& o) const { return dimm_add(s, o.nid, o.start, o.size); }
   Result operator()(const OpDimmRemove& o) const { return dimm_remove(s, o.start); }
+  Result operator()(const OpMemremap& o) const { return memremap_pages(s, o.req); }
+  Result operator()(const OpMemunmap& o) const { return memunmap_pages(s, o.id); }
   Result operator()(const OpOnlineBlock& o) const { return online_block(s, o.block, o.type); }
   Result operator()(const OpOfflineBlock& o) const { return offline_block(s, o.block); }
   Result operator()(const OpRemoveMemory& o) const { return remove_memory(s, o.start, o.size); }

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "check.h"
+#include "invariant_lists.h"
 #include "replay.h"
 #include "sequences.h"
 
@@ -21,7 +22,8 @@ namespace {
 
 CheckOptions mutant_run(std::string_view target, std::string_view mutant) {
   CheckOptions o;
-  o.suite = "ram";
+  // ZONE_DEVICE checks have their premise only in the device suite.
+  o.suite = inv::is_device_invariant(target) || is_device_property(target) ? "device" : "ram";
   o.cases = 3000;
   o.steps = 60;
   o.seed = 1;

@@ -54,7 +54,6 @@ enum class Mutant : std::uint8_t {
   OfflineDropsMovablePages,   // migration frees the pages instead of moving them
   // ZONE_DEVICE and subsections
   PartialDeactivateClearsMemMap,  // section_deactivate() clears HAS_MEM_MAP on a partial removal
-  EarlyPartialRemoveFreesMemmap,  // a partial removal frees boot memmap (B7)
   DepopulateFreesWholeSection,    // removing a subsection frees the section's whole memmap (B11)
   NoVmemmapDedup,                 // compound devmaps get a full memmap
   NoZoneDeviceTaint,              // move_pfn_range_to_zone() never taints a mixed section (B8)

@@ -59,8 +59,19 @@ struct OpNotifier {  // memory_notifier going_online=ok|-EXXX going_offline=ok|-
   friend bool operator==(const OpNotifier&, const OpNotifier&) = default;
 };
 
+// memremap_pages id= type=fsdax|generic|private node= ranges=START+SIZE[,...]
+//                [shift=N] [altmap=RESERVE+FREE]   (altmap in pages, on range 0)
+struct OpMemremap {
+  MemremapRequest req;
+  friend bool operator==(const OpMemremap&, const OpMemremap&) = default;
+};
+struct OpMemunmap {  // memunmap_pages id=
+  int id = 0;
+  friend bool operator==(const OpMemunmap&, const OpMemunmap&) = default;
+};
+
 using Op = std::variant<OpAddMemory, OpDimmAdd, OpOnlineBlock, OpOfflineBlock,
-                        OpRemoveMemory, OpAlloc, OpNotifier, OpDimmRemove>;
+                        OpRemoveMemory, OpAlloc, OpNotifier, OpDimmRemove, OpMemremap, OpMemunmap>;
 
 struct TraceStep {
   int line = 0;                // 1-based line in the source, 0 if generated

@@ -1,0 +1,78 @@
+// The vmemmap cost of a ZONE_DEVICE (device-dax) range, with and without the
+// compound-page dedup of mm/sparse-vmemmap.c.
+//
+// A pure function of the geometry: it walks the range section by section as
+// __add_pages() does and asks the model's own populate functions how many
+// memmap pages each chunk costs, so `memhp memmap-cost` and the hot-add path
+// cannot disagree. No altmap: dedup is disabled with one (NOTES.md "ZONE_DEVICE
+// vmemmap cost").
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "memhp/geometry.h"
+
+namespace memhp {
+
+struct MemmapCost {
+  u64 size_bytes = 0;
+  u64 align_bytes = 0;          // compound page size: 2^vmemmap_shift base pages
+  u64 page_size = 0;
+  unsigned vmemmap_shift = 0;
+  u64 nr_pages = 0;             // base pages of the device
+  u64 pfns_per_compound = 0;    // pgmap_vmemmap_nr()
+  u64 nr_compound = 0;          // compound pages in the device
+  // __populate_section_memmap() takes vmemmap_populate_compound_pages():
+  // no altmap, power-of-two struct page, vmemmap_nr > 1. The vmemmap is then
+  // PTE-mapped even where no page is saved.
+  bool compound_path = false;
+  // ... and that keeps fewer pages than the plain memmap (a compound page
+  // needs more than two pages of struct pages).
+  bool dedup_saves = false;
+  u64 vmemmap_span_bytes = 0;   // virtual span of the memmap: nr_pages * sizeof(struct page)
+
+  // Vmemmap pages of one compound page.
+  u64 compound_plain_pages = 0;
+  u64 compound_dedup_pages = 0;
+  // Vmemmap pages of the whole device, as the arch allocates them (x86_64
+  // rounds whole sections up to PMD blocks).
+  u64 plain_pages = 0;
+  u64 dedup_pages = 0;
+  // PTE tables mapping the vmemmap; each covers pmd_size() of virtual space
+  // and takes pte_table_bytes (PTRS_PER_PTE entries of 8 bytes).
+  u64 pte_table_bytes = 0;
+  u64 plain_pte_tables = 0;
+  u64 dedup_pte_tables = 0;
+  // __init_zone_device_page() calls of memmap_init_zone_device().
+  u64 init_plain = 0;
+  u64 init_dedup = 0;
+  // compound_nr_pages() exceeds the compound page (6.1 initialises struct
+  // pages of the following compound pages too; see NOTES.md).
+  bool init_overruns = false;
+
+  u64 plain_bytes() const { return plain_pages * page_size; }
+  u64 dedup_bytes() const { return dedup_pages * page_size; }
+  u64 plain_table_bytes() const { return plain_pte_tables * pte_table_bytes; }
+  u64 dedup_table_bytes() const { return dedup_pte_tables * pte_table_bytes; }
+  u64 plain_total_bytes() const { return plain_bytes() + plain_table_bytes(); }
+  u64 dedup_total_bytes() const { return dedup_bytes() + dedup_table_bytes(); }
+};
+
+// Why (size, align) is not a device-dax range memmap_cost() accepts, or
+// empty. Ranges are assumed to start at an address aligned to both a
+// section and align.
+std::string memmap_cost_error(const Geometry& g, u64 size_bytes, u64 align_bytes);
+
+// Requires memmap_cost_error(g, size_bytes, align_bytes).empty().
+MemmapCost memmap_cost(const Geometry& g, u64 size_bytes, u64 align_bytes);
+
+// "2M", "1G", "16g", "1T", "4096", "0x200000": a byte count with an optional
+// binary suffix K/M/G/T. nullopt if malformed or above 2^64-1.
+std::optional<u64> parse_byte_size(std::string_view s);
+
+// 17179869184 -> "16 GiB", 4328521728 -> "4.03 GiB", 100 -> "100 B".
+std::string human_bytes(u64 bytes);
+
+}  // namespace memhp

@@ -1,0 +1,384 @@
+// The explicit-state explorer (see explore.h for the interface).
+//
+// Sources. TLC's breadth-first model checking (Yu, Manolios, Lamport,
+// "Model checking TLA+ specifications", CHARME 1999): states are
+// fingerprinted, the search is breadth-first so the first counterexample is
+// a shortest one, and a run reports distinct states, states generated and
+// the depth. tlaplus/Examples pins those numbers per model in manifest.json;
+// stateright pins its state counts in tests and keeps a `sometimes`
+// property beside every `always` one. IC3ref's habits: named statistics
+// counters and a witness printer (trace_to()).
+//
+// Algorithm. The configuration fixes a machine (geometry, profile, boot
+// RAM), DIMM slots and an alphabet (explore_alphabet()). From the boot
+// state, breadth-first: for each state and each letter, copy the state,
+// apply the op, check the invariant registry on the step (before, op,
+// result, after), and intern the successor by its exact canonical key
+// (state_key(): serialized maps, not a hash, so no two states are ever
+// merged). The state graph is a Boost adjacency_list; vertex ids are handed
+// out in discovery order, so the vertex vector is the BFS queue and each
+// vertex remembers its BFS parent and the letter that reached it: the path
+// from boot is a shortest trace, printed in the trace format and replayable.
+// A transition that breaks an invariant leads to a violating vertex outside
+// the state table, which is never expanded (everything after a broken state
+// derives from it). After the search, the graph properties use Boost.Graph:
+// breadth_first_search on the reverse graph from the boot state finds every
+// state that can get back to boot (the others are stuck), and
+// strong_components counts the components (1 when the whole space is one
+// cycle through boot). Expanding a state decodes it from its key, so only
+// keys are kept, never Systems.
+//
+// Known limits.
+// - Finite only through the bounds: allocations are capped (max_allocs of
+//   each kind at once, a pageblock each by default) and the alphabet is
+//   fixed; an allocation stands for "some pages", so the explorer says
+//   nothing about counts (the suites' job, with counts up to whole blocks).
+// - The alphabet is System RAM via ACPI DIMMs only: no add_memory/
+//   remove_memory of driver-managed memory, no memory notifier vetoes, no
+//   plain `online` (the zone default), one node.
+// - Violations are reported per invariant, the first (shortest) for each;
+//   a transition shows only the first invariant it breaks, in registry order.
+// - Cost: every transition copies a System and runs every invariant, each of
+//   which walks the state's maps; that, not hashing, bounds the speed (see
+//   NOTES.md section 10 and bench/bench_explore.cpp).
+// - Peak memory is the process's getrusage() peak, not the search's alone.
+#include "explore.h"
+
+#include <boost/graph/breadth_first_search.hpp>
+#include <boost/graph/graphviz.hpp>
+#include <boost/graph/reverse_graph.hpp>
+#include <boost/graph/strong_components.hpp>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <ostream>
+#include <set>
+#include <unordered_map>
+
+#include "inv_util.h"
+
+namespace memhp {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using Vertex = std::uint32_t;
+
+// A model that throws has a bug of its own; as in replay, it is a BUG.
+Result apply_guarded(System& s, const Op& op) {
+  try {
+    return apply_op(s, op);
+  } catch (const std::exception& e) {
+    Result r;
+    r.bug = std::string("model threw: ") + e.what();
+    return r;
+  }
+}
+
+// The invariants the options ask for, as replay resolves a `check only=`.
+const Invariant* resolve_only(const ExploreOptions& o) {
+  if (o.only.empty()) return nullptr;
+  if (const Invariant* i = find_invariant(o.only)) return i;
+  throw std::invalid_argument("unknown invariant '" + o.only + "'");
+}
+
+// What replay would report for this step: the first invariant broken, else
+// a BUG (which stops a replay whatever `check only=` says).
+std::optional<Violation> judge(const StepView& v, const Invariant* only) {
+  if (auto bad = check_invariants(v, only)) return bad;
+  if (v.result && !v.result->bug.empty())
+    return Violation{"no_kernel_bug", "the kernel would crash: " + v.result->bug};
+  return std::nullopt;
+}
+
+struct PageCounts {
+  u64 movable = 0, unmovable = 0;
+};
+PageCounts allocated(const System& s) {
+  PageCounts n;
+  s.pages.for_each(0, RunMap<PageState>::kEnd, [&](u64 a, u64 b, const PageState& p) {
+    if (p.kind == PageKind::Movable) n.movable += b - a;
+    if (p.kind == PageKind::Unmovable) n.unmovable += b - a;
+  });
+  return n;
+}
+
+// Whether a capped alloc may still be tried: fewer than max_allocs
+// allocations of its kind are outstanding (allocs and frees move whole
+// allocations, and migration keeps the count).
+bool under_cap(const AlphabetOp& a, const PageCounts& n, const ExploreConfig& c) {
+  if (!a.capped) return true;
+  const auto& op = std::get<OpAlloc>(a.op);
+  return (op.kind == AllocKind::Movable ? n.movable : n.unmovable) < c.max_allocs * op.count;
+}
+
+class Explorer {
+ public:
+  Explorer(const ExploreConfig& c, const ExploreOptions& o, System boot, ExploreResult& r)
+      : c_(c), o_(o), only_(resolve_only(o)), boot_(std::move(boot)), r_(r), g_(*r.graph) {}
+
+  void run() {
+    const auto t0 = Clock::now();
+    start();
+    for (Vertex v = 0; v < boost::num_vertices(g_) && !stop_; ++v) {
+      if (g_[v].violating) continue;
+      // The vertices are in BFS order: from the first one on the last
+      // level allowed, nothing more is expanded.
+      if (o_.max_depth && g_[v].depth + 1 >= o_.max_depth) {
+        r_.truncated = true;
+        break;
+      }
+      expand(v);
+    }
+    r_.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  }
+
+ private:
+  // The boot state: vertex 0, checked as a boot step (before == after).
+  void start() {
+    const Vertex v = add_vertex(state_key(boot_), StateVertex{0, 0, 0, 0, false, false});
+    if (auto bad = judge(StepView{boot_, boot_, nullptr, nullptr}, only_)) {
+      g_[v].violating = true;
+      record(*bad, v);
+      stop_ = o_.stop_at_violation;
+    } else {
+      index_.emplace(r_.keys[v], v);
+    }
+    r_.states = 1;
+    r_.depth = 1;
+  }
+
+  void expand(Vertex v) {
+    const System s = state_from_key(r_.keys[v], boot_);
+    const PageCounts n = allocated(s);
+    // The successor is built in one scratch System, copied from s again
+    // only after an op changed it: most ops fail and change nothing, and
+    // copy-assignment reuses the maps' nodes where a fresh copy allocates.
+    System t = s;
+    for (std::uint32_t k = 0; k < r_.alphabet.size() && !stop_; ++k) {
+      if (!under_cap(r_.alphabet[k], n, c_)) {
+        ++r_.ops[k].skipped;
+        continue;
+      }
+      if (!transition(v, s, t, k)) t = s;
+    }
+  }
+
+  // Applies letter k to t (equal to s on entry) and records the step; true
+  // when t still equals s.
+  bool transition(Vertex v, const System& s, System& t, std::uint32_t k) {
+    const Op& op = r_.alphabet[k].op;
+    const Result res = apply_guarded(t, op);
+    ++r_.transitions;
+    ++(res.ok() ? r_.ops[k].ok : r_.ops[k].failed);
+    const StateVertex next{g_[v].depth + 1, v, k, res.err, false, false};
+    if (auto bad = judge(StepView{s, t, &op, &res}, only_)) {
+      const Vertex w = add_vertex(state_key(t), next);
+      g_[w].violating = true;
+      add_edge(v, w, k, res.err);
+      record(*bad, w);
+      stop_ = o_.stop_at_violation;
+      return false;
+    }
+    // Most failed ops change nothing: == says so without encoding a key.
+    if (!res.ok() && t == s) return true;
+    state_key(t, key_);
+    if (key_ == r_.keys[v]) {  // a self-loop: kept only when it succeeded
+      if (res.ok()) add_edge(v, v, k, 0);
+      return true;
+    }
+    successor(v, t, next);
+    return false;
+  }
+
+  // An edge to the state t, interned if it is new.
+  void successor(Vertex v, const System& t, const StateVertex& next) {
+    if (auto it = index_.find(key_); it != index_.end()) {
+      add_edge(v, it->second, next.via, next.via_err);
+      return;
+    }
+    if (o_.max_states && r_.states >= o_.max_states) {
+      r_.truncated = stop_ = true;
+      return;
+    }
+    if (o_.verify_keys) verify(key_, t);
+    const Vertex w = add_vertex(key_, next);
+    index_.emplace(r_.keys[w], w);
+    ++r_.states;
+    r_.depth = std::max(r_.depth, next.depth + 1);
+    add_edge(v, w, next.via, next.via_err);
+  }
+
+  Vertex add_vertex(std::string key, const StateVertex& props) {
+    r_.key_bytes += key.size();
+    r_.keys.push_back(std::move(key));
+    return static_cast<Vertex>(boost::add_vertex(props, g_));
+  }
+
+  void add_edge(Vertex from, Vertex to, std::uint32_t k, int err) {
+    boost::add_edge(from, to, StateEdge{k, err}, g_);
+    ++r_.edges;
+  }
+
+  void record(const Violation& bad, Vertex w) {
+    if (!seen_.insert(bad.invariant).second) return;
+    r_.violations.push_back({bad, trace_to(c_, o_, r_, w), w});
+  }
+
+  void verify(const std::string& key, const System& t) const {
+    if (!(state_from_key(key, boot_) == t))
+      throw std::logic_error("state_key() lost information: a state does not decode to itself");
+  }
+
+  const ExploreConfig& c_;
+  const ExploreOptions& o_;
+  const Invariant* only_;
+  const System boot_;
+  ExploreResult& r_;
+  StateGraph& g_;
+  // Keys live in r_.keys (a deque: they never move), the index views them.
+  std::unordered_map<std::string_view, Vertex> index_;
+  std::set<std::string> seen_;  // invariants already reported
+  std::string key_;             // the successor's key, reused across transitions
+  bool stop_ = false;
+};
+
+// ------------------------------------------------------ graph properties --
+
+// States from which the boot state cannot be reached: BFS from boot on the
+// reverse graph reaches exactly the states that can get back.
+void find_stuck(const ExploreConfig& c, const ExploreOptions& o, ExploreResult& r) {
+  StateGraph& g = *r.graph;
+  std::vector<boost::default_color_type> color(boost::num_vertices(g), boost::white_color);
+  auto colors = boost::make_iterator_property_map(color.begin(), boost::get(boost::vertex_index, g));
+  boost::breadth_first_search(boost::make_reverse_graph(g), Vertex{0}, boost::color_map(colors));
+  for (Vertex v = 0; v < boost::num_vertices(g); ++v) {
+    if (g[v].violating || color[v] != boost::white_color) continue;
+    g[v].stuck = true;
+    ++r.stuck_count;
+    if (r.stuck.size() < 10) r.stuck.push_back({v, trace_to(c, o, r, v)});
+  }
+}
+
+std::size_t count_components(const StateGraph& g) {
+  std::vector<std::size_t> comp(boost::num_vertices(g));
+  return boost::strong_components(
+      g, boost::make_iterator_property_map(comp.begin(), boost::get(boost::vertex_index, g)));
+}
+
+// -------------------------------------------------------------- reports --
+
+long peak_rss_kib() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss;  // KiB on Linux
+}
+
+std::string dot_escape(const std::string& s) {
+  std::string out;
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::size_t> ExploreResult::ops_never_ok() const {
+  std::vector<std::size_t> out;
+  for (std::size_t k = 0; k < ops.size(); ++k)
+    if (ops[k].ok == 0) out.push_back(k);
+  return out;
+}
+
+std::variant<ExploreResult, std::string> explore(const ExploreConfig& c, const ExploreOptions& o) {
+  auto booted = boot_system(c.geo, c.prof, c.boot, o.mutants);
+  if (auto* e = std::get_if<std::string>(&booted)) return "boot failed: " + *e;
+  ExploreResult r;
+  r.config = c.name;
+  r.alphabet = explore_alphabet(c);
+  r.ops.resize(r.alphabet.size());
+  Explorer(c, o, std::get<System>(std::move(booted)), r).run();
+  if (!r.truncated) {
+    find_stuck(c, o, r);
+    r.components = count_components(*r.graph);
+  }
+  r.peak_rss_kib = peak_rss_kib();
+  return r;
+}
+
+Trace trace_to(const ExploreConfig& c, const ExploreOptions& o, const ExploreResult& r, std::uint32_t v) {
+  Trace t;
+  t.geo = c.geo;
+  t.prof = c.prof;
+  t.boot = c.boot;
+  t.mutants = o.mutants;
+  t.check_only = o.only;
+  for (Vertex at = v; at != 0; at = (*r.graph)[at].parent) {
+    const StateVertex& p = (*r.graph)[at];
+    t.steps.push_back(TraceStep{0, r.alphabet[p.via].op, p.via_err});
+  }
+  std::reverse(t.steps.begin(), t.steps.end());
+  return t;
+}
+
+std::string state_summary(const ExploreConfig& c, const System& s) {
+  std::string out;
+  u64 in_slots = 0;
+  for (const ExploreSlot& slot : c.slots) {
+    const u64 first = c.geo.block_id(c.geo.pfn_of(slot.start));
+    const u64 last = c.geo.block_id(c.geo.pfn_of(slot.start + slot.size));
+    for (u64 b = first; b < last; ++b) {
+      const MemoryBlock& m = s.blocks.at(b);
+      out += (out.empty() ? "" : " ") + std::to_string(b) + ":";
+      if (!m.present) {
+        out += "-";
+        continue;
+      }
+      out += m.state == BlockState::Online && m.zone ? std::string(zone_name(*m.zone)) : "off";
+      const u64 lo = c.geo.block_start(b).v, hi = c.geo.block_start(b + 1).v;
+      const u64 mov = s.pages.count_if(lo, hi, [](const PageState& p) { return p.kind == PageKind::Movable; });
+      const u64 unm = s.pages.count_if(lo, hi, [](const PageState& p) { return p.kind == PageKind::Unmovable; });
+      if (mov) out += "+m";
+      if (unm) out += "+u";
+      in_slots += mov;
+    }
+  }
+  const u64 all = s.pages.count_if(0, RunMap<PageState>::kEnd,
+                                   [](const PageState& p) { return p.kind == PageKind::Movable; });
+  if (all > in_slots) out += " boot:+m";
+  return out;
+}
+
+void write_dot(std::ostream& os, const ExploreConfig& c, const ExploreResult& r) {
+  System like;
+  like.geo = c.geo;
+  like.prof = c.prof;
+  const StateGraph& g = *r.graph;
+  auto vertex_label = [&](std::ostream& out, Vertex v) {
+    const StateVertex& p = g[v];
+    const std::string what = state_summary(c, state_from_key(r.keys[v], like));
+    out << "[label=\"s" << v << " d" << p.depth << "\\n" << dot_escape(what) << "\"";
+    if (v == 0) out << ", peripheries=2";
+    if (p.violating) out << ", style=filled, fillcolor=red";
+    else if (p.stuck) out << ", style=filled, fillcolor=orange";
+    out << "]";
+  };
+  auto edge_label = [&](std::ostream& out, StateGraph::edge_descriptor e) {
+    const StateEdge& p = g[e];
+    std::string label = print_op(r.alphabet[p.op].op);
+    if (p.err) label += " -> " + errno_name(p.err);
+    out << "[label=\"" << dot_escape(label) << "\"";
+    if (g[boost::target(e, g)].violating) out << ", color=red";
+    out << "]";
+  };
+  auto graph_props = [&](std::ostream& out) {
+    out << "label=\"memhp explore " << dot_escape(c.name) << "\";\nnode [shape=box, fontsize=10];\n"
+        << "edge [fontsize=8];\n";
+  };
+  boost::write_graphviz(os, g, vertex_label, edge_label, graph_props);
+}
+
+}  // namespace memhp

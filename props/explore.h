@@ -1,0 +1,192 @@
+// `memhp explore`: an explicit-state explorer over small configurations.
+//
+// Breadth-first search from the boot state over every state an alphabet of
+// operations can reach, with the invariant registry checked on every
+// transition. What it gives that the random suites cannot: the complete
+// state space of a configuration (pinned in tests, so a model change that
+// alters it is noticed), shortest counterexamples, and graph properties
+// (every state can return to the boot state; every op succeeds somewhere).
+// The algorithm, its sources and its limits are described at the top of
+// props/explore.cpp.
+#pragma once
+
+#include <boost/graph/adjacency_list.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "memhp/invariants.h"
+#include "memhp/trace.h"
+
+namespace memhp {
+
+// ---------------------------------------------------------- configurations --
+
+// A hot-pluggable DIMM slot: the explorer may plug and eject a DIMM there.
+struct ExploreSlot {
+  int nid = 0;
+  u64 start = 0, size = 0;  // bytes
+  friend bool operator==(const ExploreSlot&, const ExploreSlot&) = default;
+};
+
+// A machine and the bounds that keep its state space finite.
+struct ExploreConfig {
+  std::string name;
+  std::string description;
+  Geometry geo;
+  Profile prof;
+  std::vector<BootRange> boot;
+  std::vector<ExploreSlot> slots;
+  // Each alloc and free moves alloc_pages pages (0: one pageblock), and at
+  // most max_allocs of each kind (movable, unmovable) are outstanding; an
+  // alloc beyond that is not tried. Without the bound, alloc would reach a
+  // new state every time until the slots are full. A pageblock rather than
+  // one page: a single page leaves one-page holes that the 512-page
+  // memmap allocations of later hot-adds then straddle, and the number of
+  // distinct free-page layouts explodes (NOTES.md section 10).
+  u64 alloc_pages = 0;
+  u64 max_allocs = 1;
+  u64 pages_per_alloc() const { return alloc_pages ? alloc_pages : geo.pageblock_pages(); }
+  friend bool operator==(const ExploreConfig&, const ExploreConfig&) = default;
+};
+
+// The named configurations, smallest first (`memhp explore --list`).
+const std::vector<ExploreConfig>& explore_configs();
+const ExploreConfig* find_explore_config(std::string_view name);
+
+// A configuration file: a trace header (geometry, profile, boot lines), then
+// `slot node= start= size=` lines, and optionally `pages count=N max=M`
+// (alloc_pages, max_allocs), `name NAME` and `description TEXT`. See NOTES.md section 10 for an example. Errors carry the line.
+std::variant<ExploreConfig, ParseError> parse_explore_config(const std::string& text);
+// The text parse_explore_config() reads back to an equal configuration.
+std::string print_explore_config(const ExploreConfig& c);
+
+// One letter of the alphabet: an op, and when it is tried.
+struct AlphabetOp {
+  Op op;
+  // For an alloc: tried only while fewer than max_allocs allocations of its
+  // kind are outstanding.
+  bool capped = false;
+};
+// dimm_add and dimm_remove per slot; online_kernel, online_movable, offline,
+// alloc and free of movable and of unmovable pages per slot block; and a
+// free of movable pages anywhere (offlining migrates pages out of their
+// block, and they must be freeable to get back to boot).
+std::vector<AlphabetOp> explore_alphabet(const ExploreConfig& c);
+
+// ----------------------------------------------------------- state keys --
+
+// The exact canonical key of a state: its maps and fields serialized (runs
+// of the maximal RunMaps, map entries in key order, integers as LEB128).
+// key(a) == key(b) iff a == b, for Systems that share geometry, profile and
+// mutants (which the key leaves out: they are constant during a search).
+std::string state_key(const System& s);
+// The same into `out`, reusing its capacity (the explorer's inner loop).
+void state_key(const System& s, std::string& out);
+// The inverse: `like` supplies geometry, profile and mutants. Throws
+// std::runtime_error on a key state_key() cannot have produced.
+System state_from_key(const std::string& key, const System& like);
+
+// ------------------------------------------------------------ the search --
+
+struct ExploreOptions {
+  MutantSet mutants;                // explore a deliberately broken model
+  std::string only;                 // check just this invariant ("" = all)
+  std::uint64_t max_states = 0;     // stop after this many states (0 = no limit)
+  std::uint32_t max_depth = 0;      // explore only this many BFS levels (0 = no limit)
+  bool stop_at_violation = false;   // stop at the first (so shortest) violation
+  // Check state_from_key(state_key(s)) == s for every new state: the key is
+  // then provably exact on the explored space, whatever fields System gains
+  // (a field the key misses fails this as soon as it is not its default).
+  bool verify_keys = true;
+};
+
+// Graph vertex: a distinct state, or a violating successor (kept outside the
+// state table and never expanded).
+struct StateVertex {
+  std::uint32_t depth = 0;      // BFS distance from boot
+  std::uint32_t parent = 0;     // BFS predecessor (itself for boot)
+  std::uint32_t via = 0;        // alphabet index of the op from parent
+  int via_err = 0;              // and its errno
+  bool violating = false;
+  bool stuck = false;           // the boot state cannot be reached from here
+};
+// Graph edge: a transition that changed the state, or succeeded.
+struct StateEdge {
+  std::uint32_t op = 0;  // alphabet index
+  int err = 0;
+};
+using StateGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS,
+                                         StateVertex, StateEdge>;
+
+struct ExploreViolation {
+  Violation violation;
+  Trace trace;   // boot plus the shortest path; replays to the violation
+  std::uint32_t vertex = 0;
+};
+
+struct StuckState {
+  std::uint32_t vertex = 0;
+  Trace trace;   // the shortest path to it
+};
+
+struct OpTally {
+  std::uint64_t ok = 0, failed = 0, skipped = 0;  // skipped: over the page bound
+};
+
+struct ExploreResult {
+  std::string config;
+  std::vector<AlphabetOp> alphabet;
+  // Behind a pointer: Boost 1.74's adjacency_list has no move constructor,
+  // and moving the result must not copy the graph.
+  std::unique_ptr<StateGraph> graph = std::make_unique<StateGraph>();
+  std::deque<std::string> keys;   // state_key() of each vertex, by vertex index
+  // Named statistics.
+  std::uint64_t states = 0;       // distinct states (violating successors excluded)
+  std::uint64_t transitions = 0;  // (state, op) pairs executed and checked
+  std::uint64_t edges = 0;        // graph edges: transitions that changed the state or succeeded
+  std::uint32_t depth = 0;        // BFS levels: longest shortest path + 1
+  std::uint64_t key_bytes = 0;    // total size of the state keys
+  double seconds = 0;
+  long peak_rss_kib = 0;          // getrusage(): the process's peak, not the search's alone
+  bool truncated = false;         // a bound was reached, or stopped at a violation
+  std::size_t components = 0;     // strongly connected components (0 when truncated)
+  std::vector<OpTally> ops;       // by alphabet index
+  std::vector<ExploreViolation> violations;  // the first per invariant, shortest first
+  std::vector<StuckState> stuck;  // shallowest first (only when not truncated)
+  std::uint64_t stuck_count = 0;
+
+  // No violation, no stuck state, and (for a complete search) every op
+  // succeeded somewhere.
+  bool passed() const {
+    return violations.empty() && stuck_count == 0 && (truncated || ops_never_ok().empty());
+  }
+  double states_per_second() const { return seconds > 0 ? double(states) / seconds : 0; }
+  // Alphabet ops that never succeeded (only meaningful when not truncated).
+  std::vector<std::size_t> ops_never_ok() const;
+};
+
+// Explores c. A configuration that does not boot is a std::string error.
+std::variant<ExploreResult, std::string> explore(const ExploreConfig& c, const ExploreOptions& o);
+
+// The trace of the BFS path to vertex v (with `mutant` headers, and `check
+// only=` when o.only is set).
+Trace trace_to(const ExploreConfig& c, const ExploreOptions& o, const ExploreResult& r,
+               std::uint32_t v);
+
+// Graphviz text of the state graph: violating states red, stuck states
+// orange, boot doubled; edges labelled by op (and errno when it failed).
+void write_dot(std::ostream& os, const ExploreConfig& c, const ExploreResult& r);
+
+// A one-line summary of a state, per slot block: "32:off 33:Movable+m" (for
+// DOT labels and stuck-state reports).
+std::string state_summary(const ExploreConfig& c, const System& s);
+
+}  // namespace memhp

@@ -1,0 +1,288 @@
+// The explorer's configurations: the named ones, the file format, and the
+// alphabet of operations a configuration implies.
+//
+// A configuration file is a trace header with DIMM slots instead of
+// operations, so that anyone who can write a trace can write one:
+//
+//   # memhp explore config v1
+//   name my-config                 # optional
+//   description two slots, memmap_on_memory   # optional, rest of the line
+//   geometry x86_64
+//   profile v6.1 memmap_on_memory=1
+//   boot node=0 start=0x1000 size=0x9ec00
+//   boot node=0 start=0x100000 size=0x3fee0000
+//   slot node=0 start=0x100000000 size=128M   # the keys of dimm_add
+//   pages count=512 max=1          # optional: pages per alloc (0: a pageblock),
+//                                  # and allocations of each kind at once
+//
+// The named configurations below are written in this format and parsed, so
+// the built-ins exercise the parser the files use.
+#include <cstdio>
+#include <stdexcept>
+
+#include "explore.h"
+
+namespace memhp {
+namespace {
+
+// QEMU `-m 1G` (tests/fixtures.h qemu_1g()): the e820 map's two RAM ranges.
+constexpr std::string_view kQemu1g =
+    "geometry x86_64\n"
+    "boot node=0 start=0x1000 size=0x9ec00\n"
+    "boot node=0 start=0x100000 size=0x3fee0000\n";
+
+// n slots of size_mib each, back to back from `first`.
+std::string slots_text(int n, u64 size_mib, u64 first = 0x100000000) {
+  std::string out;
+  for (int i = 0; i < n; ++i) {
+    char line[80];
+    std::snprintf(line, sizeof line, "slot node=0 start=%#llx size=%lluM\n",
+                  static_cast<unsigned long long>(first + static_cast<u64>(i) * (size_mib << 20)),
+                  static_cast<unsigned long long>(size_mib));
+    out += line;
+  }
+  return out;
+}
+
+// The source text of one named configuration, with and without memmap_on_memory.
+std::string named_text(const std::string& name, const std::string& what, bool mom,
+                       const std::string& slots) {
+  const std::string header = std::string(kQemu1g);
+  return "name " + name + (mom ? "-mom" : "") + "\n" + "description " + what +
+         (mom ? ", memmap_on_memory=1" : "") + "\n" + header.substr(0, header.find('\n') + 1) +
+         "profile v6.1 memmap_on_memory=" + (mom ? "1" : "0") + "\n" +
+         header.substr(header.find('\n') + 1) + slots;
+}
+
+std::vector<ExploreConfig> build_named() {
+  struct Def {
+    std::string name, what, slots;
+  };
+  const std::vector<Def> defs = {
+      {"x86-1slot", "QEMU 1 GiB x86_64, one 128 MiB DIMM slot", slots_text(1, 128)},
+      {"x86-2slot", "QEMU 1 GiB x86_64, two 128 MiB DIMM slots", slots_text(2, 128)},
+      {"x86-256m", "QEMU 1 GiB x86_64, one 256 MiB (two-block) DIMM slot", slots_text(1, 256)},
+      {"x86-3slot", "QEMU 1 GiB x86_64, three 128 MiB DIMM slots", slots_text(3, 128)},
+      {"x86-4slot", "QEMU 1 GiB x86_64, four 128 MiB DIMM slots", slots_text(4, 128)},
+  };
+  std::vector<ExploreConfig> out;
+  for (const Def& d : defs)
+    for (bool mom : {false, true}) {
+      auto parsed = parse_explore_config(named_text(d.name, d.what, mom, d.slots));
+      if (auto* e = std::get_if<ParseError>(&parsed))
+        throw std::logic_error("built-in explore config " + d.name + ":" + std::to_string(e->line) +
+                               ": " + e->message);
+      out.push_back(std::get<ExploreConfig>(std::move(parsed)));
+    }
+  return out;
+}
+
+// ----------------------------------------------------------- file format --
+
+std::vector<std::string_view> words(std::string_view line) {
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
+    std::size_t j = i;
+    while (j < line.size() && line[j] != ' ' && line[j] != '\t' && line[j] != '\r') ++j;
+    if (j > i) out.push_back(line.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+std::string_view strip_comment(std::string_view line) { return line.substr(0, line.find('#')); }
+
+// A slot line has dimm_add's keys; the trace parser reads them.
+std::variant<ExploreSlot, std::string> parse_slot(std::string_view line) {
+  const std::string args(line.substr(line.find("slot") + 4));
+  auto parsed = parse_trace("dimm_add " + args + "\n");
+  if (auto* e = std::get_if<ParseError>(&parsed)) {
+    std::string m = e->message;
+    if (m.rfind("dimm_add", 0) == 0) m.replace(0, 8, "slot");
+    return m;
+  }
+  const Trace& t = std::get<Trace>(parsed);
+  const auto& d = std::get<OpDimmAdd>(t.steps.at(0).op);
+  return ExploreSlot{d.nid, d.start, d.size};
+}
+
+std::optional<u64> parse_count(std::string_view s) {
+  if (s.empty() || s.size() > 9) return std::nullopt;
+  u64 v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + static_cast<u64>(c - '0');
+  }
+  return v;
+}
+
+// `pages count=N max=M`, either key optional.
+std::string parse_pages(const std::vector<std::string_view>& w, ExploreConfig& c) {
+  for (std::size_t k = 1; k < w.size(); ++k) {
+    const auto eq = w[k].find('=');
+    const std::string_view key = w[k].substr(0, eq);
+    const auto n = eq == std::string_view::npos ? std::nullopt : parse_count(w[k].substr(eq + 1));
+    if (!n || (key != "count" && key != "max")) return "pages: want count=N and/or max=M";
+    (key == "count" ? c.alloc_pages : c.max_allocs) = *n;
+  }
+  return {};
+}
+
+// Handles the lines the trace format does not have; false for other lines.
+// Sets err on a bad line.
+bool config_line(std::string_view raw, ExploreConfig& c, std::string& err) {
+  const std::string_view line = strip_comment(raw);
+  const auto w = words(line);
+  if (w.empty()) return false;
+  if (w[0] == "slot") {
+    auto s = parse_slot(line);
+    if (auto* e = std::get_if<std::string>(&s)) err = *e;
+    else c.slots.push_back(std::get<ExploreSlot>(s));
+    return true;
+  }
+  if (w[0] == "pages") {
+    err = parse_pages(w, c);
+    return true;
+  }
+  if (w[0] == "name") {
+    if (w.size() != 2) err = "name: want one word";
+    else c.name = std::string(w[1]);
+    return true;
+  }
+  if (w[0] == "description") {
+    const std::string_view rest = raw.substr(raw.find("description") + 11);
+    const auto b = rest.find_first_not_of(" \t");
+    c.description = b == std::string_view::npos ? "" : std::string(rest.substr(b));
+    while (!c.description.empty() && (c.description.back() == '\r' || c.description.back() == ' '))
+      c.description.pop_back();
+    return true;
+  }
+  return false;
+}
+
+// Slots must be whole memory blocks and must not overlap: the alphabet
+// names their blocks. {index of the bad slot, why}, or an empty message.
+std::pair<std::size_t, std::string> check_slots(const ExploreConfig& c) {
+  const u64 block = c.geo.block_bytes;
+  for (std::size_t i = 0; i < c.slots.size(); ++i) {
+    const ExploreSlot& s = c.slots[i];
+    if (!s.size || !is_aligned(s.start, block) || !is_aligned(s.size, block))
+      return {i, "slot: start and size must be whole memory blocks"};
+    for (std::size_t j = 0; j < i; ++j)
+      if (c.slots[j].start < s.start + s.size && s.start < c.slots[j].start + c.slots[j].size)
+        return {i, "slot: overlaps an earlier slot"};
+  }
+  return {0, {}};
+}
+
+int slot_line(const std::string& text, std::size_t index) {
+  int lineno = 0;
+  std::size_t seen = 0, at = 0;
+  while (at <= text.size()) {
+    ++lineno;
+    const auto nl = text.find('\n', at);
+    const auto w = words(strip_comment(std::string_view(text).substr(at, nl - at)));
+    if (!w.empty() && w[0] == "slot" && seen++ == index) return lineno;
+    if (nl == std::string::npos) break;
+    at = nl + 1;
+  }
+  return 1;
+}
+
+}  // namespace
+
+std::variant<ExploreConfig, ParseError> parse_explore_config(const std::string& text) {
+  ExploreConfig c;
+  std::string trace_text;  // the other lines, at their line numbers
+  int lineno = 0;
+  for (std::size_t at = 0; at <= text.size();) {
+    ++lineno;
+    const auto nl = text.find('\n', at);
+    const std::string_view raw = std::string_view(text).substr(at, nl - at);
+    std::string err;
+    if (config_line(raw, c, err)) {
+      if (!err.empty()) return ParseError{lineno, err};
+      trace_text += '\n';
+    } else {
+      trace_text += std::string(raw) + '\n';
+    }
+    if (nl == std::string::npos) break;
+    at = nl + 1;
+  }
+  auto parsed = parse_trace(trace_text);
+  if (auto* e = std::get_if<ParseError>(&parsed)) return *e;
+  const Trace& t = std::get<Trace>(parsed);
+  if (!t.steps.empty()) return ParseError{t.steps[0].line, "operations are not allowed here (use 'slot')"};
+  if (t.mutants.any()) return ParseError{1, "'mutant' is not allowed here (use --mutant)"};
+  if (!t.check_only.empty() || !t.check_property.empty())
+    return ParseError{1, "'check' is not allowed here (use --only)"};
+  if (t.boot.empty()) return ParseError{lineno, "no 'boot' line"};
+  c.geo = t.geo;
+  c.prof = t.prof;
+  c.boot = t.boot;
+  if (auto [i, e] = check_slots(c); !e.empty()) return ParseError{slot_line(text, i), e};
+  return c;
+}
+
+std::string print_explore_config(const ExploreConfig& c) {
+  Trace t;
+  t.geo = c.geo;
+  t.prof = c.prof;
+  t.boot = c.boot;
+  std::string head = print_trace(t);
+  head = head.substr(head.find('\n') + 1);  // drop "# memhp trace v1"
+  std::string out = "# memhp explore config v1\n";
+  if (!c.name.empty()) out += "name " + c.name + "\n";
+  if (!c.description.empty()) out += "description " + c.description + "\n";
+  out += head;
+  for (const ExploreSlot& s : c.slots) {
+    const std::string line = print_op(OpDimmAdd{s.nid, s.start, s.size});
+    out += "slot" + line.substr(line.find(' ')) + "\n";
+  }
+  out += "pages count=" + std::to_string(c.alloc_pages) + " max=" + std::to_string(c.max_allocs) + "\n";
+  return out;
+}
+
+const std::vector<ExploreConfig>& explore_configs() {
+  static const std::vector<ExploreConfig> all = build_named();
+  return all;
+}
+
+const ExploreConfig* find_explore_config(std::string_view name) {
+  for (const ExploreConfig& c : explore_configs())
+    if (c.name == name) return &c;
+  return nullptr;
+}
+
+std::vector<AlphabetOp> explore_alphabet(const ExploreConfig& c) {
+  std::vector<AlphabetOp> a;
+  const u64 n = c.pages_per_alloc();
+  for (const ExploreSlot& s : c.slots) {
+    a.push_back({OpDimmAdd{s.nid, s.start, s.size}, false});
+    a.push_back({OpDimmRemove{s.start}, false});
+  }
+  for (const ExploreSlot& s : c.slots) {
+    const u64 first = c.geo.block_id(c.geo.pfn_of(s.start));
+    const u64 last = c.geo.block_id(c.geo.pfn_of(s.start + s.size));
+    for (u64 b = first; b < last; ++b) {
+      a.push_back({OpOnlineBlock{b, OnlineType::OnlineKernel}, false});
+      a.push_back({OpOnlineBlock{b, OnlineType::OnlineMovable}, false});
+      a.push_back({OpOfflineBlock{b}, false});
+      if (!c.max_allocs) continue;
+      a.push_back({OpAlloc{false, s.nid, Zone::Movable, n, AllocKind::Movable, b}, true});
+      a.push_back({OpAlloc{true, s.nid, Zone::Movable, n, AllocKind::Movable, b}, false});
+      a.push_back({OpAlloc{false, s.nid, Zone::Normal, n, AllocKind::Unmovable, b}, true});
+      a.push_back({OpAlloc{true, s.nid, Zone::Normal, n, AllocKind::Unmovable, b}, false});
+    }
+  }
+  // Migration moves movable pages out of their block (into boot memory or
+  // another slot); this free reaches them wherever they went.
+  if (c.max_allocs && !c.slots.empty() && !c.boot.empty())
+    a.push_back({OpAlloc{true, c.boot.front().nid, Zone::Movable, n, AllocKind::Movable, std::nullopt},
+                 false});
+  return a;
+}
+
+}  // namespace memhp

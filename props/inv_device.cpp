@@ -1,0 +1,354 @@
+// Invariants of ZONE_DEVICE memory and subsection hotplug (kernel-reference
+// INV-4, INV-7, INV-10, INV-14, INV-23, INV-38, INV-39, and the
+// memmap_init_zone_device() half of INV-33).
+//
+// Device memory is added at subsection granularity, so it is what makes
+// partial sections, mixed RAM/device sections and deduplicated vmemmap
+// exist at all: these invariants only have a premise in the `device` suite.
+// Each recomputes its expectation from the kernel rule it states, not from
+// the model function that maintains the state.
+#include "inv_util.h"
+#include "invariant_lists.h"
+
+namespace memhp::inv {
+
+namespace {
+
+using Msg = std::optional<std::string>;
+
+std::string sec(u64 nr) { return "section " + std::to_string(nr); }
+
+template <class F>
+Msg first_section(const System& s, F&& f) {
+  Msg out;
+  s.sections.for_each(0, RunMap<SectionState>::kEnd, [&](u64 a, u64 b, const SectionState& ms) {
+    if (!out) out = f(a, b, ms);
+  });
+  return out;
+}
+
+bool partial_section(const System& s, const SectionState& ms) {
+  return !ms.early && ms.usage != UsageOrigin::None && ms.subsection_map.any() &&
+         ms.subsection_map.count() < s.geo.subsections_per_section();
+}
+bool any_partial_section(const System& s) {
+  return static_cast<bool>(first_section(s, [&](u64, u64, const SectionState& ms) -> Msg {
+    return partial_section(s, ms) ? Msg{""} : std::nullopt;
+  }));
+}
+bool has_pgmap(const StepView& v) { return !v.after.pgmaps.empty(); }
+
+// ---------------------------------------------------------------- INV-4 --
+Msg hotplug_section_valid_iff_subsections(const StepView& v) {
+  return first_section(v.after, [](u64 a, u64, const SectionState& ms) -> Msg {
+    if (ms.early) return std::nullopt;
+    const bool populated = ms.usage != UsageOrigin::None && ms.subsection_map.any();
+    if (ms.has_mem_map != populated)
+      return sec(a) + (ms.has_mem_map ? " has SECTION_HAS_MEM_MAP but no populated subsection"
+                                      : " has populated subsections but no SECTION_HAS_MEM_MAP");
+    return std::nullopt;
+  });
+}
+bool witness_partial_section(const StepView& v) { return any_partial_section(v.after); }
+
+// ---------------------------------------------------------------- INV-7 --
+// Depopulating is confined to the removed subsections: a section that loses
+// k of its subsections gives back at most the memmap of k subsections.
+u64 held(const SectionState& ms) { return u64{ms.memmap_buddy_pages} + ms.memmap_altmap_pages; }
+
+template <class F>
+void for_each_shrunk_section(const StepView& v, F&& f) {
+  const Geometry& g = v.after.geo;
+  v.after.sections.for_each(0, RunMap<SectionState>::kEnd, [&](u64 a, u64 b, const SectionState& ms) {
+    if (ms.early || ms.subsection_map.none()) return;
+    for (u64 nr = a; nr < b; ++nr) {
+      const SectionState& old = v.before.sections.at(nr);
+      if (old.early || old.subsection_map == ms.subsection_map) continue;
+      if ((old.subsection_map & ms.subsection_map) != ms.subsection_map) continue;  // not a removal
+      const u64 lost = old.subsection_map.count() - ms.subsection_map.count();
+      f(nr, old, ms, g.memmap_pages(lost * g.pages_per_subsection()));
+    }
+  });
+}
+
+Msg depopulate_within_removed_subsections(const StepView& v) {
+  Msg out;
+  for_each_shrunk_section(v, [&](u64 nr, const SectionState& old, const SectionState& ms, u64 bound) {
+    if (!out && held(old) > held(ms) + bound)
+      out = sec(nr) + " lost " + std::to_string(old.subsection_map.count() - ms.subsection_map.count()) +
+            " subsections but its memmap went from " + std::to_string(held(old)) + " to " +
+            std::to_string(held(ms)) + " pages (at most " + std::to_string(bound) + " may go)";
+  });
+  return out;
+}
+bool witness_partial_removal(const StepView& v) {
+  bool any = false;
+  for_each_shrunk_section(v, [&](u64, const SectionState& old, const SectionState&, u64) {
+    any = any || held(old) > 0;
+  });
+  return any;
+}
+
+// --------------------------------------------------------------- INV-10 --
+// A section holding ZONE_DEVICE pages and pages of another zone (or no
+// struct pages at all for some of its pfns: RAM may come later) must be
+// tainted, and the taint stays while the section is present.
+Msg zone_device_taint(const StepView& v) {
+  const System& s = v.after;
+  const Geometry& g = s.geo;
+  return first_section(s, [&](u64 a, u64 b, const SectionState& ms) -> Msg {
+    if (!ms.present) return std::nullopt;
+    for (u64 nr = a; nr < b; ++nr) {
+      const u64 lo = g.section_start(nr).v, hi = g.section_start(nr + 1).v;
+      const bool was = v.before.sections.at(nr).taint_zone_device && v.before.sections.at(nr).present;
+      if (was && !ms.taint_zone_device) return sec(nr) + " lost SECTION_TAINT_ZONE_DEVICE";
+      if (ms.taint_zone_device) continue;
+      const u64 device = s.pgmap_array.count_if(lo, hi, [](int id) { return id != 0; });
+      if (device > 0 && device < hi - lo)
+        return sec(nr) + " holds " + std::to_string(device) +
+               " ZONE_DEVICE pfns besides other memory but is not tainted";
+    }
+    return std::nullopt;
+  });
+}
+bool witness_tainted(const StepView& v) {
+  return static_cast<bool>(first_section(v.after, [](u64, u64, const SectionState& ms) -> Msg {
+    return ms.taint_zone_device && ms.present ? Msg{""} : std::nullopt;
+  }));
+}
+
+// --------------------------------------------------------------- INV-14 --
+Msg zone_device_accounting(const StepView& v) {
+  for (int nid = 0; nid < static_cast<int>(v.after.nodes.size()); ++nid) {
+    const ZoneState& z = v.after.zone(nid, Zone::Device);
+    const ZoneState& old = v.before.zone(nid, Zone::Device);
+    if (z.present_pages || z.managed_pages)
+      return zone_label(nid, Zone::Device) + " has present " + std::to_string(z.present_pages) +
+             ", managed " + std::to_string(z.managed_pages) + " (both must be 0)";
+    if (!old.is_empty() && (z.zone_start_pfn > old.zone_start_pfn || z.end_pfn() < old.end_pfn()))
+      return zone_label(nid, Zone::Device) + " span shrank from " + pfn_range(old.zone_start_pfn, old.end_pfn()) +
+             " to " + pfn_range(z.zone_start_pfn, z.end_pfn());
+  }
+  return std::nullopt;
+}
+bool witness_device_unmapped(const StepView& v) { return op_as<OpMemunmap>(v) && step_ok(v); }
+
+// --------------------------------------------------------------- INV-23 --
+// A live pgmap's altmap: within range 0, alloc + align <= free, and alloc is
+// what the sections of range 0 took from it. Tearing the pgmap down gives
+// every page back (memunmap_pages() WARNs otherwise).
+Msg device_altmap_balanced(const StepView& v) {
+  const System& s = v.after;
+  const Geometry& g = s.geo;
+  for (const auto& [id, pgmap] : s.pgmaps) {
+    if (!pgmap.altmap) continue;
+    const DevAltmap& a = *pgmap.altmap;
+    const PfnRange r0 = pgmap.ranges.at(0);
+    const std::string who = "pgmap " + std::to_string(id) + " altmap";
+    if (a.base_pfn != r0.start.v || a.reserve + a.free > r0.size())
+      return who + " does not lie within range 0";
+    if (a.alloc + a.align > a.free)
+      return who + " has alloc " + std::to_string(a.alloc) + " + align " + std::to_string(a.align) +
+             " beyond free " + std::to_string(a.free);
+    u64 taken = 0;
+    s.sections.for_each(g.section_nr(r0.start), g.section_nr(r0.end - 1) + 1,
+                        [&](u64 x, u64 y, const SectionState& ms) { taken += (y - x) * ms.memmap_altmap_pages; });
+    if (taken != a.alloc)
+      return who + " records " + std::to_string(a.alloc) + " pages allocated, its sections hold " +
+             std::to_string(taken);
+  }
+  if (const OpMemunmap* op = op_as<OpMemunmap>(v); op && step_ok(v)) {
+    const auto it = v.before.pgmaps.find(op->id);
+    if (it != v.before.pgmaps.end() && it->second.altmap)
+      for (const std::string& w : v.result->warnings)
+        if (w.find("failed to free all reserved pages") != std::string::npos)
+          return "memunmap_pages(" + std::to_string(op->id) + ") left altmap pages allocated: " + w;
+  }
+  return std::nullopt;
+}
+bool witness_device_altmap_unmapped(const StepView& v) {
+  const OpMemunmap* op = op_as<OpMemunmap>(v);
+  if (!op || !step_ok(v)) return false;
+  const auto it = v.before.pgmaps.find(op->id);
+  return it != v.before.pgmaps.end() && it->second.altmap && it->second.altmap->alloc > 0;
+}
+
+// --------------------------------------------------------------- INV-38 --
+bool intersects_ram(const System& s, PfnRange r) {
+  const u64 lo = s.geo.phys_of(r.start), hi = s.geo.phys_of(r.end);
+  for (const auto& [key, res] : s.iomem)
+    if (res.system_ram && res.start < hi && lo < res.end) return true;
+  return false;
+}
+
+// memremap_pages() rejects range 0 over System RAM with -ENXIO once the
+// checks before it (node, range shape, pgmap collisions) have passed.
+Msg ram_refused(const StepView& v, const OpMemremap& op) {
+  const MemremapRequest& q = op.req;
+  const System& s = v.before;
+  const Geometry& g = s.geo;
+  if (s.pgmaps.count(q.id) || q.ranges.empty() || !s.node_possible(q.nid) || !s.node(q.nid).online)
+    return std::nullopt;
+  for (auto [start, size] : q.ranges)
+    if (!size || !is_aligned(start | size, g.page_size())) return std::nullopt;
+  const PfnRange r0{g.pfn_of(q.ranges[0].first), g.pfn_of(q.ranges[0].first + q.ranges[0].second)};
+  if (s.pgmap_of(r0.start) || s.pgmap_of(r0.end - 1) || !intersects_ram(s, r0)) return std::nullopt;
+  if (v.result->err != -ENXIO)
+    return "memremap_pages over System RAM " + pfn_range(r0.start.v, r0.end.v) + " returned " +
+           errno_name(v.result->err) + ", not -ENXIO";
+  return std::nullopt;
+}
+
+Msg pgmap_ranges_disjoint(const StepView& v) {
+  const System& s = v.after;
+  if (const OpMemremap* op = op_as<OpMemremap>(v))
+    if (Msg m = ram_refused(v, *op)) return m;
+  for (const auto& [id, pgmap] : s.pgmaps)
+    for (const PfnRange& r : pgmap.ranges) {
+      const std::string who = "pgmap " + std::to_string(id) + " range " + pfn_range(r.start.v, r.end.v);
+      if (intersects_ram(s, r)) return who + " intersects System RAM";
+      const u64 own = s.pgmap_array.count_if(r.start.v, r.end.v, [&](int x) { return x == id + 1; });
+      if (own != r.size()) return who + " is not wholly its own in pgmap_array";
+    }
+  return std::nullopt;
+}
+bool witness_ram_refused(const StepView& v) {
+  return op_as<OpMemremap>(v) && v.result && v.result->err == -ENXIO;
+}
+
+// --------------------------------------------------------------- INV-39 --
+// Whether a pgmap's vmemmap is deduplicated (__populate_section_memmap()).
+bool dedups(const Geometry& g, const DevPagemap& p) {
+  return !p.altmap && is_pow2(g.struct_page_size) && g.memmap_bytes(p.vmemmap_nr()) > 2 * g.page_size();
+}
+
+// Vmemmap pages a section wholly owned by a deduplicating pgmap must hold:
+// two per compound page whose head lies in it.
+Msg check_dedup_section(const System& s, u64 nr, const SectionState& ms, int id, const DevPagemap& p) {
+  const Geometry& g = s.geo;
+  const u64 n = p.vmemmap_nr(), lo = g.section_start(nr).v, hi = g.section_start(nr + 1).v;
+  u64 heads = 0;
+  for (const PfnRange& r : p.ranges) {
+    const u64 a = std::max(lo, r.start.v), b = std::min(hi, r.end.v);
+    if (a >= b) continue;
+    if (!is_aligned(r.size(), n)) return std::nullopt;  // partial compound pages: not this rule
+    heads += (b - 1 - r.start.v) / n - (a + n - 1 - r.start.v) / n + 1;
+  }
+  if (ms.memmap_buddy_pages != 2 * heads)
+    return sec(nr) + " of pgmap " + std::to_string(id) + " (vmemmap_shift " + std::to_string(p.vmemmap_shift) +
+           ") holds " + std::to_string(ms.memmap_buddy_pages) + " vmemmap pages for " + std::to_string(heads) +
+           " compound heads (2 each expected)";
+  return std::nullopt;
+}
+
+// Calls f(nr, ms, id, pgmap) for each non-early section whose populated
+// subsections all belong to one deduplicating pgmap.
+template <class F>
+Msg for_each_dedup_section(const System& s, F&& f) {
+  const Geometry& g = s.geo;
+  return first_section(s, [&](u64 a, u64 b, const SectionState& ms) -> Msg {
+    if (ms.early || ms.subsection_map.none() || ms.usage == UsageOrigin::None) return std::nullopt;
+    for (u64 nr = a; nr < b; ++nr) {
+      const u64 lo = g.section_start(nr).v;
+      int owner = -1;
+      bool single = true;
+      for (u64 i = 0; i < g.subsections_per_section(); ++i) {
+        if (!ms.subsection_map.test(i)) continue;
+        const u64 x = lo + i * g.pages_per_subsection();
+        const int here = s.pgmap_array.at(x);
+        single = single && here != 0 && (owner < 0 || owner == here) &&
+                 s.pgmap_array.all_of(x, x + g.pages_per_subsection(), [&](int y) { return y == here; });
+        owner = here;
+      }
+      if (!single || owner <= 0) continue;
+      const DevPagemap& p = s.pgmaps.at(owner - 1);
+      if (!dedups(g, p)) continue;
+      if (Msg m = f(nr, ms, owner - 1, p)) return m;
+    }
+    return std::nullopt;
+  });
+}
+
+Msg device_vmemmap_deduplicated(const StepView& v) {
+  const System& s = v.after;
+  return for_each_dedup_section(s, [&](u64 nr, const SectionState& ms, int id, const DevPagemap& p) {
+    return check_dedup_section(s, nr, ms, id, p);
+  });
+}
+bool witness_dedup(const StepView& v) {
+  const System& s = v.after;
+  return static_cast<bool>(
+      for_each_dedup_section(s, [](u64, const SectionState&, int, const DevPagemap&) -> Msg { return ""; }));
+}
+
+// --------------------------------------------------------------- INV-33 --
+// Every pfn of a live pgmap has an initialised struct page: the altmap's
+// memmap pfns as vmemmap, the rest (the altmap's reserve aside) as device
+// pages.
+Msg device_memmap_initialised(const StepView& v) {
+  const System& s = v.after;
+  for (const auto& [id, p] : s.pgmaps)
+    for (std::size_t i = 0; i < p.ranges.size(); ++i) {
+      u64 lo = p.ranges[i].start.v;
+      const u64 hi = p.ranges[i].end.v;
+      if (i == 0 && p.altmap) lo += p.altmap->reserve;
+      Msg out;
+      s.pages.for_each(lo, hi, [&](u64 a, u64 b, const PageState& pg) {
+        const bool ok = pg.zone == Zone::Device && (pg.kind == PageKind::Device || pg.kind == PageKind::Vmemmap);
+        if (!out && !ok)
+          out = "pgmap " + std::to_string(id) + ": " + pfn_range(a, b) + " is " + pages_desc(s, a, b) +
+                ", not initialised by memmap_init_zone_device()";
+      });
+      if (out) return out;
+    }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<Invariant> device_invariants() {
+  return {
+      {"hotplug_section_valid_iff_subsections", "INV-4",
+       "A non-early section has SECTION_HAS_MEM_MAP exactly when some subsection of it is populated.",
+       "section_deactivate() clears section_mem_map only when the subsection_map empties",
+       hotplug_section_valid_iff_subsections, witness_partial_section, "partial_deactivate_clears_mem_map"},
+      {"depopulate_within_removed_subsections", "INV-7",
+       "Removing subsections of a non-early section frees at most the memmap of those subsections.",
+       "section_deactivate() -> depopulate_section_memmap(pfn, nr_pages) on the removed span only",
+       depopulate_within_removed_subsections, witness_partial_removal, "depopulate_frees_whole_section"},
+      {"zone_device_taint", "INV-10",
+       "A present section holding ZONE_DEVICE pfns besides other pfns is tainted, and stays tainted.",
+       "move_pfn_range_to_zone() section_taint_zone_device(); pfn_to_online_page()", zone_device_taint,
+       witness_tainted, "no_zone_device_taint"},
+      {"zone_device_accounting", "INV-14",
+       "ZONE_DEVICE has present = managed = 0, and its span never shrinks.",
+       "remove_pfn_range_from_zone() returns early for ZONE_DEVICE", zone_device_accounting,
+       witness_device_unmapped, "device_shrinks_zone"},
+      {"device_altmap_balanced", "INV-23",
+       "A pgmap's altmap lies in range 0, alloc + align <= free, alloc = the vmemmap its sections took, "
+       "and memunmap_pages() gives it all back.",
+       "pagemap_range() / pageunmap_range() pass the pgmap altmap; memunmap_pages() WARN_ONCE",
+       device_altmap_balanced, witness_device_altmap_unmapped, "unmap_without_altmap"},
+      {"pgmap_ranges_disjoint", "INV-38",
+       "pgmap ranges never intersect System RAM (memremap_pages() says -ENXIO) and own their "
+       "pgmap_array entries.",
+       "pagemap_range() region_intersects() and get_dev_pagemap() conflict checks", pgmap_ranges_disjoint,
+       witness_ram_refused, "memremap_skips_ram_check"},
+      {"device_vmemmap_deduplicated", "INV-39",
+       "A section of a compound pgmap without altmap holds exactly 2 vmemmap pages per compound head.",
+       "__populate_section_memmap() -> vmemmap_populate_compound_pages()", device_vmemmap_deduplicated,
+       witness_dedup, "no_vmemmap_dedup"},
+      {"device_memmap_initialised", "INV-33",
+       "Every pfn of a live pgmap (the altmap reserve aside) has an initialised ZONE_DEVICE struct page.",
+       "memmap_init_zone_device() / compound_nr_pages()", device_memmap_initialised, has_pgmap,
+       "zone_device_init_skipped"},
+  };
+}
+
+bool is_device_invariant(std::string_view name) {
+  for (const Invariant& i : device_invariants())
+    if (i.name == name) return true;
+  return false;
+}
+
+}  // namespace memhp::inv
