@@ -100,9 +100,11 @@ std::optional<ExploreConfig> load_config(const std::string& name) {
 }
 
 void list_configs(std::ostream& out) {
+  std::size_t width = 0;
+  for (const ExploreConfig& c : explore_configs()) width = std::max(width, c.name.size() + 2);
   for (const ExploreConfig& c : explore_configs()) {
     std::string name = c.name;
-    name.resize(std::max<std::size_t>(name.size() + 1, 17), ' ');
+    name.resize(width, ' ');
     out << name << c.description << " (" << explore_alphabet(c).size() << " ops)\n";
   }
 }
@@ -127,8 +129,8 @@ void print_graph_properties(std::ostream& out, const ExploreResult& r) {
     return;
   }
   if (r.stuck.empty())
-    out << "stuck states: none (every state can return to boot; " << r.components
-        << " strongly connected components)\n";
+    out << "stuck states: none (every state can return to boot; strongly connected components: "
+        << r.components << ")\n";
   for (std::size_t k : r.ops_never_ok())
     out << "coverage: op '" << print_op(r.alphabet[k].op) << "' never succeeded\n";
 }
@@ -152,8 +154,12 @@ void print_text(std::ostream& out, const ExploreConfig& c, const ExploreArgs& a,
   print_graph_properties(out, r);
   if (r.stuck_count) {
     out << "STUCK: " << r.stuck_count << " states cannot return to boot; the shallowest:\n";
+    System like;  // what state_from_key() needs besides the key
+    like.geo = c.geo;
+    like.prof = c.prof;
     for (const StuckState& s : r.stuck) {
-      out << "  state " << s.vertex << ", " << s.trace.steps.size() << " steps from boot:\n";
+      out << "  state " << s.vertex << " (" << state_summary(c, state_from_key(r.keys[s.vertex], like)) << "), "
+          << s.trace.steps.size() << " steps from boot:\n";
       indent(out, print_trace(s.trace), "    ");
     }
   }

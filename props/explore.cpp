@@ -11,36 +11,45 @@
 //
 // Algorithm. The configuration fixes a machine (geometry, profile, boot
 // RAM), DIMM slots and an alphabet (explore_alphabet()). From the boot
-// state, breadth-first: for each state and each letter, copy the state,
-// apply the op, check the invariant registry on the step (before, op,
+// state, breadth-first: for each state and each letter, apply the op to a
+// copy of the state, check the invariant registry on the step (before, op,
 // result, after), and intern the successor by its exact canonical key
-// (state_key(): serialized maps, not a hash, so no two states are ever
-// merged). The state graph is a Boost adjacency_list; vertex ids are handed
-// out in discovery order, so the vertex vector is the BFS queue and each
-// vertex remembers its BFS parent and the letter that reached it: the path
-// from boot is a shortest trace, printed in the trace format and replayable.
-// A transition that breaks an invariant leads to a violating vertex outside
-// the state table, which is never expanded (everything after a broken state
-// derives from it). After the search, the graph properties use Boost.Graph:
-// breadth_first_search on the reverse graph from the boot state finds every
-// state that can get back to boot (the others are stuck), and
-// strong_components counts the components (1 when the whole space is one
-// cycle through boot). Expanding a state decodes it from its key, so only
-// keys are kept, never Systems.
+// (state_key(): the serialized maps, not a hash of them, so two states are
+// never merged; every new state is decoded again and compared, so a field
+// the key misses is caught rather than silently merged). The state graph is
+// a Boost adjacency_list; vertex ids are handed out in discovery order, so
+// the vertex vector is the BFS queue, and each vertex remembers its BFS
+// parent and the letter (and errno) that reached it: the path from boot is
+// a shortest trace, printed in the trace format with `# expect:` on every
+// step, and replayable. A transition that breaks an invariant leads to a
+// violating vertex outside the state table, never expanded (everything
+// after a broken state derives from it). Only keys are kept: expanding a
+// state decodes it. After the search, the graph properties use Boost.Graph:
+// breadth_first_search on the reverse graph from the boot state reaches
+// every state that can get back to boot (the others are stuck), and
+// strong_components counts the components (1 when every state lies on a
+// cycle through boot). Op coverage (every letter succeeded somewhere) comes
+// from per-letter tallies kept as the transitions run.
 //
 // Known limits.
 // - Finite only through the bounds: allocations are capped (max_allocs of
 //   each kind at once, a pageblock each by default) and the alphabet is
 //   fixed; an allocation stands for "some pages", so the explorer says
 //   nothing about counts (the suites' job, with counts up to whole blocks).
-// - The alphabet is System RAM via ACPI DIMMs only: no add_memory/
-//   remove_memory of driver-managed memory, no memory notifier vetoes, no
-//   plain `online` (the zone default), one node.
+// - The alphabet is System RAM through ACPI DIMMs: no driver-level
+//   add_memory/remove_memory, no removal of boot memory, no plain `online`
+//   (the zone default), no ZONE_DEVICE. NOTES.md section 10 lists the
+//   mutants this leaves out of reach.
+// - Sequence properties are not checked, only the invariant registry.
 // - Violations are reported per invariant, the first (shortest) for each;
 //   a transition shows only the first invariant it breaks, in registry order.
-// - Cost: every transition copies a System and runs every invariant, each of
-//   which walks the state's maps; that, not hashing, bounds the speed (see
-//   NOTES.md section 10 and bench/bench_explore.cpp).
+// - Exact states are large: mem->online_type leftovers, zone spans that
+//   remember history, and (without memmap_on_memory) memmap pages placed by
+//   the order of hot-adds multiply the states; 3 and 4 slots already run to
+//   millions. The pinned counts bound those configurations by depth.
+// - Cost: every transition copies a System and runs every invariant, each
+//   walking the state's maps; the invariants, not hashing, bound the speed
+//   (NOTES.md section 10, bench/bench_explore.cpp).
 // - Peak memory is the process's getrusage() peak, not the search's alone.
 #include "explore.h"
 
@@ -57,8 +66,6 @@
 #include <set>
 #include <unordered_map>
 
-#include "inv_util.h"
-
 namespace memhp {
 namespace {
 
@@ -74,13 +81,6 @@ Result apply_guarded(System& s, const Op& op) {
     r.bug = std::string("model threw: ") + e.what();
     return r;
   }
-}
-
-// The invariants the options ask for, as replay resolves a `check only=`.
-const Invariant* resolve_only(const ExploreOptions& o) {
-  if (o.only.empty()) return nullptr;
-  if (const Invariant* i = find_invariant(o.only)) return i;
-  throw std::invalid_argument("unknown invariant '" + o.only + "'");
 }
 
 // What replay would report for this step: the first invariant broken, else
@@ -116,7 +116,8 @@ bool under_cap(const AlphabetOp& a, const PageCounts& n, const ExploreConfig& c)
 class Explorer {
  public:
   Explorer(const ExploreConfig& c, const ExploreOptions& o, System boot, ExploreResult& r)
-      : c_(c), o_(o), only_(resolve_only(o)), boot_(std::move(boot)), r_(r), g_(*r.graph) {}
+      : c_(c), o_(o), only_(o.only.empty() ? nullptr : find_invariant(o.only)), boot_(std::move(boot)),
+        r_(r), g_(*r.graph) {}
 
   void run() {
     const auto t0 = Clock::now();
@@ -141,7 +142,7 @@ class Explorer {
     if (auto bad = judge(StepView{boot_, boot_, nullptr, nullptr}, only_)) {
       g_[v].violating = true;
       record(*bad, v);
-      stop_ = o_.stop_at_violation;
+      if (o_.stop_at_violation) r_.truncated = stop_ = true;
     } else {
       index_.emplace(r_.keys[v], v);
     }
@@ -178,7 +179,7 @@ class Explorer {
       g_[w].violating = true;
       add_edge(v, w, k, res.err);
       record(*bad, w);
-      stop_ = o_.stop_at_violation;
+      if (o_.stop_at_violation) r_.truncated = stop_ = true;
       return false;
     }
     // Most failed ops change nothing: == says so without encoding a key.
@@ -213,7 +214,12 @@ class Explorer {
   Vertex add_vertex(std::string key, const StateVertex& props) {
     r_.key_bytes += key.size();
     r_.keys.push_back(std::move(key));
-    return static_cast<Vertex>(boost::add_vertex(props, g_));
+    // add_vertex(g) then the properties: add_vertex(props, g) goes through
+    // named_graph, where GCC 12 with the sanitizers sees an uninitialised
+    // boost::optional (a false -Wuninitialized, an error under -Werror).
+    const auto v = boost::add_vertex(g_);
+    g_[v] = props;
+    return static_cast<Vertex>(v);
   }
 
   void add_edge(Vertex from, Vertex to, std::uint32_t k, int err) {
@@ -257,7 +263,7 @@ void find_stuck(const ExploreConfig& c, const ExploreOptions& o, ExploreResult& 
     if (g[v].violating || color[v] != boost::white_color) continue;
     g[v].stuck = true;
     ++r.stuck_count;
-    if (r.stuck.size() < 10) r.stuck.push_back({v, trace_to(c, o, r, v)});
+    if (r.stuck.size() < 3) r.stuck.push_back({v, trace_to(c, o, r, v)});
   }
 }
 
@@ -294,6 +300,8 @@ std::vector<std::size_t> ExploreResult::ops_never_ok() const {
 }
 
 std::variant<ExploreResult, std::string> explore(const ExploreConfig& c, const ExploreOptions& o) {
+  // Checking everything instead of an unknown name would test something else.
+  if (!o.only.empty() && !find_invariant(o.only)) return "unknown invariant '" + o.only + "'";
   auto booted = boot_system(c.geo, c.prof, c.boot, o.mutants);
   if (auto* e = std::get_if<std::string>(&booted)) return "boot failed: " + *e;
   ExploreResult r;

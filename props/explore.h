@@ -53,17 +53,22 @@ struct ExploreConfig {
   // distinct free-page layouts explodes (NOTES.md section 10).
   u64 alloc_pages = 0;
   u64 max_allocs = 1;
+  // Non-zero: the alphabet also registers a memory notifier that vetoes
+  // going-online, or going-offline, with this errno, and drops it again.
+  int notifier_errno = 0;
   u64 pages_per_alloc() const { return alloc_pages ? alloc_pages : geo.pageblock_pages(); }
   friend bool operator==(const ExploreConfig&, const ExploreConfig&) = default;
 };
 
-// The named configurations, smallest first (`memhp explore --list`).
+// The named configurations (`memhp explore --list`).
 const std::vector<ExploreConfig>& explore_configs();
 const ExploreConfig* find_explore_config(std::string_view name);
 
 // A configuration file: a trace header (geometry, profile, boot lines), then
 // `slot node= start= size=` lines, and optionally `pages count=N max=M`
-// (alloc_pages, max_allocs), `name NAME` and `description TEXT`. See NOTES.md section 10 for an example. Errors carry the line.
+// (alloc_pages, max_allocs), `notifier -EXXX` (notifier_errno), `name NAME`
+// and `description TEXT`. props/explore_configs.cpp shows an example.
+// Errors carry the line.
 std::variant<ExploreConfig, ParseError> parse_explore_config(const std::string& text);
 // The text parse_explore_config() reads back to an equal configuration.
 std::string print_explore_config(const ExploreConfig& c);
@@ -76,9 +81,11 @@ struct AlphabetOp {
   bool capped = false;
 };
 // dimm_add and dimm_remove per slot; online_kernel, online_movable, offline,
-// alloc and free of movable and of unmovable pages per slot block; and a
-// free of movable pages anywhere (offlining migrates pages out of their
-// block, and they must be freeable to get back to boot).
+// alloc and free of movable and of unmovable pages per slot block; a free
+// of movable pages anywhere (offlining migrates pages out of their block,
+// and they must be freeable to get back to boot); and, with
+// notifier_errno, a notifier vetoing going-online, one vetoing
+// going-offline, and none.
 std::vector<AlphabetOp> explore_alphabet(const ExploreConfig& c);
 
 // ----------------------------------------------------------- state keys --
@@ -102,9 +109,9 @@ struct ExploreOptions {
   std::uint64_t max_states = 0;     // stop after this many states (0 = no limit)
   std::uint32_t max_depth = 0;      // explore only this many BFS levels (0 = no limit)
   bool stop_at_violation = false;   // stop at the first (so shortest) violation
-  // Check state_from_key(state_key(s)) == s for every new state: the key is
-  // then provably exact on the explored space, whatever fields System gains
-  // (a field the key misses fails this as soon as it is not its default).
+  // Check state_from_key(state_key(s)) == s for every new state, so the key
+  // is exact on the explored space whatever fields System gains: a field
+  // the key misses fails this as soon as it differs from its default.
   bool verify_keys = true;
 };
 
@@ -160,7 +167,7 @@ struct ExploreResult {
   std::size_t components = 0;     // strongly connected components (0 when truncated)
   std::vector<OpTally> ops;       // by alphabet index
   std::vector<ExploreViolation> violations;  // the first per invariant, shortest first
-  std::vector<StuckState> stuck;  // shallowest first (only when not truncated)
+  std::vector<StuckState> stuck;  // the 3 shallowest (only when not truncated)
   std::uint64_t stuck_count = 0;
 
   // No violation, no stuck state, and (for a complete search) every op
@@ -173,7 +180,8 @@ struct ExploreResult {
   std::vector<std::size_t> ops_never_ok() const;
 };
 
-// Explores c. A configuration that does not boot is a std::string error.
+// Explores c. A configuration that does not boot, or an unknown `only`, is
+// a std::string error.
 std::variant<ExploreResult, std::string> explore(const ExploreConfig& c, const ExploreOptions& o);
 
 // The trace of the BFS path to vertex v (with `mutant` headers, and `check

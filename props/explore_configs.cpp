@@ -14,6 +14,7 @@
 //   slot node=0 start=0x100000000 size=128M   # the keys of dimm_add
 //   pages count=512 max=1          # optional: pages per alloc (0: a pageblock),
 //                                  # and allocations of each kind at once
+//   notifier -EBUSY                # optional: notifier vetoes in the alphabet
 //
 // The named configurations below are written in this format and parsed, so
 // the built-ins exercise the parser the files use.
@@ -31,12 +32,12 @@ constexpr std::string_view kQemu1g =
     "boot node=0 start=0x1000 size=0x9ec00\n"
     "boot node=0 start=0x100000 size=0x3fee0000\n";
 
-// n slots of size_mib each, back to back from `first`.
-std::string slots_text(int n, u64 size_mib, u64 first = 0x100000000) {
+// n slots of size_mib each on node nid, back to back from `first`.
+std::string slots_text(int n, u64 size_mib, u64 first = 0x100000000, int nid = 0) {
   std::string out;
   for (int i = 0; i < n; ++i) {
-    char line[80];
-    std::snprintf(line, sizeof line, "slot node=0 start=%#llx size=%lluM\n",
+    char line[96];
+    std::snprintf(line, sizeof line, "slot node=%d start=%#llx size=%lluM\n", nid,
                   static_cast<unsigned long long>(first + static_cast<u64>(i) * (size_mib << 20)),
                   static_cast<unsigned long long>(size_mib));
     out += line;
@@ -44,30 +45,37 @@ std::string slots_text(int n, u64 size_mib, u64 first = 0x100000000) {
   return out;
 }
 
-// The source text of one named configuration, with and without memmap_on_memory.
+// The source text of one named configuration, with or without
+// memmap_on_memory (the "-mom" variant). Slots on node 1 make it possible.
 std::string named_text(const std::string& name, const std::string& what, bool mom,
                        const std::string& slots) {
-  const std::string header = std::string(kQemu1g);
+  const std::string header(kQemu1g);
+  const bool node1 = slots.find("node=1") != std::string::npos;
   return "name " + name + (mom ? "-mom" : "") + "\n" + "description " + what +
          (mom ? ", memmap_on_memory=1" : "") + "\n" + header.substr(0, header.find('\n') + 1) +
-         "profile v6.1 memmap_on_memory=" + (mom ? "1" : "0") + "\n" +
-         header.substr(header.find('\n') + 1) + slots;
+         "profile v6.1 memmap_on_memory=" + (mom ? "1" : "0") + (node1 ? " possible_nodes=2" : "") +
+         "\n" + header.substr(header.find('\n') + 1) + slots;
 }
 
 std::vector<ExploreConfig> build_named() {
   struct Def {
     std::string name, what, slots;
+    std::vector<bool> mom = {false, true};
   };
   const std::vector<Def> defs = {
       {"x86-1slot", "QEMU 1 GiB x86_64, one 128 MiB DIMM slot", slots_text(1, 128)},
+      {"x86-1slot-veto", "QEMU 1 GiB x86_64, one 128 MiB DIMM slot, notifier vetoes",
+       slots_text(1, 128) + "notifier -EBUSY\n"},
       {"x86-2slot", "QEMU 1 GiB x86_64, two 128 MiB DIMM slots", slots_text(2, 128)},
       {"x86-256m", "QEMU 1 GiB x86_64, one 256 MiB (two-block) DIMM slot", slots_text(1, 256)},
+      {"x86-2node", "QEMU 1 GiB x86_64 on node 0, two 128 MiB DIMM slots on node 1",
+       slots_text(2, 128, 0x100000000, 1), {true}},
       {"x86-3slot", "QEMU 1 GiB x86_64, three 128 MiB DIMM slots", slots_text(3, 128)},
       {"x86-4slot", "QEMU 1 GiB x86_64, four 128 MiB DIMM slots", slots_text(4, 128)},
   };
   std::vector<ExploreConfig> out;
   for (const Def& d : defs)
-    for (bool mom : {false, true}) {
+    for (bool mom : d.mom) {
       auto parsed = parse_explore_config(named_text(d.name, d.what, mom, d.slots));
       if (auto* e = std::get_if<ParseError>(&parsed))
         throw std::logic_error("built-in explore config " + d.name + ":" + std::to_string(e->line) +
@@ -144,6 +152,12 @@ bool config_line(std::string_view raw, ExploreConfig& c, std::string& err) {
   }
   if (w[0] == "pages") {
     err = parse_pages(w, c);
+    return true;
+  }
+  if (w[0] == "notifier") {
+    const auto e = w.size() == 2 ? errno_from_name(w[1]) : std::nullopt;
+    if (!e || *e >= 0) err = "notifier: want one errno, e.g. -EBUSY";
+    else c.notifier_errno = *e;
     return true;
   }
   if (w[0] == "name") {
@@ -242,6 +256,7 @@ std::string print_explore_config(const ExploreConfig& c) {
     out += "slot" + line.substr(line.find(' ')) + "\n";
   }
   out += "pages count=" + std::to_string(c.alloc_pages) + " max=" + std::to_string(c.max_allocs) + "\n";
+  if (c.notifier_errno) out += "notifier " + errno_name(c.notifier_errno) + "\n";
   return out;
 }
 
@@ -282,6 +297,11 @@ std::vector<AlphabetOp> explore_alphabet(const ExploreConfig& c) {
   if (c.max_allocs && !c.slots.empty() && !c.boot.empty())
     a.push_back({OpAlloc{true, c.boot.front().nid, Zone::Movable, n, AllocKind::Movable, std::nullopt},
                  false});
+  if (c.notifier_errno) {
+    a.push_back({OpNotifier{c.notifier_errno, 0}, false});
+    a.push_back({OpNotifier{0, c.notifier_errno}, false});
+    a.push_back({OpNotifier{0, 0}, false});
+  }
   return a;
 }
 

@@ -1,0 +1,93 @@
+// Distinct states per second: how fast the explorer covers a state space.
+//
+// BM_Explore runs the BFS on x86-4slot-mom (and x86-4slot) up to a fixed
+// number of states, every invariant checked on every transition; that is
+// the figure the 1M states/s target is about. BM_ExploreOneInvariant checks
+// only the cheapest invariant, so the difference is what the invariants
+// cost. The micro-benchmarks price the explorer's own per-state work: the
+// canonical key, decoding a key back into a System, and copying a System
+// (done once per transition).
+//
+//   ./bench_explore --benchmark_counters_tabular=true
+#include <benchmark/benchmark.h>
+
+#include "explore.h"
+
+using namespace memhp;
+
+namespace {
+
+constexpr std::uint64_t kStates = 20000;
+
+void run(benchmark::State& state, const char* config, const char* only) {
+  const ExploreConfig& c = *find_explore_config(config);
+  std::uint64_t states = 0, transitions = 0;
+  for (auto _ : state) {
+    ExploreOptions o;
+    o.max_states = kStates;
+    o.only = only;
+    auto r = explore(c, o);
+    if (!std::holds_alternative<ExploreResult>(r)) {
+      state.SkipWithError("the configuration did not boot");
+      return;
+    }
+    const ExploreResult& x = std::get<ExploreResult>(r);
+    if (!x.violations.empty()) state.SkipWithError("a violation in the correct model");
+    states += x.states;
+    transitions += x.transitions;
+  }
+  using C = benchmark::Counter;
+  state.counters["states_per_s"] = C(static_cast<double>(states), C::kIsRate);
+  state.counters["transitions_per_s"] = C(static_cast<double>(transitions), C::kIsRate);
+}
+
+void BM_Explore(benchmark::State& state) { run(state, "x86-4slot-mom", ""); }
+void BM_ExploreNoMom(benchmark::State& state) { run(state, "x86-4slot", ""); }
+void BM_ExploreOneInvariant(benchmark::State& state) { run(state, "x86-4slot-mom", "no_kernel_bug"); }
+
+// A state deep enough to be typical: the last one a short search reached.
+System typical_state(std::string& key) {
+  const ExploreConfig& c = *find_explore_config("x86-4slot-mom");
+  ExploreOptions o;
+  o.max_states = 2000;
+  const ExploreResult r = std::get<ExploreResult>(explore(c, o));
+  key = r.keys.back();
+  const System boot = std::get<System>(boot_system(c.geo, c.prof, c.boot));
+  return state_from_key(key, boot);
+}
+
+void BM_StateKey(benchmark::State& state) {
+  std::string key, out;
+  const System s = typical_state(key);
+  for (auto _ : state) {
+    state_key(s, out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["key_bytes"] = static_cast<double>(key.size());
+}
+
+void BM_StateFromKey(benchmark::State& state) {
+  std::string key;
+  const System s = typical_state(key);
+  for (auto _ : state) benchmark::DoNotOptimize(state_from_key(key, s));
+}
+
+void BM_SystemCopy(benchmark::State& state) {
+  std::string key;
+  const System s = typical_state(key);
+  for (auto _ : state) {
+    System t = s;
+    benchmark::DoNotOptimize(t);
+  }
+}
+
+}  // namespace
+
+BENCHMARK(BM_Explore)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ExploreNoMom)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ExploreOneInvariant)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StateKey);
+BENCHMARK(BM_StateFromKey);
+BENCHMARK(BM_SystemCopy);
+
+BENCHMARK_MAIN();

@@ -1,0 +1,491 @@
+// The explorer: exact state keys, configuration files, pinned state-space
+// sizes (as tlaplus/Examples pins them in manifest.json), shortest
+// counterexamples that replay, stuck states, DOT output, the command line,
+// and the cross-check against the RapidCheck suites for every mutant.
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "check.h"
+#include "explore.h"
+#include "json_read.h"
+#include "replay.h"
+
+using namespace memhp;
+namespace fs = std::filesystem;
+
+namespace {
+
+ExploreResult must_explore(const std::string& name, ExploreOptions o = {}) {
+  const ExploreConfig* c = find_explore_config(name);
+  REQUIRE_MESSAGE(c, "no configuration " << name);
+  auto r = explore(*c, o);
+  if (auto* e = std::get_if<std::string>(&r)) FAIL(name << ": " << *e);
+  return std::get<ExploreResult>(std::move(r));
+}
+
+ExploreOptions with_mutant(std::string_view mutant, std::string only = {}) {
+  ExploreOptions o;
+  o.mutants.set(*mutant_from_name(mutant));
+  o.only = std::move(only);
+  return o;
+}
+
+// The invariant a mutant is aimed at: the first whose killed_by names it.
+std::string aimed_at(std::string_view mutant) {
+  for (const Invariant& i : invariant_registry())
+    if (i.killed_by == mutant) return std::string(i.name);
+  return {};
+}
+
+// The pinned size of each named configuration. Small ones are explored
+// completely; the 3- and 4-slot ones only to 7 BFS levels (their complete
+// spaces take minutes: NOTES.md section 10). A model change that changes a
+// state space changes a number here; update it only when the change is meant.
+struct Pin {
+  std::string_view config;
+  std::uint32_t max_depth;  // 0: the complete space
+  std::uint64_t states, transitions, edges;
+  std::uint32_t depth;
+};
+constexpr Pin kPins[] = {
+    {"x86-1slot", 0, 44, 397, 192, 8},
+    {"x86-1slot-mom", 0, 44, 397, 192, 8},
+    {"x86-1slot-veto", 0, 132, 1587, 926, 9},
+    {"x86-1slot-veto-mom", 0, 132, 1587, 926, 9},
+    {"x86-2slot", 0, 23836, 388726, 175607, 24},
+    {"x86-2slot-mom", 0, 1538, 25464, 11987, 11},
+    {"x86-256m", 0, 686, 9950, 5088, 10},
+    {"x86-256m-mom", 0, 686, 9950, 5088, 10},
+    {"x86-2node-mom", 0, 1658, 27264, 12747, 13},
+    {"x86-3slot", 7, 5134, 36212, 13399, 7},
+    {"x86-3slot-mom", 7, 2522, 23009, 8506, 7},
+    {"x86-4slot", 7, 19408, 140994, 45785, 7},
+    {"x86-4slot-mom", 7, 8870, 85770, 28069, 7},
+};
+
+void check_pin(const Pin& p) {
+  CAPTURE(p.config);
+  ExploreOptions o;
+  o.max_depth = p.max_depth;
+  const ExploreResult r = must_explore(std::string(p.config), o);
+  CHECK(r.states == p.states);
+  CHECK(r.transitions == p.transitions);
+  CHECK(r.edges == p.edges);
+  CHECK(r.depth == p.depth);
+  CHECK(r.violations.empty());
+  CHECK(r.truncated == (p.max_depth != 0));
+  if (p.max_depth) return;
+  // The graph properties of a complete space: no stuck state, one strongly
+  // connected component, every op of the alphabet succeeded somewhere.
+  CHECK(r.stuck_count == 0);
+  CHECK(r.components == 1);
+  for (std::size_t k : r.ops_never_ok()) FAIL_CHECK(print_op(r.alphabet[k].op) << " never succeeded");
+  CHECK(r.passed());
+}
+
+// A scratch directory per test case (ctest runs test cases in parallel).
+class Scratch {
+ public:
+  explicit Scratch(const std::string& tag)
+      : dir_(fs::temp_directory_path() / ("memhp-test-explore-" + std::to_string(::getpid()) + "-" + tag)) {
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  ~Scratch() {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  std::string write(const std::string& name, const std::string& text) const {
+    std::ofstream(dir_ / name, std::ios::binary) << text;
+    return path(name);
+  }
+
+ private:
+  fs::path dir_;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+struct Exec {
+  int status = -1;
+  std::string out, err;
+};
+
+Exec run_shell(const Scratch& s, const std::string& cmd) {
+  const int rc = std::system((cmd + " >'" + s.path("stdout") + "' 2>'" + s.path("stderr") + "' </dev/null").c_str());
+  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(s.path("stdout")), slurp(s.path("stderr"))};
+}
+
+Exec run_memhp(const Scratch& s, const std::string& args) {
+  return run_shell(s, std::string("'") + MEMHP_BINARY + "' " + args);
+}
+
+bool contains(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
+
+}  // namespace
+
+// ---------------------------------------------------------------- keys --
+
+TEST_CASE("explore: state keys are exact and canonical") {
+  const ExploreResult r = must_explore("x86-2slot-mom");  // verify_keys: every state decodes to itself
+  System like;
+  like.geo = find_explore_config("x86-2slot-mom")->geo;
+  std::set<std::string> keys(r.keys.begin(), r.keys.end());
+  CHECK(keys.size() == r.keys.size());  // no violating vertices here: one key per state
+  // Canonical: a state rebuilt from its key (RunMaps built run by run, not by
+  // the model's ops) encodes to the same bytes, and two different states
+  // compare unequal.
+  for (std::size_t v = 0; v < r.keys.size(); v += 97) {
+    const System s = state_from_key(r.keys[v], like);
+    CHECK(state_key(s) == r.keys[v]);
+    if (v) CHECK_FALSE(s == state_from_key(r.keys[v - 1], like));
+  }
+  // A key the encoder cannot have produced is refused, not misread.
+  CHECK_THROWS_AS(state_from_key(r.keys[0].substr(0, r.keys[0].size() / 2), like), std::runtime_error);
+  CHECK_THROWS_AS(state_from_key(r.keys[0] + "x", like), std::runtime_error);
+}
+
+TEST_CASE("explore: the key sees every field that changes") {
+  // Each change below is one field of the System; the key must change too.
+  System s = std::get<System>(boot_system(find_explore_config("x86-1slot")->geo, {}, find_explore_config("x86-1slot")->boot));
+  const std::string k = state_key(s);
+  auto differs = [&](auto&& change) {
+    System t = s;
+    change(t);
+    REQUIRE_FALSE(t == s);
+    CHECK(state_key(t) != k);
+    CHECK(state_from_key(state_key(t), s) == t);
+  };
+  differs([](System& t) { t.notifier.going_offline_errno = -EBUSY; });
+  differs([](System& t) { t.node(0).zones[zone_idx(Zone::Normal)].nr_isolate_pageblock = -1; });
+  differs([](System& t) { t.blocks.update(3, 4, [](MemoryBlock& m) { m.online_type = OnlineType::OnlineMovable; }); });
+  differs([](System& t) { t.sections.update(2, 3, [](SectionState& m) { m.subsection_map.flip(200); }); });
+  differs([](System& t) { t.pages.update(5, 6, [](PageState& p) { p.owner = 7; }); });
+  differs([](System& t) { t.iomem.begin()->second.name = "System RAM (kmem)"; });
+  differs([](System& t) { t.groups[3].present_movable_pages = 1; });
+  differs([](System& t) { t.dimms[0x100000000].enabled = true; });
+  differs([](System& t) { t.pgmaps[1].ranges.push_back({Pfn{1}, Pfn{2}}); });
+  differs([](System& t) { t.pgmap_array.assign(10, 20, 2); });
+}
+
+// ------------------------------------------------------- configurations --
+
+TEST_CASE("explore: configurations print and parse back") {
+  for (const ExploreConfig& c : explore_configs()) {
+    CAPTURE(c.name);
+    auto parsed = parse_explore_config(print_explore_config(c));
+    REQUIRE(std::holds_alternative<ExploreConfig>(parsed));
+    CHECK(std::get<ExploreConfig>(parsed) == c);
+  }
+  CHECK(explore_alphabet(*find_explore_config("x86-1slot")).size() == 10);
+  CHECK(explore_alphabet(*find_explore_config("x86-1slot-veto")).size() == 13);
+  CHECK(explore_alphabet(*find_explore_config("x86-256m")).size() == 17);
+  CHECK(explore_alphabet(*find_explore_config("x86-4slot")).size() == 37);
+}
+
+TEST_CASE("explore: configuration files report the bad line") {
+  const std::string head = "geometry x86_64\nboot node=0 start=0x100000 size=1G\n";
+  auto error_at = [](const std::string& text) {
+    auto r = parse_explore_config(text);
+    REQUIRE(std::holds_alternative<ParseError>(r));
+    return std::get<ParseError>(r);
+  };
+  CHECK(error_at(head + "slot node=0 start=0x100000000 size=100M\n").line == 3);
+  CHECK(error_at(head + "slot node=0 start=0x100000000 size=128M\nslot node=0 start=0x100000000 size=128M\n").line == 4);
+  CHECK(error_at(head + "slot node=0 start=0x100000000 sise=128M\n").message == "slot: unknown key 'sise'");
+  CHECK(error_at(head + "online_block block=32 type=online\n").line == 3);
+  CHECK(error_at(head + "pages count=x\n").line == 3);
+  CHECK(error_at(head + "notifier EBUSY\n").line == 3);
+  CHECK(error_at("geometry x86_64\n").message == "no 'boot' line");
+  CHECK(error_at("mutant shrink_keeps_start\n" + head).line == 1);
+  auto ok = parse_explore_config("# a comment\nname mine\n" + head +
+                                 "slot node=0 start=4G size=256M  # two blocks\npages count=1 max=2\n");
+  REQUIRE(std::holds_alternative<ExploreConfig>(ok));
+  const ExploreConfig& c = std::get<ExploreConfig>(ok);
+  CHECK(c.name == "mine");
+  CHECK(c.slots == std::vector<ExploreSlot>{{0, u64{4} << 30, u64{256} << 20}});
+  CHECK(c.pages_per_alloc() == 1);
+  CHECK(c.max_allocs == 2);
+}
+
+// --------------------------------------------------------- pinned sizes --
+
+TEST_CASE("explore: every named configuration has a pin") {
+  std::set<std::string_view> pinned;
+  for (const Pin& p : kPins) pinned.insert(p.config);
+  for (const ExploreConfig& c : explore_configs()) CHECK_MESSAGE(pinned.count(c.name), c.name << " has no pin");
+}
+
+TEST_CASE("explore: pinned state spaces, small configurations") {
+  for (const Pin& p : kPins)
+    if (p.states < 5000) check_pin(p);
+}
+
+TEST_CASE("explore: pinned state space, x86-2slot") { check_pin(kPins[4]); }
+
+TEST_CASE("explore: pinned state spaces, 3 and 4 slots to depth 7") {
+  for (const Pin& p : kPins)
+    if (p.max_depth && p.states >= 5000) check_pin(p);
+}
+
+TEST_CASE("explore: the complete x86-3slot-mom space" * doctest::skip()) {
+  // 71012 states, 15 s; run with --no-skip (NOTES.md section 10).
+  check_pin({"x86-3slot-mom", 0, 71012, 1696085, 785788, 15});
+}
+
+TEST_CASE("explore: a two-block DIMM gets no memmap_on_memory in 6.1") {
+  // mhp_supports_memmap_on_memory() wants size == memory_block_size_bytes():
+  // the same states, whatever the parameter says.
+  const ExploreResult a = must_explore("x86-256m"), b = must_explore("x86-256m-mom");
+  CHECK(std::set<std::string>(a.keys.begin(), a.keys.end()) == std::set<std::string>(b.keys.begin(), b.keys.end()));
+}
+
+TEST_CASE("explore: bounds stop the search and skip the graph properties") {
+  ExploreOptions o;
+  o.max_states = 100;
+  const ExploreResult r = must_explore("x86-2slot-mom", o);
+  CHECK(r.states == 100);
+  CHECK(r.truncated);
+  CHECK(r.components == 0);
+  CHECK(r.passed());
+  o = {};
+  o.max_depth = 1;
+  const ExploreResult boot_only = must_explore("x86-2slot-mom", o);
+  CHECK(boot_only.states == 1);
+  CHECK(boot_only.transitions == 0);
+}
+
+// ------------------------------------------------------ counterexamples --
+
+TEST_CASE("explore: a violation comes with a shortest trace that replays") {
+  const ExploreResult r = must_explore("x86-1slot-mom", with_mutant("vmemmap_freed_to_buddy"));
+  REQUIRE(!r.violations.empty());
+  const ExploreViolation& v = r.violations.front();
+  CHECK(v.violation.invariant == "vmemmap_never_in_buddy");
+  CHECK(v.trace.steps.size() == 2);  // dimm_add, online_block
+  std::set<std::string> invariants;  // one violation per invariant, the shortest
+  for (const ExploreViolation& x : r.violations) CHECK(invariants.insert(x.violation.invariant).second);
+  const std::string text = print_trace(v.trace);
+  CHECK(contains(text, "mutant vmemmap_freed_to_buddy\n"));
+  auto parsed = parse_trace(text);
+  REQUIRE(std::holds_alternative<Trace>(parsed));
+  const ReplayResult rr = replay_trace(std::get<Trace>(parsed));
+  REQUIRE(rr.violation);
+  CHECK(rr.violation->invariant == v.violation.invariant);
+  CHECK(rr.steps.size() == v.trace.steps.size());  // broken at the last step, not before
+  CHECK(rr.expect_failures == 0);                   // every step's errno as the explorer saw it
+  CHECK_FALSE(r.passed());
+}
+
+TEST_CASE("explore: a boot-time mutant is found at depth 0") {
+  const ExploreResult r = must_explore("x86-1slot", with_mutant("memmap_init_skips_tail_hole"));
+  REQUIRE(r.violations.size() == 1);
+  CHECK(r.violations[0].trace.steps.empty());
+  CHECK(r.violations[0].violation.invariant == "early_section_memmap_complete");
+  CHECK(r.states == 1);
+  CHECK(r.transitions == 0);
+}
+
+TEST_CASE("explore: stuck states are found and come with a trace") {
+  // Released resources are what lets the DIMM go and the boot state come
+  // back: with the resource leak and an unrelated invariant checked, no
+  // invariant breaks, but most states can no longer return to boot.
+  const ExploreResult r =
+      must_explore("x86-1slot", with_mutant("remove_keeps_resource", "memmap_pages_accounted"));
+  CHECK(r.violations.empty());
+  CHECK(r.stuck_count > 0);
+  REQUIRE(!r.stuck.empty());
+  CHECK_FALSE(r.passed());
+  const ReplayResult rr = replay_trace(r.stuck.front().trace);
+  CHECK_FALSE(rr.violation);
+  CHECK(rr.expect_failures == 0);
+  // The stuck states are exactly the ones the reverse search did not reach.
+  std::uint64_t marked = 0;
+  for (std::size_t v = 0; v < boost::num_vertices(*r.graph); ++v) marked += (*r.graph)[v].stuck;
+  CHECK(marked == r.stuck_count);
+}
+
+// ------------------------------------------------------------- mutants --
+
+namespace {
+
+// Mutants the explorer cannot reach in its configurations, and why.
+const std::map<std::string_view, std::string_view>& unreachable_mutants() {
+  static const std::map<std::string_view, std::string_view> m = {
+      {"readd_boot_section_early", "needs boot memory removed and re-added; the alphabet only ejects DIMMs"},
+      {"deactivate_frees_boot_usage", "needs a boot section removed; the alphabet only ejects DIMMs"},
+      {"remove_ignores_online_blocks",
+       "needs remove_memory() of online blocks; an ACPI eject offlines them first"},
+      {"dimm_add_leaks_group", "needs a failing __add_memory() in dimm_add; every slot fits"},
+      {"partial_deactivate_clears_mem_map", "ZONE_DEVICE: the alphabet has no memremap_pages"},
+      {"depopulate_frees_whole_section", "ZONE_DEVICE: the alphabet has no memremap_pages"},
+      {"no_zone_device_taint", "ZONE_DEVICE: the alphabet has no memremap_pages"},
+      {"device_shrinks_zone", "ZONE_DEVICE: the alphabet has no memremap_pages"},
+      {"unmap_without_altmap", "ZONE_DEVICE: the alphabet has no memremap_pages"},
+      {"memremap_skips_ram_check", "ZONE_DEVICE: the alphabet has no memremap_pages"},
+      {"no_vmemmap_dedup", "ZONE_DEVICE: the alphabet has no memremap_pages"},
+      {"zone_device_init_skipped", "ZONE_DEVICE: the alphabet has no memremap_pages"},
+  };
+  return m;
+}
+
+// The configurations a mutant is looked for in, smallest first.
+constexpr std::string_view kMutantConfigs[] = {
+    "x86-1slot",          "x86-1slot-mom", "x86-1slot-veto", "x86-1slot-veto-mom",
+    "x86-256m",           "x86-2slot-mom", "x86-2node-mom",
+};
+
+struct Found {
+  std::string config;
+  std::size_t steps = 0;
+};
+
+// The shortest trace to a violation of the mutant's own invariant, in the
+// first configuration where there is one.
+std::optional<Found> explore_mutant(std::string_view mutant) {
+  ExploreOptions o = with_mutant(mutant, aimed_at(mutant));
+  o.stop_at_violation = true;
+  for (std::string_view c : kMutantConfigs) {
+    const ExploreResult r = must_explore(std::string(c), o);
+    if (!r.violations.empty()) return Found{std::string(c), r.violations[0].trace.steps.size()};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+TEST_CASE("explore: every mutant it can reach is found; the table beside RapidCheck") {
+  // The table goes to explore-mutant-report.md in the working directory (the
+  // build directory under ctest); NOTES.md section 10 holds a copy.
+  std::ofstream report("explore-mutant-report.md");
+  report << "| mutant | invariant | explorer config | explorer steps | RapidCheck (x86) steps |\n"
+            "|---|---|---|---|---|\n";
+  for (const MutantInfo& m : mutant_registry()) {
+    CAPTURE(m.name);
+    const std::string inv = aimed_at(m.name);
+    const std::optional<Found> f = explore_mutant(m.name);
+    if (unreachable_mutants().count(m.name))
+      CHECK_MESSAGE(!f, "now reachable in " << f->config << ": take it off the unreachable list");
+    else
+      CHECK_MESSAGE(f, "the explorer does not find it; if it cannot, list it with the reason");
+    CheckOptions o;
+    o.suite = "x86";
+    o.only = inv;
+    o.mutants.set(m.id);
+    o.seed = 1;
+    o.use_store = false;
+    const CheckReport rc = run_check(o);
+    report << "| `" << m.name << "` | `" << inv << "` | " << (f ? f->config : "-") << " | "
+           << (f ? std::to_string(f->steps) : "not reachable") << " | "
+           << (rc.failure ? std::to_string(rc.failure->trace.steps.size()) : "not found") << " |\n";
+  }
+}
+
+// ---------------------------------------------------------------- DOT --
+
+TEST_CASE("explore: the state graph as DOT") {
+  const ExploreResult r = must_explore("x86-1slot", with_mutant("remove_keeps_resource", "memmap_pages_accounted"));
+  std::ostringstream dot;
+  write_dot(dot, *find_explore_config("x86-1slot"), r);
+  const std::string text = dot.str();
+  CHECK(text.rfind("digraph G {", 0) == 0);
+  CHECK(contains(text, "peripheries=2"));        // boot
+  CHECK(contains(text, "fillcolor=orange"));     // stuck
+  CHECK(contains(text, "dimm_add node=0 start=0x100000000 size=128M"));
+  CHECK(contains(text, "32:Normal"));
+  const ExploreResult bad = must_explore("x86-1slot-mom", with_mutant("vmemmap_freed_to_buddy"));
+  std::ostringstream dot2;
+  write_dot(dot2, *find_explore_config("x86-1slot-mom"), bad);
+  CHECK(contains(dot2.str(), "fillcolor=red"));  // violating
+  Scratch s("dot");
+  if (run_shell(s, "command -v dot").status != 0) {
+    MESSAGE("graphviz is not installed: not rendering the DOT file with dot -Tsvg");
+    return;
+  }
+  const std::string file = s.write("g.dot", text);
+  const Exec e = run_shell(s, "dot -Tsvg '" + file + "'");
+  CHECK(e.status == 0);
+  CHECK(contains(e.out, "<svg"));
+}
+
+// ------------------------------------------------------- the command line --
+
+TEST_CASE("explore: memhp explore") {
+  Scratch s("cli");
+  const Exec list = run_memhp(s, "explore --list");
+  CHECK(list.status == 0);
+  for (const ExploreConfig& c : explore_configs()) CHECK(contains(list.out, c.name + " "));
+
+  const Exec ok = run_memhp(s, "explore --config x86-1slot");
+  CHECK(ok.status == 0);
+  CHECK(contains(ok.out, "states 44, transitions 397, edges 192, depth 8\n"));
+  CHECK(contains(ok.out, "PASSED"));
+  CHECK(contains(ok.err, "states/s"));
+  CHECK(contains(ok.err, "peak RSS"));
+  CHECK(run_memhp(s, "explore --config x86-1slot").out == ok.out);  // deterministic
+
+  CHECK(run_memhp(s, "explore --bogus").status == 2);
+  CHECK(run_memhp(s, "explore --max-states").status == 2);
+  CHECK(run_memhp(s, "explore --mutant nope").status == 2);
+  CHECK(run_memhp(s, "explore --config no-such-config").status == 2);
+  const std::string bad = s.write("bad.conf", "geometry x86_64\nboot node=0 start=0 size=1G\nslot node=0 start=1 size=128M\n");
+  const Exec e = run_memhp(s, "explore --config '" + bad + "'");
+  CHECK(e.status == 2);
+  CHECK(contains(e.err, "bad.conf:3: slot: start and size must be whole memory blocks"));
+  const std::string good = s.write("good.conf", print_explore_config(*find_explore_config("x86-1slot")));
+  CHECK(run_memhp(s, "explore --config '" + good + "'").out == ok.out);
+}
+
+TEST_CASE("explore: memhp explore finds, prints and replays a counterexample") {
+  Scratch s("mutant");
+  const std::string dot = s.path("g.dot");
+  const Exec e =
+      run_memhp(s, "explore --config x86-1slot --mutant shrink_keeps_start --only empty_zone_is_zero --dot '" + dot + "'");
+  CHECK(e.status == 1);
+  CHECK(contains(e.out, "VIOLATION empty_zone_is_zero"));
+  CHECK(contains(e.out, "FAILED"));
+  CHECK(contains(slurp(dot), "fillcolor=red"));
+  // The trace as printed (indented under the violation) replays to it.
+  const std::size_t at = e.out.find("    # memhp trace v1");
+  REQUIRE(at != std::string::npos);
+  std::istringstream lines(e.out.substr(at));
+  std::string trace;
+  for (std::string line; std::getline(lines, line) && line.rfind("    ", 0) == 0;) trace += line.substr(4) + "\n";
+  const Exec replay = run_memhp(s, "replay '" + s.write("cx.trace", trace) + "'");
+  CHECK(replay.status == 1);
+  CHECK(contains(replay.out, "violation: empty_zone_is_zero"));
+
+  const Exec stuck = run_memhp(s, "explore --config x86-1slot --mutant remove_keeps_resource --only memmap_pages_accounted");
+  CHECK(stuck.status == 1);
+  CHECK(contains(stuck.out, "STUCK: "));
+
+  const Exec json = run_memhp(s, "explore --config x86-1slot --mutant shrink_keeps_start --json");
+  CHECK(json.status == 1);
+  auto parsed = parse_json(json.out);
+  REQUIRE(std::holds_alternative<Json>(parsed));
+  const Json& j = std::get<Json>(parsed);
+  REQUIRE(j.get("states"));
+  CHECK(j.get("states")->integer() > 1);
+  REQUIRE(j.get("violations"));
+  REQUIRE(std::get_if<std::shared_ptr<Json::Array>>(&j.get("violations")->v));
+  CHECK(!std::get<std::shared_ptr<Json::Array>>(j.get("violations")->v)->empty());
+  REQUIRE(j.get("passed"));
+  CHECK(std::get<bool>(j.get("passed")->v) == false);
+}
