@@ -27,8 +27,7 @@ namespace memhp {
 namespace {
 
 // QEMU `-m 1G` (tests/fixtures.h qemu_1g()): the e820 map's two RAM ranges.
-constexpr std::string_view kQemu1g =
-    "geometry x86_64\n"
+constexpr std::string_view kQemu1gBoot =
     "boot node=0 start=0x1000 size=0x9ec00\n"
     "boot node=0 start=0x100000 size=0x3fee0000\n";
 
@@ -45,24 +44,26 @@ std::string slots_text(int n, u64 size_mib, u64 first = 0x100000000, int nid = 0
   return out;
 }
 
-// The source text of one named configuration, with or without
-// memmap_on_memory (the "-mom" variant). Slots on node 1 make it possible.
-std::string named_text(const std::string& name, const std::string& what, bool mom,
-                       const std::string& slots) {
-  const std::string header(kQemu1g);
-  const bool node1 = slots.find("node=1") != std::string::npos;
-  return "name " + name + (mom ? "-mom" : "") + "\n" + "description " + what +
-         (mom ? ", memmap_on_memory=1" : "") + "\n" + header.substr(0, header.find('\n') + 1) +
-         "profile v6.1 memmap_on_memory=" + (mom ? "1" : "0") + (node1 ? " possible_nodes=2" : "") +
-         "\n" + header.substr(header.find('\n') + 1) + slots;
+struct NamedDef {
+  std::string name, what, slots;
+  std::vector<bool> mom = {false, true};  // the variants: "-mom" is memmap_on_memory=1
+};
+
+// The source text of one named configuration. Slots on node 1 need the
+// node to be possible.
+std::string named_text(const NamedDef& d, bool mom) {
+  const bool node1 = d.slots.find("node=1") != std::string::npos;
+  std::string t = "name " + d.name + (mom ? "-mom" : "") + "\n";
+  t += "description " + d.what + (mom ? ", memmap_on_memory=1" : "") + "\n";
+  t += "geometry x86_64\n";
+  t += std::string("profile v6.1 memmap_on_memory=") + (mom ? "1" : "0") +
+       (node1 ? " possible_nodes=2" : "") + "\n";
+  t += kQemu1gBoot;
+  return t + d.slots;
 }
 
 std::vector<ExploreConfig> build_named() {
-  struct Def {
-    std::string name, what, slots;
-    std::vector<bool> mom = {false, true};
-  };
-  const std::vector<Def> defs = {
+  const std::vector<NamedDef> defs = {
       {"x86-1slot", "QEMU 1 GiB x86_64, one 128 MiB DIMM slot", slots_text(1, 128)},
       {"x86-1slot-veto", "QEMU 1 GiB x86_64, one 128 MiB DIMM slot, notifier vetoes",
        slots_text(1, 128) + "notifier -EBUSY\n"},
@@ -74,9 +75,9 @@ std::vector<ExploreConfig> build_named() {
       {"x86-4slot", "QEMU 1 GiB x86_64, four 128 MiB DIMM slots", slots_text(4, 128)},
   };
   std::vector<ExploreConfig> out;
-  for (const Def& d : defs)
+  for (const NamedDef& d : defs)
     for (bool mom : d.mom) {
-      auto parsed = parse_explore_config(named_text(d.name, d.what, mom, d.slots));
+      auto parsed = parse_explore_config(named_text(d, mom));
       if (auto* e = std::get_if<ParseError>(&parsed))
         throw std::logic_error("built-in explore config " + d.name + ":" + std::to_string(e->line) +
                                ": " + e->message);

@@ -9,18 +9,7 @@ namespace {
 
 using Msg = std::optional<std::string>;
 
-std::string sec(u64 nr) { return "section " + std::to_string(nr); }
 
-// Calls f(nr, state) for each section in [0, end) whose run satisfies pred;
-// stops at the first message f returns.
-template <class F>
-Msg first_section(const System& s, F&& f) {
-  Msg out;
-  s.sections.for_each(0, RunMap<SectionState>::kEnd, [&](u64 a, u64 b, const SectionState& ms) {
-    if (!out) out = f(a, b, ms);
-  });
-  return out;
-}
 
 bool any_section(const System& s, bool (*pred)(const SectionState&)) {
   bool any = false;

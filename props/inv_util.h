@@ -44,6 +44,19 @@ std::string zone_label(int nid, Zone z);                  // "0:Movable"
 std::string pfn_range(u64 lo, u64 hi);                    // "pfn 0x100000-0x107fff"
 std::string pages_desc(const System& s, u64 lo, u64 hi);  // kinds found in [lo, hi)
 
+inline std::string sec(u64 nr) { return "section " + std::to_string(nr); }
+
+// Calls f(a, b, state) for each run [a, b) of sections with one state;
+// stops at the first message f returns.
+template <class F>
+std::optional<std::string> first_section(const System& s, F&& f) {
+  std::optional<std::string> out;
+  s.sections.for_each(0, RunMap<SectionState>::kEnd, [&](u64 a, u64 b, const SectionState& ms) {
+    if (!out) out = f(a, b, ms);
+  });
+  return out;
+}
+
 // Visit every present memory block as (id, block), in id order.
 template <class F>
 void for_each_block(const System& s, F&& f) {
