@@ -52,5 +52,6 @@ int cmd_diff_kernel(const Args& args);
 int cmd_invariants(const Args& args);
 int cmd_explore(const Args& args);
 int cmd_memmap_cost(const Args& args);
+int cmd_prove(const Args& args);
 
 }  // namespace memhp::cli

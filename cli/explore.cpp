@@ -138,8 +138,14 @@ void print_graph_properties(std::ostream& out, const ExploreResult& r) {
 void print_text(std::ostream& out, const ExploreConfig& c, const ExploreArgs& a, const ExploreResult& r) {
   out << "memhp explore: config " << c.name;
   if (!c.description.empty()) out << " (" << c.description << ")";
-  out << "\n" << r.alphabet.size() << " ops, allocations of " << c.pages_per_alloc() << " pages, at most "
-      << c.max_allocs << " of each kind at once";
+  out << "\n" << r.alphabet.size() << " ops, ";
+  if (c.max_allocs)
+    out << "allocations of " << c.pages_per_alloc() << " pages, at most " << c.max_allocs
+        << " of each kind at once";
+  else
+    out << "no allocations";
+  if (c.devices.size()) out << ", " << c.devices.size() << " ZONE_DEVICE ranges";
+  if (c.max_depth) out << ", bounded to " << c.max_depth << " BFS levels by the configuration";
   for (const MutantInfo& m : mutant_registry())
     if (a.opts.mutants.has(m.id)) out << ", mutant " << m.name;
   if (!a.opts.only.empty()) out << ", checking only " << a.opts.only;

@@ -36,10 +36,12 @@
 //   each kind at once, a pageblock each by default) and the alphabet is
 //   fixed; an allocation stands for "some pages", so the explorer says
 //   nothing about counts (the suites' job, with counts up to whole blocks).
-// - The alphabet is System RAM through ACPI DIMMs: no driver-level
+// - The alphabet is System RAM through ACPI DIMMs plus fixed ZONE_DEVICE
+//   requests (memremap_pages/memunmap_pages): no driver-level
 //   add_memory/remove_memory, no removal of boot memory, no plain `online`
-//   (the zone default), no ZONE_DEVICE. NOTES.md section 10 lists the
-//   mutants this leaves out of reach.
+//   (the zone default). NOTES.md section 10 lists the mutants this leaves
+//   out of reach. With devices, "back at boot" means equal to boot up to the
+//   residue ZONE_DEVICE never gives back (home_states()).
 // - Sequence properties are not checked, only the invariant registry.
 // - Violations are reported per invariant, the first (shortest) for each;
 //   a transition shows only the first invariant it breaks, in registry order.
@@ -52,6 +54,8 @@
 //   (NOTES.md section 10, bench/bench_explore.cpp).
 // - Peak memory is the process's getrusage() peak, not the search's alone.
 #include "explore.h"
+
+#include "diff.h"
 
 #include <boost/graph/breadth_first_search.hpp>
 #include <boost/graph/graphviz.hpp>
@@ -252,13 +256,31 @@ class Explorer {
 
 // ------------------------------------------------------ graph properties --
 
-// States from which the boot state cannot be reached: BFS from boot on the
-// reverse graph reaches exactly the states that can get back.
-void find_stuck(const ExploreConfig& c, const ExploreOptions& o, ExploreResult& r) {
+// The states that count as "back at boot". For System RAM only the boot
+// state itself. ZONE_DEVICE leaves residue the kernel never gives back (the
+// zone and node span, section taint, the poisoned boot memmap of a hole:
+// INV-10, INV-14), so with devices a state is home when it equals boot once
+// that residue is set aside, as the device round-trip property compares.
+std::vector<Vertex> home_states(const ExploreConfig& c, const ExploreResult& r, const System& boot) {
+  std::vector<Vertex> home{0};
+  if (c.devices.empty()) return home;
+  for (Vertex v = 1; v < r.keys.size(); ++v)
+    if (!(*r.graph)[v].violating && without_device_residue(state_from_key(r.keys[v], boot), boot) == boot)
+      home.push_back(v);
+  return home;
+}
+
+// States from which no home state can be reached: BFS from the home states
+// on the reverse graph reaches exactly the states that can get back.
+void find_stuck(const ExploreConfig& c, const ExploreOptions& o, const System& boot, ExploreResult& r) {
   StateGraph& g = *r.graph;
   std::vector<boost::default_color_type> color(boost::num_vertices(g), boost::white_color);
   auto colors = boost::make_iterator_property_map(color.begin(), boost::get(boost::vertex_index, g));
-  boost::breadth_first_search(boost::make_reverse_graph(g), Vertex{0}, boost::color_map(colors));
+  const auto reverse = boost::make_reverse_graph(g);
+  boost::queue<Vertex> queue;
+  for (Vertex h : home_states(c, r, boot))
+    if (color[h] == boost::white_color)
+      boost::breadth_first_visit(reverse, h, queue, boost::default_bfs_visitor(), colors);
   for (Vertex v = 0; v < boost::num_vertices(g); ++v) {
     if (g[v].violating || color[v] != boost::white_color) continue;
     g[v].stuck = true;
@@ -308,9 +330,12 @@ std::variant<ExploreResult, std::string> explore(const ExploreConfig& c, const E
   r.config = c.name;
   r.alphabet = explore_alphabet(c);
   r.ops.resize(r.alphabet.size());
-  Explorer(c, o, std::get<System>(std::move(booted)), r).run();
+  const System boot = std::get<System>(std::move(booted));
+  ExploreOptions bounded = o;  // a configuration's own depth, unless asked for less
+  if (c.max_depth && (!o.max_depth || o.max_depth > c.max_depth)) bounded.max_depth = c.max_depth;
+  Explorer(c, bounded, boot, r).run();
   if (!r.truncated) {
-    find_stuck(c, o, r);
+    find_stuck(c, o, boot, r);
     r.components = count_components(*r.graph);
   }
   r.peak_rss_kib = peak_rss_kib();

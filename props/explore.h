@@ -44,6 +44,9 @@ struct ExploreConfig {
   Profile prof;
   std::vector<BootRange> boot;
   std::vector<ExploreSlot> slots;
+  // ZONE_DEVICE: each request joins the alphabet as memremap_pages and
+  // memunmap_pages of its id (`device` lines take memremap_pages' keys).
+  std::vector<MemremapRequest> devices;
   // Each alloc and free moves alloc_pages pages (0: one pageblock), and at
   // most max_allocs of each kind (movable, unmovable) are outstanding; an
   // alloc beyond that is not tried. Without the bound, alloc would reach a
@@ -56,6 +59,10 @@ struct ExploreConfig {
   // Non-zero: the alphabet also registers a memory notifier that vetoes
   // going-online, or going-offline, with this errno, and drops it again.
   int notifier_errno = 0;
+  // Non-zero: the configuration is explored to this many BFS levels only
+  // (`depth N`), because its complete space is beyond a test's budget. Such
+  // a run is never "complete": stuck states and op coverage go unchecked.
+  std::uint32_t max_depth = 0;
   u64 pages_per_alloc() const { return alloc_pages ? alloc_pages : geo.pageblock_pages(); }
   friend bool operator==(const ExploreConfig&, const ExploreConfig&) = default;
 };

@@ -15,6 +15,9 @@
 //   pages count=512 max=1          # optional: pages per alloc (0: a pageblock),
 //                                  # and allocations of each kind at once
 //   notifier -EBUSY                # optional: notifier vetoes in the alphabet
+//   depth 7                        # optional: explore 7 BFS levels only
+//   device id=1 type=fsdax node=0 ranges=0x6000000+2M   # optional: a ZONE_DEVICE
+//                                  # range, memremap_pages' keys; mapped and unmapped
 //
 // The named configurations below are written in this format and parsed, so
 // the built-ins exercise the parser the files use.
@@ -45,8 +48,9 @@ std::string slots_text(int n, u64 size_mib, u64 first = 0x100000000, int nid = 0
 }
 
 struct NamedDef {
-  std::string name, what, slots;
+  std::string name, what, slots;       // slots: the slot, pages, depth and device lines
   std::vector<bool> mom = {false, true};  // the variants: "-mom" is memmap_on_memory=1
+  std::string_view boot = kQemu1gBoot;
 };
 
 // The source text of one named configuration. Slots on node 1 need the
@@ -58,11 +62,32 @@ std::string named_text(const NamedDef& d, bool mom) {
   t += "geometry x86_64\n";
   t += std::string("profile v6.1 memmap_on_memory=") + (mom ? "1" : "0") +
        (node1 ? " possible_nodes=2" : "") + "\n";
-  t += kQemu1gBoot;
+  t += d.boot;
   return t + d.slots;
 }
 
+// The device suite's machine (props/gen.cpp): boot RAM with a hole at the
+// top of section 0, so that a device range can share a section with RAM.
+constexpr std::string_view kHoleBoot =
+    "boot node=0 start=0x0 size=96M\n"
+    "boot node=0 start=0x8000000 size=896M\n";
+
+// Six device ranges: two in section 0 beside boot RAM (one with an
+// altmap); in the section at 2 GiB, a compound one (2 MiB pages, dedup), a
+// plain one overlapping its second half, and one with an altmap (hot-added
+// subsections beside each other, so removing one depopulates part of a
+// section); and one on the DIMM slot's range, refused while the DIMM is
+// there (region_intersects(System RAM)).
+constexpr std::string_view kDevices =
+    "device id=1 type=fsdax node=0 ranges=0x6000000+2M\n"
+    "device id=2 type=fsdax node=0 ranges=0x6200000+4M altmap=0+64\n"
+    "device id=3 type=generic node=0 ranges=0x80000000+4M shift=9\n"
+    "device id=4 type=fsdax node=0 ranges=0x80200000+2M\n"
+    "device id=5 type=fsdax node=0 ranges=0x100000000+2M\n"
+    "device id=6 type=fsdax node=0 ranges=0x80800000+4M altmap=0+64\n";
+
 std::vector<ExploreConfig> build_named() {
+  const std::string no_alloc = "pages max=0\n";
   const std::vector<NamedDef> defs = {
       {"x86-1slot", "QEMU 1 GiB x86_64, one 128 MiB DIMM slot", slots_text(1, 128)},
       {"x86-1slot-veto", "QEMU 1 GiB x86_64, one 128 MiB DIMM slot, notifier vetoes",
@@ -71,8 +96,16 @@ std::vector<ExploreConfig> build_named() {
       {"x86-256m", "QEMU 1 GiB x86_64, one 256 MiB (two-block) DIMM slot", slots_text(1, 256)},
       {"x86-2node", "QEMU 1 GiB x86_64 on node 0, two 128 MiB DIMM slots on node 1",
        slots_text(2, 128, 0x100000000, 1), {true}},
-      {"x86-3slot", "QEMU 1 GiB x86_64, three 128 MiB DIMM slots", slots_text(3, 128)},
-      {"x86-4slot", "QEMU 1 GiB x86_64, four 128 MiB DIMM slots", slots_text(4, 128)},
+      {"x86-3slot-noalloc", "QEMU 1 GiB x86_64, three 128 MiB DIMM slots, no allocations",
+       slots_text(3, 128) + no_alloc},
+      {"x86-4slot-noalloc", "QEMU 1 GiB x86_64, four 128 MiB DIMM slots, no allocations",
+       slots_text(4, 128) + no_alloc, {true}},
+      {"x86-device", "boot RAM with a hole in section 0, six ZONE_DEVICE ranges, one DIMM slot",
+       std::string(kDevices) + slots_text(1, 128) + no_alloc, {true}, kHoleBoot},
+      {"x86-3slot", "QEMU 1 GiB x86_64, three 128 MiB DIMM slots, 7 BFS levels",
+       slots_text(3, 128) + "depth 7\n"},
+      {"x86-4slot", "QEMU 1 GiB x86_64, four 128 MiB DIMM slots, 7 BFS levels",
+       slots_text(4, 128) + "depth 7\n"},
   };
   std::vector<ExploreConfig> out;
   for (const NamedDef& d : defs)
@@ -117,6 +150,21 @@ std::variant<ExploreSlot, std::string> parse_slot(std::string_view line) {
   return ExploreSlot{d.nid, d.start, d.size};
 }
 
+// A device line has memremap_pages' keys; the trace parser reads them.
+std::variant<MemremapRequest, std::string> parse_device(std::string_view line, const ExploreConfig& c) {
+  const std::string args(line.substr(line.find("device") + 6));
+  auto parsed = parse_trace("memremap_pages " + args + "\n");
+  if (auto* e = std::get_if<ParseError>(&parsed)) {
+    std::string m = e->message;
+    if (m.rfind("memremap_pages", 0) == 0) m.replace(0, 14, "device");
+    return m;
+  }
+  const auto& d = std::get<OpMemremap>(std::get<Trace>(parsed).steps.at(0).op);
+  for (const MemremapRequest& other : c.devices)
+    if (other.id == d.req.id) return "device: id " + std::to_string(d.req.id) + " is used twice";
+  return d.req;
+}
+
 std::optional<u64> parse_count(std::string_view s) {
   if (s.empty() || s.size() > 9) return std::nullopt;
   u64 v = 0;
@@ -153,6 +201,18 @@ bool config_line(std::string_view raw, ExploreConfig& c, std::string& err) {
   }
   if (w[0] == "pages") {
     err = parse_pages(w, c);
+    return true;
+  }
+  if (w[0] == "device") {
+    auto d = parse_device(line, c);
+    if (auto* e = std::get_if<std::string>(&d)) err = *e;
+    else c.devices.push_back(std::get<MemremapRequest>(d));
+    return true;
+  }
+  if (w[0] == "depth") {
+    const auto n = w.size() == 2 ? parse_count(w[1]) : std::nullopt;
+    if (!n || !*n) err = "depth: want a number of BFS levels, at least 1";
+    else c.max_depth = static_cast<std::uint32_t>(*n);
     return true;
   }
   if (w[0] == "notifier") {
@@ -258,6 +318,11 @@ std::string print_explore_config(const ExploreConfig& c) {
   }
   out += "pages count=" + std::to_string(c.alloc_pages) + " max=" + std::to_string(c.max_allocs) + "\n";
   if (c.notifier_errno) out += "notifier " + errno_name(c.notifier_errno) + "\n";
+  if (c.max_depth) out += "depth " + std::to_string(c.max_depth) + "\n";
+  for (const MemremapRequest& d : c.devices) {
+    const std::string line = print_op(OpMemremap{d});
+    out += "device" + line.substr(line.find(' ')) + "\n";
+  }
   return out;
 }
 
@@ -298,6 +363,10 @@ std::vector<AlphabetOp> explore_alphabet(const ExploreConfig& c) {
   if (c.max_allocs && !c.slots.empty() && !c.boot.empty())
     a.push_back({OpAlloc{true, c.boot.front().nid, Zone::Movable, n, AllocKind::Movable, std::nullopt},
                  false});
+  for (const MemremapRequest& d : c.devices) {
+    a.push_back({OpMemremap{d}, false});
+    a.push_back({OpMemunmap{d.id}, false});
+  }
   if (c.notifier_errno) {
     a.push_back({OpNotifier{c.notifier_errno, 0}, false});
     a.push_back({OpNotifier{0, c.notifier_errno}, false});

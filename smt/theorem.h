@@ -46,6 +46,7 @@ struct Counterexample {
   std::string summary;   // the model's values, one "name = value" per line
   std::string geometry;  // the concrete geometry, e.g. "page_shift=16 section_size_bits=29 ..."
   std::string trace;     // a DESIGN.md §3 trace, or "" for pure arithmetic theorems
+  std::string invariant; // the registry invariant `memhp replay` of `trace` shows broken
 };
 
 struct TheoremResult {

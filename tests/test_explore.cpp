@@ -18,8 +18,14 @@
 #include "explore.h"
 #include "json_read.h"
 #include "replay.h"
+#include "shell.h"
 
 using namespace memhp;
+using memhp::test::Exec;
+using memhp::test::Scratch;
+using memhp::test::run_memhp;
+using memhp::test::run_shell;
+using memhp::test::slurp;
 namespace fs = std::filesystem;
 
 namespace {
@@ -90,51 +96,6 @@ void check_pin(const Pin& p) {
   CHECK(r.components == 1);
   for (std::size_t k : r.ops_never_ok()) FAIL_CHECK(print_op(r.alphabet[k].op) << " never succeeded");
   CHECK(r.passed());
-}
-
-// A scratch directory per test case (ctest runs test cases in parallel).
-class Scratch {
- public:
-  explicit Scratch(const std::string& tag)
-      : dir_(fs::temp_directory_path() / ("memhp-test-explore-" + std::to_string(::getpid()) + "-" + tag)) {
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  ~Scratch() {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(dir_ / name, std::ios::binary) << text;
-    return path(name);
-  }
-
- private:
-  fs::path dir_;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-struct Exec {
-  int status = -1;
-  std::string out, err;
-};
-
-Exec run_shell(const Scratch& s, const std::string& cmd) {
-  const int rc = std::system((cmd + " >'" + s.path("stdout") + "' 2>'" + s.path("stderr") + "' </dev/null").c_str());
-  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(s.path("stdout")), slurp(s.path("stderr"))};
-}
-
-Exec run_memhp(const Scratch& s, const std::string& args) {
-  return run_shell(s, std::string("'") + MEMHP_BINARY + "' " + args);
 }
 
 bool contains(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
