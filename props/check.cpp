@@ -26,6 +26,7 @@
 
 #include "failure_store.h"
 #include "gen.h"
+#include "minimise.h"
 #include "invariant_lists.h"
 #include "replay.h"
 #include "sequences.h"
@@ -318,6 +319,8 @@ CheckReport run_check(const CheckOptions& opts) {
   if (result.match(fail) && rs.last) {
     Counterexample c = *rs.last;
     c.shrinks = rs.shrinks;
+    c.trace = minimise_trace(c.trace, c.violation.invariant);
+    if (auto r = replay_trace(c.trace); r.violation) c.violation = *r.violation;
     c.seconds_to_failure = std::chrono::duration<double>(rs.first_failure - rs.start).count();
     if (opts.use_store) {
       try {

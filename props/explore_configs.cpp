@@ -72,19 +72,21 @@ constexpr std::string_view kHoleBoot =
     "boot node=0 start=0x0 size=96M\n"
     "boot node=0 start=0x8000000 size=896M\n";
 
-// Six device ranges: two in section 0 beside boot RAM (one with an
+// Seven device ranges: two in section 0 beside boot RAM (one with an
+// altmap, unused: x86 populates a sub-section memmap with base pages and no
 // altmap); in the section at 2 GiB, a compound one (2 MiB pages, dedup), a
-// plain one overlapping its second half, and one with an altmap (hot-added
-// subsections beside each other, so removing one depopulates part of a
-// section); and one on the DIMM slot's range, refused while the DIMM is
-// there (region_intersects(System RAM)).
+// plain one overlapping its second half and a plain one beside them (so
+// that removing one depopulates part of a section); a whole section with an altmap
+// big enough for its PMD-mapped memmap; and one on the DIMM slot's range,
+// refused while the DIMM is there (region_intersects(System RAM)).
 constexpr std::string_view kDevices =
     "device id=1 type=fsdax node=0 ranges=0x6000000+2M\n"
     "device id=2 type=fsdax node=0 ranges=0x6200000+4M altmap=0+64\n"
     "device id=3 type=generic node=0 ranges=0x80000000+4M shift=9\n"
     "device id=4 type=fsdax node=0 ranges=0x80200000+2M\n"
     "device id=5 type=fsdax node=0 ranges=0x100000000+2M\n"
-    "device id=6 type=fsdax node=0 ranges=0x80800000+4M altmap=0+64\n";
+    "device id=6 type=fsdax node=0 ranges=0x88000000+128M altmap=0+1024\n"
+    "device id=7 type=fsdax node=0 ranges=0x80800000+2M\n";
 
 std::vector<ExploreConfig> build_named() {
   const std::string no_alloc = "pages max=0\n";
@@ -100,7 +102,7 @@ std::vector<ExploreConfig> build_named() {
        slots_text(3, 128) + no_alloc},
       {"x86-4slot-noalloc", "QEMU 1 GiB x86_64, four 128 MiB DIMM slots, no allocations",
        slots_text(4, 128) + no_alloc, {true}},
-      {"x86-device", "boot RAM with a hole in section 0, six ZONE_DEVICE ranges, one DIMM slot",
+      {"x86-device", "boot RAM with a hole in section 0, seven ZONE_DEVICE ranges, one DIMM slot",
        std::string(kDevices) + slots_text(1, 128) + no_alloc, {true}, kHoleBoot},
       {"x86-3slot", "QEMU 1 GiB x86_64, three 128 MiB DIMM slots, 7 BFS levels",
        slots_text(3, 128) + "depth 7\n"},

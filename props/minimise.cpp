@@ -1,0 +1,57 @@
+#include "minimise.h"
+
+#include "replay.h"
+
+namespace memhp {
+namespace {
+
+// The invariant replay reports for t, with every expect cleared (a removed
+// step changes later errnos, and that is not the failure being kept).
+bool still_fails(Trace t, const std::string& invariant) {
+  for (TraceStep& s : t.steps) s.expect.reset();
+  const ReplayResult r = replay_trace(t);
+  return r.boot_error.empty() && r.violation && r.violation->invariant == invariant;
+}
+
+Trace without(const Trace& t, std::size_t i, std::size_t j) {
+  Trace out = t;
+  out.steps.clear();
+  for (std::size_t k = 0; k < t.steps.size(); ++k)
+    if (k != i && k != j) out.steps.push_back(t.steps[k]);
+  return out;
+}
+
+// One pass: the first single step, else the first pair, whose removal keeps
+// the failure. False when neither exists.
+bool drop_one(Trace& t, const std::string& invariant) {
+  const std::size_t n = t.steps.size();
+  for (std::size_t i = 0; i < n; ++i)
+    if (Trace c = without(t, i, i); still_fails(c, invariant)) return t = std::move(c), true;
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = i + 1; j < n; ++j)
+      if (Trace c = without(t, i, j); still_fails(c, invariant)) return t = std::move(c), true;
+  return false;
+}
+
+// Each step's `# expect:` set to what it returns now, as the suites write it.
+void refresh_expects(Trace& t) {
+  for (TraceStep& s : t.steps) s.expect.reset();
+  const ReplayResult r = replay_trace(t);
+  for (std::size_t k = 0; k < r.steps.size() && k < t.steps.size(); ++k)
+    t.steps[k].expect = r.steps[k].result.err;
+}
+
+}  // namespace
+
+Trace minimise_trace(const Trace& t, const std::string& invariant) {
+  if (!still_fails(t, invariant)) return t;  // nothing to keep: leave it as it came
+  Trace m = t;
+  bool changed = false;
+  while (drop_one(m, invariant)) changed = true;
+  if (!changed) return t;
+  for (const TraceStep& s : t.steps)
+    if (s.expect) return refresh_expects(m), m;
+  return m;
+}
+
+}  // namespace memhp
