@@ -41,7 +41,7 @@ constexpr std::array kCommands = {
             "memhp memmap-cost --geometry G --size S --align A [--json]", cmd_memmap_cost},
     Command{"prove", "prove the Z3 theorems (every geometry, every transition, unbounded CHC)",
             "memhp prove [--theorem NAME]... [--json] [--emit-smt2 DIR] [--cex DIR] [--mutant]\n"
-            "                   [--timeout MS] [--list]",
+            "                   [--timeout MS] [--list [--markdown]]",
             cmd_prove},
     Command{"help", "list the commands, or show one command's usage",
             "memhp help [COMMAND]", cmd_help},

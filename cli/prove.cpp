@@ -28,6 +28,7 @@ struct ProveArgs {
   smt::ProveOptions opts;
   bool json = false;
   bool list = false;
+  bool markdown = false;  // with --list: the NOTES.md table
   std::string emit_dir;  // --emit-smt2
   std::string cex_dir;   // --cex
 };
@@ -54,6 +55,8 @@ std::string parse_args(const Args& args, ProveArgs& a) {
       a.json = true;
     } else if (arg == "--list") {
       a.list = true;
+    } else if (arg == "--markdown") {
+      a.markdown = true;
     } else if (arg == "--mutant") {
       a.opts.mutant = true;
     } else if (arg == "--theorem") {
@@ -76,6 +79,7 @@ std::string parse_args(const Args& args, ProveArgs& a) {
   if (a.selected.empty())
     for (const auto& t : smt::theorems()) a.selected.push_back(&t);
   if (a.selected.empty()) return "no theorems are registered (smt/registry.cpp)";
+  if (a.markdown && !a.list) return "--markdown goes with --list";
   return {};
 }
 
@@ -184,6 +188,22 @@ std::string json_theorem(const smt::Theorem& t, const smt::TheoremResult& r) {
   return s + "}";
 }
 
+// Pipes would split a table cell.
+std::string cell(std::string_view s) {
+  std::string out;
+  for (char c : s) out += c == '|' ? std::string("\\|") : std::string(1, c);
+  return out;
+}
+
+// The NOTES.md catalogue (tests/test_notes.cpp keeps the two equal).
+void list_markdown(std::ostream& out) {
+  out << "| theorem | statement | scope: symbolic, bounded, assumed | kernel | mutant |\n"
+         "|---|---|---|---|---|\n";
+  for (const auto& t : smt::theorems())
+    out << "| `" << t.name << "` | " << cell(t.statement) << " | " << cell(t.scope) << " | "
+        << cell(t.kernel) << " | " << cell(t.mutant) << " |\n";
+}
+
 void list_theorems(std::ostream& out) {
   for (const auto& t : smt::theorems()) {
     out << t.name << "\n  " << t.statement << "\n  scope: " << t.scope << "\n  kernel: " << t.kernel
@@ -197,7 +217,8 @@ int cmd_prove(const Args& args) {
   ProveArgs a;
   if (std::string err = parse_args(args, a); !err.empty()) return usage_error(kName, err);
   if (a.list) {
-    list_theorems(std::cout);
+    if (a.markdown) list_markdown(std::cout);
+    else list_theorems(std::cout);
     return kExitOk;
   }
   if (!a.emit_dir.empty() && !make_dir(a.emit_dir)) return kExitUsage;
