@@ -67,6 +67,30 @@ std::string memmap_cost_error(const Geometry& g, u64 size_bytes, u64 align_bytes
   return {};
 }
 
+/* mm/sparse-vmemmap.c: __populate_section_memmap() for a device range:
+   vmemmap_populate_compound_pages() or the arch's vmemmap_populate() */
+ChunkVmemmap device_chunk_vmemmap(const Geometry& g, u64 offset, u64 nr_pages,
+                                  unsigned vmemmap_shift, bool dedup) {
+  if (dedup) {
+    // The device as dax_pmem registers it: compound pages of align, no
+    // altmap (dedup needs the memmap in RAM).
+    DevPagemap pgmap;
+    pgmap.type = PgmapType::Generic;  // MEMORY_DEVICE_GENERIC, as drivers/dax/device.c
+    pgmap.vmemmap_shift = vmemmap_shift;
+    k::MhpParams params;
+    params.pgmap = &pgmap;
+    params.range_start = Pfn{0};
+    // With dedup, vmemmap_populate_compound_pages() maps every struct page
+    // address with a base-page PTE, the deduplicated ones included.
+    if (auto pages = k::compound_vmemmap_pages(g, Pfn{offset}, nr_pages, params))
+      return {*pages, true};
+  }
+  // Without: the arch's vmemmap_populate(); PMD blocks need no PTE table,
+  // base pages do.
+  const k::VmemmapPlan plan = k::arch_vmemmap_plan(g, nr_pages, false);
+  return {plan.pages, plan.unit == 1};
+}
+
 /* mm/memremap.c: pagemap_range() -> mm/memory_hotplug.c: __add_pages() ->
    mm/sparse-vmemmap.c: __populate_section_memmap(), then
    mm/page_alloc.c: memmap_init_zone_device() */
@@ -83,41 +107,20 @@ MemmapCost memmap_cost(const Geometry& g, u64 size_bytes, u64 align_bytes) {
   // PTRS_PER_PTE entries of 8 bytes, one table per PMD entry.
   c.pte_table_bytes = (g.pmd_size() >> g.page_shift) * 8;
 
-  // The device as dax_pmem registers it: one range, compound pages of
-  // align, no altmap (dedup needs the memmap in RAM).
-  DevPagemap pgmap;
-  pgmap.type = PgmapType::Generic;  // MEMORY_DEVICE_GENERIC, as drivers/dax/device.c
-  pgmap.vmemmap_shift = c.vmemmap_shift;
-  const Pfn start{0};  // aligned to a section and to align
-  pgmap.ranges.push_back(PfnRange{start, start + c.nr_pages});
-  k::MhpParams params;
-  params.pgmap = &pgmap;
-  params.range_start = start;
-
-  c.compound_path = is_pow2(g.struct_page_size) && pgmap.vmemmap_nr() > 1;
+  // A range at pfn 0: aligned to a section and to align.
+  c.compound_path = is_pow2(g.struct_page_size) && c.pfns_per_compound > 1;
   u64 plain_last = kNone, dedup_last = kNone;
-  const Pfn end = start + c.nr_pages;
   // __add_pages(): one call per section, or per part of one.
-  for (Pfn pfn = start; pfn < end;) {
-    const u64 sec_end = align_up(pfn.v + 1, g.pages_per_section());
-    const u64 n = std::min(end.v, sec_end) - pfn.v;
-    const u64 va0 = g.memmap_bytes(pfn.v), va1 = g.memmap_bytes(pfn.v + n);
-
-    // Without dedup: the arch's vmemmap_populate(); PMD blocks need no PTE
-    // table, base pages do.
-    const k::VmemmapPlan plan = k::arch_vmemmap_plan(g, n, false);
-    c.plain_pages += plan.pages;
-    if (plan.unit == 1) c.plain_pte_tables += new_pte_windows(va0, va1, g.pmd_size(), plain_last);
-
-    // With dedup: vmemmap_populate_compound_pages() maps every struct page
-    // address with a base-page PTE, the deduplicated ones included.
-    if (auto pages = k::compound_vmemmap_pages(g, pfn, n, params); pages && c.compound_path) {
-      c.dedup_pages += *pages;
-      c.dedup_pte_tables += new_pte_windows(va0, va1, g.pmd_size(), dedup_last);
-    } else {
-      c.dedup_pages += plan.pages;
-      if (plan.unit == 1) c.dedup_pte_tables += new_pte_windows(va0, va1, g.pmd_size(), dedup_last);
-    }
+  for (u64 pfn = 0; pfn < c.nr_pages;) {
+    const u64 sec_end = align_up(pfn + 1, g.pages_per_section());
+    const u64 n = std::min(c.nr_pages, sec_end) - pfn;
+    const u64 va0 = g.memmap_bytes(pfn), va1 = g.memmap_bytes(pfn + n);
+    const ChunkVmemmap plain = device_chunk_vmemmap(g, pfn, n, c.vmemmap_shift, false);
+    c.plain_pages += plain.pages;
+    if (plain.pte_mapped) c.plain_pte_tables += new_pte_windows(va0, va1, g.pmd_size(), plain_last);
+    const ChunkVmemmap dedup = device_chunk_vmemmap(g, pfn, n, c.vmemmap_shift, true);
+    c.dedup_pages += dedup.pages;
+    if (dedup.pte_mapped) c.dedup_pte_tables += new_pte_windows(va0, va1, g.pmd_size(), dedup_last);
     pfn += n;
   }
 

@@ -21,6 +21,26 @@ namespace {
 
 Pfn block_start_pfn(const System& s, u64 id) { return s.geo.block_start(id); }
 
+}  // namespace
+
+// The split memory_block_online() and memory_block_offline() make: the first
+// nr_vmemmap_pages of a block hold its own memmap and never reach the buddy
+// allocator; online_pages()/offline_pages() get the rest. Pure, so that the
+// Z3 encoding (smt/enc_block.h; declared in internal.h) is checked against
+// exactly what the model uses.
+
+/* drivers/base/memory.c: memory_block_online(): mhp_init_memmap_on_memory()'s range */
+PfnRange memory_block_vmemmap_range(Pfn start, u64 nr_vmemmap_pages) {
+  return PfnRange{start, start + nr_vmemmap_pages};
+}
+
+/* drivers/base/memory.c: memory_block_online(): online_pages()'s range */
+PfnRange memory_block_online_range(Pfn start, u64 nr_pages, u64 nr_vmemmap_pages) {
+  return PfnRange{start + nr_vmemmap_pages, start + nr_pages};
+}
+
+namespace {
+
 /* drivers/base/memory.c: memory_block_online() */
 int memory_block_online(System& s, Result& r, u64 id) {
   MemoryBlock mem = memory_block(s, id);
@@ -28,20 +48,22 @@ int memory_block_online(System& s, Result& r, u64 id) {
   const u64 nr_pages = s.geo.block_pages();
   const u64 nr_vmemmap = mem.nr_vmemmap_pages;
   const Zone zone = zone_for_pfn_range(s, mem.online_type, mem.nid, mem.group, start, nr_pages);
+  const PfnRange vmemmap = memory_block_vmemmap_range(start, nr_vmemmap);
+  const PfnRange online = memory_block_online_range(start, nr_pages, nr_vmemmap);
 
   // The vmemmap pages belong to the zone of the memory they describe.
   if (nr_vmemmap) {
-    if (int err = mhp_init_memmap_on_memory(s, r, start, nr_vmemmap, mem.nid, zone)) return err;
+    if (int err = mhp_init_memmap_on_memory(s, r, vmemmap.start, vmemmap.size(), mem.nid, zone))
+      return err;
   }
-  if (int err = online_pages(s, r, start + nr_vmemmap, nr_pages - nr_vmemmap, mem.nid, zone,
-                             mem.group)) {
+  if (int err = online_pages(s, r, online.start, online.size(), mem.nid, zone, mem.group)) {
     if (nr_vmemmap && !s.mutants.has(Mutant::OnlineFailureSkipsDeinit))
-      mhp_deinit_memmap_on_memory(s, r, start, nr_vmemmap);
+      mhp_deinit_memmap_on_memory(s, r, vmemmap.start, vmemmap.size());
     return err;
   }
   // Account once onlining succeeded.
   if (nr_vmemmap && !s.mutants.has(Mutant::VmemmapNotPresent))
-    adjust_present_page_count(s, start, mem.group, static_cast<long>(nr_vmemmap));
+    adjust_present_page_count(s, vmemmap.start, mem.group, static_cast<long>(vmemmap.size()));
   mem = memory_block(s, id);
   mem.zone = zone;
   set_memory_block(s, id, mem);
@@ -58,14 +80,16 @@ int memory_block_offline(System& s, Result& r, u64 id) {
     r.reason = "memory block spans several zones or nodes";
     return -EINVAL;
   }
+  const PfnRange vmemmap = memory_block_vmemmap_range(start, nr_vmemmap);
+  const PfnRange online = memory_block_online_range(start, nr_pages, nr_vmemmap);
+  const long nr_vmemmap_delta = static_cast<long>(vmemmap.size());
   // Unaccount before offlining, so that the zone and node can be torn down.
-  if (nr_vmemmap) adjust_present_page_count(s, start, mem.group, -static_cast<long>(nr_vmemmap));
-  if (int err = offline_pages(s, r, start + nr_vmemmap, nr_pages - nr_vmemmap, mem.nid, *mem.zone,
-                              mem.group)) {
-    if (nr_vmemmap) adjust_present_page_count(s, start, mem.group, static_cast<long>(nr_vmemmap));
+  if (nr_vmemmap) adjust_present_page_count(s, vmemmap.start, mem.group, -nr_vmemmap_delta);
+  if (int err = offline_pages(s, r, online.start, online.size(), mem.nid, *mem.zone, mem.group)) {
+    if (nr_vmemmap) adjust_present_page_count(s, vmemmap.start, mem.group, nr_vmemmap_delta);
     return err;
   }
-  if (nr_vmemmap) mhp_deinit_memmap_on_memory(s, r, start, nr_vmemmap);
+  if (nr_vmemmap) mhp_deinit_memmap_on_memory(s, r, vmemmap.start, vmemmap.size());
   mem = memory_block(s, id);
   if (!s.mutants.has(Mutant::OfflineKeepsBlockZone)) mem.zone.reset();
   set_memory_block(s, id, mem);

@@ -60,12 +60,22 @@ bool page_run_rejects(const PageState& p, int nid, Zone zone) {
   return !p.initialised() || p.nid != nid || p.zone != zone;
 }
 
+}  // namespace
+
+// The two finders and the span arithmetic are outside the anonymous
+// namespace so that tests/test_smt_sections.cpp can hold them against
+// smt/enc_span.h (declared in internal.h).
+
 /* mm/memory_hotplug.c: find_smallest_section_pfn(). The kernel visits every
    subsection; the model jumps over page runs and section runs that cannot
    match, visiting the same candidates in the same order. 0 means none. */
 u64 find_smallest_section_pfn(const System& s, int nid, Zone zone, Pfn start, Pfn end) {
   const u64 step = s.geo.pages_per_subsection();
-  auto next_candidate = [&](u64 x) { return start.v + align_up(x - start.v, step); };
+  // The first candidate >= x. A run that reaches past `end` (the last run
+  // of a RunMap ends at kEnd, where align_up() would wrap) ends the scan.
+  auto next_candidate = [&](u64 x) {
+    return x >= end.v ? end.v : start.v + align_up(x - start.v, step);
+  };
   u64 p = start.v;
   while (p < end.v) {
     if (page_run_rejects(s.pages.at(p), nid, zone)) {
@@ -117,31 +127,39 @@ u64 find_biggest_section_pfn(const System& s, int nid, Zone zone, Pfn start, Pfn
   }
 }
 
-// The (0, 0) shape of a zone that spans nothing.
-void empty_zone(const System& s, ZoneState& z) {
-  if (!s.mutants.has(Mutant::ShrinkKeepsStart)) z.zone_start_pfn = 0;
-  z.spanned_pages = 0;
+/* mm/memory_hotplug.c: shrink_zone_span(), which end [start, end) removes:
+   the zone's start is tested first, as the kernel does. */
+ShrinkSide shrink_zone_span_side(ZoneSpan z, Pfn start, Pfn end) {
+  if (z.start == start.v) return ShrinkSide::Start;
+  if (z.end() == end.v) return ShrinkSide::End;
+  return ShrinkSide::None;
 }
+
+/* mm/memory_hotplug.c: shrink_zone_span(), the new span from what the finder
+   of that side returned (0: nothing left, the zone becomes (0, 0)). */
+ZoneSpan shrink_zone_span_result(ZoneSpan z, ShrinkSide side, u64 found, bool keeps_start) {
+  if (side == ShrinkSide::None) return z;
+  if (!found) return ZoneSpan{keeps_start ? z.start : 0, 0};
+  if (side == ShrinkSide::Start) return ZoneSpan{found, z.end() - found};
+  return ZoneSpan{z.start, found - z.start + 1};
+}
+
+namespace {
 
 /* mm/memory_hotplug.c: shrink_zone_span() */
 void shrink_zone_span(System& s, int nid, Zone zone, Pfn start, Pfn end) {
   ZoneState& z = s.zone(nid, zone);
-  if (z.zone_start_pfn == start.v) {
-    const u64 zend = z.end_pfn();
-    const u64 pfn = find_smallest_section_pfn(s, nid, zone, end, Pfn{zend});
-    if (pfn) {
-      z.spanned_pages = zend - pfn;
-      z.zone_start_pfn = pfn;
-    } else {
-      empty_zone(s, z);
-    }
-  } else if (z.end_pfn() == end.v) {
-    const u64 pfn = find_biggest_section_pfn(s, nid, zone, Pfn{z.zone_start_pfn}, start);
-    if (pfn)
-      z.spanned_pages = pfn - z.zone_start_pfn + 1;
-    else
-      empty_zone(s, z);
-  }
+  const ZoneSpan span{z.zone_start_pfn, z.spanned_pages};
+  const ShrinkSide side = shrink_zone_span_side(span, start, end);
+  u64 found = 0;
+  if (side == ShrinkSide::Start)
+    found = find_smallest_section_pfn(s, nid, zone, end, Pfn{span.end()});
+  else if (side == ShrinkSide::End)
+    found = find_biggest_section_pfn(s, nid, zone, Pfn{span.start}, start);
+  const ZoneSpan out =
+      shrink_zone_span_result(span, side, found, s.mutants.has(Mutant::ShrinkKeepsStart));
+  z.zone_start_pfn = out.start;
+  z.spanned_pages = out.spanned;
 }
 
 /* mm/memory_hotplug.c: update_pgdat_span() */

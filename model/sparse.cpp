@@ -16,23 +16,17 @@
 #include <algorithm>
 
 #include "internal.h"
+#include "memhp/subsection.h"
 
 namespace memhp::k {
 
 namespace {
 
-using Bits = std::bitset<kMaxSubsections>;
+using Bits = SubsectionMap;
 
-// subsection_mask_set(): the subsections [pfn, pfn + nr_pages) touches.
+// subsection_mask_set() with the System's geometry and mutants.
 Bits subsection_mask(const System& s, Pfn pfn, u64 nr_pages) {
-  const Geometry& g = s.geo;
-  Bits map;
-  const unsigned lo = g.subsection_index(pfn);
-  const unsigned hi = s.mutants.has(Mutant::SubsectionMaskFirstOnly)
-                          ? lo
-                          : g.subsection_index(pfn + (nr_pages - 1));
-  for (unsigned i = lo; i <= hi; ++i) map.set(i);
-  return map;
+  return subsection_mask_set(s.geo, pfn, nr_pages, s.mutants.has(Mutant::SubsectionMaskFirstOnly));
 }
 
 // Apply f to the section containing pfn.
@@ -76,11 +70,11 @@ void section_deactivate(System& s, Result& r, Pfn pfn, u64 nr_pages, const MhpPa
   const Bits map = subsection_mask(s, pfn, nr_pages);
 
   // clear_subsection_map(): every target bit must be set.
-  if (WARN(r, ms.usage == UsageOrigin::None || (ms.subsection_map & map) != map,
+  Bits* usage_map = ms.usage == UsageOrigin::None ? nullptr : &ms.subsection_map;
+  if (WARN(r, clear_subsection_map(usage_map, map) != 0,
            "section already deactivated (pfn " + std::to_string(pfn.v) + " + " +
                std::to_string(nr_pages) + ")"))
     return;
-  ms.subsection_map ^= map;
   const bool empty = ms.subsection_map.none();
   const bool keeps_mem_map = s.mutants.has(Mutant::DeactivateKeepsMemMap);
   if (!empty && s.mutants.has(Mutant::PartialDeactivateClearsMemMap)) ms.has_mem_map = false;
@@ -124,9 +118,7 @@ int section_activate(System& s, Result& r, int nid, Pfn pfn, u64 nr_pages,
   // fill_subsection_map()
   const Bits map = subsection_mask(s, pfn, nr_pages);
   // On error the kzalloc'd usage is freed again: `ms` is simply not stored.
-  if (map.none()) return -EINVAL;
-  if ((map & ms.subsection_map).any()) return -EEXIST;
-  ms.subsection_map |= map;
+  if (int err = fill_subsection_map(ms.subsection_map, map)) return err;
   update_section(s, pfn, [&](SectionState& x) { x = ms; });
 
   // A partial add into an early section reuses the boot memmap.
@@ -148,6 +140,31 @@ int section_activate(System& s, Result& r, int nid, Pfn pfn, u64 nr_pages,
 }
 
 }  // namespace
+
+/* mm/sparse.c: subsection_mask_set() */
+SubsectionMap subsection_mask_set(const Geometry& g, Pfn pfn, u64 nr_pages, bool first_only) {
+  SubsectionMap map;
+  const unsigned lo = g.subsection_index(pfn);
+  // The range's last pfn; nr_pages == 0 wraps as the kernel's unsigned long does.
+  const unsigned hi = first_only ? lo : g.subsection_index(pfn + (nr_pages - 1));
+  for (unsigned i = lo; i <= hi; ++i) map.set(i);
+  return map;
+}
+
+/* mm/sparse.c: fill_subsection_map() */
+int fill_subsection_map(SubsectionMap& map, const SubsectionMap& mask) {
+  if (mask.none()) return -EINVAL;
+  if ((mask & map).any()) return -EEXIST;
+  map |= mask;
+  return 0;
+}
+
+/* mm/sparse.c: clear_subsection_map() */
+int clear_subsection_map(SubsectionMap* map, const SubsectionMap& mask) {
+  if (!map || (*map & mask) != mask) return -EINVAL;
+  *map ^= mask;
+  return 0;
+}
 
 bool pfn_section_valid(const System& s, const SectionState& ms, Pfn pfn) {
   return ms.subsection_map.test(s.geo.subsection_index(pfn));

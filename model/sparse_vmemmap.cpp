@@ -66,10 +66,17 @@ std::optional<u64> compound_vmemmap_pages(const Geometry& g, Pfn pfn, u64 nr_pag
   // maps all its vmemmap onto the previous section's last tail page.
   if (!is_aligned(pfn - params.range_start, n) && n > g.pages_per_subsection()) return 0;
   // Each compound page keeps two vmemmap pages (the head's and the first
-  // tails'); the others map the second one again. Compound pages whose
-  // memmap is at most two pages gain nothing (the model counts them plainly).
+  // tails'); the others map the second one again. The kernel populates the
+  // page after the head's whatever the sizes, so a chunk holding one head
+  // of a compound page at least as large as the chunk keeps 2, even where
+  // that compound page's whole memmap is one page or two (ppc64-64k,
+  // vmemmap_shift 9..11). Smaller compound pages whose memmap is at most two
+  // pages gain nothing, and the model counts their chunk plainly; the kernel
+  // also populates the one vmemmap page after the chunk's memmap, which the
+  // next chunk's memmap shares (NOTES.md section 3).
+  if (n >= nr_pages) return 2;
   if (g.memmap_bytes(n) <= 2 * g.page_size()) return g.memmap_pages(nr_pages);
-  return 2 * std::max<u64>(1, nr_pages / n);
+  return 2 * (nr_pages / n);
 }
 
 /* mm/sparse-vmemmap.c: __populate_section_memmap() */

@@ -60,6 +60,20 @@ struct MemmapCost {
   u64 dedup_total_bytes() const { return dedup_bytes() + dedup_table_bytes(); }
 };
 
+// One __populate_section_memmap() call of a device range without altmap:
+// the vmemmap pages it allocates for the chunk [offset, offset + nr_pages)
+// (offset counted from the range start, which is aligned to a section and to
+// a compound page of 2^vmemmap_shift pfns), and whether they are mapped with
+// base pages, so that PTE tables map them. dedup = false is the arch's plain
+// vmemmap_populate(), memmap_cost()'s "without dedup". memmap_cost() adds
+// these up chunk by chunk; smt/enc_geometry.h encodes them.
+struct ChunkVmemmap {
+  u64 pages = 0;
+  bool pte_mapped = false;
+};
+ChunkVmemmap device_chunk_vmemmap(const Geometry& g, u64 offset, u64 nr_pages,
+                                  unsigned vmemmap_shift, bool dedup);
+
 // Why (size, align) is not a device-dax range memmap_cost() accepts, or
 // empty. Ranges are assumed to start at an address aligned to both a
 // section and align.
