@@ -18,6 +18,7 @@
 #include "memhp/trace.h"
 #include "replay.h"
 #include "sequences.h"
+#include "shell.h"
 
 using namespace memhp;
 namespace fs = std::filesystem;
@@ -210,42 +211,8 @@ TEST_CASE("replay: boot failures, boot violations and expectations") {
 
 // -------------------------------------------------------- failure store --
 
-namespace {
-
-// A scratch directory per test case, so parallel ctest runs do not collide.
-class Scratch {
- public:
-  explicit Scratch(const std::string& tag)
-      : dir_(fs::temp_directory_path() /
-             ("memhp-test-replay-" + std::to_string(::getpid()) + "-" + tag)) {
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  ~Scratch() {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(dir_ / name, std::ios::binary) << text;
-    return path(name);
-  }
-
- private:
-  fs::path dir_;
-};
-
-std::string slurp(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-}  // namespace
+using memhp::test::Scratch;
+using memhp::test::slurp;
 
 TEST_CASE("failure store: FNV-1a 64 known answers") {
   CHECK(fnv1a64("") == 0xcbf29ce484222325ull);
@@ -319,23 +286,10 @@ TEST_CASE("failure store: file names are stable and stay inside the directory") 
 // ------------------------------------------------------ the memhp binary --
 
 #ifdef MEMHP_BINARY
+using memhp::test::Exec;
+using memhp::test::run_memhp;
+
 namespace {
-
-struct Exec {
-  int status = -1;
-  std::string out, err;
-};
-
-Exec run_memhp(const Scratch& s, const std::string& args) {
-  std::string cmd = "'" MEMHP_BINARY "' " + args + " >'" + s.path("stdout") + "' 2>'" +
-                    s.path("stderr") + "' </dev/null";
-  Exec e;
-  int rc = std::system(cmd.c_str());
-  e.status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  e.out = slurp(s.path("stdout"));
-  e.err = slurp(s.path("stderr"));
-  return e;
-}
 
 // A minimal JSON reader, enough to check the catalogue's structure.
 struct Json {
