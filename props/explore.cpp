@@ -56,6 +56,7 @@
 #include "explore.h"
 
 #include "diff.h"
+#include "replay.h"
 
 #include <boost/graph/breadth_first_search.hpp>
 #include <boost/graph/graphviz.hpp>
@@ -76,16 +77,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using Vertex = std::uint32_t;
 
-// A model that throws has a bug of its own; as in replay, it is a BUG.
-Result apply_guarded(System& s, const Op& op) {
-  try {
-    return apply_op(s, op);
-  } catch (const std::exception& e) {
-    Result r;
-    r.bug = std::string("model threw: ") + e.what();
-    return r;
-  }
-}
 
 // What replay would report for this step: the first invariant broken, else
 // a BUG (which stops a replay whatever `check only=` says).

@@ -8,7 +8,6 @@
 #include "sequences.h"
 
 namespace memhp {
-namespace {
 
 // A model that throws has a bug of its own; like `memhp run`, replay treats
 // it as a kernel BUG so that the trace still gets a readable verdict.
@@ -21,6 +20,9 @@ Result apply_guarded(System& s, const Op& op) {
     return r;
   }
 }
+
+namespace {
+
 
 // Checks what the trace's headers ask for. The parser rejects unknown names,
 // but a Trace built in code may carry one; checking everything instead would

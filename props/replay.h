@@ -41,6 +41,10 @@ struct ReplayResult {
 // no_kernel_bug, unless an earlier invariant in registry order breaks first).
 ReplayResult replay_trace(const Trace& t);
 
+// apply_op(), with an exception from the model turned into a BUG result
+// ("model threw: ..."), as replay and the explorer report it.
+Result apply_guarded(System& s, const Op& op);
+
 // The same step as a list of `# expect:` mismatches would count it.
 bool expect_failed(const ReplayStep& s);
 
