@@ -12,6 +12,7 @@
 
 #include "commands.h"
 #include "explore.h"
+#include "explore_pins.h"
 #include "report.h"
 
 namespace memhp::cli {
@@ -26,6 +27,7 @@ struct ExploreArgs {
   std::string dot;
   bool json = false;
   bool list = false;
+  bool pins = false;
 };
 
 bool parse_count(const std::string& s, std::uint64_t& out) {
@@ -52,6 +54,8 @@ std::string parse_args(const Args& args, ExploreArgs& a) {
       a.json = true;
     } else if (arg == "--list") {
       a.list = true;
+    } else if (arg == "--pins") {
+      a.pins = true;
     } else if (arg == "--first") {
       a.opts.stop_at_violation = true;
     } else if (arg == "--config") {
@@ -224,6 +228,10 @@ int cmd_explore(const Args& args) {
   if (std::string err = parse_args(args, a); !err.empty()) return usage_error(kName, err);
   if (a.list) {
     list_configs(std::cout);
+    return kExitOk;
+  }
+  if (a.pins) {  // the pinned state-space sizes, as NOTES.md section 10 shows them
+    std::cout << explore_pins_markdown();
     return kExitOk;
   }
   const std::optional<ExploreConfig> c = load_config(a.config);

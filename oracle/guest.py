@@ -43,7 +43,6 @@ echo "memhp agent exited with status $?"
 REQUIRED_CONFIG = ["CONFIG_MEMORY_HOTPLUG", "CONFIG_MEMORY_HOTREMOVE",
                    "CONFIG_MHP_MEMMAP_ON_MEMORY", "CONFIG_ACPI_HOTPLUG_MEMORY", "CONFIG_DEVTMPFS"]
 PKG_RE = re.compile(r"^linux-image-6\.1\.0-(\d+)-amd64-unsigned$")
-APT_PATTERN = r"^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$"
 BOOT_TIMEOUT = 120      # s until the agent answers (TCG boot is ~5 s)
 WRITE_TIMEOUT = 120     # s for one sysfs write (offlining migrates pages)
 STATE_TIMEOUT = 20
@@ -88,26 +87,44 @@ def cache_root():
     return os.path.join(base, "memhp")
 
 
+def pinned_kernel():
+    """(name, version) from oracle/kernel.pin, or MEMHP_KERNEL_PKG=NAME[=VERSION]."""
+    override = os.environ.get("MEMHP_KERNEL_PKG")
+    if override:
+        name, _, version = override.partition("=")
+        return name, version or None
+    with open(os.path.join(HERE, "kernel.pin")) as f:
+        for line in f:
+            words = line.split("#", 1)[0].split()
+            if words:
+                if len(words) != 2 or not PKG_RE.match(words[0]):
+                    raise Fail(f"oracle/kernel.pin: want 'linux-image-6.1.0-N-amd64-unsigned VERSION', got {line.strip()!r}")
+                return words[0], words[1]
+    raise Fail("oracle/kernel.pin names no kernel")
+
+
 def kernel_package():
-    """(name, version) of the kernel package: MEMHP_KERNEL_PKG or the newest 6.1.0-N."""
-    name = os.environ.get("MEMHP_KERNEL_PKG")
-    # One apt-cache call (each costs ~0.7 s): show takes a POSIX regex for the names.
-    pattern = "^" + re.sub(r"([.+])", r"\\\1", name) + "$" if name else APT_PATTERN
+    """(name, version) of the kernel package to boot: exactly the pinned one."""
+    name, version = pinned_kernel()
 
-    def candidates():
-        r = subprocess.run(["apt-cache", "show", "--no-all-versions", pattern],
+    def available():
+        r = subprocess.run(["apt-cache", "madison", name],
                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        stanzas = re.findall(r"^Package: (\S+)\n(?:.+\n)*?Version: (\S+)$", r.stdout, re.M)
-        return sorted((int(m.group(1)) if (m := PKG_RE.match(n)) else 0, n, v) for n, v in stanzas)
+        return [v.strip() for _, v, *_ in (l.split("|") for l in r.stdout.splitlines() if l.count("|") >= 2)]
 
-    found = candidates()
+    found = available()
     if not found and os.geteuid() == 0:  # a fresh machine has no package lists yet
-        log("apt-cache finds no 6.1 kernel: apt-get update")
+        log(f"apt-cache knows no {name}: apt-get update")
         sh(["apt-get", "update", "-qq"], "apt-get update")
-        found = candidates()
+        found = available()
     if not found:
-        raise Fail(f"apt-cache finds no {name or 'linux-image-6.1.0-*-amd64-unsigned'} (run apt-get update)")
-    return found[-1][1], found[-1][2]
+        raise Fail(f"apt-cache knows no {name} (run apt-get update, or move oracle/kernel.pin)")
+    if version is None:  # MEMHP_KERNEL_PKG=NAME without a version: the newest of that name
+        return name, found[0]
+    if version not in found:
+        raise Fail(f"the pinned {name}={version} is not in apt's lists (it has {', '.join(found)}); "
+                   "move oracle/kernel.pin, re-run ctest -L kernel and update tests/kernel/README.md")
+    return name, version
 
 
 def is_static(path):
@@ -537,6 +554,9 @@ def die_with_parent():
 def run(script_text):
     script = Script(script_text)
     cache = prepare()
+    with open(os.path.join(cache, "ready")) as f:
+        # Always said, verbose or not: which kernel produced the numbers.
+        print(f"memhp guest: booting {f.read().strip()}", file=sys.stderr, flush=True)
     tmp = tempfile.mkdtemp(prefix="memhp-guest-")
     qemu, qlog = None, None
     try:

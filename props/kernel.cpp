@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <random>
 #include <sstream>
 
@@ -266,6 +267,8 @@ std::variant<std::vector<KernelObservation>, std::string> run_guest(const std::s
     const std::string why = err.empty() ? "the guest oracle failed (status " + std::to_string(status) + ")" : err;
     return why.back() == '\n' ? why.substr(0, why.size() - 1) : why;
   }
+  // guest.py names the kernel package it booted; every oracle run says so.
+  std::cerr << err;
   std::vector<KernelObservation> obs;
   std::istringstream lines(out);
   for (std::string line; std::getline(lines, line);) {

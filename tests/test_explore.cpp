@@ -16,10 +16,12 @@
 
 #include "check.h"
 #include "explore.h"
+#include "explore_pins.h"
 #include "invariant_lists.h"
 #include "json_read.h"
 #include "replay.h"
 #include "shell.h"
+#include "skip.h"
 
 using namespace memhp;
 using memhp::test::Exec;
@@ -53,37 +55,8 @@ std::string aimed_at(std::string_view mutant) {
   return {};
 }
 
-// The pinned size of each named configuration. All are explored completely
-// except x86-3slot(-mom) and x86-4slot(-mom), whose configurations bound
-// them to 7 BFS levels (with allocations, their complete spaces take
-// minutes to hours: NOTES.md section 10); their no-allocation variants are
-// complete. A model change that changes a
-// state space changes a number here; update it only when the change is meant.
-struct Pin {
-  std::string_view config;
-  std::uint32_t max_depth;  // 0: the complete space
-  std::uint64_t states, transitions, edges;
-  std::uint32_t depth;
-};
-constexpr Pin kPins[] = {
-    {"x86-1slot", 0, 44, 397, 192, 8},
-    {"x86-1slot-mom", 0, 44, 397, 192, 8},
-    {"x86-1slot-veto", 0, 132, 1587, 926, 9},
-    {"x86-1slot-veto-mom", 0, 132, 1587, 926, 9},
-    {"x86-2slot", 0, 23836, 388726, 175607, 24},
-    {"x86-2slot-mom", 0, 1538, 25464, 11987, 11},
-    {"x86-256m", 0, 686, 9950, 5088, 10},
-    {"x86-256m-mom", 0, 686, 9950, 5088, 10},
-    {"x86-2node-mom", 0, 1658, 27264, 12747, 13},
-    {"x86-3slot-noalloc", 0, 28270, 424050, 217614, 17},
-    {"x86-3slot-noalloc-mom", 0, 5914, 88710, 53562, 13},
-    {"x86-4slot-noalloc-mom", 0, 233425, 4668500, 2826180, 17},
-    {"x86-device-mom", 0, 11584, 220096, 90490, 20},
-    {"x86-3slot", 7, 5134, 36212, 13399, 7},
-    {"x86-3slot-mom", 7, 2522, 23009, 8506, 7},
-    {"x86-4slot", 7, 19408, 140994, 45785, 7},
-    {"x86-4slot-mom", 7, 8870, 85770, 28069, 7},
-};
+using Pin = ExplorePin;
+const std::vector<ExplorePin>& kPins = explore_pins();
 
 void check_pin(const Pin& p) {
   CAPTURE(p.config);
@@ -210,15 +183,29 @@ TEST_CASE("explore: pinned state spaces, small configurations") {
     if (p.states < 5000) check_pin(p);
 }
 
-TEST_CASE("explore: pinned state spaces, large complete configurations") {
-#if defined(__SANITIZE_ADDRESS__)
-  // About a minute plain (x86-4slot-noalloc-mom alone 40 s), ten times that
-  // under ASan; the smaller configurations run the same code.
-  MESSAGE("skipped under the sanitizers");
-#else
+// The complete spaces of 5,000 states and more, one case each so that
+// `ctest -j` spreads them; ten times slower under the sanitizers, where the
+// small configurations above run the same code.
+static void check_large_pin(std::string_view config) {
+  if (memhp::test::kSanitized) return memhp::test::skip_test("too slow under the sanitizers");
+  const ExplorePin* p = find_explore_pin(config);
+  REQUIRE_MESSAGE(p, "no pin for " << config);
+  check_pin(*p);
+}
+
+TEST_CASE("explore: pinned x86-2slot") { check_large_pin("x86-2slot"); }
+TEST_CASE("explore: pinned x86-3slot-noalloc") { check_large_pin("x86-3slot-noalloc"); }
+TEST_CASE("explore: pinned x86-3slot-noalloc-mom") { check_large_pin("x86-3slot-noalloc-mom"); }
+TEST_CASE("explore: pinned x86-device-mom") { check_large_pin("x86-device-mom"); }
+TEST_CASE("explore: pinned x86-4slot-noalloc-mom" * doctest::test_suite("slow")) {
+  check_large_pin("x86-4slot-noalloc-mom");  // 233,425 states, about a minute
+}
+
+TEST_CASE("explore: every complete configuration of 5,000 states or more has its own case") {
+  const std::set<std::string_view> own = {"x86-2slot", "x86-3slot-noalloc", "x86-3slot-noalloc-mom",
+                                          "x86-device-mom", "x86-4slot-noalloc-mom"};
   for (const Pin& p : kPins)
-    if (!p.max_depth && p.states >= 5000) check_pin(p);
-#endif
+    if (!p.max_depth && p.states >= 5000) CHECK_MESSAGE(own.count(p.config), p.config << " is pinned but never explored");
 }
 
 TEST_CASE("explore: pinned state spaces, 3 and 4 slots to depth 7") {
@@ -391,12 +378,16 @@ TEST_CASE("explore: the state graph as DOT") {
   std::ostringstream dot2;
   write_dot(dot2, *find_explore_config("x86-1slot-mom"), bad);
   CHECK(contains(dot2.str(), "fillcolor=red"));  // violating
+}
+
+TEST_CASE("explore: graphviz renders the DOT file") {
+  if (!memhp::test::have_command("dot"))
+    return memhp::test::skip_test("graphviz is not installed (apt-get install graphviz)");
+  const ExploreResult r = must_explore("x86-1slot", with_mutant("remove_keeps_resource", "memmap_pages_accounted"));
+  std::ostringstream dot;
+  write_dot(dot, *find_explore_config("x86-1slot"), r);
   Scratch s("dot");
-  if (run_shell(s, "command -v dot").status != 0) {
-    MESSAGE("graphviz is not installed: not rendering the DOT file with dot -Tsvg");
-    return;
-  }
-  const std::string file = s.write("g.dot", text);
+  const std::string file = s.write("g.dot", dot.str());
   const Exec e = run_shell(s, "dot -Tsvg '" + file + "'");
   CHECK(e.status == 0);
   CHECK(contains(e.out, "<svg"));

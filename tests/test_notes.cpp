@@ -9,6 +9,8 @@
 #include <sstream>
 #include <string>
 
+#include "explore_pins.h"
+
 namespace {
 std::string run(const std::string& cmd) {
   std::string out;
@@ -45,4 +47,34 @@ TEST_CASE("notes: the theorem catalogue in NOTES.md is the registry's") {
   const std::string generated = run(std::string("'") + MEMHP_BINARY + "' prove --list --markdown");
   CHECK_MESSAGE(notes_block("theorems") == generated,
                 "NOTES.md is stale: paste the output of `memhp prove --list --markdown` between the markers");
+}
+
+TEST_CASE("notes: the explorer pin table in NOTES.md is the pins'") {
+  CHECK_MESSAGE(notes_block("explore-pins") == memhp::explore_pins_markdown(),
+                "NOTES.md is stale: paste the output of `memhp explore --pins` between the markers");
+}
+
+// The first line of `path` that starts with `prefix`, without the prefix.
+static std::string line_after(const std::string& path, const std::string& prefix) {
+  std::ifstream f(path);
+  REQUIRE_MESSAGE(f, "cannot read " << path);
+  for (std::string line; std::getline(f, line);) {
+    const auto at = line.find_first_not_of(' ');
+    if (at != std::string::npos && line.compare(at, prefix.size(), prefix) == 0) return line.substr(at + prefix.size());
+  }
+  FAIL("no line starting with '" << prefix << "' in " << path);
+  return {};
+}
+
+TEST_CASE("notes: the kernel corpus records the kernel the oracle is pinned to") {
+  const std::string root = MEMHP_SOURCE_DIR;
+  std::string pin;
+  {
+    std::ifstream f(root + "/oracle/kernel.pin");
+    REQUIRE(f);
+    for (std::string line; std::getline(f, line);)
+      if (!line.empty() && line[0] != '#') pin = line;
+  }
+  CHECK(pin.rfind("linux-image-6.1.0-", 0) == 0);
+  CHECK(line_after(root + "/tests/kernel/README.md", "kernel: ") == pin);
 }

@@ -476,7 +476,7 @@ TEST_CASE("smt subsection encodings agree with the model on random inputs") {
   }
 }
 
-TEST_CASE("smt subsection encodings agree with the model at Z3's branch boundaries") {
+TEST_CASE("smt subsection encodings agree with the model at Z3's branch boundaries" * doctest::test_suite("slow")) {
   z3::context c;
   ProveOptions o;
   int checked = 0;
