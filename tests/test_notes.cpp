@@ -10,6 +10,8 @@
 #include <string>
 
 #include "explore_pins.h"
+#include "memhp/invariants.h"
+#include "sequences.h"
 
 namespace {
 std::string run(const std::string& cmd) {
@@ -77,4 +79,20 @@ TEST_CASE("notes: the kernel corpus records the kernel the oracle is pinned to")
   }
   CHECK(pin.rfind("linux-image-6.1.0-", 0) == 0);
   CHECK(line_after(root + "/tests/kernel/README.md", "kernel: ") == pin);
+}
+
+// The number NOTES.md gives between `<!-- count:NAME -->` and `<!-- /count -->`.
+static std::size_t notes_count(const std::string& name) {
+  std::ifstream f(std::string(MEMHP_SOURCE_DIR) + "/NOTES.md");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const std::string notes = ss.str(), tag = "<!-- count:" + name + " -->";
+  const auto at = notes.find(tag);
+  REQUIRE_MESSAGE(at != std::string::npos, "NOTES.md has no " << tag);
+  return std::stoul(notes.substr(at + tag.size()));
+}
+
+TEST_CASE("notes: the catalogue's counts are the registry's") {
+  CHECK(notes_count("invariants") == memhp::invariant_registry().size());
+  CHECK(notes_count("properties") == memhp::sequence_properties().size());
 }
