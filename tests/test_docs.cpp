@@ -250,8 +250,9 @@ TEST_CASE("docs: every id cited in the code, tests and notes is defined in docs/
   for (const fs::path& p : files) {
     for (const Cite& c : citations(slurp(p))) {
       ++seen;
-      CHECK_MESSAGE(defs.count(c.id), fs::relative(p, kSource).string() << ":" << c.line << ": " << c.id
-                                                                          << " is not defined in docs/kernel-reference.md");
+      CHECK_MESSAGE(defs.count(c.id), fs::relative(p, kSource).string()
+                                          << ":" << c.line << ": " << c.id
+                                          << " is not defined in docs/kernel-reference.md");
     }
   }
   CHECK(seen > 100);
