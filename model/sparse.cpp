@@ -9,7 +9,7 @@
 // struct pages, section_deactivate() frees them.
 //
 // Early (boot) sections are special in three ways that bugs B2, B5 and B7
-// taught the kernel (kernel-reference.md section 7): their memmap always
+// taught the kernel (docs/kernel-reference.md section 7): their memmap always
 // covers the whole section, a partial hot-add reuses it, and their usage is
 // a boot allocation that is never freed, even when the section is removed
 // and later re-added (it is then no longer early). All three are mirrored.

@@ -235,7 +235,7 @@ std::optional<GenStep> gen_round_trip(const GenContext& s, const SuiteConfig& cf
 }
 
 // Boot memory taken away and hot-added again: the section keeps its boot
-// usage but is no longer early (kernel-reference INV-5, INV-6).
+// usage but is no longer early (docs/kernel-reference.md INV-5b, INV-6).
 std::optional<GenStep> gen_readd_boot(const GenContext& s) {
   auto boot = blocks_where(s, boot_with_zone);
   if (boot.empty()) return std::nullopt;

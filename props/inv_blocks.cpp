@@ -1,5 +1,6 @@
 // Invariants of memory blocks, memory groups and the iomem resources that
-// back them (kernel-reference INV-29..33, 35).
+// back them (docs/kernel-reference.md INV-29a, INV-29b, INV-30, INV-31,
+// INV-32, INV-33a, INV-35a, INV-35b).
 #include <map>
 
 #include "inv_util.h"
@@ -28,7 +29,7 @@ bool any_block(const System& s, bool (*pred)(const System&, u64, const MemoryBlo
   return any;
 }
 
-// ---------------------------------------------------------------- INV-29 --
+// --------------------------------------------------------------- INV-29a --
 Msg block_exists_iff_memory_added(const StepView& v) {
   const System& s = v.after;
   const u64 spb = s.geo.sections_per_block();
@@ -111,7 +112,7 @@ bool witness_hot_added_online(const StepView& v) {
   });
 }
 
-// ---------------------------------------------------------------- INV-33 --
+// --------------------------------------------------------------- INV-33a --
 // Whether pfn_to_online_page() returns no pfn of [lo, hi): those outside
 // populated subsections (an early section's hole once device memory left it)
 // and those a pgmap owns (an altmap's reserve, poisoned by
@@ -148,7 +149,7 @@ bool witness_offline_block(const StepView& v) {
   });
 }
 
-// ---------------------------------------------------------------- INV-35 --
+// --------------------------------------------- INV-35a, INV-35b, INV-29b --
 Msg group_present_accounting(const StepView& v) {
   const System& s = v.after;
   std::map<int, std::pair<u64, u64>> sums;  // mgid -> {kernel, movable}
@@ -267,7 +268,7 @@ Msg ram_resources_match_memory(const StepView& v) {
 
 std::vector<Invariant> block_invariants() {
   return {
-      {"block_exists_iff_memory_added", "INV-29",
+      {"block_exists_iff_memory_added", "INV-29a",
        "A memory block device exists exactly while memory of its range is added.",
        "create_memory_block_devices() after arch_add_memory(); remove_memory_block_devices() before "
        "arch_remove_memory()",
@@ -283,19 +284,19 @@ std::vector<Invariant> block_invariants() {
        "block's memory (holes aside) is in that zone.",
        "memory_block_offline() -EINVAL without mem->zone; offline_pages() zone WARN (bug B12)",
        block_zone_iff_online_single_zone, witness_hot_added_online, "offline_keeps_block_zone"},
-      {"block_memmap_matches_state", "INV-33",
+      {"block_memmap_matches_state", "INV-33a",
        "An online block has initialised struct pages; an offline block's struct pages are poisoned.",
        "page_init_poison() in sparse_add_section() and remove_pfn_range_from_zone()",
        block_memmap_matches_state, witness_offline_block, "offline_skips_poison"},
-      {"group_present_accounting", "INV-35",
+      {"group_present_accounting", "INV-35a",
        "A memory group's present kernel and movable pages are those of its online blocks.",
        "adjust_present_page_count(); auto_movable_zone_for_pfn()", group_present_accounting,
        witness_group_online, "group_present_not_adjusted"},
-      {"groups_belong_to_devices", "INV-35",
+      {"groups_belong_to_devices", "INV-35b",
        "Every memory group belongs to exactly one ACPI memory device, and blocks only name live groups.",
        "acpi_memory_device_free() -> memory_group_unregister()", groups_belong_to_devices,
        witness_dimm, "dimm_add_leaks_group"},
-      {"ram_resources_match_memory", "INV-29",
+      {"ram_resources_match_memory", "INV-29b",
        "System RAM resources and populated subsections describe the same memory.",
        "register_memory_resource() / release_mem_region_adjustable(); walk_system_ram_range()",
        ram_resources_match_memory, witness_hot_added_block, "remove_keeps_resource"},

@@ -1,6 +1,6 @@
-// Invariants of ZONE_DEVICE memory and subsection hotplug (kernel-reference
-// INV-4, INV-7, INV-10, INV-14, INV-23, INV-38, INV-39, and the
-// memmap_init_zone_device() half of INV-33).
+// Invariants of ZONE_DEVICE memory and subsection hotplug
+// (docs/kernel-reference.md INV-4, INV-7, INV-10, INV-14, INV-23a, INV-38,
+// INV-39, and INV-33b, the ZONE_DEVICE counterpart of INV-33a).
 //
 // Device memory is added at subsection granularity, so it is what makes
 // partial sections, mixed RAM/device sections and deduplicated vmemmap
@@ -124,7 +124,7 @@ Msg zone_device_accounting(const StepView& v) {
 }
 bool witness_device_unmapped(const StepView& v) { return op_as<OpMemunmap>(v) && step_ok(v); }
 
-// --------------------------------------------------------------- INV-23 --
+// -------------------------------------------------------------- INV-23a --
 // A live pgmap's altmap: within range 0, alloc + align <= free, and alloc is
 // what the sections of range 0 took from it. Tearing the pgmap down gives
 // every page back (memunmap_pages() WARNs otherwise).
@@ -274,7 +274,7 @@ bool witness_dedup(const StepView& v) {
       for_each_dedup_section(s, [](u64, const SectionState&, int, const DevPagemap&) -> Msg { return ""; }));
 }
 
-// --------------------------------------------------------------- INV-33 --
+// -------------------------------------------------------------- INV-33b --
 // Every pfn of a live pgmap has an initialised struct page: the altmap's
 // memmap pfns as vmemmap, the rest (the altmap's reserve aside) as device
 // pages.
@@ -317,7 +317,7 @@ std::vector<Invariant> device_invariants() {
        "ZONE_DEVICE has present = managed = 0, and its span never shrinks.",
        "remove_pfn_range_from_zone() returns early for ZONE_DEVICE", zone_device_accounting,
        witness_device_unmapped, "device_shrinks_zone"},
-      {"device_altmap_balanced", "INV-23",
+      {"device_altmap_balanced", "INV-23a",
        "A pgmap's altmap lies in range 0, alloc + align <= free, alloc = the vmemmap its sections took, "
        "and memunmap_pages() gives it all back.",
        "pagemap_range() / pageunmap_range() pass the pgmap altmap; memunmap_pages() WARN_ONCE",
@@ -331,7 +331,7 @@ std::vector<Invariant> device_invariants() {
        "A section of a compound pgmap without altmap holds exactly 2 vmemmap pages per compound head.",
        "__populate_section_memmap() -> vmemmap_populate_compound_pages()", device_vmemmap_deduplicated,
        witness_dedup, "no_vmemmap_dedup"},
-      {"device_memmap_initialised", "INV-33",
+      {"device_memmap_initialised", "INV-33b",
        "Every pfn of a live pgmap (the altmap reserve aside) has an initialised ZONE_DEVICE struct page.",
        "memmap_init_zone_device() / compound_nr_pages()", device_memmap_initialised, has_pgmap,
        "zone_device_init_skipped"},

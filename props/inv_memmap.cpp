@@ -1,5 +1,5 @@
 // Invariants of memmap_on_memory and of where vmemmap comes from
-// (kernel-reference INV-20, 21, 23, 24, 40).
+// (docs/kernel-reference.md INV-20a, INV-20b, INV-21, INV-23b, INV-40).
 #include <map>
 
 #include "inv_util.h"
@@ -23,7 +23,7 @@ Msg first_block(const System& s, F&& f) {
   return out;
 }
 
-// ---------------------------------------------------------------- INV-20 --
+// ------------------------------------------------------ INV-20a, INV-20b --
 Msg vmemmap_never_in_buddy(const StepView& v) {
   const System& s = v.after;
   u64 in_ranges = 0;
@@ -125,7 +125,7 @@ bool witness_buddy_memmap(const StepView& v) {
   return any;
 }
 
-// ---------------------------------------------------------------- INV-23 --
+// --------------------------------------------------------------- INV-23b --
 Msg altmap_pages_match_block(const StepView& v) {
   const System& s = v.after;
   const u64 spb = s.geo.sections_per_block();
@@ -158,12 +158,12 @@ Msg altmap_pages_match_block(const StepView& v) {
 
 std::vector<Invariant> memmap_invariants() {
   return {
-      {"vmemmap_never_in_buddy", "INV-20",
+      {"vmemmap_never_in_buddy", "INV-20a",
        "The self-hosted vmemmap pages of a block are VmemmapSelfHosted while it is online and "
        "poisoned while it is offline; they never reach the buddy allocator.",
        "mhp_init_memmap_on_memory(); online_pages() starts after the vmemmap",
        vmemmap_never_in_buddy, witness_vmemmap_online, "vmemmap_freed_to_buddy"},
-      {"vmemmap_in_block_zone_unmovable", "INV-20",
+      {"vmemmap_in_block_zone_unmovable", "INV-20b",
        "An online block's vmemmap pages sit in the block's zone and node, in MIGRATE_UNMOVABLE "
        "pageblocks.",
        "mhp_init_memmap_on_memory(): move_pfn_range_to_zone(.., MIGRATE_UNMOVABLE)",
@@ -178,7 +178,7 @@ std::vector<Invariant> memmap_invariants() {
        "removed sections hold none.",
        "depopulate_section_memmap() / vmemmap_free()", memmap_pages_accounted,
        witness_buddy_memmap, "vmemmap_free_leaks_pages"},
-      {"altmap_pages_match_block", "INV-23",
+      {"altmap_pages_match_block", "INV-23b",
        "The vmemmap pages a block's sections took from the altmap are the block's "
        "nr_vmemmap_pages.",
        "try_remove_memory() rebuilds the altmap from nr_vmemmap_pages; free_hugepage_table()",

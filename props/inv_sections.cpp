@@ -1,5 +1,5 @@
-// Invariants of SPARSEMEM sections and subsections (kernel-reference INV-1..6,
-// INV-34).
+// Invariants of SPARSEMEM sections and subsections (docs/kernel-reference.md
+// INV-1, INV-3, INV-5a, INV-5b, INV-6, INV-34).
 #include "inv_util.h"
 #include "invariant_lists.h"
 
@@ -72,7 +72,7 @@ Msg subsection_map_matches_memmap(const StepView& v) {
   });
 }
 
-// ---------------------------------------------------------------- INV-5 --
+// --------------------------------------------------------------- INV-5a --
 Msg early_section_memmap_complete(const StepView& v) {
   const System& s = v.after;
   return first_section(s, [&](u64 a, u64 b, const SectionState& ms) -> Msg {
@@ -106,7 +106,7 @@ bool witness_readded_boot_section(const StepView& v) {
   });
 }
 
-// ------------------------------------------------------- INV-5 (step) --
+// ------------------------------------------------------ INV-5b (step) --
 Msg boot_usage_never_freed(const StepView& v) {
   Msg out;
   v.before.sections.for_each(0, RunMap<SectionState>::kEnd,
@@ -163,7 +163,7 @@ std::vector<Invariant> section_invariants() {
        "subsection_map bit is set.",
        "fill_subsection_map() / clear_subsection_map(); pfn_valid()", subsection_map_matches_memmap,
        witness_hot_added_section, "subsection_mask_first_only"},
-      {"early_section_memmap_complete", "INV-5",
+      {"early_section_memmap_complete", "INV-5a",
        "An early section is valid, keeps its boot usage, and has an initialised memmap for "
        "every pfn, holes included.",
        "pfn_valid() treats early sections as valid over their whole span",
@@ -172,7 +172,7 @@ std::vector<Invariant> section_invariants() {
        "Hot-added sections, re-added boot sections included, are never EARLY.",
        "sparse_add_section() passes no flags; section_deactivate() frees no early memmap",
        early_section_has_boot_memmap, witness_readded_boot_section, "readd_boot_section_early"},
-      {"boot_usage_never_freed", "INV-5",
+      {"boot_usage_never_freed", "INV-5b",
        "A boot-allocated mem_section_usage is kept when its section is removed.",
        "section_deactivate(): PageReserved(virt_to_page(ms->usage)) (bug B5)",
        boot_usage_never_freed, witness_boot_section_removed, "deactivate_frees_boot_usage"},

@@ -82,7 +82,7 @@ std::vector<Invariant> step_invariants() {
        "non-atomic kernel paths).",
        "the error paths of online_pages(), offline_pages(), add_memory_resource()",
        failed_op_changes_nothing, witness_failed_op, "online_failure_skips_deinit"},
-      {"allocations_conserved", "INV-37",
+      {"allocations_conserved", "GEN-2",
        "Only alloc and free change the number of allocated pages; offlining migrates them.",
        "do_migrate_range() / migrate_pages() in offline_pages()", allocations_conserved,
        witness_migration, "offline_drops_movable_pages"},

@@ -1,5 +1,5 @@
-// Invariants of zones and nodes (kernel-reference INV-12, 13, 15, 17, 18, 19,
-// 22).
+// Invariants of zones and nodes (docs/kernel-reference.md INV-12a..INV-12d,
+// INV-13a, INV-13b, INV-15, INV-17, INV-18, INV-19a, INV-19b, INV-22).
 #include "inv_util.h"
 #include "invariant_lists.h"
 
@@ -31,7 +31,7 @@ bool any_zone_change(const StepView& v, F&& pred) {
 
 std::string num(u64 x) { return std::to_string(x); }
 
-// ---------------------------------------------------------------- INV-12 --
+// -------------------- INV-12a, INV-12b, INV-22, INV-18, INV-12c, INV-12d --
 Msg empty_zone_is_zero(const StepView& v) {
   return first_zone(v.after, [](int nid, Zone z, const ZoneState& zs) -> Msg {
     if (zs.spanned_pages == 0 && zs.zone_start_pfn != 0)
@@ -126,7 +126,7 @@ Msg node_present_is_zone_sum(const StepView& v) {
   return std::nullopt;
 }
 
-// ---------------------------------------------------------------- INV-13 --
+// ------------------------------------------------------ INV-13a, INV-13b --
 Msg zone_span_covers_its_pages(const StepView& v) {
   const Census& c = census_after(v);
   return first_zone(v.after, [&](int nid, Zone z, const ZoneState& zs) -> Msg {
@@ -211,7 +211,7 @@ bool witness_online_or_offline_ok(const StepView& v) {
   return (op_as<OpOnlineBlock>(v) || op_as<OpOfflineBlock>(v)) && step_ok(v);
 }
 
-// ---------------------------------------------------------------- INV-19 --
+// ------------------------------------------------------ INV-19a, INV-19b --
 Msg node_states_match_present(const StepView& v) {
   const System& s = v.after;
   for (int nid = 0; nid < static_cast<int>(s.nodes.size()); ++nid) {
@@ -258,10 +258,10 @@ bool witness_memory_only_node(const StepView& v) {
 
 std::vector<Invariant> zone_invariants() {
   return {
-      {"empty_zone_is_zero", "INV-12", "A zone that spans nothing has zone_start_pfn 0.",
+      {"empty_zone_is_zero", "INV-12a", "A zone that spans nothing has zone_start_pfn 0.",
        "shrink_zone_span(); zone_is_empty() callers", empty_zone_is_zero, witness_zone_emptied,
        "shrink_keeps_start"},
-      {"zone_counters_ordered", "INV-12",
+      {"zone_counters_ordered", "INV-12b",
        "managed <= present <= spanned and present_early <= present, in every zone.",
        "adjust_present_page_count(), adjust_managed_page_count()", zone_counters_ordered,
        witness_zone_lost_pages, "offline_skips_present"},
@@ -273,17 +273,17 @@ std::vector<Invariant> zone_invariants() {
        "managed_pages counts exactly the pages handed to the buddy allocator.",
        "__free_pages_core(); offline_pages() adjust_managed_page_count()",
        zone_managed_counts_buddy_pages, witness_offline_ok, "offline_keeps_managed"},
-      {"present_early_counts_early_pages", "INV-12",
+      {"present_early_counts_early_pages", "INV-12c",
        "present_early_pages counts the zone's present pages in early sections.",
        "adjust_present_page_count(); auto_movable_can_online_movable()",
        present_early_counts_early_pages, witness_early_block_offline, "present_early_for_all"},
-      {"node_present_is_zone_sum", "INV-12", "node_present_pages is the sum of its zones' present_pages.",
+      {"node_present_is_zone_sum", "INV-12d", "node_present_pages is the sum of its zones' present_pages.",
        "adjust_present_page_count()", node_present_is_zone_sum, witness_hot_added_online,
        "node_present_not_adjusted"},
-      {"zone_span_covers_its_pages", "INV-13", "Every initialised page of a zone lies inside the zone's span.",
+      {"zone_span_covers_its_pages", "INV-13a", "Every initialised page of a zone lies inside the zone's span.",
        "move_pfn_range_to_zone() / resize_zone_range(); set_pfnblock_flags_mask()",
        zone_span_covers_its_pages, witness_hot_added_online, "resize_zone_keeps_end"},
-      {"zone_span_ends_in_zone", "INV-13",
+      {"zone_span_ends_in_zone", "INV-13b",
        "When a zone's span changes, a moved end lands on a page of that zone.",
        "shrink_zone_span() with find_smallest/biggest_section_pfn() (bugs B1a, B1c)",
        zone_span_ends_in_zone, witness_zone_shrank, "shrink_zone_span_skipped"},
@@ -294,11 +294,11 @@ std::vector<Invariant> zone_invariants() {
        "Between operations no pageblock is MIGRATE_ISOLATE and nr_isolate_pageblock is 0.",
        "online_pages() / offline_pages() nr_isolate_pageblock fix-ups", no_isolation_at_rest,
        witness_online_or_offline_ok, "online_skips_isolate_fixup"},
-      {"node_states_match_present", "INV-19",
+      {"node_states_match_present", "INV-19a",
        "A node is in N_MEMORY (N_NORMAL_MEMORY) exactly when it has present (kernel-zone) pages.",
        "node_states_check_changes_online() / _offline()", node_states_match_present,
        witness_node_memory_changed, "offline_keeps_n_memory"},
-      {"node_online_if_used", "INV-19",
+      {"node_online_if_used", "INV-19b",
        "A node that spans memory, has memory blocks or has CPUs is online (and only possible "
        "nodes are).",
        "__try_online_node(), try_offline_node() (bug B1d)", node_online_if_used, witness_memory_only_node,

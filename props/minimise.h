@@ -3,7 +3,7 @@
 // RapidCheck shrinks the command list it generated, but every candidate is
 // re-generated against its own state, and steps that only matter for the
 // generator (an alloc whose pages a later free takes back, a notifier that
-// is dropped again) often survive. DESIGN.md section 5 holds a suite's
+// is dropped again) often survive. docs/design.md section 8 holds a suite's
 // counterexample to the explorer's BFS-shortest length, so the trace is
 // minimised once more at the level of the trace itself: drop a step, or two,
 // replay, keep the drop if the same invariant still breaks. The result is

@@ -51,7 +51,7 @@ bool expect_failed(const ReplayStep& s);
 // Deterministic text for people; see cli/replay.cpp for the layout.
 std::string format_replay(const ReplayResult& r, const std::string& file);
 
-// The catalogue entry behind a violation: "INV-20: statement" and the
+// The catalogue entry behind a violation: "INV-20a: statement" and the
 // kernel place, for an invariant or a sequence property; empty if unknown.
 std::vector<std::string> describe_violation(const std::string& name);
 

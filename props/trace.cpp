@@ -1,4 +1,4 @@
-// Trace text: parser and canonical printer (DESIGN.md section 3).
+// Trace text: parser and canonical printer (docs/trace-format.md).
 //
 // The parser is strict on purpose. A trace is a counterexample someone will
 // replay months later; a typo that silently became a default (a misspelt key,

@@ -178,7 +178,7 @@ z3::expr any_geometry_premise(const BlockConst& k);
 // or above kBootBytes, within 16 blocks of it, in geometry case g.
 z3::expr hot_add_window(const z3::expr& g, const z3::expr& start);
 
-// A trace's preamble for geometry case g (DESIGN.md §3): header, geometry,
+// A trace's preamble for geometry case g (docs/trace-format.md): header, geometry,
 // profile (memmap_on_memory=1, memhp_default_state=offline), mutant lines,
 // and 4 GiB of boot memory on node 0. Hot-added blocks start at 4 GiB.
 std::string trace_preamble(const GeometryCase& g, const std::vector<std::string>& mutants);

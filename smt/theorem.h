@@ -10,7 +10,7 @@
 // Every theorem also has a mutant: a weakened transition or premise under
 // which the proof must fail. ProveOptions::mutant selects it, and the result
 // then carries a counterexample: the concrete geometry and, for transition
-// theorems, a DESIGN.md §3 trace that `memhp replay` runs to the same
+// theorems, a trace (docs/trace-format.md) that `memhp replay` runs to the same
 // violation in the C++ model.
 #pragma once
 
@@ -45,7 +45,7 @@ struct ObligationResult {
 struct Counterexample {
   std::string summary;   // the model's values, one "name = value" per line
   std::string geometry;  // the concrete geometry, e.g. "page_shift=16 section_size_bits=29 ..."
-  std::string trace;     // a DESIGN.md §3 trace, or "" for pure arithmetic theorems
+  std::string trace;     // a trace (docs/trace-format.md), or "" for pure arithmetic theorems
   std::string invariant; // the registry invariant `memhp replay` of `trace` shows broken
 };
 

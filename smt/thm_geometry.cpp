@@ -33,7 +33,7 @@
 // The mutant is 6.6's memmap_on_memory=force rounding P up to whole
 // pageblocks, without the two guards 6.6 put beside it (P below the block's
 // pages, the arch's PMD check). The arm64-64k obligation must then fail
-// exactly as kernel-reference.md 3.6 says: P = 8 becomes 8192, the whole
+// exactly as docs/kernel-reference.md 3.6 says: P = 8 becomes 8192, the whole
 // 512 MiB block, and online_pages() is handed nothing to online.
 //
 // There is no trace: the check is arithmetic, and no C++ Mutant makes the

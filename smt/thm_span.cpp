@@ -33,7 +33,7 @@
 // Only the whole-zone case breaks. The x86_64 counterexample, narrowed to a
 // single online slot, is a trace of dimm_add/online_block/offline_block on
 // blocks 32.. (4 GiB up) that
-// `memhp replay` runs, with `mutant shrink_keeps_start`, into INV-12
+// `memhp replay` runs, with `mutant shrink_keeps_start`, into INV-12a
 // (empty_zone_is_zero).
 #include <sstream>
 
@@ -182,7 +182,7 @@ Counterexample counterexample(z3::context& c, const SpanQuery& q, const Placemen
   // The slot pattern is the same whatever the block size; the trace plays it
   // on x86_64 blocks, which is the x86_64 placement exactly.
   cex.trace = replay_trace_text(m, q);
-  cex.invariant = "empty_zone_is_zero";  // INV-12, at the offline that empties the zone
+  cex.invariant = "empty_zone_is_zero";  // INV-12a, at the offline that empties the zone
   return cex;
 }
 

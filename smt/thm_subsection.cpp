@@ -195,7 +195,7 @@ std::string hex(u64 v) {
 // and far above the trace's boot memory.
 constexpr u64 kDevicePhys = u64{16} << 30;
 
-// A DESIGN.md section 3 trace: memremap_pages() of the counterexample's range
+// A trace (docs/trace-format.md): memremap_pages() of the counterexample's range
 // at the same offset in a device section, and memunmap_pages() for clear.
 std::string replay_trace_text(const Geometry& g, std::string_view theorem, u64 pfn, u64 nr,
                               bool unmap) {

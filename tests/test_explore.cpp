@@ -352,7 +352,7 @@ TEST_CASE("explore: every reachable mutant is found, with RapidCheck beside it")
     o.seed = 1;
     o.use_store = false;
     const CheckReport rc = run_check(o);
-    // DESIGN.md section 5: a suite's counterexample is no longer than the
+    // docs/design.md section 8: a suite's counterexample is no longer than the
     // BFS-shortest path, where the explorer reaches the mutant at all.
     if (f && rc.failure) CHECK(rc.failure->trace.steps.size() <= f->steps);
     report << "| `" << m.name << "` | `" << inv << "` | " << (f ? f->config : "-") << " | "

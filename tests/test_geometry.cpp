@@ -1,6 +1,6 @@
 // Geometry presets and the 6.1 memmap_on_memory support table.
 //
-// Expected values: ../shared/kernel-reference.md section 1 (read from
+// Expected values: docs/kernel-reference.md section 1 (read from
 // arch/*/include/asm/sparsemem.h, the arch Kconfigs' ARCH_FORCE_MAX_ORDER and
 // pageblock-flags.h of v6.1) and mhp_supports_memmap_on_memory() of v6.1
 // mm/memory_hotplug.c evaluated by hand for each geometry.

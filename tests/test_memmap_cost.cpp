@@ -5,7 +5,7 @@
 // facts: PAGE_SIZE = 4096 and sizeof(struct page) = 64, so one vmemmap page
 // holds 4096 / 64 = 64 struct pages, and a PTE table (512 entries of 8 B)
 // maps 512 * 4 KiB = 2 MiB of vmemmap. See NOTES.md "ZONE_DEVICE vmemmap
-// cost" and ../shared/kernel-reference.md section 6.
+// cost" and docs/kernel-reference.md section 6.
 #include <sys/wait.h>
 
 #include <cstdio>

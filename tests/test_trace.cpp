@@ -67,7 +67,7 @@ memory_notifier going_offline=-ENOMEM
 memory_notifier going_online=-EINVAL going_offline=ok
 )";
 
-// DESIGN.md's example, in the keys the format settled on.
+// The example of docs/trace-format.md section 1, in the keys the format settled on.
 const char* const kDesignTrace = R"(# memhp trace v1
 geometry x86_64
 profile v6.1 memmap_on_memory=1 memhp_default_state=offline movable_node=0

@@ -47,7 +47,7 @@ struct Violation {
 
 struct Invariant {
   std::string_view name;        // what it says: vmemmap_never_in_buddy
-  std::string_view id;          // kernel-reference number: "INV-20", or "GEN-1"
+  std::string_view id;          // docs/kernel-reference.md id: "INV-20a", or "GEN-1"
   std::string_view statement;   // one line of English
   std::string_view kernel_ref;  // the kernel place that relies on it
   std::optional<std::string> (*check)(const StepView&);  // a message if violated

@@ -33,7 +33,7 @@ struct Resource {
 
 // ------------------------------------------------------------- sections --
 // Where a section's mem_section_usage came from. A boot usage shares one
-// memblock allocation with its neighbours and is never freed (INV-5).
+// memblock allocation with its neighbours and is never freed (INV-5b).
 enum class UsageOrigin : std::uint8_t { None, Boot, Kzalloc };
 
 inline constexpr unsigned kMaxSubsections = 256;  // arm64 64K: 2^(29-21)

@@ -1,6 +1,6 @@
 // Traces: counterexamples, scenarios and replay inputs are one thing.
 //
-// The format (DESIGN.md section 3) is line-oriented text a person can write
+// The format (docs/trace-format.md) is line-oriented text a person can write
 // by hand. Each line is one kernel-visible action named as the kernel and
 // sysfs name it; `# expect: -EBUSY` checks the step's errno on replay. The
 // printer's output parses back to an equal Trace.
