@@ -3,7 +3,6 @@
 // (The guest itself runs in the ctest tests labelled `kernel`.)
 #include <doctest/doctest.h>
 
-#include "json_read.h"
 #include "kernel.h"
 
 using namespace memhp;
@@ -56,18 +55,6 @@ TEST_CASE("kernel-script: a DIMM's life as QMP commands and sysfs writes") {
         std::string::npos);
   CHECK(text.find("wait-blocks 32 32\n") == std::string::npos);
   CHECK(text.find("wait-deleted dimm0\n") != std::string::npos);
-}
-
-TEST_CASE("json: the oracle's lines parse") {
-  auto j = parse_json(R"({"line":3,"op":"x","errno":-22,"zones":{"0:DMA":{"start_pfn":null,"spanned":4095}},"a":[1,2.5,true,"s\n"]})");
-  REQUIRE(std::holds_alternative<Json>(j));
-  const Json& v = std::get<Json>(j);
-  CHECK(*v.get("line")->integer() == 3);
-  CHECK(*v.get("errno")->integer() == -22);
-  CHECK(v.get("zones")->get("0:DMA")->get("start_pfn")->is_null());
-  CHECK(*v.get("zones")->get("0:DMA")->get("spanned")->integer() == 4095);
-  CHECK(std::holds_alternative<std::string>(parse_json("{\"a\":}")));
-  CHECK(std::holds_alternative<std::string>(parse_json("{\"a\":1} x")));
 }
 
 TEST_CASE("compare: managed is compared since boot, the rest as values") {
