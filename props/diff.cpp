@@ -103,7 +103,7 @@ std::string describe(const Geometry& g) {
          std::to_string(g.max_order) + ", struct page " + std::to_string(g.struct_page_size) +
          ", pmd_shift " + std::to_string(g.pmd_shift) + ", max_physmem_bits " +
          std::to_string(g.max_physmem_bits) + ", block " + hex(g.block_bytes) + ", arch " +
-         std::to_string(static_cast<int>(g.arch)) + ", memmap_on_memory " +
+         (g.arch == Arch::X86_64 ? "x86_64" : g.arch == Arch::Arm64 ? "arm64" : "ppc64") + ", memmap_on_memory " +
          (g.arch_memmap_on_memory ? "yes" : "no") + ")";
 }
 
