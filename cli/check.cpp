@@ -19,74 +19,6 @@ namespace memhp::cli {
 
 namespace {
 
-constexpr std::string_view kName = "check";
-
-bool known_suite_name(const std::string& name) {
-  for (const auto& [n, d] : check_suites())
-    if (n == name) return true;
-  return false;
-}
-
-bool parse_int(const std::string& s, long long lo, long long hi, long long& out) {
-  char* end = nullptr;
-  errno = 0;
-  const long long v = std::strtoll(s.c_str(), &end, 0);
-  if (errno || end == s.c_str() || *end || v < lo || v > hi) return false;
-  out = v;
-  return true;
-}
-
-// Parses the options; an error message, or "" on success.
-std::string parse_options(const Args& args, CheckOptions& o, bool& json) {
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&](std::string& out) {
-      if (i + 1 >= args.size()) return false;
-      out = args[++i];
-      return true;
-    };
-    std::string v;
-    long long n = 0;
-    if (a == "--json") {
-      json = true;
-    } else if (a == "--no-store") {
-      o.use_store = false;
-    } else if (a == "--no-coverage") {
-      o.coverage = false;
-    } else if (a == "--suite") {
-      if (!value(v) || !known_suite_name(v)) return "unknown suite '" + v + "'";
-      o.suite = v;
-    } else if (a == "--cases") {
-      if (!value(v) || !parse_int(v, 1, 100000000, n)) return "--cases takes a number >= 1";
-      o.cases = static_cast<int>(n);
-    } else if (a == "--steps") {
-      if (!value(v) || !parse_int(v, 1, 100000, n)) return "--steps takes a number >= 1";
-      o.steps = static_cast<int>(n);
-    } else if (a == "--seed") {
-      if (!value(v) || !parse_int(v, 0, (1LL << 62), n)) return "--seed takes a number";
-      o.seed = static_cast<std::uint64_t>(n);
-    } else if (a == "--shrink-seconds") {
-      if (!value(v) || !parse_int(v, 0, 86400, n)) return "--shrink-seconds takes a number";
-      o.shrink_seconds = static_cast<double>(n);
-    } else if (a == "--mutant") {
-      if (!value(v)) return "--mutant takes a name";
-      auto m = mutant_from_name(v);
-      if (!m) return "unknown mutant '" + v + "' (see memhp invariants)";
-      o.mutants.set(*m);
-    } else if (a == "--only") {
-      if (!value(v)) return "--only takes an invariant or property name";
-      if (!find_invariant(v) && !find_sequence_property(v)) return "unknown invariant '" + v + "'";
-      o.only = v;
-    } else if (a == "--store") {
-      if (!value(v) || v.empty()) return "--store takes a directory";
-      o.store_dir = v;
-    } else {
-      return "unknown option '" + a + "'";
-    }
-  }
-  return {};
-}
-
 void print_counts(std::ostream& out, const CheckReport& r) {
   out << "ops (result: count):\n";
   for (const auto& [op, results] : r.op_results) {
@@ -129,55 +61,43 @@ void print_text(std::ostream& out, const CheckOptions& o, const CheckReport& r) 
 }
 
 void print_json(std::ostream& out, const CheckOptions& o, const CheckReport& r) {
-  JsonWriter w;
-  w.begin_object();
-  w.key("suite").string(o.suite);
-  w.key("seed").number(r.seed);
-  w.key("cases").number(static_cast<std::uint64_t>(r.cases));
-  w.key("steps").number(r.steps);
-  w.key("ops").begin_object();
+  Json ops = Json::object();
   for (const auto& [op, results] : r.op_results) {
-    w.key(op).begin_object();
-    for (const auto& [res, n] : results) w.key(res).number(n);
-    w.end_object();
+    Json counts = Json::object();
+    for (const auto& [res, n] : results) counts[res] = n;
+    ops[op] = std::move(counts);
   }
-  w.end_object();
-  w.key("witnesses").begin_object();
-  for (const auto& [name, n] : r.witnesses) w.key(name).number(n);
-  w.end_object();
-  w.key("properties").begin_object();
-  for (const auto& [name, n] : r.properties) w.key(name).number(n);
-  w.end_object();
-  w.key("store").begin_array();
-  for (const std::string& n : r.store_notes) w.string(n);
-  w.end_array();
-  w.key("coverage_gaps").begin_array();
-  for (const std::string& g : r.coverage_gaps) w.string(g);
-  w.end_array();
-  w.key("failure");
-  if (r.failure) {
-    w.begin_object();
-    w.key("invariant").string(r.failure->violation.invariant);
-    w.key("message").string(r.failure->violation.message);
-    w.key("steps").number(static_cast<std::uint64_t>(r.failure->trace.steps.size()));
-    w.key("shrinks").number(static_cast<std::uint64_t>(r.failure->shrinks));
-    w.key("stored_as").string(r.failure->stored_as);
-    w.key("trace").string(print_trace(r.failure->trace));
-    w.end_object();
-  } else {
-    w.null();
-  }
-  w.key("passed").boolean(r.passed());
-  w.end_object();
-  out << w.str() << "\n";
+  Json witnesses = Json::object();
+  for (const auto& [name, n] : r.witnesses) witnesses[name] = n;
+  Json properties = Json::object();
+  for (const auto& [name, n] : r.properties) properties[name] = n;
+  Json failure = nullptr;
+  if (r.failure)
+    failure = Json{{"invariant", r.failure->violation.invariant},
+                   {"message", r.failure->violation.message},
+                   {"steps", r.failure->trace.steps.size()},
+                   {"shrinks", r.failure->shrinks},
+                   {"stored_as", r.failure->stored_as},
+                   {"trace", print_trace(r.failure->trace)}};
+  const Json j{{"suite", o.suite},     {"seed", r.seed},
+               {"cases", r.cases},     {"steps", r.steps},
+               {"ops", ops},           {"witnesses", witnesses},
+               {"properties", properties}, {"store", r.store_notes},
+               {"coverage_gaps", r.coverage_gaps}, {"failure", failure},
+               {"passed", r.passed()}};
+  out << json_line(j) << "\n";
 }
 
-}  // namespace
-
-int cmd_check(const Args& args) {
+struct CheckArgs {
   CheckOptions o;
   bool json = false;
-  if (std::string err = parse_options(args, o, json); !err.empty()) return usage_error(kName, err);
+  std::vector<std::string> mutants;
+};
+
+int check(CheckArgs& a) {
+  CheckOptions& o = a.o;
+  const bool json = a.json;
+  for (const std::string& m : a.mutants) o.mutants.set(*mutant_from_name(m));
   o.progress = !json && isatty(STDERR_FILENO);
   const CheckReport r = run_check(o);
   if (json)
@@ -189,6 +109,45 @@ int cmd_check(const Args& args) {
                  static_cast<unsigned long long>(r.steps), r.seconds,
                  static_cast<double>(r.steps) / r.seconds);
   return r.passed() ? kExitOk : kExitFailed;
+}
+
+}  // namespace
+
+Run setup_check(CLI::App& app) {
+  auto a = std::make_shared<CheckArgs>();
+  std::vector<std::string> suites;
+  for (const auto& [name, description] : check_suites()) suites.push_back(name);
+  app.add_option("--suite", a->o.suite, "the suite to run")->check(CLI::IsMember(suites))->capture_default_str();
+  app.add_option("--cases", a->o.cases, "successful cases to run")
+      ->check(CLI::Range(1, 100000000))
+      ->capture_default_str();
+  app.add_option("--steps", a->o.steps, "longest operation sequence")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  app.add_option_function<std::uint64_t>(
+         "--seed", [a](const std::uint64_t& seed) { a->o.seed = seed; },
+         "the RapidCheck seed, 0 to 2^64-1 (default: RC_PARAMS, else RapidCheck's)")
+      ->check(unsigned_number());
+  app.add_option("--mutant", a->mutants, "run against a deliberately broken model (repeatable)")
+      ->check(mutant_name());
+  app.add_option("--only", a->o.only, "check only this invariant or sequence property")
+      ->check(CLI::Validator(
+          [](std::string& v) -> std::string {
+            return find_invariant(v) || find_sequence_property(v) ? "" : "unknown invariant '" + v + "'";
+          },
+          "INVARIANT"));
+  auto* store = app.add_option("--store", a->o.store_dir, "the failure store")
+                    ->check(nonempty())
+                    ->capture_default_str();
+  app.add_flag_callback("--no-store", [a] { a->o.use_store = false; }, "neither replay nor store failures")
+      ->excludes(store);
+  app.add_flag_callback("--no-coverage", [a] { a->o.coverage = false; },
+                        "do not fail a passing run that missed an op or a witness");
+  app.add_option("--shrink-seconds", a->o.shrink_seconds, "stop shrinking after this long")
+      ->check(CLI::Range(0.0, 86400.0))
+      ->capture_default_str();
+  app.add_flag("--json", a->json, "one JSON object (docs/json.md)");
+  return [a] { return check(*a); };
 }
 
 }  // namespace memhp::cli

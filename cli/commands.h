@@ -1,30 +1,33 @@
 // The memhp command: one entry per subcommand.
 //
-// A subcommand is a function from its arguments (without "memhp" and the
-// subcommand name) to an exit status. To add one, write cli/<name>.cpp with
-// its function, declare it here and add a row to kCommands in main.cpp.
+// Every subcommand's options are parsed by CLI11 (cli/main.cpp owns the
+// parser). A subcommand's setup function declares its options on the
+// CLI::App it is given, bound to a state of its own, and returns what to run
+// once the command line has been parsed and validated. To add a subcommand,
+// write cli/<name>.cpp with its setup function, declare it here and add a
+// row to kCommands in main.cpp.
 #pragma once
 
+#include <CLI/CLI.hpp>
+#include <functional>
 #include <iosfwd>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace memhp::cli {
-
-using Args = std::vector<std::string>;
 
 // Exit statuses shared by every subcommand.
 inline constexpr int kExitOk = 0;       // everything held
 inline constexpr int kExitFailed = 1;   // an expectation, invariant or BUG failed
 inline constexpr int kExitUsage = 2;    // bad input, bad usage, unreadable file
 
+using Run = std::function<int()>;
+
 struct Command {
   std::string_view name;
   std::string_view summary;  // one line for `memhp help`
-  std::string_view usage;    // "memhp run TRACE [--json]"
-  int (*run)(const Args&);
+  Run (*setup)(CLI::App& app);
 };
 
 // A file (or stdin for "-") read whole, with the name diagnostics use.
@@ -40,18 +43,24 @@ std::optional<Input> read_input(const std::string& path, std::ostream& err);
 // (Trace keeps no line numbers for boot lines).
 int first_boot_line(const std::string& text);
 
-// Prints "memhp NAME: MESSAGE" and the usage line to stderr; returns kExitUsage.
+// Prints "memhp NAME: MESSAGE" to stderr; returns kExitUsage. For what only
+// shows after parsing (a configuration that does not load, ...).
 int usage_error(std::string_view name, std::string_view message);
 
+// Validators shared by the subcommands (cli/options.cpp).
+CLI::Validator unsigned_number();  // a whole uint64: decimal or 0x hex, no sign
+CLI::Validator mutant_name();      // a name from the mutant registry
+CLI::Validator nonempty();
+
 // Subcommands.
-int cmd_run(const Args& args);
-int cmd_replay(const Args& args);
-int cmd_check(const Args& args);
-int cmd_kernel_script(const Args& args);
-int cmd_diff_kernel(const Args& args);
-int cmd_invariants(const Args& args);
-int cmd_explore(const Args& args);
-int cmd_memmap_cost(const Args& args);
-int cmd_prove(const Args& args);
+Run setup_run(CLI::App& app);
+Run setup_replay(CLI::App& app);
+Run setup_check(CLI::App& app);
+Run setup_kernel_script(CLI::App& app);
+Run setup_diff_kernel(CLI::App& app);
+Run setup_invariants(CLI::App& app);
+Run setup_explore(CLI::App& app);
+Run setup_memmap_cost(CLI::App& app);
+Run setup_prove(CLI::App& app);
 
 }  // namespace memhp::cli

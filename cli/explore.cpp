@@ -18,7 +18,6 @@
 namespace memhp::cli {
 namespace {
 
-constexpr std::string_view kName = "explore";
 constexpr std::uint64_t kDefaultMaxStates = 1000000;
 
 struct ExploreArgs {
@@ -29,61 +28,6 @@ struct ExploreArgs {
   bool list = false;
   bool pins = false;
 };
-
-bool parse_count(const std::string& s, std::uint64_t& out) {
-  char* end = nullptr;
-  errno = 0;
-  const unsigned long long v = std::strtoull(s.c_str(), &end, 10);
-  if (errno || end == s.c_str() || *end || s[0] == '-') return false;
-  out = v;
-  return true;
-}
-
-// Fills a from args; an error message, or "" on success.
-std::string parse_args(const Args& args, ExploreArgs& a) {
-  a.opts.max_states = kDefaultMaxStates;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    std::string v;
-    auto value = [&] {
-      if (i + 1 >= args.size()) return false;
-      v = args[++i];
-      return true;
-    };
-    if (arg == "--json") {
-      a.json = true;
-    } else if (arg == "--list") {
-      a.list = true;
-    } else if (arg == "--pins") {
-      a.pins = true;
-    } else if (arg == "--first") {
-      a.opts.stop_at_violation = true;
-    } else if (arg == "--config") {
-      if (!value() || v.empty()) return "--config takes a name or a file";
-      a.config = v;
-    } else if (arg == "--mutant") {
-      if (!value()) return "--mutant takes a name";
-      auto m = mutant_from_name(v);
-      if (!m) return "unknown mutant '" + v + "' (see memhp invariants)";
-      a.opts.mutants.set(*m);
-    } else if (arg == "--only") {
-      if (!value() || !find_invariant(v)) return "unknown invariant '" + v + "'";
-      a.opts.only = v;
-    } else if (arg == "--dot") {
-      if (!value() || v.empty()) return "--dot takes a file";
-      a.dot = v;
-    } else if (arg == "--max-depth") {
-      std::uint64_t n = 0;
-      if (!value() || !parse_count(v, n) || n > 1000000) return "--max-depth takes a number (0: no limit)";
-      a.opts.max_depth = static_cast<std::uint32_t>(n);
-    } else if (arg == "--max-states") {
-      if (!value() || !parse_count(v, a.opts.max_states)) return "--max-states takes a number (0: no limit)";
-    } else {
-      return "unknown option '" + arg + "'";
-    }
-  }
-  return {};
-}
 
 // The named configuration, or the file it names; prints and returns nullopt on error.
 std::optional<ExploreConfig> load_config(const std::string& name) {
@@ -177,40 +121,36 @@ void print_text(std::ostream& out, const ExploreConfig& c, const ExploreArgs& a,
 }
 
 void print_json(std::ostream& out, const ExploreConfig& c, const ExploreResult& r) {
-  JsonWriter w;
-  w.begin_object();
-  w.key("config").string(c.name);
-  w.key("states").number(r.states);
-  w.key("transitions").number(r.transitions);
-  w.key("edges").number(r.edges);
-  w.key("depth").number(r.depth);
-  w.key("truncated").boolean(r.truncated);
-  w.key("components").number(r.components);
-  w.key("milliseconds").number(static_cast<std::uint64_t>(r.seconds * 1000));
-  w.key("states_per_second").number(static_cast<std::uint64_t>(r.states_per_second()));
-  w.key("peak_rss_kib").number(r.peak_rss_kib);
-  w.key("ops").begin_array();
-  for (std::size_t k = 0; k < r.alphabet.size(); ++k) {
-    w.begin_object().key("op").string(print_op(r.alphabet[k].op));
-    w.key("ok").number(r.ops[k].ok).key("failed").number(r.ops[k].failed);
-    w.key("skipped").number(r.ops[k].skipped).end_object();
-  }
-  w.end_array();
-  w.key("violations").begin_array();
-  for (const ExploreViolation& v : r.violations) {
-    w.begin_object().key("invariant").string(v.violation.invariant);
-    w.key("message").string(v.violation.message);
-    w.key("steps").number(static_cast<std::uint64_t>(v.trace.steps.size()));
-    w.key("trace").string(print_trace(v.trace)).end_object();
-  }
-  w.end_array();
-  w.key("stuck").number(r.stuck_count);
-  w.key("stuck_traces").begin_array();
-  for (const StuckState& s : r.stuck) w.string(print_trace(s.trace));
-  w.end_array();
-  w.key("passed").boolean(r.passed());
-  w.end_object();
-  out << w.str() << "\n";
+  Json ops = Json::array();
+  for (std::size_t k = 0; k < r.alphabet.size(); ++k)
+    ops.push_back(Json{{"op", print_op(r.alphabet[k].op)},
+                       {"ok", r.ops[k].ok},
+                       {"failed", r.ops[k].failed},
+                       {"skipped", r.ops[k].skipped}});
+  Json violations = Json::array();
+  for (const ExploreViolation& v : r.violations)
+    violations.push_back(Json{{"invariant", v.violation.invariant},
+                              {"message", v.violation.message},
+                              {"steps", v.trace.steps.size()},
+                              {"trace", print_trace(v.trace)}});
+  Json stuck_traces = Json::array();
+  for (const StuckState& s : r.stuck) stuck_traces.push_back(print_trace(s.trace));
+  const Json j{{"config", c.name},
+               {"states", r.states},
+               {"transitions", r.transitions},
+               {"edges", r.edges},
+               {"depth", r.depth},
+               {"truncated", r.truncated},
+               {"components", r.components},
+               {"milliseconds", static_cast<std::uint64_t>(r.seconds * 1000)},
+               {"states_per_second", static_cast<std::uint64_t>(r.states_per_second())},
+               {"peak_rss_kib", r.peak_rss_kib},
+               {"ops", ops},
+               {"violations", violations},
+               {"stuck", r.stuck_count},
+               {"stuck_traces", stuck_traces},
+               {"passed", r.passed()}};
+  out << json_line(j) << "\n";
 }
 
 bool write_dot_file(const std::string& path, const ExploreConfig& c, const ExploreResult& r) {
@@ -221,11 +161,7 @@ bool write_dot_file(const std::string& path, const ExploreConfig& c, const Explo
   return false;
 }
 
-}  // namespace
-
-int cmd_explore(const Args& args) {
-  ExploreArgs a;
-  if (std::string err = parse_args(args, a); !err.empty()) return usage_error(kName, err);
+int explore(const ExploreArgs& a) {
   if (a.list) {
     list_configs(std::cout);
     return kExitOk;
@@ -252,6 +188,39 @@ int cmd_explore(const Args& args) {
                  static_cast<double>(r.peak_rss_kib) / 1024);
   }
   return r.passed() ? kExitOk : kExitFailed;
+}
+
+}  // namespace
+
+Run setup_explore(CLI::App& app) {
+  auto a = std::make_shared<ExploreArgs>();
+  a->opts.max_states = kDefaultMaxStates;
+  app.add_option("--config", a->config, "a configuration name (see --list) or a configuration file")
+      ->check(nonempty())
+      ->capture_default_str();
+  app.add_option_function<std::vector<std::string>>(
+         "--mutant",
+         [a](const std::vector<std::string>& names) {
+           for (const std::string& n : names) a->opts.mutants.set(*mutant_from_name(n));
+         },
+         "run against a deliberately broken model (repeatable)")
+      ->check(mutant_name());
+  app.add_option("--only", a->opts.only, "check only this invariant")
+      ->check(CLI::Validator(
+          [](std::string& v) -> std::string { return find_invariant(v) ? "" : "unknown invariant '" + v + "'"; },
+          "INVARIANT"));
+  app.add_flag("--first", a->opts.stop_at_violation, "stop at the first violation");
+  app.add_option("--dot", a->dot, "write the state graph to FILE (Graphviz)")->check(nonempty());
+  app.add_flag("--json", a->json, "one JSON object, timing included (docs/json.md)");
+  app.add_option("--max-states", a->opts.max_states, "stop after this many states (0: no limit)")
+      ->check(unsigned_number())
+      ->capture_default_str();
+  app.add_option("--max-depth", a->opts.max_depth, "stop after this many BFS levels (0: no limit)")
+      ->check(CLI::Range(0u, 1000000u))
+      ->capture_default_str();
+  app.add_flag("--list", a->list, "list the built-in configurations");
+  app.add_flag("--pins", a->pins, "print the pinned state-space sizes as the markdown table of NOTES.md");
+  return [a] { return explore(*a); };
 }
 
 }  // namespace memhp::cli

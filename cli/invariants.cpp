@@ -15,8 +15,6 @@
 namespace memhp::cli {
 namespace {
 
-constexpr std::string_view kUsage = "memhp invariants [--json | --markdown]";
-
 enum class Format { Text, Json, Markdown };
 
 // The invariants and properties whose killed_by names mutant m.
@@ -87,28 +85,24 @@ void text_mutants(std::ostream& os) {
 // ------------------------------------------------------------------ json --
 
 void json_catalogue(std::ostream& os) {
-  JsonWriter w;
-  w.begin_object().key("invariants").begin_array();
-  for (const Invariant& i : invariant_registry()) {
-    w.begin_object().key("name").string(i.name).key("id").string(i.id);
-    w.key("statement").string(i.statement).key("kernel_ref").string(i.kernel_ref);
-    w.key("killed_by").string(i.killed_by).end_object();
-  }
-  w.end_array().key("properties").begin_array();
-  for (const SequenceProperty& p : sequence_properties()) {
-    w.begin_object().key("name").string(p.name).key("ops").number(p.ops);
-    w.key("statement").string(p.statement).key("kernel_ref").string(p.kernel_ref);
-    w.key("killed_by").string(p.killed_by).end_object();
-  }
-  w.end_array().key("mutants").begin_array();
-  for (const MutantInfo& m : mutant_registry()) {
-    w.begin_object().key("name").string(m.name).key("description").string(m.description);
-    w.key("aimed_at").begin_array();
-    for (auto t : aimed_at(m.name)) w.string(t);
-    w.end_array().end_object();
-  }
-  w.end_array().end_object();
-  os << w.str() << '\n';
+  Json invariants = Json::array();
+  for (const Invariant& i : invariant_registry())
+    invariants.push_back(Json{{"name", i.name},
+                              {"id", i.id},
+                              {"statement", i.statement},
+                              {"kernel_ref", i.kernel_ref},
+                              {"killed_by", i.killed_by}});
+  Json properties = Json::array();
+  for (const SequenceProperty& p : sequence_properties())
+    properties.push_back(Json{{"name", p.name},
+                              {"ops", p.ops},
+                              {"statement", p.statement},
+                              {"kernel_ref", p.kernel_ref},
+                              {"killed_by", p.killed_by}});
+  Json mutants = Json::array();
+  for (const MutantInfo& m : mutant_registry())
+    mutants.push_back(Json{{"name", m.name}, {"description", m.description}, {"aimed_at", aimed_at(m.name)}});
+  os << json_line(Json{{"invariants", invariants}, {"properties", properties}, {"mutants", mutants}}) << '\n';
 }
 
 // -------------------------------------------------------------- markdown --
@@ -145,21 +139,7 @@ void markdown_catalogue(std::ostream& os) {
   }
 }
 
-}  // namespace
-
-int cmd_invariants(const Args& args) {
-  Format format = Format::Text;
-  for (const auto& a : args) {
-    if (a == "--help" || a == "-h") {
-      std::cout << "usage: " << kUsage << '\n';
-      return kExitOk;
-    }
-    Format f = a == "--json" ? Format::Json : a == "--markdown" ? Format::Markdown : Format::Text;
-    if (f == Format::Text) return usage_error("invariants", "unknown argument '" + a + "'");
-    if (format != Format::Text && format != f)
-      return usage_error("invariants", "--json and --markdown exclude each other");
-    format = f;
-  }
+int list(Format format) {
   switch (format) {
     case Format::Json: json_catalogue(std::cout); break;
     case Format::Markdown: markdown_catalogue(std::cout); break;
@@ -170,6 +150,16 @@ int cmd_invariants(const Args& args) {
       break;
   }
   return kExitOk;
+}
+
+}  // namespace
+
+Run setup_invariants(CLI::App& app) {
+  auto format = std::make_shared<Format>(Format::Text);
+  auto* json = app.add_flag_callback("--json", [format] { *format = Format::Json; }, "one JSON object");
+  app.add_flag_callback("--markdown", [format] { *format = Format::Markdown; }, "the tables NOTES.md pastes in")
+      ->excludes(json);
+  return [format] { return list(*format); };
 }
 
 }  // namespace memhp::cli

@@ -14,7 +14,7 @@ namespace memhp::cli {
 
 namespace {
 
-std::optional<Trace> load_trace(const std::string& path, std::string_view cmd) {
+std::optional<Trace> load_trace(const std::string& path) {
   auto in = read_input(path, std::cerr);
   if (!in) return std::nullopt;
   auto parsed = parse_trace(in->text);
@@ -22,7 +22,6 @@ std::optional<Trace> load_trace(const std::string& path, std::string_view cmd) {
     std::cerr << in->name << ":" << e->line << ": " << e->message << "\n";
     return std::nullopt;
   }
-  (void)cmd;
   return std::get<Trace>(std::move(parsed));
 }
 
@@ -103,80 +102,80 @@ int run_random(std::uint64_t count, std::uint64_t seed, bool json) {
     return kExitFailed;
   }
   if (json)
-    std::cout << "{\"traces\":" << count << ",\"agree\":" << agree << "}\n";
+    std::cout << json_line(Json{{"traces", count}, {"agree", agree}}) << "\n";
   else
     std::cout << count << " random traces, all agree with the kernel\n";
   return kExitOk;
 }
 
-}  // namespace
-
-int cmd_kernel_script(const Args& args) {
-  if (args.size() != 1) return usage_error("kernel-script", "want one TRACE");
-  auto t = load_trace(args[0], "kernel-script");
+int kernel_script_cmd(const std::string& path) {
+  auto t = load_trace(path);
   if (!t) return kExitUsage;
   auto script = kernel_script(*t);
   if (auto* e = std::get_if<ParseError>(&script)) {
-    std::cerr << args[0] << ":" << e->line << ": " << e->message << "\n";
+    std::cerr << path << ":" << e->line << ": " << e->message << "\n";
     return kExitUsage;
   }
   std::cout << std::get<std::string>(script);
   return kExitOk;
 }
 
-int cmd_diff_kernel(const Args& args) {
+struct DiffArgs {
   bool json = false;
   std::optional<std::uint64_t> random;
   std::uint64_t seed = 1;
   std::string file;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--json") {
-      json = true;
-    } else if ((args[i] == "--random" || args[i] == "--seed") && i + 1 < args.size()) {
-      char* end = nullptr;
-      const unsigned long long v = std::strtoull(args[i + 1].c_str(), &end, 0);
-      if (!end || *end) return usage_error("diff-kernel", "bad number '" + args[i + 1] + "'");
-      if (args[i] == "--random")
-        random = v;
-      else
-        seed = v;
-      ++i;
-    } else if (file.empty() && args[i].rfind("--", 0) != 0) {
-      file = args[i];
-    } else {
-      return usage_error("diff-kernel", "unknown argument '" + args[i] + "'");
-    }
-  }
-  if (random) return run_random(*random, seed, json);
-  if (file.empty()) return usage_error("diff-kernel", "want a TRACE or --random N");
-  auto t = load_trace(file, "diff-kernel");
+};
+
+int diff_kernel(const DiffArgs& a) {
+  if (a.random) return run_random(*a.random, a.seed, a.json);
+  if (a.file.empty()) return usage_error("diff-kernel", "want a TRACE or --random N");
+  const std::string& file = a.file;
+  auto t = load_trace(file);
   if (!t) return kExitUsage;
   const Verdict v = diff_one(*t);
   if (v.status == 2) {
     std::cerr << file << ": the guest could not run: " << v.error << "\n";
     return kExitUsage;
   }
-  if (json) {
-    JsonWriter w;
-    w.begin_object();
-    w.key("trace").string(file);
-    w.key("steps").number(static_cast<std::uint64_t>(v.steps));
-    w.key("agree").boolean(v.status == 0);
+  if (a.json) {
+    Json j{{"trace", file}, {"steps", v.steps}, {"agree", v.status == 0}};
     if (v.disagreement) {
-      w.key("line").number(static_cast<std::int64_t>(v.disagreement->line));
-      w.key("op").string(v.disagreement->op);
-      w.key("details").begin_array();
-      for (const std::string& d : v.disagreement->details) w.string(d);
-      w.end_array();
+      j["line"] = v.disagreement->line;
+      j["op"] = v.disagreement->op;
+      j["details"] = v.disagreement->details;
     }
-    w.end_object();
-    std::cout << w.str() << "\n";
+    std::cout << json_line(j) << "\n";
   } else if (v.disagreement) {
     print_disagreement(std::cout, file, *v.disagreement);
   } else {
     std::cout << file << ": " << v.steps - 1 << " steps, the model and the kernel agree\n";
   }
   return v.status;
+}
+
+}  // namespace
+
+Run setup_kernel_script(CLI::App& app) {
+  auto path = std::make_shared<std::string>();
+  app.add_option("TRACE", *path, "the trace file, '-' for standard input")->required();
+  return [path] { return kernel_script_cmd(*path); };
+}
+
+Run setup_diff_kernel(CLI::App& app) {
+  auto a = std::make_shared<DiffArgs>();
+  auto* file = app.add_option("TRACE", a->file, "the trace file, '-' for standard input");
+  auto* random = app.add_option_function<std::uint64_t>(
+                        "--random", [a](const std::uint64_t& n) { a->random = n; },
+                        "compare N random kernel-expressible traces instead, shrinking the first disagreement")
+                     ->check(unsigned_number())
+                     ->excludes(file);
+  app.add_option("--seed", a->seed, "the first random trace's seed")
+      ->check(unsigned_number())
+      ->needs(random)
+      ->capture_default_str();
+  app.add_flag("--json", a->json, "one JSON object");
+  return [a] { return diff_kernel(*a); };
 }
 
 }  // namespace memhp::cli

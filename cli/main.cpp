@@ -1,101 +1,135 @@
 // memhp: the command-line front end of the model and its checkers.
 //
-// main() only dispatches: each subcommand lives in its own file and is one
-// row of kCommands. Exceptions never reach the user as an abort; they are
-// reported as an internal error with exit status 2.
+// main() only parses and dispatches: each subcommand lives in its own file,
+// declares its options on a CLI11 subcommand and is one row of kCommands.
+// Every usage error (unknown option, bad value, missing argument) is one
+// line on stderr and exit status 2. Exceptions never reach the user as an
+// abort; they are reported as an internal error with exit status 2.
 #include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <iostream>
+#include <map>
 
 #include "commands.h"
 
 namespace memhp::cli {
 namespace {
 
-int cmd_help(const Args& args);
-
 constexpr std::array kCommands = {
-    Command{"run", "execute a trace and print each step's result", "memhp run TRACE [--json]",
-            cmd_run},
-    Command{"check", "run the RapidCheck suites: every invariant after every step",
-            "memhp check [--suite ram|x86|quick] [--cases N] [--steps N] [--seed S]\n"
-            "            [--mutant NAME]... [--only INVARIANT] [--json] [--store DIR | --no-store]\n"
-            "            [--shrink-seconds S] [--no-coverage]",
-            cmd_check},
-    Command{"kernel-script", "print what a real QEMU guest must do for a trace",
-            "memhp kernel-script TRACE", cmd_kernel_script},
-    Command{"diff-kernel", "run a trace on the model and on a real 6.1 kernel, and compare",
-            "memhp diff-kernel TRACE [--json] | --random N [--seed S]", cmd_diff_kernel},
-    Command{"replay", "replay a trace, checking every invariant after each step",
-            "memhp replay TRACE [--json]", cmd_replay},
+    Command{"run", "execute a trace and print each step's result", setup_run},
+    Command{"replay", "replay a trace, checking every invariant after each step", setup_replay},
+    Command{"check", "run the RapidCheck suites: every invariant after every step", setup_check},
+    Command{"invariants", "list the invariants, sequence properties and mutants", setup_invariants},
     Command{"explore", "explore every state of a small configuration (BFS, shortest traces)",
-            "memhp explore [--config NAME|FILE] [--mutant NAME]... [--only INVARIANT] [--first]\n"
-            "              [--dot FILE] [--json] [--max-states N] [--max-depth N] | --list",
-            cmd_explore},
-    Command{"invariants", "list the invariants, sequence properties and mutants",
-            "memhp invariants [--json | --markdown]", cmd_invariants},
-    Command{"memmap-cost", "vmemmap cost of a device-dax range, with and without dedup",
-            "memhp memmap-cost --geometry G --size S --align A [--json]", cmd_memmap_cost},
+            setup_explore},
     Command{"prove", "prove the Z3 theorems (every geometry, every transition, unbounded CHC)",
-            "memhp prove [--theorem NAME]... [--json] [--emit-smt2 DIR] [--cex DIR] [--mutant]\n"
-            "                   [--timeout MS] [--list [--markdown]]",
-            cmd_prove},
-    Command{"help", "list the commands, or show one command's usage",
-            "memhp help [COMMAND]", cmd_help},
+            setup_prove},
+    Command{"kernel-script", "print what a real QEMU guest must do for a trace",
+            setup_kernel_script},
+    Command{"diff-kernel", "run a trace on the model and on a real 6.1 kernel, and compare",
+            setup_diff_kernel},
+    Command{"memmap-cost", "vmemmap cost of a device-dax range, with and without dedup",
+            setup_memmap_cost},
 };
 
-const Command* find_command(std::string_view name) {
-  for (const auto& c : kCommands)
-    if (c.name == name) return &c;
-  return nullptr;
-}
+constexpr std::string_view kFooter =
+    "TRACE may be '-' for standard input. 'memhp COMMAND --help' shows a command's options.\n"
+    "Exit status: 0 if everything held, 1 if an expectation failed or the kernel would BUG,\n"
+    "2 for bad input.";
 
+// Every command with its one-line summary, as `memhp help` prints them.
 void print_overview(std::ostream& os) {
-  os << "usage: memhp COMMAND [ARGS]\n\n"
+  os << "usage: memhp COMMAND [OPTIONS] [ARGS]\n\n"
         "An executable model of Linux 6.1 memory hotplug.\n\ncommands:\n";
   for (const auto& c : kCommands) {
     std::string name(c.name);
-    name.resize(12, ' ');
+    name.resize(15, ' ');
     os << "  " << name << c.summary << '\n';
   }
-  os << "\nTRACE may be '-' for standard input. Exit status: 0 if everything held,\n"
-        "1 if an expectation failed or the kernel would BUG, 2 for bad input.\n";
+  os << "  " << std::string("help").append(11, ' ') << "list the commands, or show one command's options\n";
+  os << '\n' << kFooter << '\n';
 }
 
-int cmd_help(const Args& args) {
-  if (args.empty()) {
-    print_overview(std::cout);
+class Cli {
+ public:
+  Cli() : app_("An executable model of Linux 6.1 memory hotplug.", "memhp") {
+    app_.require_subcommand(1);
+    app_.footer(std::string(kFooter));
+    for (const Command& c : kCommands) {
+      CLI::App* sub = app_.add_subcommand(std::string(c.name), std::string(c.summary));
+      runs_[sub] = c.setup(*sub);
+    }
+    help_ = app_.add_subcommand("help", "list the commands, or show one command's options");
+    help_->add_option("COMMAND", help_topic_, "the command to describe");
+  }
+
+  int main(int argc, char** argv) {
+    if (argc < 2) {
+      print_overview(std::cerr);
+      return kExitUsage;
+    }
+    const std::string first = argv[1];
+    if (first == "--help" || first == "-h") return help("");
+    if (first[0] == '-') {
+      std::cerr << "memhp: unknown option '" << first << "' (see 'memhp help')\n";
+      return kExitUsage;
+    }
+    if (!find(first)) {
+      std::cerr << "memhp: unknown command '" << first << "' (see 'memhp help')\n";
+      return kExitUsage;
+    }
+    try {
+      app_.parse(argc, argv);
+    } catch (const CLI::CallForHelp&) {
+      std::cout << current()->help("memhp");
+      return kExitOk;
+    } catch (const CLI::ParseError& e) {
+      const CLI::App* sub = current();
+      const std::string name = sub == &app_ ? "memhp" : "memhp " + sub->get_name();
+      std::cerr << name << ": " << e.what() << " (see '" << name << " --help')\n";
+      return kExitUsage;
+    }
+    const CLI::App* sub = current();
+    if (sub == help_) return help(help_topic_);
+    return runs_.at(sub)();
+  }
+
+ private:
+  const CLI::App* find(const std::string& name) const {
+    auto found = app_.get_subcommands([&](const CLI::App* a) { return a->get_name() == name; });
+    return found.empty() ? nullptr : found.front();
+  }
+
+  // The subcommand being parsed, or the top-level app.
+  const CLI::App* current() const {
+    auto subs = app_.get_subcommands();
+    return subs.empty() ? &app_ : subs.front();
+  }
+
+  int help(const std::string& topic) {
+    if (topic.empty()) {
+      print_overview(std::cout);
+      return kExitOk;
+    }
+    const CLI::App* sub = find(topic);
+    if (!sub || sub == help_) return usage_error("help", "unknown command '" + topic + "'");
+    std::cout << sub->help("memhp");
     return kExitOk;
   }
-  const Command* c = find_command(args[0]);
-  if (!c || args.size() > 1) return usage_error("help", "unknown command '" + args[0] + "'");
-  std::cout << "usage: " << c->usage << "\n\n" << c->summary << '\n';
-  return kExitOk;
-}
 
-int dispatch(const Args& all) {
-  if (all.empty()) {
-    print_overview(std::cerr);
-    return kExitUsage;
-  }
-  const std::string& name = all[0];
-  if (name == "--help" || name == "-h") return cmd_help({});
-  const Command* c = find_command(name);
-  if (!c) {
-    std::cerr << "memhp: unknown command '" << name << "' (see 'memhp help')\n";
-    return kExitUsage;
-  }
-  return c->run(Args(all.begin() + 1, all.end()));
-}
+  CLI::App app_;
+  CLI::App* help_ = nullptr;
+  std::string help_topic_;
+  std::map<const CLI::App*, Run> runs_;
+};
 
 }  // namespace
 
 int usage_error(std::string_view name, std::string_view message) {
   std::cerr << "memhp " << name << ": " << message << '\n';
-  if (const Command* c = find_command(name)) std::cerr << "usage: " << c->usage << '\n';
   return kExitUsage;
 }
 
@@ -125,7 +159,7 @@ std::optional<Input> read_input(const std::string& path, std::ostream& err) {
 
 int main(int argc, char** argv) {
   try {
-    return memhp::cli::dispatch(memhp::cli::Args(argv + 1, argv + argc));
+    return memhp::cli::Cli().main(argc, argv);
   } catch (const std::exception& e) {
     std::cerr << "memhp: internal error: " << e.what() << '\n';
   } catch (...) {

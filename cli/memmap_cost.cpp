@@ -14,8 +14,6 @@ namespace memhp::cli {
 namespace {
 
 constexpr std::string_view kName = "memmap-cost";
-constexpr std::string_view kUsage =
-    "memhp memmap-cost --geometry G --size S --align A [--json]";
 
 std::string presets_list() {
   std::string out;
@@ -63,74 +61,76 @@ void print_text(const Geometry& g, const MemmapCost& c, std::ostream& os) {
           "memmap_init_zone_device() also initialises struct pages of the next ones.\n";
 }
 
+Json side(u64 per, u64 pages, u64 bytes, u64 tables, u64 tbytes, u64 total, u64 init) {
+  return Json{{"vmemmap_pages_per_compound", per},
+              {"vmemmap_pages", pages},
+              {"vmemmap_bytes", bytes},
+              {"pte_tables", tables},
+              {"pte_table_bytes", tbytes},
+              {"total_bytes", total},
+              {"struct_pages_initialised", init}};
+}
+
 void print_json(const Geometry& g, const MemmapCost& c, std::ostream& os) {
-  JsonWriter w;
-  w.begin_object();
-  w.key("geometry").string(g.name).key("size_bytes").number(c.size_bytes);
-  w.key("align_bytes").number(c.align_bytes).key("page_size").number(c.page_size);
-  w.key("struct_page_size").number(g.struct_page_size);
-  w.key("nr_pages").number(c.nr_pages).key("vmemmap_shift").number(c.vmemmap_shift);
-  w.key("pfns_per_compound").number(c.pfns_per_compound).key("nr_compound").number(c.nr_compound);
-  w.key("compound_path").boolean(c.compound_path).key("dedup_saves").boolean(c.dedup_saves);
-  w.key("vmemmap_span_bytes").number(c.vmemmap_span_bytes);
-  w.key("pte_table_bytes").number(c.pte_table_bytes);
-  auto side = [&](std::string_view name, u64 per, u64 pages, u64 bytes, u64 tables, u64 tbytes,
-                  u64 total, u64 init) {
-    w.key(name).begin_object();
-    w.key("vmemmap_pages_per_compound").number(per);
-    w.key("vmemmap_pages").number(pages).key("vmemmap_bytes").number(bytes);
-    w.key("pte_tables").number(tables).key("pte_table_bytes").number(tbytes);
-    w.key("total_bytes").number(total).key("struct_pages_initialised").number(init);
-    w.end_object();
-  };
-  side("without_dedup", c.compound_plain_pages, c.plain_pages, c.plain_bytes(),
-       c.plain_pte_tables, c.plain_table_bytes(), c.plain_total_bytes(), c.init_plain);
-  side("with_dedup", c.compound_dedup_pages, c.dedup_pages, c.dedup_bytes(), c.dedup_pte_tables,
-       c.dedup_table_bytes(), c.dedup_total_bytes(), c.init_dedup);
-  w.key("init_overruns").boolean(c.init_overruns);
-  w.end_object();
-  os << w.str() << '\n';
+  const Json j{{"geometry", g.name},
+               {"size_bytes", c.size_bytes},
+               {"align_bytes", c.align_bytes},
+               {"page_size", c.page_size},
+               {"struct_page_size", g.struct_page_size},
+               {"nr_pages", c.nr_pages},
+               {"vmemmap_shift", c.vmemmap_shift},
+               {"pfns_per_compound", c.pfns_per_compound},
+               {"nr_compound", c.nr_compound},
+               {"compound_path", c.compound_path},
+               {"dedup_saves", c.dedup_saves},
+               {"vmemmap_span_bytes", c.vmemmap_span_bytes},
+               {"pte_table_bytes", c.pte_table_bytes},
+               {"without_dedup", side(c.compound_plain_pages, c.plain_pages, c.plain_bytes(), c.plain_pte_tables,
+                                      c.plain_table_bytes(), c.plain_total_bytes(), c.init_plain)},
+               {"with_dedup", side(c.compound_dedup_pages, c.dedup_pages, c.dedup_bytes(), c.dedup_pte_tables,
+                                   c.dedup_table_bytes(), c.dedup_total_bytes(), c.init_dedup)},
+               {"init_overruns", c.init_overruns}};
+  os << json_line(j) << '\n';
+}
+
+struct CostArgs {
+  std::string geometry, size, align;
+  bool json = false;
+};
+
+// Only the combination is checked here: each value was checked on its own.
+int cost(const CostArgs& a) {
+  const Geometry g = *geometry_preset(a.geometry);
+  const u64 size = *parse_byte_size(a.size);
+  const u64 align = *parse_byte_size(a.align);
+  if (auto e = memmap_cost_error(g, size, align); !e.empty()) return usage_error(kName, e);
+  const MemmapCost c = memmap_cost(g, size, align);
+  if (a.json) print_json(g, c, std::cout);
+  else print_text(g, c, std::cout);
+  return kExitOk;
+}
+
+CLI::Validator byte_size() {
+  return CLI::Validator(
+      [](std::string& s) -> std::string {
+        return parse_byte_size(s) ? "" : "bad size '" + s + "' (a byte count, or N with K, M, G or T)";
+      },
+      "SIZE");
 }
 
 }  // namespace
 
-int cmd_memmap_cost(const Args& args) {
-  std::optional<std::string> geo_name, size_arg, align_arg;
-  bool json = false;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--help" || a == "-h") {
-      std::cout << "usage: " << kUsage << '\n';
-      return kExitOk;
-    }
-    if (a == "--json") {
-      json = true;
-      continue;
-    }
-    std::optional<std::string>* slot = a == "--geometry" ? &geo_name
-                                       : a == "--size"   ? &size_arg
-                                       : a == "--align"  ? &align_arg
-                                                         : nullptr;
-    if (!slot) return usage_error(kName, "unknown argument '" + a + "'");
-    if (i + 1 >= args.size()) return usage_error(kName, a + " needs a value");
-    if (*slot) return usage_error(kName, a + " given twice");
-    *slot = args[++i];
-  }
-  if (!geo_name) return usage_error(kName, "--geometry is required (" + presets_list() + ")");
-  if (!size_arg) return usage_error(kName, "--size is required (e.g. 1T, 16G, 2M or bytes)");
-  if (!align_arg) return usage_error(kName, "--align is required (e.g. 2M, 1G, or the page size)");
-  const auto g = geometry_preset(*geo_name);
-  if (!g) return usage_error(kName, "unknown geometry '" + *geo_name + "' (" + presets_list() + ")");
-  const auto size = parse_byte_size(*size_arg);
-  if (!size) return usage_error(kName, "bad size '" + *size_arg + "' (a byte count, or N with K, M, G or T)");
-  const auto align = parse_byte_size(*align_arg);
-  if (!align) return usage_error(kName, "bad align '" + *align_arg + "' (a byte count, or N with K, M, G or T)");
-  if (auto e = memmap_cost_error(*g, *size, *align); !e.empty()) return usage_error(kName, e);
-
-  const MemmapCost c = memmap_cost(*g, *size, *align);
-  if (json) print_json(*g, c, std::cout);
-  else print_text(*g, c, std::cout);
-  return kExitOk;
+Run setup_memmap_cost(CLI::App& app) {
+  auto a = std::make_shared<CostArgs>();
+  app.add_option("--geometry", a->geometry, "the kernel build: " + presets_list())
+      ->required()
+      ->check(CLI::IsMember(geometry_preset_names()));
+  app.add_option("--size", a->size, "the device-dax range (e.g. 1T, 16G, 2M or bytes)")->required()->check(byte_size());
+  app.add_option("--align", a->align, "the compound page size (e.g. 2M, 1G, or the page size)")
+      ->required()
+      ->check(byte_size());
+  app.add_flag("--json", a->json, "one JSON object");
+  return [a] { return cost(*a); };
 }
 
 }  // namespace memhp::cli

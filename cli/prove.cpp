@@ -33,56 +33,6 @@ struct ProveArgs {
   std::string cex_dir;   // --cex
 };
 
-bool parse_ms(const std::string& s, unsigned& out) {
-  char* end = nullptr;
-  errno = 0;
-  const unsigned long v = std::strtoul(s.c_str(), &end, 10);
-  if (errno || end == s.c_str() || *end || s[0] == '-' || v == 0 || v > 3600000) return false;
-  out = static_cast<unsigned>(v);
-  return true;
-}
-
-std::string parse_args(const Args& args, ProveArgs& a) {
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    std::string v;
-    auto value = [&] {
-      if (i + 1 >= args.size()) return false;
-      v = args[++i];
-      return !v.empty();
-    };
-    if (arg == "--json") {
-      a.json = true;
-    } else if (arg == "--list") {
-      a.list = true;
-    } else if (arg == "--markdown") {
-      a.markdown = true;
-    } else if (arg == "--mutant") {
-      a.opts.mutant = true;
-    } else if (arg == "--theorem") {
-      if (!value()) return "--theorem takes a name (see --list)";
-      const smt::Theorem* t = smt::find_theorem(v);
-      if (!t) return "unknown theorem '" + v + "' (see memhp prove --list)";
-      a.selected.push_back(t);
-    } else if (arg == "--emit-smt2") {
-      if (!value()) return "--emit-smt2 takes a directory";
-      a.emit_dir = v;
-    } else if (arg == "--cex") {
-      if (!value()) return "--cex takes a directory";
-      a.cex_dir = v;
-    } else if (arg == "--timeout") {
-      if (!value() || !parse_ms(v, a.opts.timeout_ms)) return "--timeout takes milliseconds (1..3600000)";
-    } else {
-      return "unknown option '" + arg + "'";
-    }
-  }
-  if (a.selected.empty())
-    for (const auto& t : smt::theorems()) a.selected.push_back(&t);
-  if (a.selected.empty()) return "no theorems are registered (smt/registry.cpp)";
-  if (a.markdown && !a.list) return "--markdown goes with --list";
-  return {};
-}
-
 bool make_dir(const std::string& dir) {
   if (::mkdir(dir.c_str(), 0777) == 0 || errno == EEXIST) return true;
   std::cerr << "memhp prove: cannot create '" << dir << "': " << std::strerror(errno) << '\n';
@@ -168,24 +118,26 @@ void print_table_row(std::ostream& out, const smt::Theorem& t, const smt::Theore
       << seconds(r.seconds) << '\n';
 }
 
-std::string json_obligation(const smt::ObligationResult& o) {
-  return "{\"name\":" + json_quote(o.name) + ",\"result\":" + json_quote(smt::verdict_name(o.verdict)) +
-         ",\"premises\":" + json_quote(smt::sat_name(o.premises)) +
-         ",\"reason\":" + json_quote(o.reason) + "}";
-}
-
-std::string json_theorem(const smt::Theorem& t, const smt::TheoremResult& r) {
-  std::string s = "{\"theorem\":" + json_quote(t.name) + ",\"statement\":" + json_quote(t.statement) +
-                  ",\"result\":" + json_quote(smt::verdict_name(r.verdict)) +
-                  ",\"premises\":" + json_quote(smt::sat_name(r.premises)) +
-                  ",\"seconds\":" + std::to_string(r.seconds) + ",\"obligations\":[";
-  for (std::size_t i = 0; i < r.obligations.size(); ++i)
-    s += (i ? "," : "") + json_obligation(r.obligations[i]);
-  s += "],\"detail\":" + json_quote(r.detail);
+Json json_theorem(const smt::Theorem& t, const smt::TheoremResult& r) {
+  Json obligations = Json::array();
+  for (const auto& o : r.obligations)
+    obligations.push_back(Json{{"name", o.name},
+                               {"result", smt::verdict_name(o.verdict)},
+                               {"premises", smt::sat_name(o.premises)},
+                               {"reason", o.reason}});
+  Json j{{"theorem", t.name},
+         {"statement", t.statement},
+         {"result", smt::verdict_name(r.verdict)},
+         {"premises", smt::sat_name(r.premises)},
+         {"seconds", r.seconds},
+         {"obligations", obligations},
+         {"detail", r.detail}};
   if (r.cex)
-    s += ",\"counterexample\":{\"summary\":" + json_quote(r.cex->summary) +
-         ",\"geometry\":" + json_quote(r.cex->geometry) + ",\"trace\":" + json_quote(r.cex->trace) + ",\"invariant\":" + json_quote(r.cex->invariant) + "}";
-  return s + "}";
+    j["counterexample"] = Json{{"summary", r.cex->summary},
+                               {"geometry", r.cex->geometry},
+                               {"trace", r.cex->trace},
+                               {"invariant", r.cex->invariant}};
+  return j;
 }
 
 // Pipes would split a table cell.
@@ -211,11 +163,10 @@ void list_theorems(std::ostream& out) {
   }
 }
 
-}  // namespace
-
-int cmd_prove(const Args& args) {
-  ProveArgs a;
-  if (std::string err = parse_args(args, a); !err.empty()) return usage_error(kName, err);
+int prove(ProveArgs& a) {
+  if (a.selected.empty())
+    for (const auto& t : smt::theorems()) a.selected.push_back(&t);
+  if (a.selected.empty()) return usage_error(kName, "no theorems are registered (smt/registry.cpp)");
   if (a.list) {
     if (a.markdown) list_markdown(std::cout);
     else list_theorems(std::cout);
@@ -225,7 +176,7 @@ int cmd_prove(const Args& args) {
   if (!a.cex_dir.empty() && !make_dir(a.cex_dir)) return kExitUsage;
 
   std::ostringstream details;
-  std::vector<std::string> json_rows;
+  Json json_rows = Json::array();
   int unexpected = 0;
   double total = 0;
   if (!a.json)
@@ -247,9 +198,11 @@ int cmd_prove(const Args& args) {
     }
   }
   if (a.json) {
-    std::cout << "{\"mutant\":" << (a.opts.mutant ? "true" : "false") << ",\"theorems\":[";
-    for (std::size_t i = 0; i < json_rows.size(); ++i) std::cout << (i ? "," : "") << json_rows[i];
-    std::cout << "],\"unexpected\":" << unexpected << ",\"seconds\":" << total << "}\n";
+    std::cout << json_line(Json{{"mutant", a.opts.mutant},
+                                {"theorems", json_rows},
+                                {"unexpected", unexpected},
+                                {"seconds", total}})
+              << "\n";
   } else {
     std::cout << details.str();
     std::cout << a.selected.size() - unexpected << "/" << a.selected.size() << " theorems "
@@ -257,6 +210,33 @@ int cmd_prove(const Args& args) {
               << " in " << seconds(total) << '\n';
   }
   return unexpected ? kExitFailed : kExitOk;
+}
+
+}  // namespace
+
+Run setup_prove(CLI::App& app) {
+  auto a = std::make_shared<ProveArgs>();
+  app.add_option_function<std::vector<std::string>>(
+         "--theorem",
+         [a](const std::vector<std::string>& names) {
+           for (const std::string& n : names) a->selected.push_back(smt::find_theorem(n));
+         },
+         "prove only this theorem (repeatable; see --list)")
+      ->check(CLI::Validator(
+          [](std::string& v) -> std::string {
+            return smt::find_theorem(v) ? "" : "unknown theorem '" + v + "' (see memhp prove --list)";
+          },
+          "THEOREM"));
+  app.add_flag("--json", a->json, "one JSON object");
+  app.add_option("--emit-smt2", a->emit_dir, "write every obligation as SMT-LIB 2 into DIR")->check(nonempty());
+  app.add_option("--cex", a->cex_dir, "write each counterexample trace into DIR")->check(nonempty());
+  app.add_flag("--mutant", a->opts.mutant, "prove the weakened variants, which must all be refuted");
+  app.add_option("--timeout", a->opts.timeout_ms, "per-query Z3 timeout in milliseconds")
+      ->check(CLI::Range(1u, 3600000u))
+      ->capture_default_str();
+  auto* list = app.add_flag("--list", a->list, "list the theorems");
+  app.add_flag("--markdown", a->markdown, "with --list: the NOTES.md table")->needs(list);
+  return [a] { return prove(*a); };
 }
 
 }  // namespace memhp::cli

@@ -15,65 +15,25 @@
 namespace memhp::cli {
 namespace {
 
-constexpr std::string_view kUsage = "memhp replay TRACE [--json]";
-
 struct ReplayOptions {
   std::string path;
   bool json = false;
 };
 
-// Fills opts from args; returns an error message, or "" if they are fine.
-std::string parse_replay_args(const Args& args, ReplayOptions& opts) {
-  bool have_path = false;
-  for (const auto& a : args) {
-    if (a == "--json") {
-      opts.json = true;
-    } else if (a.size() > 1 && a[0] == '-') {
-      return "unknown option '" + a + "'";
-    } else if (have_path) {
-      return "more than one trace ('" + opts.path + "', '" + a + "')";
-    } else {
-      opts.path = a;
-      have_path = true;
-    }
-  }
-  return have_path ? "" : "missing TRACE";
-}
-
 std::string json_replay_step(const ReplayStep& s) {
-  JsonWriter w;
-  w.begin_object();
-  w.key("line").number(s.line);
-  w.key("op").string(print_op(s.op));
-  w.key("errno").number(s.result.err);
-  if (!s.result.reason.empty()) w.key("reason").string(s.result.reason);
-  if (!s.result.warnings.empty()) {
-    w.key("warnings").begin_array();
-    for (const auto& warning : s.result.warnings) w.string(warning);
-    w.end_array();
-  }
-  if (!s.result.bug.empty()) w.key("bug").string(s.result.bug);
-  w.key("diff").begin_array();
-  for (const auto& d : s.diff) w.string(d);
-  w.end_array();
-  w.end_object();
-  return w.str();
+  Json j{{"line", s.line}, {"op", print_op(s.op)}, {"errno", s.result.err}};
+  if (!s.result.reason.empty()) j["reason"] = s.result.reason;
+  if (!s.result.warnings.empty()) j["warnings"] = s.result.warnings;
+  if (!s.result.bug.empty()) j["bug"] = s.result.bug;
+  j["diff"] = s.diff;
+  return json_line(j);
 }
 
 std::string json_verdict(const ReplayResult& r) {
-  JsonWriter w;
-  w.begin_object().key("violation");
-  if (r.violation) {
-    w.begin_object();
-    w.key("invariant").string(r.violation->invariant);
-    w.key("message").string(r.violation->message);
-    w.key("line").number(r.violation_line);
-    w.end_object();
-  } else {
-    w.null();
-  }
-  w.end_object();
-  return w.str();
+  Json v = nullptr;
+  if (r.violation)
+    v = Json{{"invariant", r.violation->invariant}, {"message", r.violation->message}, {"line", r.violation_line}};
+  return json_line(Json{{"violation", v}});
 }
 
 void print_expect_failures(const ReplayResult& r, const std::string& file) {
@@ -83,15 +43,7 @@ void print_expect_failures(const ReplayResult& r, const std::string& file) {
                 << errno_name(s.result.err) << '\n';
 }
 
-}  // namespace
-
-int cmd_replay(const Args& args) {
-  if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
-    std::cout << "usage: " << kUsage << '\n';
-    return kExitOk;
-  }
-  ReplayOptions opts;
-  if (auto err = parse_replay_args(args, opts); !err.empty()) return usage_error("replay", err);
+int replay(const ReplayOptions& opts) {
   auto input = read_input(opts.path, std::cerr);
   if (!input) return kExitUsage;
 
@@ -115,6 +67,15 @@ int cmd_replay(const Args& args) {
   std::cout.flush();
   print_expect_failures(r, input->name);
   return r.violation || r.expect_failures ? kExitFailed : kExitOk;
+}
+
+}  // namespace
+
+Run setup_replay(CLI::App& app) {
+  auto opts = std::make_shared<ReplayOptions>();
+  app.add_option("TRACE", opts->path, "the trace file, '-' for standard input")->required();
+  app.add_flag("--json", opts->json, "one JSON object per step, then the verdict (docs/json.md)");
+  return [opts] { return replay(*opts); };
 }
 
 }  // namespace memhp::cli

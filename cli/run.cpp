@@ -1,5 +1,5 @@
-// memhp run TRACE [--json]: boot the trace's System, execute every step and
-// check its `expect:` comments.
+// memhp run TRACE [--json | --json-full]: boot the trace's System, execute
+// every step and check its `expect:` comments.
 //
 // Diagnostics ("FILE:LINE: expected -EBUSY, got ok") go to stdout in text
 // mode, so that one stream reads as a story, and to stderr in JSON mode, so
@@ -14,36 +14,23 @@
 namespace memhp::cli {
 namespace {
 
+enum class Format { Text, JsonChanges, JsonFull };
+
 struct RunOptions {
   std::string path;
-  bool json = false;
+  Format format = Format::Text;
 };
-
-// Fills opts from args; returns an error message, or "" if they are fine.
-std::string parse_run_args(const Args& args, RunOptions& opts) {
-  bool have_path = false;
-  for (const auto& a : args) {
-    if (a == "--json") {
-      opts.json = true;
-    } else if (a.size() > 1 && a[0] == '-') {
-      return "unknown option '" + a + "'";
-    } else if (have_path) {
-      return "more than one trace ('" + opts.path + "', '" + a + "')";
-    } else {
-      opts.path = a;
-      have_path = true;
-    }
-  }
-  return have_path ? "" : "missing TRACE";
-}
 
 class Runner {
  public:
-  Runner(const std::string& name, bool json, System s)
-      : name_(name), json_(json), s_(std::move(s)) {}
+  Runner(const std::string& name, Format format, System s)
+      : name_(name), format_(format), json_(format != Format::Text), s_(std::move(s)) {
+    if (format_ == Format::JsonChanges) changes_.emplace(s_);
+  }
 
   // Executes every step, or up to the first BUG; returns the exit status.
   int run(const std::vector<TraceStep>& steps) {
+    if (format_ == Format::JsonChanges) std::cout << changes_->boot_line() << '\n';
     for (const auto& step : steps)
       if (!execute(step)) break;
     if (!json_)
@@ -78,10 +65,11 @@ class Runner {
   }
 
   void report(const TraceStep& step, const Result& r) {
-    if (json_)
-      std::cout << json_step(s_, step.line, op_name(step.op), r) << '\n';
-    else
-      std::cout << text_step(step.line, step.op, r);
+    switch (format_) {
+      case Format::Text: std::cout << text_step(step.line, step.op, r); break;
+      case Format::JsonChanges: std::cout << changes_->step(s_, step.line, op_name(step.op), r) << '\n'; break;
+      case Format::JsonFull: std::cout << json_step(s_, step.line, op_name(step.op), r) << '\n'; break;
+    }
   }
 
   void check(const TraceStep& step, const Result& r) {
@@ -94,8 +82,10 @@ class Runner {
   }
 
   std::string name_;
+  Format format_;
   bool json_;
   System s_;
+  std::optional<JsonChanges> changes_;  // only for --json
   int executed_ = 0, checked_ = 0, failed_ = 0;
   bool stopped_ = false;
 };
@@ -122,13 +112,9 @@ int first_boot_line(const std::string& text) {
   return 1;
 }
 
-int cmd_run(const Args& args) {
-  RunOptions opts;
-  if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
-    std::cout << "usage: memhp run TRACE [--json]\n";
-    return kExitOk;
-  }
-  if (auto err = parse_run_args(args, opts); !err.empty()) return usage_error("run", err);
+namespace {
+
+int run(const RunOptions& opts) {
   auto input = read_input(opts.path, std::cerr);
   if (!input) return kExitUsage;
 
@@ -143,8 +129,22 @@ int cmd_run(const Args& args) {
     std::cerr << input->name << ":" << first_boot_line(input->text) << ": " << *msg << '\n';
     return kExitUsage;
   }
-  Runner runner(input->name, opts.json, std::move(std::get<System>(booted)));
+  Runner runner(input->name, opts.format, std::move(std::get<System>(booted)));
   return runner.run(trace.steps);
+}
+
+}  // namespace
+
+Run setup_run(CLI::App& app) {
+  auto opts = std::make_shared<RunOptions>();
+  app.add_option("TRACE", opts->path, "the trace file, '-' for standard input")->required();
+  auto* json = app.add_flag_callback(
+      "--json", [opts] { opts->format = Format::JsonChanges; },
+      "one JSON line for the boot state, then per step only what changed (docs/json.md)");
+  app.add_flag_callback("--json-full", [opts] { opts->format = Format::JsonFull; },
+                        "one JSON line per step with every zone and every present block")
+      ->excludes(json);
+  return [opts] { return run(*opts); };
 }
 
 }  // namespace memhp::cli

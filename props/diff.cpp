@@ -3,6 +3,9 @@
 #include <cstdio>
 #include <functional>
 
+#include "memhp/invariants.h"
+#include "memhp/ops.h"
+
 namespace memhp {
 
 namespace {
@@ -17,6 +20,8 @@ std::string range(const char* what, u64 lo, u64 hi, bool hexa) {
   auto num = [&](u64 v) { return hexa ? hex(v) : std::to_string(v); };
   return std::string(what) + " " + (hi - lo == 1 ? num(lo) : num(lo) + "-" + num(hi - 1));
 }
+
+std::string describe(int pgmap_entry);  // for diff_runs() over pgmap_array
 
 // Pieces of the key space where a and b hold different values, with
 // neighbouring pieces that changed the same way merged.
@@ -50,31 +55,30 @@ void diff_flag(const std::string& what, bool a, bool b, std::vector<std::string>
   if (a != b) out.push_back(what + ": " + (a ? "yes" : "no") + " -> " + (b ? "yes" : "no"));
 }
 
-void diff_nodes(const System& a, const System& b, std::vector<std::string>& out) {
-  for (int nid = 0; nid < static_cast<int>(std::min(a.nodes.size(), b.nodes.size())); ++nid) {
-    const NodeState& x = a.node(nid);
-    const NodeState& y = b.node(nid);
-    const std::string n = "node " + std::to_string(nid);
-    diff_flag(n + " online", x.online, y.online, out);
-    diff_flag(n + " N_MEMORY", x.has_memory, y.has_memory, out);
-    diff_flag(n + " N_NORMAL_MEMORY", x.has_normal_memory, y.has_normal_memory, out);
-    diff_num(n + " start_pfn", x.node_start_pfn, y.node_start_pfn, out);
-    diff_num(n + " spanned", x.node_spanned_pages, y.node_spanned_pages, out);
-    diff_num(n + " present", x.node_present_pages, y.node_present_pages, out);
-    for (Zone z : kAllZones) {
-      const ZoneState& p = x.zones[zone_idx(z)];
-      const ZoneState& q = y.zones[zone_idx(z)];
-      const std::string zn = "zone " + std::to_string(nid) + ":" + std::string(zone_name(z));
-      diff_num(zn + " start_pfn", p.zone_start_pfn, q.zone_start_pfn, out);
-      diff_num(zn + " spanned", p.spanned_pages, q.spanned_pages, out);
-      diff_num(zn + " present", p.present_pages, q.present_pages, out);
-      diff_num(zn + " present_early", p.present_early_pages, q.present_early_pages, out);
-      diff_num(zn + " managed", p.managed_pages, q.managed_pages, out);
-      if (p.nr_isolate_pageblock != q.nr_isolate_pageblock)
-        out.push_back(zn + " nr_isolate_pageblock: " + std::to_string(p.nr_isolate_pageblock) + " -> " +
-                      std::to_string(q.nr_isolate_pageblock));
-    }
-  }
+void diff_zone(const std::string& zn, const ZoneState& p, const ZoneState& q, std::vector<std::string>& out) {
+  diff_num(zn + " start_pfn", p.zone_start_pfn, q.zone_start_pfn, out);
+  diff_num(zn + " spanned", p.spanned_pages, q.spanned_pages, out);
+  diff_num(zn + " present", p.present_pages, q.present_pages, out);
+  diff_num(zn + " present_early", p.present_early_pages, q.present_early_pages, out);
+  diff_num(zn + " managed", p.managed_pages, q.managed_pages, out);
+  if (p.nr_isolate_pageblock != q.nr_isolate_pageblock)
+    out.push_back(zn + " nr_isolate_pageblock: " + std::to_string(p.nr_isolate_pageblock) + " -> " +
+                  std::to_string(q.nr_isolate_pageblock));
+}
+
+void diff_node(int nid, const NodeState& x, const NodeState& y, std::vector<std::string>& out) {
+  const std::string n = "node " + std::to_string(nid);
+  diff_flag(n + " possible", x.possible, y.possible, out);
+  diff_flag(n + " online", x.online, y.online, out);
+  diff_flag(n + " N_MEMORY", x.has_memory, y.has_memory, out);
+  diff_flag(n + " N_NORMAL_MEMORY", x.has_normal_memory, y.has_normal_memory, out);
+  diff_flag(n + " has_cpu", x.has_cpu, y.has_cpu, out);
+  diff_num(n + " start_pfn", x.node_start_pfn, y.node_start_pfn, out);
+  diff_num(n + " spanned", x.node_spanned_pages, y.node_spanned_pages, out);
+  diff_num(n + " present", x.node_present_pages, y.node_present_pages, out);
+  for (Zone z : kAllZones)
+    diff_zone("zone " + std::to_string(nid) + ":" + std::string(zone_name(z)), x.zones[zone_idx(z)],
+              y.zones[zone_idx(z)], out);
 }
 
 template <class K, class V>
@@ -91,6 +95,115 @@ void diff_maps(const std::map<K, V>& a, const std::map<K, V>& b, const std::stri
   for (const auto& [k, v] : b)
     if (!a.count(k)) out.push_back(what + " added: " + show(k, v));
 }
+
+std::string describe(const Geometry& g) {
+  return g.name + " (page_shift " + std::to_string(g.page_shift) + ", section_size_bits " +
+         std::to_string(g.section_size_bits) + ", subsection_shift " + std::to_string(g.subsection_shift) +
+         ", pageblock_order " + std::to_string(g.pageblock_order) + ", max_order " +
+         std::to_string(g.max_order) + ", struct page " + std::to_string(g.struct_page_size) +
+         ", pmd_shift " + std::to_string(g.pmd_shift) + ", max_physmem_bits " +
+         std::to_string(g.max_physmem_bits) + ", block " + hex(g.block_bytes) + ", arch " +
+         (g.arch == Arch::X86_64 ? "x86_64" : g.arch == Arch::Arm64 ? "arm64" : "ppc64") + ", memmap_on_memory " +
+         (g.arch_memmap_on_memory ? "yes" : "no") + ")";
+}
+
+std::string describe(MutantSet m) {
+  std::string out;
+  for (unsigned i = 0; i < static_cast<unsigned>(Mutant::kCount); ++i)
+    if (m.has(static_cast<Mutant>(i))) out += (out.empty() ? "" : ",") + std::string(mutant_name(static_cast<Mutant>(i)));
+  return out.empty() ? "none" : out;
+}
+
+std::string describe(int pgmap_entry) {  // a pgmap_array value
+  return pgmap_entry == 0 ? "none" : "pgmap " + std::to_string(pgmap_entry - 1);
+}
+
+std::string describe_pgmap(const DevPagemap& p) {
+  std::string out = std::string(pgmap_type_name(p.type)) + " nid " + std::to_string(p.nid) + " shift " +
+                    std::to_string(p.vmemmap_shift) + " ranges";
+  for (const PfnRange& r : p.ranges) out += " " + hex(r.start.v) + "-" + hex(r.end.v);
+  if (p.altmap)
+    out += " altmap base " + hex(p.altmap->base_pfn) + " reserve " + std::to_string(p.altmap->reserve) +
+           " free " + std::to_string(p.altmap->free) + " align " + std::to_string(p.altmap->align) +
+           " alloc " + std::to_string(p.altmap->alloc);
+  return out;
+}
+
+// One overload per System field type, each with the label its lines start
+// with; for_each_field() calls the right one for every field.
+struct FieldDiff {
+  std::vector<std::string>& out;
+
+  void operator()(const char*, const Geometry& a, const Geometry& b) const {
+    if (!(a == b)) out.push_back("geometry: " + describe(a) + " -> " + describe(b));
+  }
+  void operator()(const char*, const Profile& a, const Profile& b) const {
+    if (!(a == b)) out.push_back("profile: " + profile_to_string(a) + " -> " + profile_to_string(b));
+  }
+  void operator()(const char*, MutantSet a, MutantSet b) const {
+    if (!(a == b)) out.push_back("mutants: " + describe(a) + " -> " + describe(b));
+  }
+  void operator()(const char*, const std::map<u64, Resource>& a, const std::map<u64, Resource>& b) const {
+    diff_maps<u64, Resource>(a, b, "iomem",
+                             [](const u64&, const Resource& r) {
+                               return hex(r.start) + "-" + hex(r.end - 1) + " " + r.name +
+                                      (r.system_ram ? " SYSTEM_RAM" : "") +
+                                      (r.driver_managed ? " DRIVER_MANAGED" : "");
+                             },
+                             out);
+  }
+  void operator()(const char*, const RunMap<SectionState>& a, const RunMap<SectionState>& b) const {
+    diff_runs(a, b, "section", false, out);
+  }
+  void operator()(const char*, const RunMap<MemoryBlock>& a, const RunMap<MemoryBlock>& b) const {
+    diff_runs(a, b, "block", false, out);
+  }
+  void operator()(const char*, const std::map<int, MemoryGroup>& a, const std::map<int, MemoryGroup>& b) const {
+    diff_maps<int, MemoryGroup>(a, b, "memory group",
+                                [](const int& id, const MemoryGroup& g) {
+                                  return std::to_string(id) + " (nid " + std::to_string(g.nid) +
+                                         (g.is_dynamic ? ", dynamic unit " : ", static max ") +
+                                         std::to_string(g.max_pages) + ", kernel " +
+                                         std::to_string(g.present_kernel_pages) + ", movable " +
+                                         std::to_string(g.present_movable_pages) + ")";
+                                },
+                                out);
+  }
+  void operator()(const char*, const std::map<u64, AcpiMemoryDevice>& a,
+                  const std::map<u64, AcpiMemoryDevice>& b) const {
+    diff_maps<u64, AcpiMemoryDevice>(a, b, "ACPI memory device",
+                                     [](const u64&, const AcpiMemoryDevice& d) {
+                                       return hex(d.start) + "+" + hex(d.size) + " nid " + std::to_string(d.nid) +
+                                              " group " + std::to_string(d.mgid) +
+                                              (d.enabled ? " enabled" : " disabled");
+                                     },
+                                     out);
+  }
+  void operator()(const char*, const std::vector<NodeState>& a, const std::vector<NodeState>& b) const {
+    const std::size_t n = std::min(a.size(), b.size());
+    for (std::size_t nid = 0; nid < n; ++nid) diff_node(static_cast<int>(nid), a[nid], b[nid], out);
+    diff_num("node count", a.size(), b.size(), out);
+  }
+  void operator()(const char*, const RunMap<PageState>& a, const RunMap<PageState>& b) const {
+    diff_runs(a, b, "pfn", true, out);
+  }
+  void operator()(const char*, const MemoryNotifier& a, const MemoryNotifier& b) const {
+    if (a == b) return;
+    auto show = [](const MemoryNotifier& n) {
+      return "going_online " + errno_name(n.going_online_errno) + ", going_offline " +
+             errno_name(n.going_offline_errno);
+    };
+    out.push_back("memory notifier: " + show(a) + " -> " + show(b));
+  }
+  void operator()(const char*, const std::map<int, DevPagemap>& a, const std::map<int, DevPagemap>& b) const {
+    diff_maps<int, DevPagemap>(a, b, "pgmap",
+                               [](const int& id, const DevPagemap& p) { return std::to_string(id) + " " + describe_pgmap(p); },
+                               out);
+  }
+  void operator()(const char*, const RunMap<int>& a, const RunMap<int>& b) const {
+    diff_runs(a, b, "pgmap_array pfn", true, out);
+  }
+};
 
 }  // namespace
 
@@ -136,29 +249,7 @@ std::string describe(const MemoryBlock& m) {
 
 std::vector<std::string> diff_systems(const System& a, const System& b) {
   std::vector<std::string> out;
-  diff_maps<u64, Resource>(a.iomem, b.iomem, "iomem",
-                           [](const u64&, const Resource& r) {
-                             return hex(r.start) + "-" + hex(r.end - 1) + " " + r.name;
-                           },
-                           out);
-  diff_runs(a.sections, b.sections, "section", false, out);
-  diff_runs(a.blocks, b.blocks, "block", false, out);
-  diff_nodes(a, b, out);
-  diff_runs(a.pages, b.pages, "pfn", true, out);
-  diff_maps<int, MemoryGroup>(a.groups, b.groups, "memory group",
-                              [](const int& id, const MemoryGroup& g) {
-                                return std::to_string(id) + " (nid " + std::to_string(g.nid) +
-                                       ", kernel " + std::to_string(g.present_kernel_pages) +
-                                       ", movable " + std::to_string(g.present_movable_pages) + ")";
-                              },
-                              out);
-  diff_maps<u64, AcpiMemoryDevice>(a.dimms, b.dimms, "ACPI memory device",
-                                   [](const u64&, const AcpiMemoryDevice& d) {
-                                     return hex(d.start) + "+" + hex(d.size) + " group " +
-                                            std::to_string(d.mgid);
-                                   },
-                                   out);
-  if (!(a.notifier == b.notifier)) out.push_back("memory notifier changed");
+  for_each_field(a, b, FieldDiff{out});
   return out;
 }
 

@@ -11,7 +11,7 @@
 #include <random>
 #include <sstream>
 
-#include "json_read.h"
+#include "report.h"
 
 namespace memhp {
 
@@ -68,11 +68,12 @@ struct ScriptWriter {
     for (const auto& [start, v] : dimms) overlaps = overlaps || (start < d.start + d.size && d.start < start + v.second);
     if (!overlaps) dimms[d.start] = {id, d.size};
     const std::string n = std::to_string(id);
-    line("qmp {\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-ram\",\"id\":\"mem" + n +
-         "\",\"size\":" + std::to_string(d.size) + "}}");
-    line("qmp {\"execute\":\"device_add\",\"arguments\":{\"driver\":\"pc-dimm\",\"id\":\"dimm" + n +
-         "\",\"memdev\":\"mem" + n + "\",\"addr\":" + std::to_string(d.start) + ",\"node\":" +
-         std::to_string(d.nid) + "}}");
+    line("qmp " + json_line(Json{{"execute", "object-add"},
+                                 {"arguments", {{"qom-type", "memory-backend-ram"}, {"id", "mem" + n}, {"size", d.size}}}}));
+    line("qmp " + json_line(Json{{"execute", "device_add"},
+                                 {"arguments",
+                                  {{"driver", "pc-dimm"}, {"id", "dimm" + n}, {"memdev", "mem" + n},
+                                   {"addr", d.start}, {"node", d.nid}}}}));
     if (blocks_appear)
       line("wait-blocks " + std::to_string(g.block_id(g.pfn_of(d.start))) + " " +
            std::to_string(g.block_id(g.pfn_of(d.start + d.size)) - 1));
@@ -81,7 +82,7 @@ struct ScriptWriter {
   void dimm_remove(const OpDimmRemove& d) {
     auto it = dimms.find(d.start);
     const std::string n = it == dimms.end() ? "-none" : std::to_string(it->second.first);
-    line("qmp {\"execute\":\"device_del\",\"arguments\":{\"id\":\"dimm" + n + "\"}}");
+    line("qmp " + json_line(Json{{"execute", "device_del"}, {"arguments", {{"id", "dimm" + n}}}}));
     if (it == dimms.end()) return;
     line("wait-deleted dimm" + n);
   }
@@ -207,31 +208,46 @@ std::string oracle_path() {
   return std::string(MEMHP_SOURCE_DIR) + "/oracle/guest.py";
 }
 
+// The oracle's members, read leniently: a member of the wrong type counts
+// as absent, as the guest prints null for what it could not read.
+template <class T>
+std::optional<T> member(const Json& j, const char* key) {
+  if (!j.is_object()) return std::nullopt;
+  auto it = j.find(key);
+  if (it == j.end()) return std::nullopt;
+  if constexpr (std::is_same_v<T, std::string>) {
+    if (it->is_string()) return it->template get<std::string>();
+  } else {
+    if (it->is_number_integer()) return it->template get<T>();
+  }
+  return std::nullopt;
+}
+
 std::optional<KernelObservation> from_json(const Json& j) {
   KernelObservation o;
-  const Json* line = j.get("line");
-  if (!line || !line->integer()) return std::nullopt;
-  o.line = static_cast<int>(*line->integer());
-  if (const Json* op = j.get("op"); op && op->string()) o.op = *op->string();
-  if (const Json* e = j.get("errno"); e && e->integer()) o.err = static_cast<int>(*e->integer());
+  const auto line = member<int>(j, "line");
+  if (!line) return std::nullopt;
+  o.line = *line;
+  o.op = member<std::string>(j, "op").value_or("");
+  o.err = member<int>(j, "errno");
   for (const char* key : {"timeout", "qmp_error"})
-    if (const Json* n = j.get(key); n && n->string()) o.note += std::string(key) + ": " + *n->string() + " ";
-  if (const Json* n = j.get("unstable"); n && !n->is_null()) o.note += "state still changing after 3 s ";
-  if (const Json* n = j.get("ost_status"); n && n->integer()) o.note += "_OST status " + std::to_string(*n->integer()) + " ";
-  if (const Json* zones = j.get("zones"); zones && zones->object())
-    for (const auto& [name, z] : *zones->object()) {
+    if (auto n = member<std::string>(j, key)) o.note += std::string(key) + ": " + *n + " ";
+  if (j.contains("unstable") && !j["unstable"].is_null()) o.note += "state still changing after 3 s ";
+  if (auto n = member<long long>(j, "ost_status")) o.note += "_OST status " + std::to_string(*n) + " ";
+  if (auto zones = j.find("zones"); zones != j.end() && zones->is_object())
+    for (const auto& [name, z] : zones->items()) {
       KernelZone k;
-      if (const Json* v = z.get("start_pfn"); v && v->integer()) k.start_pfn = static_cast<u64>(*v->integer());
-      if (const Json* v = z.get("spanned"); v && v->integer()) k.spanned = static_cast<u64>(*v->integer());
-      if (const Json* v = z.get("present"); v && v->integer()) k.present = static_cast<u64>(*v->integer());
-      if (const Json* v = z.get("managed"); v && v->integer()) k.managed = static_cast<u64>(*v->integer());
+      k.start_pfn = member<u64>(z, "start_pfn");
+      k.spanned = member<u64>(z, "spanned").value_or(0);
+      k.present = member<u64>(z, "present").value_or(0);
+      k.managed = member<u64>(z, "managed").value_or(0);
       o.zones[name] = k;
     }
-  if (const Json* blocks = j.get("blocks"); blocks && blocks->object())
-    for (const auto& [id, b] : *blocks->object()) {
+  if (auto blocks = j.find("blocks"); blocks != j.end() && blocks->is_object())
+    for (const auto& [id, b] : blocks->items()) {
       KernelBlock kb;
-      if (const Json* v = b.get("state"); v && v->string()) kb.state = *v->string();
-      if (const Json* v = b.get("valid_zones"); v && v->string()) kb.valid_zones = *v->string();
+      kb.state = member<std::string>(b, "state").value_or("");
+      kb.valid_zones = member<std::string>(b, "valid_zones").value_or("");
       // sysfs has no mem->zone: an online block's valid_zones names it,
       // or says "none" when the block spans zones.
       if (kb.state == "online" && kb.valid_zones != "none" && kb.valid_zones.find(' ') == std::string::npos)
@@ -273,9 +289,13 @@ std::variant<std::vector<KernelObservation>, std::string> run_guest(const std::s
   std::istringstream lines(out);
   for (std::string line; std::getline(lines, line);) {
     if (line.empty()) continue;
-    auto parsed = parse_json(line);
-    if (auto* e = std::get_if<std::string>(&parsed)) return "the guest oracle printed bad JSON: " + *e;
-    auto o = from_json(std::get<Json>(parsed));
+    Json parsed;
+    try {
+      parsed = Json::parse(line);
+    } catch (const Json::parse_error& e) {
+      return std::string("the guest oracle printed bad JSON: ") + e.what();
+    }
+    auto o = from_json(parsed);
     if (!o) return "the guest oracle printed a line without \"line\"";
     obs.push_back(*o);
   }

@@ -1,111 +1,12 @@
-// Step reports for `memhp run`: JSON lines and text lines.
+// Step reports for `memhp run`: text lines and the two JSON forms
+// (docs/json.md describes both).
 #include "report.h"
 
-#include <cstdio>
+#include <utility>
 
 namespace memhp {
 
-// ---------------------------------------------------------- JsonWriter --
-
-void JsonWriter::separate() {
-  if (after_key_) {
-    after_key_ = false;
-    return;
-  }
-  if (!has_items_.empty()) {
-    if (has_items_.back()) out_ += ',';
-    has_items_.back() = true;
-  }
-}
-
-JsonWriter& JsonWriter::open(char c) {
-  separate();
-  out_ += c;
-  has_items_.push_back(false);
-  return *this;
-}
-
-JsonWriter& JsonWriter::close(char c) {
-  out_ += c;
-  if (!has_items_.empty()) has_items_.pop_back();
-  return *this;
-}
-
-JsonWriter& JsonWriter::key(std::string_view k) {
-  separate();
-  out_ += json_quote(k);
-  out_ += ':';
-  after_key_ = true;
-  return *this;
-}
-
-JsonWriter& JsonWriter::raw(std::string_view text) {
-  separate();
-  out_ += text;
-  return *this;
-}
-
-JsonWriter& JsonWriter::string(std::string_view s) { return raw(json_quote(s)); }
-JsonWriter& JsonWriter::boolean(bool b) { return raw(b ? "true" : "false"); }
-JsonWriter& JsonWriter::null() { return raw("null"); }
-
-std::string json_quote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-          out += buf;
-        } else {
-          out += c;  // UTF-8 passes through unchanged
-        }
-    }
-  }
-  return out + "\"";
-}
-
-// ----------------------------------------------------------- json_step --
-
 namespace {
-
-void write_result(JsonWriter& w, const Result& r) {
-  w.key("errno").number(r.err);
-  if (!r.reason.empty()) w.key("reason").string(r.reason);
-  if (!r.warnings.empty()) {
-    w.key("warnings").begin_array();
-    for (const auto& warning : r.warnings) w.string(warning);
-    w.end_array();
-  }
-  if (!r.bug.empty()) w.key("bug").string(r.bug);
-  if (r.partial != Partial::None) w.key("partial").boolean(true);
-}
-
-void write_zones(JsonWriter& w, const System& s) {
-  w.key("zones").begin_object();
-  for (std::size_t nid = 0; nid < s.nodes.size(); ++nid) {
-    const NodeState& node = s.nodes[nid];
-    if (!node.online) continue;
-    for (Zone z : kAllZones) {
-      const ZoneState& zs = node.zones[static_cast<std::size_t>(zone_idx(z))];
-      w.key(std::to_string(nid) + ":" + std::string(zone_name(z))).begin_object();
-      w.key("start_pfn").number(zs.zone_start_pfn);
-      w.key("spanned").number(zs.spanned_pages);
-      w.key("present").number(zs.present_pages);
-      w.key("managed").number(zs.managed_pages);
-      w.end_object();
-    }
-  }
-  w.end_object();
-}
 
 // One past the highest block id a pfn below MAX_PHYSMEM_BITS can have. A
 // present block beyond it is a model bug that the invariants report; here
@@ -116,35 +17,176 @@ u64 block_id_limit(const Geometry& g) {
   return (g.max_pfn_limit() + per_block - 1) / per_block;
 }
 
-void write_blocks(JsonWriter& w, const System& s) {
-  w.key("blocks").begin_object();
-  s.blocks.for_each(0, block_id_limit(s.geo), [&](u64 lo, u64 hi, const MemoryBlock& mem) {
-    if (!mem.present) return;
-    for (u64 id = lo; id < hi; ++id) {
-      w.key(std::to_string(id)).begin_object();
-      w.key("state").string(block_state_name(mem.state));
-      w.key("zone");
-      if (mem.zone) w.string(zone_name(*mem.zone));
-      else w.null();
-      w.key("valid_zones").string(valid_zones(s, id));
-      w.end_object();
-    }
+Json zone_json(const ZoneState& zs) {
+  return Json{{"start_pfn", zs.zone_start_pfn},
+              {"spanned", zs.spanned_pages},
+              {"present", zs.present_pages},
+              {"managed", zs.managed_pages}};
+}
+
+Json zones_json(const System& s) {
+  Json zones = Json::object();
+  for (std::size_t nid = 0; nid < s.nodes.size(); ++nid) {
+    if (!s.nodes[nid].online) continue;
+    for (Zone z : kAllZones)
+      zones[std::to_string(nid) + ":" + std::string(zone_name(z))] =
+          zone_json(s.nodes[nid].zones[static_cast<std::size_t>(zone_idx(z))]);
+  }
+  return zones;
+}
+
+Json zone_or_null(const std::optional<Zone>& z) { return z ? Json(zone_name(*z)) : Json(nullptr); }
+
+// The names of the System fields (system.h) that differ.
+Json changed_fields(const System& a, const System& b) {
+  Json out = Json::array();
+  for_each_field(a, b, [&](const char* name, const auto& x, const auto& y) {
+    if (!(x == y)) out.push_back(name);
   });
-  w.end_object();
+  return out;
+}
+
+Json block_entry(u64 first, u64 last, const BlockView& b) {
+  Json e{{"first", first}, {"last", last}};
+  if (b.state.empty()) {
+    e["state"] = nullptr;
+    return e;
+  }
+  e["state"] = b.state;
+  e["zone"] = zone_or_null(b.zone);
+  e["valid_zones"] = b.valid_zones;
+  return e;
+}
+
+std::string_view usage_name(UsageOrigin u) {
+  return u == UsageOrigin::Boot ? "boot" : u == UsageOrigin::Kzalloc ? "kzalloc" : "none";
+}
+
+Json section_entry(u64 first, u64 last, const SectionState& ms) {
+  return Json{{"first", first},
+              {"last", last},
+              {"present", ms.present},
+              {"has_mem_map", ms.has_mem_map},
+              {"online", ms.online},
+              {"early", ms.early},
+              {"taint_zone_device", ms.taint_zone_device},
+              {"nid", ms.nid},
+              {"usage", usage_name(ms.usage)},
+              {"subsections", ms.subsection_map.count()},
+              {"memmap_buddy_pages", ms.memmap_buddy_pages},
+              {"memmap_altmap_pages", ms.memmap_altmap_pages}};
+}
+
+// Runs of keys whose value differs between a and b, with b's value, equal
+// neighbours merged (RunMap keeps runs maximal, so each change is a few
+// entries however many keys it spans).
+template <class V, class Entry>
+Json changed_runs(const RunMap<V>& a, const RunMap<V>& b, Entry&& entry) {
+  RunMap<std::optional<V>> delta;  // nullopt: unchanged
+  a.for_each(0, RunMap<V>::kEnd, [&](u64 lo, u64 hi, const V& va) {
+    b.for_each(lo, hi, [&](u64 x, u64 y, const V& vb) {
+      if (!(va == vb)) delta.assign(x, y, vb);
+    });
+  });
+  Json out = Json::array();
+  delta.for_each(0, RunMap<V>::kEnd, [&](u64 lo, u64 hi, const std::optional<V>& v) {
+    if (v) out.push_back(entry(lo, hi - 1, *v));
+  });
+  return out;
+}
+
+Json changed_zones(const Json& before, const Json& after) {
+  Json out = Json::object();
+  for (const auto& [name, z] : after.items())
+    if (!before.contains(name) || before[name] != z) out[name] = z;
+  for (const auto& [name, z] : before.items())
+    if (!after.contains(name)) out[name] = nullptr;
+  return out;
+}
+
+std::string changes_line(const System& sa, const JsonView& a, const System& sb, const JsonView& b, int line,
+                         const std::string& op, const Result& r) {
+  Json j{{"line", line}, {"op", op}};
+  json_result(j, r);
+  j["changed"] = changed_fields(sa, sb);
+  j["zones"] = changed_zones(a.zones, b.zones);
+  j["blocks"] = changed_runs(a.blocks, b.blocks, block_entry);
+  j["sections"] = changed_runs(a.sections, b.sections, section_entry);
+  return json_line(j);
 }
 
 }  // namespace
 
+std::string json_line(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+void json_result(Json& out, const Result& r) {
+  out["errno"] = r.err;
+  if (!r.reason.empty()) out["reason"] = r.reason;
+  if (!r.warnings.empty()) out["warnings"] = r.warnings;
+  if (!r.bug.empty()) out["bug"] = r.bug;
+  if (r.partial != Partial::None) out["partial"] = true;
+}
+
 std::string json_step(const System& s, int line, const std::string& op, const Result& r) {
-  JsonWriter w;
-  w.begin_object();
-  w.key("line").number(line);
-  w.key("op").string(op);
-  write_result(w, r);
-  write_zones(w, s);
-  write_blocks(w, s);
-  w.end_object();
-  return w.str();
+  Json j{{"line", line}, {"op", op}};
+  json_result(j, r);
+  j["zones"] = zones_json(s);
+  // The blocks are appended as text: ordered_json finds a key by linear
+  // search, which would make a 131072-block machine quadratic.
+  std::string out = json_line(j);
+  out.pop_back();  // the closing '}'
+  out += ",\"blocks\":{";
+  bool first = true;
+  s.blocks.for_each(0, block_id_limit(s.geo), [&](u64 lo, u64 hi, const MemoryBlock& mem) {
+    if (!mem.present) return;
+    for (u64 id = lo; id < hi; ++id) {
+      out += first ? "\"" : ",\"";
+      first = false;
+      out += std::to_string(id) + "\":";
+      out += json_line(Json{{"state", block_state_name(mem.state)},
+                            {"zone", zone_or_null(mem.zone)},
+                            {"valid_zones", valid_zones(s, id)}});
+    }
+  });
+  return out + "}}";
+}
+
+JsonView json_view(const System& s) {
+  JsonView v;
+  v.zones = zones_json(s);
+  v.sections = s.sections;
+  // valid_zones depends on the block's neighbourhood, so it is asked per
+  // block; equal neighbours are stored as one run.
+  s.blocks.for_each(0, block_id_limit(s.geo), [&](u64 lo, u64 hi, const MemoryBlock& mem) {
+    if (!mem.present) return;
+    u64 run_start = lo;
+    BlockView run;
+    for (u64 id = lo; id < hi; ++id) {
+      BlockView b{std::string(block_state_name(mem.state)), mem.zone, valid_zones(s, id)};
+      if (id != lo && !(b == run)) {
+        v.blocks.assign(run_start, id, run);
+        run_start = id;
+      }
+      run = std::move(b);
+    }
+    v.blocks.assign(run_start, hi, run);
+  });
+  return v;
+}
+
+JsonChanges::JsonChanges(const System& booted) : before_(booted), view_(json_view(booted)) {}
+
+std::string JsonChanges::boot_line() const {
+  const System empty;
+  return changes_line(empty, JsonView{}, before_, view_, 0, "boot", Result{});
+}
+
+std::string JsonChanges::step(const System& after, int line, const std::string& op, const Result& r) {
+  JsonView next = after == before_ ? view_ : json_view(after);
+  std::string out = changes_line(before_, view_, after, next, line, op, r);
+  before_ = after;
+  view_ = std::move(next);
+  return out;
 }
 
 // ----------------------------------------------------------- text_step --

@@ -1,56 +1,62 @@
-// Step reports: what `memhp run` (and later `replay`) prints after each step.
+// Step reports: what `memhp run` prints after each step.
 //
-// Two forms of one step: a JSON line for tools and a text line for people.
-// Both are pure functions of the state and result, so the same trace always
-// gives byte-identical output.
+// A text line for people and JSON lines for tools (docs/json.md). All are
+// pure functions of the states and the result, so the same trace always
+// gives byte-identical output; JSON objects keep their members in the order
+// written (nlohmann::ordered_json), not sorted.
 #pragma once
 
-#include <concepts>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
-#include <string_view>
-#include <vector>
 
 #include "memhp/trace.h"
 
 namespace memhp {
 
-// A minimal streaming JSON writer. It places commas and escapes strings; it
-// does not check that keys and values alternate, the callers are few and
-// short enough to read.
-class JsonWriter {
+using Json = nlohmann::ordered_json;
+
+// j on one line, compact. Strings come from trace files and may hold bytes
+// that are not UTF-8: those are replaced, not thrown at.
+std::string json_line(const Json& j);
+
+// The members every step line carries: errno, then reason, warnings, bug
+// and partial when the result has them.
+void json_result(Json& out, const Result& r);
+
+// One line (no trailing newline) in the full form (`memhp run --json-full`):
+// the step's result, every zone of every online node and every present
+// memory block, one member per block id.
+std::string json_step(const System& s, int line, const std::string& op, const Result& r);
+
+// The part of a System `memhp run --json` shows: zones of online nodes,
+// present memory blocks as sysfs shows them, and the sections.
+struct BlockView {
+  std::string state;          // "" for an absent block
+  std::optional<Zone> zone;   // mem->zone
+  std::string valid_zones;
+  friend bool operator==(const BlockView&, const BlockView&) = default;
+};
+struct JsonView {
+  Json zones = Json::object();  // "nid:Zone" -> {start_pfn, spanned, present, managed}
+  RunMap<BlockView> blocks;
+  RunMap<SectionState> sections;
+};
+JsonView json_view(const System& s);
+
+// The default form of `memhp run --json`: one line for the boot state, then
+// one line per step with what changed since the line before, so that a
+// line's length follows what the step changed, not the size of the machine.
+class JsonChanges {
  public:
-  JsonWriter& begin_object() { return open('{'); }
-  JsonWriter& end_object() { return close('}'); }
-  JsonWriter& begin_array() { return open('['); }
-  JsonWriter& end_array() { return close(']'); }
-  JsonWriter& key(std::string_view k);
-  JsonWriter& string(std::string_view s);
-  JsonWriter& boolean(bool b);
-  JsonWriter& null();
-  template <std::integral T>
-    requires(!std::same_as<T, bool>)
-  JsonWriter& number(T v) {
-    return raw(std::to_string(v));
-  }
-  const std::string& str() const { return out_; }
+  explicit JsonChanges(const System& booted);
+  std::string boot_line() const;  // line 0: the booted state against an empty one
+  std::string step(const System& after, int line, const std::string& op, const Result& r);
 
  private:
-  JsonWriter& open(char c);
-  JsonWriter& close(char c);
-  JsonWriter& raw(std::string_view text);  // one value, comma-separated
-  void separate();
-
-  std::string out_;
-  std::vector<bool> has_items_;  // per open container: anything written yet?
-  bool after_key_ = false;
+  System before_;
+  JsonView view_;
 };
-
-// s as a JSON string literal, quotes included.
-std::string json_quote(std::string_view s);
-
-// One line (no trailing newline): the step's result, every zone of every
-// online node and every present memory block.
-std::string json_step(const System& s, int line, const std::string& op, const Result& r);
 
 // `LINE: <op> -> ok` or `-> -EBUSY (reason)`, then indented WARNING:/BUG:
 // lines. Every line ends with '\n'.

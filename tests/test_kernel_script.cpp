@@ -2,8 +2,12 @@
 // script it gets, the JSON the oracle prints, and how observations compare.
 // (The guest itself runs in the ctest tests labelled `kernel`.)
 #include <doctest/doctest.h>
+#include <unistd.h>
 
-#include "json_read.h"
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
 #include "kernel.h"
 
 using namespace memhp;
@@ -58,18 +62,6 @@ TEST_CASE("kernel-script: a DIMM's life as QMP commands and sysfs writes") {
   CHECK(text.find("wait-deleted dimm0\n") != std::string::npos);
 }
 
-TEST_CASE("json: the oracle's lines parse") {
-  auto j = parse_json(R"({"line":3,"op":"x","errno":-22,"zones":{"0:DMA":{"start_pfn":null,"spanned":4095}},"a":[1,2.5,true,"s\n"]})");
-  REQUIRE(std::holds_alternative<Json>(j));
-  const Json& v = std::get<Json>(j);
-  CHECK(*v.get("line")->integer() == 3);
-  CHECK(*v.get("errno")->integer() == -22);
-  CHECK(v.get("zones")->get("0:DMA")->get("start_pfn")->is_null());
-  CHECK(*v.get("zones")->get("0:DMA")->get("spanned")->integer() == 4095);
-  CHECK(std::holds_alternative<std::string>(parse_json("{\"a\":}")));
-  CHECK(std::holds_alternative<std::string>(parse_json("{\"a\":1} x")));
-}
-
 TEST_CASE("compare: managed is compared since boot, the rest as values") {
   const Trace t = parse(kHead + "dimm_add node=0 start=0x100000000 size=128M\n"
                                 "online_block block=32 type=online_movable\n");
@@ -90,4 +82,46 @@ TEST_CASE("compare: managed is compared since boot, the rest as values") {
   kernel = model;
   kernel[1].blocks.erase(32);
   CHECK(compare_observations(model, kernel)->details.at(0) == "memory block 32: only the model has it");
+}
+
+TEST_CASE("json: the oracle's lines parse") {
+  // A stand-in oracle: run_guest() runs "$MEMHP_PYTHON $MEMHP_ORACLE run
+  // SCRIPT", so /bin/sh and a script that prints fixed lines will do.
+  const auto dir = std::filesystem::temp_directory_path() / ("memhp-oracle-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto oracle = [&](const std::string& lines) {
+    std::ofstream(dir / "oracle.sh") << "cat <<'EOF'\n" << lines << "EOF\n";
+    ::setenv("MEMHP_ORACLE", (dir / "oracle.sh").c_str(), 1);
+    ::setenv("MEMHP_PYTHON", "/bin/sh", 1);
+    auto r = run_guest("");
+    ::unsetenv("MEMHP_ORACLE");
+    ::unsetenv("MEMHP_PYTHON");
+    return r;
+  };
+  auto good = oracle(
+      R"({"line":0,"op":"boot","zones":{"0:DMA":{"start_pfn":null,"spanned":4095,"present":3998,"managed":3840}},)"
+      R"("blocks":{"0":{"state":"online","valid_zones":"none"},"32":{"state":"online","valid_zones":"Movable"}}})"
+      "\n"
+      R"({"line":5,"op":"dimm_remove","errno":-16,"timeout":"eject","zones":{},"blocks":{},"a":[1,2.5,true,"s\n"]})"
+      "\n");
+  REQUIRE(std::holds_alternative<std::vector<KernelObservation>>(good));
+  const auto& obs = std::get<std::vector<KernelObservation>>(good);
+  REQUIRE(obs.size() == 2);
+  CHECK_FALSE(obs[0].zones.at("0:DMA").start_pfn);
+  CHECK(obs[0].zones.at("0:DMA").spanned == 4095);
+  CHECK(obs[0].zones.at("0:DMA").managed == 3840);
+  CHECK_FALSE(obs[0].err);
+  CHECK_FALSE(obs[0].blocks.at(0).zone);  // "none": the block spans zones
+  CHECK(obs[0].blocks.at(32).zone == "Movable");
+  CHECK(obs[1].line == 5);
+  CHECK(obs[1].err == -16);
+  CHECK(obs[1].note.find("timeout: eject") != std::string::npos);
+
+  auto bad = oracle("{\"line\":1,\"a\":}\n");
+  REQUIRE(std::holds_alternative<std::string>(bad));
+  CHECK(std::get<std::string>(bad).find("bad JSON") != std::string::npos);
+  auto no_line = oracle("{\"op\":\"x\"}\n");
+  REQUIRE(std::holds_alternative<std::string>(no_line));
+  CHECK(std::get<std::string>(no_line).find("without \"line\"") != std::string::npos);
+  std::filesystem::remove_all(dir);
 }

@@ -17,6 +17,7 @@
 #include "failure_store.h"
 #include "memhp/trace.h"
 #include "replay.h"
+#include "report.h"
 #include "sequences.h"
 #include "shell.h"
 
@@ -291,129 +292,6 @@ using memhp::test::run_memhp;
 
 namespace {
 
-// A minimal JSON reader, enough to check the catalogue's structure.
-struct Json {
-  enum class Kind { Null, Bool, Number, String, Array, Object } kind = Kind::Null;
-  std::string text;  // string value, or the number as written
-  std::vector<Json> items;
-  // Object members; two vectors because a pair<string, Json> would need Json
-  // complete here, and std::vector alone may hold an incomplete type.
-  std::vector<std::string> keys;
-  std::vector<Json> values;
-
-  const Json* get(const std::string& k) const {
-    for (std::size_t i = 0; i < keys.size(); ++i)
-      if (keys[i] == k) return &values[i];
-    return nullptr;
-  }
-};
-
-class JsonReader {
- public:
-  explicit JsonReader(const std::string& s) : s_(s) {}
-  // The whole input as one value, or nullopt if it is not JSON.
-  std::optional<Json> document() {
-    auto v = value();
-    skip();
-    if (!v || i_ != s_.size()) return std::nullopt;
-    return v;
-  }
-
- private:
-  void skip() {
-    while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
-  }
-  bool eat(char c) {
-    skip();
-    if (i_ < s_.size() && s_[i_] == c) return ++i_, true;
-    return false;
-  }
-  bool word(const char* w) {
-    std::string_view sv(w);
-    if (s_.compare(i_, sv.size(), sv) != 0) return false;
-    i_ += sv.size();
-    return true;
-  }
-  std::optional<std::string> string() {
-    if (!eat('"')) return std::nullopt;
-    std::string out;
-    while (i_ < s_.size() && s_[i_] != '"') {
-      char c = s_[i_++];
-      if (c == '\\') {
-        if (i_ >= s_.size()) return std::nullopt;
-        char e = s_[i_++];
-        if (e == 'u') {
-          if (i_ + 4 > s_.size()) return std::nullopt;
-          out += static_cast<char>(std::stoi(s_.substr(i_, 4), nullptr, 16));
-          i_ += 4;
-        } else {
-          out += e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e == 'b' ? '\b' : e == 'f' ? '\f' : e;
-        }
-      } else {
-        out += c;
-      }
-    }
-    if (i_ >= s_.size()) return std::nullopt;
-    ++i_;
-    return out;
-  }
-  std::optional<Json> value() {
-    skip();
-    if (i_ >= s_.size()) return std::nullopt;
-    Json j;
-    char c = s_[i_];
-    if (c == '{') return object();
-    if (c == '[') return array();
-    if (c == '"') {
-      auto str = string();
-      if (!str) return std::nullopt;
-      j.kind = Json::Kind::String;
-      j.text = *str;
-      return j;
-    }
-    if (word("null")) return j;
-    if (word("true") || word("false")) return j.kind = Json::Kind::Bool, j;
-    std::size_t start = i_;
-    while (i_ < s_.size() && (std::isdigit(static_cast<unsigned char>(s_[i_])) || s_[i_] == '-')) ++i_;
-    if (i_ == start) return std::nullopt;
-    j.kind = Json::Kind::Number;
-    j.text = s_.substr(start, i_ - start);
-    return j;
-  }
-  std::optional<Json> array() {
-    Json j;
-    j.kind = Json::Kind::Array;
-    eat('[');
-    if (eat(']')) return j;
-    do {
-      auto v = value();
-      if (!v) return std::nullopt;
-      j.items.push_back(std::move(*v));
-    } while (eat(','));
-    if (!eat(']')) return std::nullopt;
-    return j;
-  }
-  std::optional<Json> object() {
-    Json j;
-    j.kind = Json::Kind::Object;
-    eat('{');
-    if (eat('}')) return j;
-    do {
-      auto k = string();
-      if (!k || !eat(':')) return std::nullopt;
-      auto v = value();
-      if (!v) return std::nullopt;
-      j.keys.push_back(std::move(*k));
-      j.values.push_back(std::move(*v));
-    } while (eat(','));
-    if (!eat('}')) return std::nullopt;
-    return j;
-  }
-
-  const std::string& s_;
-  std::size_t i_ = 0;
-};
-
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
   std::istringstream in(text);
@@ -446,22 +324,20 @@ TEST_CASE("replay: memhp replay exit statuses") {
     auto lines = lines_of(j.out);
     REQUIRE(lines.size() == 3);
     for (const auto& line : lines) {
-      auto doc = JsonReader(line).document();
-      REQUIRE_MESSAGE(doc, line);
-      CHECK(doc->kind == Json::Kind::Object);
+      CAPTURE(line);
+      CHECK(Json::parse(line).is_object());
     }
-    auto step = *JsonReader(lines[0]).document();
-    CHECK(step.get("line")->text == std::to_string(dimm_add_line(1)));
-    CHECK(step.get("op")->text == "dimm_add node=0 start=0x100000000 size=128M");
-    CHECK(step.get("errno")->text == "0");
-    CHECK(step.get("diff")->kind == Json::Kind::Array);
-    auto verdict = *JsonReader(lines[2]).document();
-    const Json* v = verdict.get("violation");
-    REQUIRE(v);
-    REQUIRE(v->kind == Json::Kind::Object);
-    CHECK(v->get("invariant")->text == "vmemmap_never_in_buddy");
-    CHECK(v->get("line")->text == std::to_string(first_online_line(1)));
-    CHECK(v->get("message")->text != "");
+    const Json step = Json::parse(lines[0]);
+    CHECK(step.at("line") == dimm_add_line(1));
+    CHECK(step.at("op") == "dimm_add node=0 start=0x100000000 size=128M");
+    CHECK(step.at("errno") == 0);
+    CHECK(step.at("diff").is_array());
+    const Json verdict = Json::parse(lines[2]);
+    const Json& v = verdict.at("violation");
+    REQUIRE(v.is_object());
+    CHECK(v.at("invariant") == "vmemmap_never_in_buddy");
+    CHECK(v.at("line") == first_online_line(1));
+    CHECK(v.at("message") != "");
   }
   SUBCASE("no violation in JSON ends with a null verdict") {
     auto f = s.write("ok.trace", dimm_trace());
@@ -502,40 +378,36 @@ TEST_CASE("invariants: memhp invariants lists the catalogue") {
   Scratch s("inv");
   Exec j = run_memhp(s, "invariants --json");
   REQUIRE(j.status == 0);
-  auto doc = JsonReader(j.out).document();
-  REQUIRE_MESSAGE(doc, j.out);
-  const Json* invs = doc->get("invariants");
-  const Json* props = doc->get("properties");
-  const Json* muts = doc->get("mutants");
-  REQUIRE(invs);
-  REQUIRE(props);
-  REQUIRE(muts);
-  CHECK(invs->items.size() >= 30);
-  CHECK(invs->items.size() == invariant_registry().size());
-  CHECK(props->items.size() == sequence_properties().size());
-  CHECK(muts->items.size() == mutant_registry().size());
+  const Json doc = Json::parse(j.out);
+  const Json& invs = doc.at("invariants");
+  const Json& props = doc.at("properties");
+  const Json& muts = doc.at("mutants");
+  CHECK(invs.size() >= 30);
+  CHECK(invs.size() == invariant_registry().size());
+  CHECK(props.size() == sequence_properties().size());
+  CHECK(muts.size() == mutant_registry().size());
 
   std::set<std::string> mutant_names;
-  for (const Json& m : muts->items) mutant_names.insert(m.get("name")->text);
+  for (const Json& m : muts) mutant_names.insert(m.at("name").get<std::string>());
   std::set<std::string> check_names;
-  for (const Json* list : {invs, props})
-    for (const Json& i : list->items) {
-      const std::string name = i.get("name")->text;
+  for (const Json* list : {&invs, &props})
+    for (const Json& i : *list) {
+      const std::string name = i.at("name").get<std::string>();
       CAPTURE(name);
       CHECK(check_names.insert(name).second);  // names are unique
-      CHECK(i.get("statement")->text != "");
-      CHECK(i.get("kernel_ref")->text != "");
-      CHECK(mutant_names.count(i.get("killed_by")->text) == 1);
+      CHECK(i.at("statement") != "");
+      CHECK(i.at("kernel_ref") != "");
+      CHECK(mutant_names.count(i.at("killed_by").get<std::string>()) == 1);
     }
-  for (const Json& m : muts->items) {
-    CAPTURE(m.get("name")->text);
-    CHECK_FALSE(m.get("aimed_at")->items.empty());  // every mutant is aimed at a check
+  for (const Json& m : muts) {
+    CAPTURE(m.at("name").get<std::string>());
+    CHECK_FALSE(m.at("aimed_at").empty());  // every mutant is aimed at a check
   }
-  CHECK(invs->items[0].get("name")->text == std::string(invariant_registry()[0].name));
+  CHECK(invs[0].at("name") == std::string(invariant_registry()[0].name));
 
   Exec t = run_memhp(s, "invariants");
   CHECK(t.status == 0);
-  CHECK(t.out.rfind("Invariants (" + std::to_string(invs->items.size()) + ")", 0) == 0);
+  CHECK(t.out.rfind("Invariants (" + std::to_string(invs.size()) + ")", 0) == 0);
   CHECK(t.out.find("  vmemmap_never_in_buddy ") != std::string::npos);
 
   Exec md = run_memhp(s, "invariants --markdown");

@@ -421,7 +421,7 @@ TEST_CASE("trace: random traces round trip") {
   }
 }
 
-TEST_CASE("trace: text_step and json quoting") {
+TEST_CASE("trace: text_step and json_line") {
   Result r = Result::error(-EBUSY, "pages \"pinned\"");
   r.warnings = {"WARN_ON(1)"};
   r.bug = "kernel BUG at mm/memory_hotplug.c";
@@ -430,11 +430,11 @@ TEST_CASE("trace: text_step and json quoting") {
         "  WARNING: WARN_ON(1)\n"
         "  BUG: kernel BUG at mm/memory_hotplug.c\n");
   CHECK(text_step(3, OpNotifier{}, Result{}) == "3: memory_notifier -> ok\n");
-  CHECK(json_quote("a\"b\\c\nd\te\x01") == "\"a\\\"b\\\\c\\nd\\te\\u0001\"");
-  JsonWriter w;
-  w.begin_object().key("a").begin_array().number(1).number(-2).string("x").end_array();
-  w.key("b").null().key("c").boolean(false).key("d").begin_object().end_object().end_object();
-  CHECK(w.str() == R"({"a":[1,-2,"x"],"b":null,"c":false,"d":{}})");
+  // Keys stay in the order written; control characters are escaped; bytes
+  // that are not UTF-8 (a trace may hold any) are replaced, not thrown at.
+  CHECK(json_line(Json{{"b", "a\"b\\c\nd\te\x01"}, {"a", nullptr}}) ==
+        "{\"b\":\"a\\\"b\\\\c\\nd\\te\\u0001\",\"a\":null}");
+  CHECK(json_line(Json("\xff")) == "\"\xef\xbf\xbd\"");
 }
 
 // ------------------------------------------------------ the memhp binary --
@@ -519,7 +519,7 @@ TEST_CASE("trace: memhp run, an expectation fails -> 1 and execution goes on") {
         "4: memory_notifier -> ok\n"
         "2 steps, 2 expectations checked, 1 failed\n");
 
-  Exec j = s.memhp("run --json '" + f + "'");
+  Exec j = s.memhp("run --json-full '" + f + "'");
   CHECK(j.status == 1);
   CHECK(j.err == f + ":3: expected -EINVAL, got ok\n");
   std::istringstream lines(j.out);
@@ -533,6 +533,23 @@ TEST_CASE("trace: memhp run, an expectation fails -> 1 and execution goes on") {
     CHECK(line.back() == '}');
   }
   CHECK(n == 2);
+
+  // The default form: the boot state on line 0, then what each step changed
+  // (a notifier changes no zone, block or section).
+  Exec c = s.memhp("run --json '" + f + "'");
+  CHECK(c.status == 1);
+  CHECK(c.err == j.err);
+  std::istringstream clines(c.out);
+  REQUIRE(std::getline(clines, line));
+  CHECK(line.rfind("{\"line\":0,\"op\":\"boot\",\"errno\":0,\"changed\":[", 0) == 0);
+  CHECK(line.find("\"0:DMA\":{\"start_pfn\":") != std::string::npos);
+  REQUIRE(std::getline(clines, line));
+  CHECK(line == "{\"line\":3,\"op\":\"memory_notifier\",\"errno\":0,\"changed\":[\"notifier\"],"
+                "\"zones\":{},\"blocks\":[],\"sections\":[]}");
+  REQUIRE(std::getline(clines, line));
+  CHECK(line == "{\"line\":4,\"op\":\"memory_notifier\",\"errno\":0,\"changed\":[\"notifier\"],"
+                "\"zones\":{},\"blocks\":[],\"sections\":[]}");
+  CHECK_FALSE(std::getline(clines, line));
 }
 
 TEST_CASE("trace: memhp run, bad input -> 2") {
@@ -611,7 +628,9 @@ remove_memory start=0x140000000 size=128M
   CHECK(a.status == b.status);
   CHECK(a.status == 0);
   // Block 40 shows up once the DIMM is added.
-  CHECK(a.out.find("\"40\":{\"state\":") != std::string::npos);
+  CHECK(a.out.find("{\"first\":40,\"last\":40,\"state\":\"offline\",") != std::string::npos);
+  CHECK(s.memhp("run --json-full '" + f + "'").out.find("\"40\":{\"state\":") != std::string::npos);
+  CHECK(s.memhp("run --json --json-full '" + f + "'").status == 2);
   Exec t = s.memhp("run '" + f + "'");
   CHECK(t.out.find("5: dimm_add node=0 start=0x140000000 size=128M -> ok\n") == 0);
   CHECK(t.out.find("5 steps, 2 expectations checked, 0 failed\n") != std::string::npos);

@@ -235,4 +235,35 @@ struct System {
 // MAX_NUMNODES in the model: node ids are 0..kMaxNodes-1.
 inline constexpr int kMaxNodes = 8;
 
+// Every field of System, by name, in declaration order: the one list that
+// diff_systems() and `memhp run --json` walk, so that a field added to
+// System cannot be silently left out of either. f(name, a.field, b.field).
+template <class F>
+void for_each_field(const System& a, const System& b, F&& f) {
+  f("geo", a.geo, b.geo);
+  f("prof", a.prof, b.prof);
+  f("mutants", a.mutants, b.mutants);
+  f("iomem", a.iomem, b.iomem);
+  f("sections", a.sections, b.sections);
+  f("blocks", a.blocks, b.blocks);
+  f("groups", a.groups, b.groups);
+  f("dimms", a.dimms, b.dimms);
+  f("nodes", a.nodes, b.nodes);
+  f("pages", a.pages, b.pages);
+  f("notifier", a.notifier, b.notifier);
+  f("pgmaps", a.pgmaps, b.pgmaps);
+  f("pgmap_array", a.pgmap_array, b.pgmap_array);
+}
+inline constexpr std::size_t kSystemFieldCount = 13;  // the calls above
+
+// Guard for the list above: a structured binding must name every field, so
+// this stops compiling when System gains or loses one. Update
+// for_each_field() and kSystemFieldCount together with it.
+inline void system_field_count_guard(const System& s) {
+  const auto& [geo, prof, mutants, iomem, sections, blocks, groups, dimms, nodes, pages, notifier,
+               pgmaps, pgmap_array] = s;
+  (void)geo, (void)prof, (void)mutants, (void)iomem, (void)sections, (void)blocks, (void)groups,
+      (void)dimms, (void)nodes, (void)pages, (void)notifier, (void)pgmaps, (void)pgmap_array;
+}
+
 }  // namespace memhp

@@ -1,0 +1,41 @@
+// Validators the subcommands share. CLI11 runs them on the text before it
+// converts it, so they see exactly what the user typed.
+#include <cerrno>
+#include <cstdlib>
+
+#include "commands.h"
+#include "memhp/invariants.h"
+
+namespace memhp::cli {
+
+// CLI11 2.1 converts unsigned options with strtoull and checks neither the
+// sign nor ERANGE: "-1" would become 2^64-1. This refuses both.
+CLI::Validator unsigned_number() {
+  return CLI::Validator(
+      [](std::string& s) -> std::string {
+        if (s.empty() || !std::isdigit(static_cast<unsigned char>(s[0])))
+          return "'" + s + "' is not a number (0 to 18446744073709551615, or 0x hex)";
+        char* end = nullptr;
+        errno = 0;
+        std::strtoull(s.c_str(), &end, 0);
+        if (errno == ERANGE) return "'" + s + "' is larger than 18446744073709551615";
+        if (*end) return "'" + s + "' is not a number (0 to 18446744073709551615, or 0x hex)";
+        return {};
+      },
+      "UINT64");
+}
+
+CLI::Validator mutant_name() {
+  return CLI::Validator(
+      [](std::string& s) -> std::string {
+        return mutant_from_name(s) ? "" : "unknown mutant '" + s + "' (see memhp invariants)";
+      },
+      "MUTANT");
+}
+
+CLI::Validator nonempty() {
+  return CLI::Validator([](std::string& s) -> std::string { return s.empty() ? "must not be empty" : ""; },
+                        "");
+}
+
+}  // namespace memhp::cli

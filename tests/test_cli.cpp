@@ -1,0 +1,142 @@
+// The memhp command line: one CLI11 parser for every command. --help works
+// everywhere, and every usage error is one line naming what was wrong, with
+// exit status 2.
+#include <doctest/doctest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "shell.h"
+
+#ifdef MEMHP_BINARY
+using memhp::test::Exec;
+using memhp::test::run_memhp;
+using memhp::test::Scratch;
+
+namespace {
+
+const std::vector<std::string> kCommands = {"run",     "replay",        "check",       "invariants", "explore",
+                                            "prove",   "kernel-script", "diff-kernel", "memmap-cost"};
+
+bool contains(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
+
+std::size_t lines(const std::string& s) {
+  std::size_t n = 0;
+  for (char c : s) n += c == '\n';
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("cli: help for memhp and for every command") {
+  Scratch s("cli-help");
+  const Exec top = run_memhp(s, "help");
+  CHECK(top.status == 0);
+  CHECK(run_memhp(s, "--help").out == top.out);
+  CHECK(run_memhp(s, "-h").out == top.out);
+  for (const std::string& c : kCommands) {
+    CAPTURE(c);
+    // `memhp help` lists the command with its one-line summary.
+    CHECK(contains(top.out, "\n  " + c + " "));
+    const Exec h = run_memhp(s, c + " --help");
+    CHECK(h.status == 0);
+    CHECK(h.err == "");
+    CHECK(contains(h.out, "memhp " + c));
+    CHECK(contains(h.out, "--help"));
+    CHECK(run_memhp(s, "help " + c).out == h.out);
+  }
+  CHECK(contains(run_memhp(s, "run --help").out, "--json-full"));
+  CHECK(contains(run_memhp(s, "check --help").out, "--seed"));
+  CHECK(run_memhp(s, "help frobnicate").status == 2);
+  CHECK(run_memhp(s, "").status == 2);
+}
+
+TEST_CASE("cli: an unknown option -> 2, one line naming it") {
+  Scratch s("cli-unknown");
+  // Each command with what it needs besides, so that the unknown option is
+  // the only thing wrong.
+  const std::map<std::string, std::string> needs = {
+      {"run", "x.trace"},
+      {"replay", "x.trace"},
+      {"kernel-script", "x.trace"},
+      {"diff-kernel", "x.trace"},
+      {"memmap-cost", "--geometry x86_64 --size 1T --align 2M"}};
+  for (const std::string& c : kCommands) {
+    CAPTURE(c);
+    const std::string rest = needs.count(c) ? " " + needs.at(c) : "";
+    const Exec e = run_memhp(s, c + rest + " --frobnicate");
+    CHECK(e.status == 2);
+    CHECK(e.out == "");
+    CHECK(lines(e.err) == 1);
+    CHECK(e.err.rfind("memhp " + c + ": ", 0) == 0);
+    CHECK(contains(e.err, "--frobnicate"));
+  }
+  const Exec top = run_memhp(s, "--frobnicate");
+  CHECK(top.status == 2);
+  CHECK(lines(top.err) == 1);
+  const Exec cmd = run_memhp(s, "frobnicate");
+  CHECK(cmd.status == 2);
+  CHECK(cmd.err == "memhp: unknown command 'frobnicate' (see 'memhp help')\n");
+}
+
+TEST_CASE("cli: a bad value -> 2, one line naming the option") {
+  Scratch s("cli-bad");
+  struct Bad {
+    std::string args, option;
+  };
+  const std::vector<Bad> bad = {
+      {"check --cases 0", "--cases"},
+      {"check --cases many", "--cases"},
+      {"check --steps 100001", "--steps"},
+      {"check --seed -1", "--seed"},
+      {"check --seed 18446744073709551616", "--seed"},  // 2^64
+      {"check --seed 12x", "--seed"},
+      {"check --suite nope", "--suite"},
+      {"check --mutant nope", "--mutant"},
+      {"check --only nope", "--only"},
+      {"check --store ''", "--store"},
+      {"check --shrink-seconds -1", "--shrink-seconds"},
+      {"check --cases", "--cases"},  // missing value
+      {"explore --max-states -5", "--max-states"},
+      {"explore --max-depth 1000001", "--max-depth"},
+      {"explore --mutant nope", "--mutant"},
+      {"explore --only nope", "--only"},
+      {"prove --timeout 0", "--timeout"},
+      {"prove --theorem nope", "--theorem"},
+      {"prove --markdown", "--markdown"},  // needs --list
+      {"memmap-cost --geometry x86 --size 1T --align 2M", "--geometry"},
+      {"memmap-cost --geometry x86_64 --size lots --align 2M", "--size"},
+      {"memmap-cost --geometry x86_64 --size 1T", "--align"},  // required
+      {"diff-kernel --random -1", "--random"},
+      {"diff-kernel --seed 3 x.trace", "--seed"},  // needs --random
+      {"invariants --json --markdown", "--json"},
+      {"run --json --json-full x.trace", "--json"},
+  };
+  for (const Bad& b : bad) {
+    CAPTURE(b.args);
+    const Exec e = run_memhp(s, b.args);
+    CHECK(e.status == 2);
+    CHECK(e.out == "");
+    CHECK(lines(e.err) == 1);
+    CHECK(contains(e.err, b.option));
+  }
+  // Missing or extra positional arguments are usage errors too.
+  for (const std::string args : {"run", "replay", "kernel-script", "run a.trace b.trace", "invariants extra"}) {
+    CAPTURE(args);
+    const Exec e = run_memhp(s, args);
+    CHECK(e.status == 2);
+    CHECK(lines(e.err) == 1);
+  }
+}
+
+TEST_CASE("cli: check --seed takes the whole uint64 range") {
+  Scratch s("cli-seed");
+  for (const std::string seed : {"0", "18446744073709551615", "0xffffffffffffffff"}) {
+    CAPTURE(seed);
+    const Exec e = run_memhp(s, "check --suite quick --cases 1 --steps 1 --no-store --no-coverage --seed " + seed);
+    CHECK(e.status == 0);
+    CHECK(contains(e.out, seed == "0" ? ", seed 0, " : ", seed 18446744073709551615, "));
+  }
+}
+#endif  // MEMHP_BINARY
