@@ -6,11 +6,10 @@ namespace {
 
 // remove_memory() passes the range to try_remove_memory(), which BUG()s
 // unless it is memory-block aligned (BUG_ON(check_hotplug_memory_range())).
-// Its 6.1 callers only remove what they added, and add_memory() refused
-// anything unaligned: drivers/dax/kmem.c aligns each range to
-// memory_block_size_bytes() (dax_kmem_range()); drivers/acpi/acpi_memhotplug.c
-// removes only ranges add_memory() accepted (info->enabled). User space has
-// no remove counterpart of the `probe` file.
+// Its 6.1 callers remove whole blocks they added: drivers/dax/kmem.c aligns
+// each range to memory_block_size_bytes() (dax_kmem_range()). ACPI ejects call
+// __remove_memory() instead (the trace's dimm_remove), and user space has no
+// remove counterpart of the `probe` file.
 std::optional<std::string> remove_memory_input(const Geometry& g, const OpRemoveMemory& o) {
   // An impossible block size is the geometry's error, reported at boot.
   if (!is_pow2(g.block_bytes)) return std::nullopt;

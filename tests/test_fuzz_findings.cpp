@@ -235,8 +235,9 @@ TEST_CASE("fuzz block_memmap_matches_state: poisoned boot memmap left online by 
 // ------------------------------------------------------------ no_kernel_bug --
 // remove_memory() of a range that is not memory-block aligned BUG()s in
 // try_remove_memory(); no 6.1 caller passes one (dax/kmem aligns its ranges
-// to memory_block_size_bytes(), ACPI removes what add_memory() accepted), so
-// the trace is refused where it is parsed, with its line.
+// to memory_block_size_bytes(); ACPI ejects use __remove_memory(), the
+// trace's dimm_remove), so the trace is refused where it is parsed, with its
+// line.
 const char* const kMisalignedRemove =
     "geometry x86_64\n"
     "profile v6.1 memmap_on_memory=1 memhp_default_state=online_kernel\n"
