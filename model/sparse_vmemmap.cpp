@@ -95,11 +95,18 @@ int populate_section_memmap(System& s, Result& r, Pfn pfn, u64 nr_pages, int nid
   if (auto compound = compound_vmemmap_pages(g, pfn, nr_pages, params);
       compound && !s.mutants.has(Mutant::NoVmemmapDedup))
     plan = VmemmapPlan{*compound, 1, false};  // base pages from the page allocator
-  if (plan.uses_altmap) {
-    // With an altmap the arch code has no fallback: exhausted means -ENOMEM.
-    if (!altmap_alloc_many(*altmap, plan.unit, plan.pages / plan.unit)) return -ENOMEM;
+  // An exhausted altmap is -ENOMEM on x86 and arm64 (no fallback), but
+  // ppc64's vmemmap_populate() falls back to system memory ("altmap block
+  // allocation failed, falling back to system memory"). The kernel decides
+  // per vmemmap page; the model, whose ppc64 vmemmap is approximated by base
+  // pages, decides per section.
+  if (plan.uses_altmap && !altmap_alloc_many(*altmap, plan.unit, plan.pages / plan.unit)) {
+    if (g.arch != Arch::Ppc64) return -ENOMEM;
+    plan.uses_altmap = false;
+  } else if (plan.uses_altmap) {
     from_altmap = true;
-  } else {
+  }
+  if (!plan.uses_altmap) {
     // vmemmap_alloc_block(): GFP_KERNEL on the node, falling back to others.
     AllocRequest req;
     req.nid = nid;

@@ -36,6 +36,20 @@ struct Checks {
   std::string error;
 };
 
+// A property judges the sequence the suites run as one command. A trace
+// that does not end with that sequence asks a question the property does not
+// answer: it is bad input, not a kernel state, and is refused.
+std::string window_error(const Trace& t, const SequenceProperty& p) {
+  const std::string head = "check " + std::string(p.name) + ": the trace must end with ";
+  if (t.steps.size() < p.ops)
+    return head + "the property's " + std::to_string(p.ops) + " steps (it has " +
+           std::to_string(t.steps.size()) + ")";
+  std::vector<Op> window;
+  for (std::size_t i = t.steps.size() - p.ops; i < t.steps.size(); ++i) window.push_back(t.steps[i].op);
+  if (auto want = p.window_error(t.geo, window)) return head + *want;
+  return {};
+}
+
 Checks resolve_checks(const Trace& t) {
   Checks c;
   if (!t.check_only.empty()) {
@@ -45,6 +59,7 @@ Checks resolve_checks(const Trace& t) {
   }
   if (!t.check_property.empty() && !(c.property = find_sequence_property(t.check_property)))
     c.error = "unknown property '" + t.check_property + "'";
+  if (c.property && c.error.empty()) c.error = window_error(t, *c.property);
   return c;
 }
 
@@ -87,11 +102,11 @@ class Replayer {
 
   void check_property(std::size_t n, std::size_t span) {
     const SequenceProperty& p = *checks_.property;
+    // As in the suites: a sequence one of whose ops failed did not happen.
+    for (std::size_t i = n - span; i < out_.steps.size(); ++i)
+      if (!out_.steps[i].result.ok()) return;
     std::optional<std::string> msg;
-    if (n < span)
-      msg = "trace too short for property (it spans the last " + std::to_string(span) +
-            " steps, the trace has " + std::to_string(n) + ")";
-    else if (p.applies(window_start_ ? *window_start_ : s_, s_))
+    if (p.applies(window_start_ ? *window_start_ : s_, s_))
       msg = p.check(window_start_ ? *window_start_ : s_, s_);
     if (!msg) return;
     out_.violation = Violation{std::string(p.name), std::move(*msg)};

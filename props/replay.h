@@ -37,7 +37,8 @@ struct ReplayResult {
 // Boots t, then applies its steps. With `check only=`, just that invariant
 // is checked (at boot too); otherwise all of them. With `check property=`,
 // that sequence property is evaluated after the last step over the last
-// `ops` steps. A step that BUG()s stops the replay and is a violation (of
+// `ops` steps: a trace that does not end with the property's sequence is
+// refused (boot_error), and a sequence one of whose ops failed is not judged. A step that BUG()s stops the replay and is a violation (of
 // no_kernel_bug, unless an earlier invariant in registry order breaks first).
 ReplayResult replay_trace(const Trace& t);
 

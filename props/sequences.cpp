@@ -56,6 +56,41 @@ Msg device_sections_restored(const System& before, const System& after) {
   return msg;
 }
 
+// ------------------------------------------------------------ windows --
+
+template <class T>
+const T* at(const std::vector<Op>& w, std::size_t i) {
+  return i < w.size() ? std::get_if<T>(&w[i]) : nullptr;
+}
+
+Msg offline_online_window(const Geometry&, const std::vector<Op>& w) {
+  const auto* off = at<OpOfflineBlock>(w, 0);
+  const auto* on = at<OpOnlineBlock>(w, 1);
+  if (!off || !on || off->block != on->block) return "offline_block then online_block of one block";
+  return std::nullopt;
+}
+
+Msg round_trip_window(const Geometry& g, const std::vector<Op>& w) {
+  const auto* add = at<OpAddMemory>(w, 0);
+  const auto* on = at<OpOnlineBlock>(w, 1);
+  const auto* off = at<OpOfflineBlock>(w, 2);
+  const auto* rm = at<OpRemoveMemory>(w, 3);
+  const char* want = "add_memory, online_block, offline_block, remove_memory of one memory block";
+  if (!add || !on || !off || !rm || add->size != g.block_bytes || rm->start != add->start ||
+      rm->size != add->size)
+    return want;
+  const u64 id = g.block_id(g.pfn_of(add->start));
+  if (on->block != id || off->block != id) return want;
+  return std::nullopt;
+}
+
+Msg device_round_trip_window(const Geometry&, const std::vector<Op>& w) {
+  const auto* map = at<OpMemremap>(w, 0);
+  const auto* unmap = at<OpMemunmap>(w, 1);
+  if (!map || !unmap || map->req.id != unmap->id) return "memremap_pages then memunmap_pages of one pgmap";
+  return std::nullopt;
+}
+
 }  // namespace
 
 const std::vector<SequenceProperty>& sequence_properties() {
@@ -64,17 +99,17 @@ const std::vector<SequenceProperty>& sequence_properties() {
        "Offlining a block and onlining it again into the same zone restores every zone and node "
        "counter.",
        "memory_block_offline() / memory_block_online() are inverse on the counters", 2,
-       same_zone_again, zone_counters_restored, "offline_skips_present"},
+       same_zone_again, zone_counters_restored, offline_online_window, "offline_skips_present"},
       {"add_remove_round_trip",
        "add_memory, online, offline and remove_memory of fresh memory give back the state "
        "before, exactly.",
        "add_memory_resource() / try_remove_memory(); online_pages() / offline_pages()", 4,
-       always, round_trip_identity, "vmemmap_free_leaks_pages"},
+       always, round_trip_identity, round_trip_window, "vmemmap_free_leaks_pages"},
       {"memremap_unmap_restores_sections",
        "memremap_pages then memunmap_pages restores every subsection_map, section, struct page and "
        "pgmap_array entry (ZONE_DEVICE's span and the section taint aside, which never go back).",
        "pagemap_range() / pageunmap_range(); section_activate() / section_deactivate()", 2,
-       always, device_sections_restored, "depopulate_frees_whole_section"},
+       always, device_sections_restored, device_round_trip_window, "depopulate_frees_whole_section"},
   };
   return all;
 }

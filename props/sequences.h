@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "memhp/system.h"
+#include "memhp/trace.h"
 
 namespace memhp {
 
@@ -21,6 +21,10 @@ struct SequenceProperty {
   // Whether the sequence did what the property is about (else it is skipped).
   bool (*applies)(const System& before, const System& after);
   std::optional<std::string> (*check)(const System& before, const System& after);
+  // Why the last `ops` ops are not the sequence the property is about (its
+  // op kinds on one block, range or pgmap, as the suites draw it); nullopt
+  // when they are. Replay refuses a trace whose window is not.
+  std::optional<std::string> (*window_error)(const Geometry& g, const std::vector<Op>& window);
   std::string_view killed_by;  // the mutant that must make it fail
 };
 

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "memhp/invariants.h"
+#include "caller_inputs.h"
 #include "memhp/trace.h"
 #include "sequences.h"
 
@@ -601,6 +602,7 @@ class TraceParser {
     phase_ = Phase::Ops;
     auto parsed = parse_op(word, args);
     if (auto* err = std::get_if<std::string>(&parsed)) return *err;
+    if (auto why = refused_caller_input(t_.geo, std::get<Op>(parsed))) return *why;
     t_.steps.push_back(TraceStep{lineno, std::get<Op>(parsed), expect});
     return {};
   }
