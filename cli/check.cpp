@@ -2,6 +2,8 @@
 //
 // stdout is deterministic for a given seed (it names the seed it used), so
 // two runs can be diffed; timing goes to stderr.
+#include <cctype>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -36,6 +38,17 @@ bool parse_int(const std::string& s, long long lo, long long hi, long long& out)
   return true;
 }
 
+// Any uint64 (decimal or 0x hex), as `memhp check` prints seeds.
+bool parse_u64(const std::string& s, std::uint64_t& out) {
+  if (s.empty() || s[0] == '-' || s[0] == '+' || std::isspace(static_cast<unsigned char>(s[0]))) return false;
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long v = std::strtoull(s.c_str(), &end, 0);
+  if (errno || end == s.c_str() || *end) return false;
+  out = v;
+  return true;
+}
+
 // Parses the options; an error message, or "" on success.
 std::string parse_options(const Args& args, CheckOptions& o, bool& json) {
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -63,8 +76,9 @@ std::string parse_options(const Args& args, CheckOptions& o, bool& json) {
       if (!value(v) || !parse_int(v, 1, 100000, n)) return "--steps takes a number >= 1";
       o.steps = static_cast<int>(n);
     } else if (a == "--seed") {
-      if (!value(v) || !parse_int(v, 0, (1LL << 62), n)) return "--seed takes a number";
-      o.seed = static_cast<std::uint64_t>(n);
+      std::uint64_t seed = 0;
+      if (!value(v) || !parse_u64(v, seed)) return "--seed takes a number from 0 to 2^64-1";
+      o.seed = seed;
     } else if (a == "--shrink-seconds") {
       if (!value(v) || !parse_int(v, 0, 86400, n)) return "--shrink-seconds takes a number";
       o.shrink_seconds = static_cast<double>(n);
