@@ -171,14 +171,13 @@ TEST_CASE("replay: check property= over the last steps") {
       REQUIRE(apply_op(s, t.steps[i].op).ok());
     CHECK(p->check(window_start, s));
   }
-  SUBCASE("a trace shorter than the property is a violation") {
+  SUBCASE("a trace shorter than the property is not applicable, not a violation") {
+    // Judging it would let the minimiser drop every step (issue 12).
     std::string text = offline_online_trace("");
     text = text.substr(0, text.find("online_block"));  // boot and dimm_add only
     ReplayResult r = replay_trace(parse_ok(text));
-    REQUIRE(r.violation);
-    CHECK(r.violation->invariant == "offline_online_restores_zone_counters");
-    CHECK(r.violation->message.rfind("trace too short for property", 0) == 0);
-    CHECK(r.violation_line == 6);
+    CHECK_FALSE(r.violation);
+    CHECK(r.steps.size() == 1);
   }
 }
 
