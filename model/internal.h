@@ -179,6 +179,8 @@ bool test_pages_isolated(const System& s, Pfn start, Pfn end);
 
 // ------------------------------------------------------ kernel/resource.c --
 bool request_region(System& s, u64 start, u64 size, const std::string& name);
+bool request_mem_region(System& s, u64 start, u64 size, const std::string& name);
+void release_mem_region(System& s, u64 start, u64 size);
 void release_resource(System& s, u64 start);
 void release_mem_region_adjustable(System& s, u64 start, u64 size);
 u64 walk_system_ram_range_pages(const System& s, Pfn start, u64 nr_pages);

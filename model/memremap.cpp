@@ -17,6 +17,17 @@
 //    early section reused its undeduplicated boot memmap (bug B20e).
 // The pgmap_array xarray is System::pgmap_array; the driver's struct
 // dev_pagemap is System::pgmaps, keyed by a handle the trace chooses.
+//
+// The op is the pgmap owner's probe, not memremap_pages() alone: every owner
+// claims its ranges in iomem first (pmem_attach_disk() and dev_dax_probe()
+// with devm_request_mem_region(), -EBUSY on a conflict; device-private
+// drivers with devm_request_free_mem_region(), which only hands out free
+// address space, so a trace that places a private pgmap over a claimed range
+// gets the same -EBUSY), and devres releases the claims after
+// memunmap_pages() on unbind, or when memremap_pages() fails. Boot and
+// hot-added System RAM are busy resources, so the claim is what refuses a
+// range over RAM; pagemap_range()'s region_intersects() check stays behind
+// it as in the kernel.
 #include "internal.h"
 
 namespace memhp {
@@ -107,6 +118,44 @@ int pagemap_range(System& s, Result& r, int id, std::size_t range_id) {
   return 0;
 }
 
+// dev_name() of the claiming device: the namespace (pmem), the dax device,
+// the device-private driver's device.
+std::string region_name(const MemremapRequest& req) {
+  const std::string id = std::to_string(req.id);
+  switch (req.type) {
+    case PgmapType::FsDax: return "namespace" + id + ".0";
+    case PgmapType::Generic: return "dax" + id + ".0";
+    case PgmapType::Private: return "dmirror" + id;
+  }
+  return "device" + id;
+}
+
+// Whether the owner claims its ranges. The memremap_skips_ram_check mutant
+// removes both guards against System RAM, this one and region_intersects().
+bool claims_regions(const System& s) { return !s.mutants.has(Mutant::MemremapSkipsRamCheck); }
+
+/* drivers/nvdimm/pmem.c: pmem_attach_disk(); drivers/dax/device.c:
+   dev_dax_probe() -- devm_request_mem_region() for each range before
+   devm_memremap_pages() */
+int claim_ranges(System& s, Result& r, const MemremapRequest& req) {
+  if (!claims_regions(s)) return 0;
+  for (std::size_t i = 0; i < req.ranges.size(); ++i) {
+    const auto [start, size] = req.ranges[i];
+    if (k::request_mem_region(s, start, size, region_name(req))) continue;
+    for (std::size_t j = 0; j < i; ++j) k::release_mem_region(s, req.ranges[j].first, req.ranges[j].second);
+    r.reason = "could not reserve region (it overlaps a busy iomem resource)";
+    return -EBUSY;
+  }
+  return 0;
+}
+
+/* kernel/resource.c: __release_region() for each claim, by devres */
+void release_ranges(System& s, const DevPagemap& pgmap) {
+  if (!claims_regions(s)) return;
+  for (const PfnRange& range : pgmap.ranges)
+    k::release_mem_region(s, s.geo.phys_of(range.start), s.geo.phys_of(range.end) - s.geo.phys_of(range.start));
+}
+
 std::optional<DevPagemap> build_pgmap(const System& s, const MemremapRequest& req, std::string& why) {
   const Geometry& g = s.geo;
   DevPagemap pgmap;
@@ -145,11 +194,16 @@ Result memremap_pages(System& s, const MemremapRequest& req) {
   std::string why;
   auto pgmap = build_pgmap(s, req, why);
   if (!pgmap) return Result::error(-EINVAL, why);
+  if (int err = claim_ranges(s, r, req)) {
+    r.err = err;
+    return r;
+  }
   const std::size_t nr_range = pgmap->ranges.size();
   s.pgmaps.emplace(req.id, *pgmap);
   for (std::size_t i = 0; i < nr_range; ++i) {
     if (int err = pagemap_range(s, r, req.id, i)) {
       unmap_ranges(s, r, req.id, i);  // memunmap_pages() with nr_range = i
+      release_ranges(s, *pgmap);      // the probe fails: devres unwinds
       s.pgmaps.erase(req.id);
       r.err = err;
       return r;
@@ -158,11 +212,12 @@ Result memremap_pages(System& s, const MemremapRequest& req) {
   return r;
 }
 
-/* mm/memremap.c: memunmap_pages() */
+/* mm/memremap.c: memunmap_pages(), as the owner's unbind runs it */
 Result memunmap_pages(System& s, int id) {
   if (!s.pgmaps.count(id)) return Result::error(-ENOENT, "no pgmap " + std::to_string(id));
   Result r;
   unmap_ranges(s, r, id, s.pgmaps.at(id).ranges.size());
+  release_ranges(s, s.pgmaps.at(id));  // devres, after devm_memremap_pages()'s action
   s.pgmaps.erase(id);
   return r;
 }

@@ -1,9 +1,13 @@
 // kernel/resource.c: the iomem resources hotplug requests and releases.
 //
 // The model keeps only the top level of the iomem tree. Hotplug requests its
-// "System RAM" regions there, so a conflict with any existing entry is what
-// __request_region() reports as a conflict; the nesting of device resources
-// under a non-busy parent is not modelled (NOTES.md, simplifications).
+// "System RAM" regions there, and the owner of device memory (pmem, device
+// dax, a device-private driver) its region before memremap_pages(). Every
+// such region is IORESOURCE_BUSY and so is boot RAM (x86 e820
+// do_mark_busy(), arm64 request_standard_resources()), so a conflict with
+// any existing entry is what __request_region() reports as a conflict; the
+// nesting of requests under a non-busy parent is not modelled (NOTES.md,
+// simplifications).
 #include <algorithm>
 
 #include "internal.h"
@@ -12,23 +16,49 @@ namespace memhp::k {
 
 namespace {
 bool overlaps(const Resource& r, u64 start, u64 end) { return r.start < end && start < r.end; }
+
+bool conflicts(const System& s, u64 start, u64 end) {
+  auto it = s.iomem.lower_bound(start);
+  if (it != s.iomem.begin() && overlaps(std::prev(it)->second, start, end)) return true;
+  return it != s.iomem.end() && overlaps(it->second, start, end);
+}
+
+/* kernel/resource.c: __request_region(), a busy region at the top level */
+bool insert_busy(System& s, Resource res) {
+  if (conflicts(s, res.start, res.end)) return false;
+  s.iomem.emplace(res.start, std::move(res));
+  return true;
+}
 }  // namespace
 
-/* kernel/resource.c: __request_region() */
+/* kernel/resource.c: __request_region() with register_memory_resource()'s
+   IORESOURCE_SYSTEM_RAM flags */
 bool request_region(System& s, u64 start, u64 size, const std::string& name) {
-  const u64 end = start + size;
-  auto it = s.iomem.lower_bound(start);
-  if (it != s.iomem.begin() && overlaps(std::prev(it)->second, start, end)) return false;
-  if (it != s.iomem.end() && overlaps(it->second, start, end)) return false;
   Resource res;
   res.start = start;
-  res.end = end;
+  res.end = start + size;
   res.name = name;
   res.system_ram = true;
   // register_memory_resource(): any name but "System RAM" is driver managed.
   res.driver_managed = name != "System RAM";
-  s.iomem.emplace(start, std::move(res));
-  return true;
+  return insert_busy(s, std::move(res));
+}
+
+/* kernel/resource.c: __request_region() as request_mem_region() /
+   __devm_request_region() call it: busy, not System RAM */
+bool request_mem_region(System& s, u64 start, u64 size, const std::string& name) {
+  Resource res;
+  res.start = start;
+  res.end = start + size;
+  res.name = name;
+  return insert_busy(s, std::move(res));
+}
+
+/* kernel/resource.c: __release_region(): only the exact region requested;
+   anything else is "Trying to free nonexistent resource" (a pr_warn) */
+void release_mem_region(System& s, u64 start, u64 size) {
+  auto it = s.iomem.find(start);
+  if (it != s.iomem.end() && it->second.end == start + size && !it->second.system_ram) s.iomem.erase(it);
 }
 
 /* kernel/resource.c: release_resource() */

@@ -117,13 +117,19 @@ class Harness {
 
  private:
   // {keep going, the op succeeded}
+  // A model exception is a violation of its own (kModelException), shrunk
+  // and replayed like any other: replay reports it the same way.
   std::pair<bool, bool> run_op(const Op& op) {
     const System before = sys_;
-    const Result r = apply_op(sys_, op);
+    const Result r = apply_guarded(sys_, op);
     steps_.push_back(TraceStep{0, op, std::nullopt});
     if (!rs_.failing) {
       ++rs_.steps;
       ++rs_.ops[op_name(op)][result_label(r)];
+    }
+    if (model_threw(r)) {
+      violation_ = Violation{std::string(kModelException), r.bug};
+      return {false, false};
     }
     check(StepView{before, sys_, &op, &r});
     return {!violation_ && r.bug.empty(), r.ok()};
@@ -132,9 +138,14 @@ class Harness {
   void check(const StepView& v) {
     const std::vector<Invariant>& reg = invariant_registry();
     for (std::size_t k = 0; k < reg.size(); ++k) {
-      if (!rs_.failing && reg[k].witness(v)) ++rs_.witness[k];
-      if (violation_ || !rs_.checks_invariant(reg[k])) continue;
-      if (auto msg = reg[k].check(v)) violation_ = Violation{std::string(reg[k].name), *msg};
+      try {
+        if (!rs_.failing && reg[k].witness(v)) ++rs_.witness[k];
+        if (violation_ || !rs_.checks_invariant(reg[k])) continue;
+        if (auto msg = reg[k].check(v)) violation_ = Violation{std::string(reg[k].name), *msg};
+      } catch (const std::exception& e) {
+        if (!violation_)
+          violation_ = Violation{std::string(kModelException), std::string("an invariant check threw: ") + e.what()};
+      }
     }
   }
 
@@ -152,8 +163,9 @@ class StepCmd final : public rc::state::Command<System, Harness> {
   explicit StepCmd(GenStep g) : g_(std::move(g)) {}
 
   void checkPreconditions(const System& s) const override { RC_PRE(step_allowed(s, g_)); }
+  // Guarded: the Harness reports a model exception when it runs the step.
   void apply(System& s) const override {
-    for (const Op& op : g_.ops) apply_op(s, op);
+    for (const Op& op : g_.ops) apply_guarded(s, op);
   }
   void show(std::ostream& os) const override {
     for (std::size_t i = 0; i < g_.ops.size(); ++i) os << (i ? "; " : "") << print_op(g_.ops[i]);

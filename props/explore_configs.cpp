@@ -78,7 +78,7 @@ constexpr std::string_view kHoleBoot =
 // plain one overlapping its second half and a plain one beside them (so
 // that removing one depopulates part of a section); a whole section with an altmap
 // big enough for its PMD-mapped memmap; and one on the DIMM slot's range,
-// refused while the DIMM is there (region_intersects(System RAM)).
+// refused while the DIMM is there (its claim conflicts with System RAM).
 constexpr std::string_view kDevices =
     "device id=1 type=fsdax node=0 ranges=0x6000000+2M\n"
     "device id=2 type=fsdax node=0 ranges=0x6200000+4M altmap=0+64\n"

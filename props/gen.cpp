@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "replay.h"
+
 namespace memhp {
 
 namespace {
@@ -234,6 +236,22 @@ std::optional<GenStep> gen_round_trip(const GenContext& s, const SuiteConfig& cf
                  "add_remove_round_trip"};
 }
 
+// Movable pages put into an online block, then the block taken offline: the
+// offline must migrate them (INV-37's premise), which random allocs and
+// offlines reach too rarely on the large-block geometries.
+std::optional<GenStep> gen_migrate(const GenContext& s) {
+  auto online = blocks_where(s, online_with_zone);
+  if (online.empty()) return std::nullopt;
+  const BlockInfo b = pick(online);
+  OpAlloc a;
+  a.nid = b.m.nid;
+  a.kind = AllocKind::Movable;
+  a.zone = Zone::Movable;  // the top of the zonelist, as gen_alloc() asks for movable pages
+  a.block = b.id;
+  a.count = static_cast<u64>(*rc::gen::inRange(1, 65));
+  return GenStep{{a, OpOfflineBlock{b.id}}, {}};
+}
+
 // Boot memory taken away and hot-added again: the section keeps its boot
 // usage but is no longer early (docs/kernel-reference.md INV-5b, INV-6).
 std::optional<GenStep> gen_readd_boot(const GenContext& s) {
@@ -256,23 +274,40 @@ int unused_pgmap_id(const GenContext& s) {
   return chance(3) && !s.pgmaps.empty() ? s.pgmaps.front().first : id;  // in use: -EEXIST
 }
 
-// One range: 2 MiB-granular in the device window mostly; in the early
-// section's hole; over an existing pgmap's start (-ENOMEM); over boot or
-// hot-added RAM (-ENXIO); misaligned.
+// One range: 2 MiB-granular in the device window mostly, a whole aligned
+// section sometimes (the only shape whose memmap an altmap hosts on x86:
+// PMD-mapped); beside an existing pgmap, so that two pgmaps share a section
+// and removing one depopulates part of it (INV-7); in the early section's
+// hole; over an existing pgmap's start (its claim: -EBUSY); over boot or
+// hot-added RAM (-EBUSY); misaligned.
 std::pair<u64, u64> gen_device_range(const GenContext& s, const SuiteConfig& cfg, unsigned shift) {
   const u64 sub = s.geo.pages_per_subsection() << s.geo.page_shift;
+  const u64 section = s.geo.pages_per_section() << s.geo.page_shift;
   const u64 compound = std::max(sub, s.geo.page_size() << shift);
   const u64 window = cfg.hot_base - cfg.device_base;
+  const bool some = !s.pgmaps.empty();
   const int kind = *rc::gen::weightedElement<int>(
-      {{70, 0}, {shift <= 7 ? 10 : 0, 1}, {s.pgmaps.empty() ? 0 : 8, 2}, {6, 3}, {3, 4}});
+      {{60, 0}, {shift <= 7 ? 10 : 0, 1}, {some ? 8 : 0, 2}, {6, 3}, {3, 4}, {some ? 20 : 0, 5}});
   u64 start = cfg.device_base + static_cast<u64>(*rc::gen::inRange<u64>(0, window / compound)) * compound;
   u64 size = compound * static_cast<u64>(*rc::gen::inRange(1, compound == sub ? 9 : 2));
-  if (compound == sub && chance(15)) size = s.geo.pages_per_section() << s.geo.page_shift;
+  if (compound == sub && chance(25)) {
+    size = section;
+    start = align_down(start, section);
+  }
   if (kind == 1) {  // the hole the boot layout leaves in section 0
     start = 96 * MiB + static_cast<u64>(*rc::gen::inRange(0, 16)) * sub;
     size = sub * static_cast<u64>(*rc::gen::inRange(1, 3));
   }
   if (kind == 2) start = pick(pick(s.pgmaps).second).first;
+  if (kind == 5) {  // right after or right before an existing range
+    const auto [at, len] = pick(pick(s.pgmaps).second);
+    size = std::min(size, section);
+    const u64 by = chance(50) || at < size ? align_up(at + len, compound) : align_down(at - size, compound);
+    // Below the device window lies the early section's hole, where 6.1
+    // leaves compound tails poisoned (B20e, NOTES.md section 5): kind 1
+    // goes there with small compound pages only, and so does this.
+    if (shift <= 7 || by >= cfg.device_base) start = by;
+  }
   if (kind == 3) start = chance(50) ? 1 * GiB - sub : cfg.hot_base;
   if (kind == 4) start += s.geo.page_size();
   start = std::min(start, cfg.hot_base + cfg.hot_slots * s.geo.block_bytes);
@@ -312,6 +347,30 @@ std::optional<GenStep> gen_device_round_trip(const GenContext& s, const SuiteCon
   for (const auto& [used, ranges] : s.pgmaps)
     if (used == id) return std::nullopt;
   return GenStep{{*op, OpMemunmap{id}}, "memremap_unmap_restores_sections"};
+}
+
+// A subsection right beside an existing pgmap's range, in the section they
+// then share, mapped and unmapped again: the section loses subsections but
+// keeps the other pgmap's, the premise of INV-4 and INV-7 that random
+// memunmap_pages reach too rarely.
+std::optional<GenStep> gen_device_neighbour(const GenContext& s) {
+  if (s.pgmaps.empty()) return std::nullopt;
+  const u64 sub = s.geo.pages_per_subsection() << s.geo.page_shift;
+  const u64 section = s.geo.pages_per_section() << s.geo.page_shift;
+  const auto [at, len] = pick(pick(s.pgmaps).second);
+  u64 start = align_up(at + len, sub);
+  if (start % section == 0) {  // the range ends its section: try before it
+    if (at % section == 0 || at < sub) return std::nullopt;
+    start = align_down(at, sub) - sub;
+  }
+  int id = 0;
+  for (const auto& [used, ranges] : s.pgmaps)
+    if (used == id) ++id;
+  OpMemremap op;
+  op.req.id = id;
+  op.req.type = *rc::gen::element(PgmapType::FsDax, PgmapType::Generic);
+  op.req.ranges = {{start, sub}};
+  return GenStep{{op, OpMemunmap{id}}, "memremap_unmap_restores_sections"};
 }
 
 }  // namespace
@@ -367,17 +426,12 @@ bool driver_op_on_dimm(const System& s, u64 start, u64 size) {
   return false;
 }
 
-// A pgmap range that swallows another pgmap's range without touching it at
-// its ends passes pagemap_range()'s conflict check (start and end only),
-// overwrites the other's pgmap_array entries and, when __add_pages() then
-// fails with -EEXIST, erases them (6.1, NOTES.md section 4). Drivers never
-// get there: each claims its range as a resource first.
-bool swallows_pgmap(const System& s, const MemremapRequest& q) {
-  for (auto [start, size] : q.ranges) {
-    const Pfn lo = s.geo.pfn_of(start), hi = s.geo.pfn_of(start + size);
-    if (hi <= lo || s.pgmap_of(lo) || s.pgmap_of(hi - 1)) continue;
-    if (!s.pgmap_array.all_of(lo.v, hi.v, [](int id) { return id == 0; })) return true;
-  }
+// Whether a device's claim (a resource that is not System RAM) lies in the
+// range: remove_memory() there would tear down the sections under a live
+// pgmap, and no driver removes memory it did not add.
+bool op_on_device_memory(const System& s, u64 start, u64 size) {
+  for (const auto& [at, r] : s.iomem)
+    if (!r.system_ram && r.start < start + size && start < r.end) return true;
   return false;
 }
 
@@ -387,16 +441,16 @@ bool step_allowed(const System& s, const GenStep& step) {
     if (const auto* d = std::get_if<OpDimmAdd>(&op); d && dimm_over_driver_memory(s, *d)) return false;
     if (const auto* a = std::get_if<OpAddMemory>(&op); a && driver_op_on_dimm(s, a->start, a->size))
       return false;
-    if (const auto* r = std::get_if<OpRemoveMemory>(&op); r && driver_op_on_dimm(s, r->start, r->size))
+    if (const auto* r = std::get_if<OpRemoveMemory>(&op);
+        r && (driver_op_on_dimm(s, r->start, r->size) || op_on_device_memory(s, r->start, r->size)))
       return false;
-    if (const auto* m = std::get_if<OpMemremap>(&op); m && swallows_pgmap(s, m->req)) return false;
     adds = adds || std::holds_alternative<OpAddMemory>(op) || std::holds_alternative<OpDimmAdd>(op) ||
            std::holds_alternative<OpMemremap>(op);
   }
   if (!adds) return true;
   System t = s;
   for (const Op& op : step.ops)
-    if (apply_op(t, op).partial == Partial::AddPagesLeak) return false;
+    if (apply_guarded(t, op).partial == Partial::AddPagesLeak) return false;
   return true;
 }
 
@@ -436,14 +490,15 @@ GenContext make_gen_context(const System& s) {
 
 GenStep gen_step(const GenContext& s, const SuiteConfig& cfg) {
   enum Kind { Add, Online, Offline, Remove, Eject, Alloc, Free, Notifier, Cycle, RoundTrip, ReaddBoot,
-              Memremap, Memunmap, DeviceRoundTrip };
+              Migrate, Memremap, Memunmap, DeviceRoundTrip, DeviceNeighbour };
   const int dev = cfg.device_base ? 1 : 0;
   while (true) {
     const Kind k = *rc::gen::weightedElement<Kind>({{5, Add}, {5, Online}, {5, Offline}, {3, Remove},
                                                     {2, Eject}, {3, Alloc}, {2, Free}, {1, Notifier},
                                                     {2, Cycle}, {1, RoundTrip}, {1, ReaddBoot},
+                                                    {1, Migrate},
                                                     {6 * dev, Memremap}, {4 * dev, Memunmap},
-                                                    {2 * dev, DeviceRoundTrip}});
+                                                    {2 * dev, DeviceRoundTrip}, {4 * dev, DeviceNeighbour}});
     std::optional<Op> op;
     switch (k) {
       case Add: op = gen_add(s, cfg); break;
@@ -463,10 +518,16 @@ GenStep gen_step(const GenContext& s, const SuiteConfig& cfg) {
       case ReaddBoot:
         if (auto c = gen_readd_boot(s)) return *c;
         break;
+      case Migrate:
+        if (auto c = gen_migrate(s)) return *c;
+        break;
       case Memremap: op = gen_memremap(s, cfg); break;
       case Memunmap: op = gen_memunmap(s); break;
       case DeviceRoundTrip:
         if (auto c = gen_device_round_trip(s, cfg)) return *c;
+        break;
+      case DeviceNeighbour:
+        if (auto c = gen_device_neighbour(s)) return *c;
         break;
     }
     if (op) return GenStep{{*op}, {}};

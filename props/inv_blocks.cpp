@@ -259,6 +259,27 @@ bool leaked_by_failed_add(const System& s, u64 nr) {
   return true;
 }
 
+// A device's claim (a resource that is not System RAM) is exactly one range
+// of a live pgmap, and each live pgmap range is claimed: the owner requests
+// the region before memremap_pages() and releases it after memunmap_pages().
+Msg device_resources_match_pgmaps(const System& s) {
+  const Geometry& g = s.geo;
+  std::size_t ranges = 0;
+  for (const auto& [id, p] : s.pgmaps)
+    for (const PfnRange& r : p.ranges) {
+      ++ranges;
+      auto it = s.iomem.find(g.phys_of(r.start));
+      if (it == s.iomem.end() || it->second.system_ram || it->second.end != g.phys_of(r.end))
+        return "pgmap " + std::to_string(id) + " range " + pfn_range(r.start.v, r.end.v) +
+               " is not claimed by a device resource of its own";
+    }
+  std::size_t claims = 0;
+  for (const auto& [key, res] : s.iomem) claims += res.system_ram ? 0 : 1;
+  if (claims != ranges)
+    return std::to_string(claims) + " device resources for " + std::to_string(ranges) + " pgmap ranges";
+  return std::nullopt;
+}
+
 Msg ram_resources_match_memory(const StepView& v) {
   const System& s = v.after;
   const Geometry& g = s.geo;
@@ -268,6 +289,7 @@ Msg ram_resources_match_memory(const StepView& v) {
     if (lo < hi && !all_pfn_valid(s, lo, hi))
       return "System RAM " + pfn_range(lo, hi) + " (" + res.name + ") has pfns without a valid memmap";
   }
+  if (Msg m = device_resources_match_pgmaps(s)) return m;
   const u64 sub = g.pages_per_subsection();
   Msg out;
   s.sections.for_each(0, RunMap<SectionState>::kEnd, [&](u64 a, u64 b, const SectionState& ms) {
@@ -276,7 +298,8 @@ Msg ram_resources_match_memory(const StepView& v) {
     if (ms.subsection_map.count() == g.subsections_per_section() &&
         covered_by_ram(s, g.section_start(a).v, g.section_start(b).v))
       return;
-    // Device memory has populated subsections and no resource of its own.
+    // Device memory: populated subsections a pgmap owns (and its claim
+    // covers, device_resources_match_pgmaps()).
     auto device = [&](u64 lo, u64 hi) { return s.pgmap_array.all_of(lo, hi, [](int id) { return id != 0; }); };
     for (u64 nr = a; nr < b && !out; ++nr)
       for (u64 i = 0; i < g.subsections_per_section() && !out; ++i) {
@@ -324,9 +347,11 @@ std::vector<Invariant> block_invariants() {
        "acpi_memory_device_free() -> memory_group_unregister()", groups_belong_to_devices,
        witness_dimm, "dimm_add_leaks_group"},
       {"ram_resources_match_memory", "INV-29b",
-       "System RAM resources and populated subsections describe the same memory (sections a failed "
-       "hot-add leaves behind aside).",
-       "register_memory_resource() / release_mem_region_adjustable(); walk_system_ram_range()",
+       "iomem resources and populated subsections describe the same memory: System RAM has valid "
+       "memmaps, each device resource is one live pgmap range's claim, and each populated "
+       "subsection is System RAM or a pgmap's (sections a failed hot-add leaves behind aside).",
+       "register_memory_resource() / release_mem_region_adjustable(); walk_system_ram_range(); "
+       "devm_request_mem_region() before memremap_pages()",
        ram_resources_match_memory, witness_hot_added_block, "remove_keeps_resource"},
   };
 }

@@ -172,22 +172,48 @@ bool intersects_ram(const System& s, PfnRange r) {
   return false;
 }
 
-// memremap_pages() rejects range 0 over System RAM with -ENXIO once the
-// checks before it (node, range shape, pgmap collisions) have passed.
-Msg ram_refused(const StepView& v, const OpMemremap& op) {
-  const MemremapRequest& q = op.req;
-  const System& s = v.before;
+// The owner of device memory claims each range before memremap_pages()
+// (devm_request_mem_region() in pmem_attach_disk() and dev_dax_probe()), and
+// System RAM is a busy resource, so a range over RAM is refused with -EBUSY
+// once the op's own checks (id, node, range shape) have passed;
+// pagemap_range()'s region_intersects() (-ENXIO) stands behind the claim.
+bool over_ram(const System& s, const MemremapRequest& q) {
   const Geometry& g = s.geo;
   if (s.pgmaps.count(q.id) || q.ranges.empty() || !s.node_possible(q.nid) || !s.node(q.nid).online)
-    return std::nullopt;
-  for (auto [start, size] : q.ranges)
-    if (!size || !is_aligned(start | size, g.page_size())) return std::nullopt;
-  const PfnRange r0{g.pfn_of(q.ranges[0].first), g.pfn_of(q.ranges[0].first + q.ranges[0].second)};
-  if (s.pgmap_of(r0.start) || s.pgmap_of(r0.end - 1) || !intersects_ram(s, r0)) return std::nullopt;
-  if (v.result->err != -ENXIO)
-    return "memremap_pages over System RAM " + pfn_range(r0.start.v, r0.end.v) + " returned " +
-           errno_name(v.result->err) + ", not -ENXIO";
+    return false;
+  bool ram = false;
+  for (auto [start, size] : q.ranges) {
+    if (!size || !is_aligned(start | size, g.page_size())) return false;
+    ram = ram || intersects_ram(s, {g.pfn_of(start), g.pfn_of(start + size)});
+  }
+  return ram;
+}
+
+Msg ram_refused(const StepView& v, const OpMemremap& op) {
+  if (!over_ram(v.before, op.req)) return std::nullopt;
+  const int err = v.result->err;
+  if (err != -EBUSY && err != -ENXIO)
+    return "memremap_pages over System RAM returned " + errno_name(err) + ", not -EBUSY (the claim) or -ENXIO";
   return std::nullopt;
+}
+
+// Every pgmap_array entry names a live pgmap whose ranges hold the pfn (a
+// run of equal entries may span adjacent ranges of one pgmap; its ranges
+// are disjoint: each was claimed).
+Msg pgmap_array_entries_live(const System& s) {
+  Msg out;
+  s.pgmap_array.for_each(0, RunMap<int>::kEnd, [&](u64 a, u64 b, int e) {
+    if (out || e == 0) return;
+    const auto it = s.pgmaps.find(e - 1);
+    u64 covered = 0;
+    if (it != s.pgmaps.end())
+      for (const PfnRange& r : it->second.ranges)
+        covered += std::min(b, r.end.v) > std::max(a, r.start.v) ? std::min(b, r.end.v) - std::max(a, r.start.v) : 0;
+    if (covered != b - a)
+      out = "pgmap_array maps " + pfn_range(a, b) + " to pgmap " + std::to_string(e - 1) +
+            (it == s.pgmaps.end() ? ", which does not exist" : ", outside its ranges");
+  });
+  return out;
 }
 
 Msg pgmap_ranges_disjoint(const StepView& v) {
@@ -201,10 +227,11 @@ Msg pgmap_ranges_disjoint(const StepView& v) {
       const u64 own = s.pgmap_array.count_if(r.start.v, r.end.v, [&](int x) { return x == id + 1; });
       if (own != r.size()) return who + " is not wholly its own in pgmap_array";
     }
-  return std::nullopt;
+  return pgmap_array_entries_live(s);
 }
 bool witness_ram_refused(const StepView& v) {
-  return op_as<OpMemremap>(v) && v.result && v.result->err == -ENXIO;
+  const OpMemremap* op = op_as<OpMemremap>(v);
+  return op && v.result && v.result->err && over_ram(v.before, op->req);
 }
 
 // --------------------------------------------------------------- INV-39 --
@@ -252,9 +279,9 @@ Msg for_each_dedup_section(const System& s, F&& f) {
         owner = here;
       }
       if (!single || owner <= 0) continue;
-      const DevPagemap& p = s.pgmaps.at(owner - 1);
-      if (!dedups(g, p)) continue;
-      if (Msg m = f(nr, ms, owner - 1, p)) return m;
+      const auto it = s.pgmaps.find(owner - 1);  // a stale entry: pgmap_ranges_disjoint's business
+      if (it == s.pgmaps.end() || !dedups(g, it->second)) continue;
+      if (Msg m = f(nr, ms, owner - 1, it->second)) return m;
     }
     return std::nullopt;
   });
@@ -323,9 +350,11 @@ std::vector<Invariant> device_invariants() {
        "pagemap_range() / pageunmap_range() pass the pgmap altmap; memunmap_pages() WARN_ONCE",
        device_altmap_balanced, witness_device_altmap_unmapped, "unmap_without_altmap"},
       {"pgmap_ranges_disjoint", "INV-38",
-       "pgmap ranges never intersect System RAM (memremap_pages() says -ENXIO) and own their "
-       "pgmap_array entries.",
-       "pagemap_range() region_intersects() and get_dev_pagemap() conflict checks", pgmap_ranges_disjoint,
+       "pgmap ranges never intersect System RAM (the owner's region claim says -EBUSY, "
+       "region_intersects() -ENXIO behind it) and own their pgmap_array entries, which name live "
+       "pgmaps only.",
+       "devm_request_mem_region() before memremap_pages(); pagemap_range() region_intersects() and "
+       "get_dev_pagemap() conflict checks", pgmap_ranges_disjoint,
        witness_ram_refused, "memremap_skips_ram_check"},
       {"device_vmemmap_deduplicated", "INV-39",
        "A section of a compound pgmap without altmap holds exactly 2 vmemmap pages per compound head.",

@@ -15,8 +15,9 @@
 namespace memhp {
 
 // `t` with as many steps removed as possible while replay_trace() still
-// reports a violation of `invariant`; every `# expect:` is rewritten to what
-// the minimised trace's steps return. `t` itself if nothing can go.
+// reports a violation of `invariant`, but never all of them; every
+// `# expect:` is rewritten to what the minimised trace's steps return. `t`
+// itself if nothing can go.
 Trace minimise_trace(const Trace& t, const std::string& invariant);
 
 }  // namespace memhp

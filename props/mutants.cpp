@@ -88,7 +88,8 @@ const std::vector<MutantInfo>& mutant_registry() {
       {M::UnmapWithoutAltmap, "unmap_without_altmap",
        "pageunmap_range() passes no altmap to arch_remove_memory()"},
       {M::MemremapSkipsRamCheck, "memremap_skips_ram_check",
-       "pagemap_range() skips region_intersects() against System RAM"},
+       "the pgmap owner claims no iomem region and pagemap_range() skips region_intersects(): no "
+       "guard against System RAM"},
       {M::ZoneDeviceInitSkipped, "zone_device_init_skipped",
        "memremap_pages() never calls memmap_init_zone_device()"},
   };

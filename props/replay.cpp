@@ -11,13 +11,27 @@ namespace memhp {
 
 // A model that throws has a bug of its own; like `memhp run`, replay treats
 // it as a kernel BUG so that the trace still gets a readable verdict.
+namespace {
+constexpr std::string_view kThrew = "model threw: ";
+}  // namespace
+
 Result apply_guarded(System& s, const Op& op) {
   try {
     return apply_op(s, op);
   } catch (const std::exception& e) {
     Result r;
-    r.bug = std::string("model threw: ") + e.what();
+    r.bug = std::string(kThrew) + e.what();
     return r;
+  }
+}
+
+bool model_threw(const Result& r) { return r.bug.rfind(kThrew, 0) == 0; }
+
+std::optional<Violation> check_invariants_guarded(const StepView& v, const Invariant* only) {
+  try {
+    return check_invariants(v, only);
+  } catch (const std::exception& e) {
+    return Violation{std::string(kModelException), std::string("an invariant check threw: ") + e.what()};
   }
 }
 
@@ -37,13 +51,14 @@ struct Checks {
 };
 
 // A property judges the sequence the suites run as one command. A trace
-// that does not end with that sequence asks a question the property does not
-// answer: it is bad input, not a kernel state, and is refused.
+// whose last steps are other ops asks a question the property does not
+// answer: it is bad input, not a kernel state, and is refused. A trace
+// shorter than the window holds no sequence at all: the property does not
+// apply (Replayer::check_property), which is neither an error nor a
+// violation, so a minimiser can never shrink a counterexample to nothing.
 std::string window_error(const Trace& t, const SequenceProperty& p) {
   const std::string head = "check " + std::string(p.name) + ": the trace must end with ";
-  if (t.steps.size() < p.ops)
-    return head + "the property's " + std::to_string(p.ops) + " steps (it has " +
-           std::to_string(t.steps.size()) + ")";
+  if (t.steps.size() < p.ops) return {};
   std::vector<Op> window;
   for (std::size_t i = t.steps.size() - p.ops; i < t.steps.size(); ++i) window.push_back(t.steps[i].op);
   if (auto want = p.window_error(t.geo, window)) return head + *want;
@@ -87,8 +102,11 @@ class Replayer {
     rs.diff = diff_systems(before, s_);
     if (expect_failed(rs)) ++out_.expect_failures;
     std::optional<Violation> v;
-    if (!checks_.no_invariants)
-      v = check_invariants(StepView{before, s_, &rs.op, &rs.result}, checks_.only);
+    // A model exception comes first: the state after it means nothing.
+    if (model_threw(rs.result))
+      v = Violation{std::string(kModelException), rs.result.bug};
+    else if (!checks_.no_invariants)
+      v = check_invariants_guarded(StepView{before, s_, &rs.op, &rs.result}, checks_.only);
     // Under `check only=` the BUG may not be that invariant's business, but
     // nothing after a BUG means anything, so it stops the replay regardless.
     if (!v && !rs.result.bug.empty())
@@ -100,14 +118,17 @@ class Replayer {
     return false;
   }
 
+  // A trace shorter than the property's window has no sequence to judge:
+  // the property does not apply (a violation there would let the minimiser
+  // drop every step).
   void check_property(std::size_t n, std::size_t span) {
     const SequenceProperty& p = *checks_.property;
+    if (n < span || !window_start_) return;
     // As in the suites: a sequence one of whose ops failed did not happen.
     for (std::size_t i = n - span; i < out_.steps.size(); ++i)
       if (!out_.steps[i].result.ok()) return;
     std::optional<std::string> msg;
-    if (p.applies(window_start_ ? *window_start_ : s_, s_))
-      msg = p.check(window_start_ ? *window_start_ : s_, s_);
+    if (p.applies(*window_start_, s_)) msg = p.check(*window_start_, s_);
     if (!msg) return;
     out_.violation = Violation{std::string(p.name), std::move(*msg)};
     out_.violation_line = n ? t_.steps.back().line : 0;
@@ -159,7 +180,7 @@ ReplayResult replay_trace(const Trace& t) {
     return out;
   }
   System& s = std::get<System>(booted);
-  out.boot_violation = check_invariants(StepView{s, s, nullptr, nullptr}, checks.only);
+  out.boot_violation = check_invariants_guarded(StepView{s, s, nullptr, nullptr}, checks.only);
   if (out.boot_violation) {
     out.violation = out.boot_violation;
     return out;

@@ -45,6 +45,14 @@ ReplayResult replay_trace(const Trace& t);
 // apply_op(), with an exception from the model turned into a BUG result
 // ("model threw: ..."), as replay and the explorer report it.
 Result apply_guarded(System& s, const Op& op);
+// Whether r is such a result. Replay and the suites report it as a
+// violation of kModelException: a bug of the model, not of the kernel, and
+// not a catalogue invariant.
+bool model_threw(const Result& r);
+inline constexpr std::string_view kModelException = "model_exception";
+// check_invariants(), with an exception from a check reported as a
+// kModelException violation.
+std::optional<Violation> check_invariants_guarded(const StepView& v, const Invariant* only);
 
 // The same step as a list of `# expect:` mismatches would count it.
 bool expect_failed(const ReplayStep& s);

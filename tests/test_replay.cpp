@@ -172,14 +172,14 @@ TEST_CASE("replay: check property= over the last steps") {
       REQUIRE(apply_op(s, t.steps[i].op).ok());
     CHECK(p->check(window_start, s));
   }
-  SUBCASE("a trace shorter than the property is refused, not a violation") {
+  SUBCASE("a trace shorter than the property is not applicable, not a violation") {
+    // Judging it would let the minimiser drop every step (issue 12).
     std::string text = offline_online_trace("");
     text = text.substr(0, text.find("online_block"));  // boot and dimm_add only
     ReplayResult r = replay_trace(parse_ok(text));
     CHECK_FALSE(r.violation);
-    CHECK(r.boot_error ==
-          "check offline_online_restores_zone_counters: the trace must end with the property's 2 steps "
-          "(it has 1)");
+    CHECK(r.boot_error.empty());
+    CHECK(r.steps.size() == 1);
   }
   SUBCASE("a window of other ops is refused") {
     std::string text = offline_online_trace("");

@@ -130,10 +130,13 @@ TEST_CASE("zone_device: fsdax PMEM sharing a section with System RAM") {
   CHECK_FALSE(ms0.taint_zone_device);
   CHECK(boot.blocks.at(8).present);  // the boot memory block of section 8
 
-  // pagemap_range(): region_intersects(IORESOURCE_SYSTEM_RAM) must be
-  // REGION_DISJOINT, else WARN and -ENXIO, before anything is stored.
-  CHECK_FAILS_ATOMICALLY(s, -ENXIO, memremap_pages(s, dev(1, ram_lo, 64 * MiB)));           // RAM
-  CHECK_FAILS_ATOMICALLY(s, -ENXIO, memremap_pages(s, dev(1, dev_lo - 2 * MiB, 4 * MiB)));  // mixed
+  // pmem_attach_disk(): devm_request_mem_region() conflicts with the busy
+  // boot System RAM resource (e820 do_mark_busy() is true for RAM):
+  // "could not reserve region", -EBUSY, before memremap_pages() runs.
+  CHECK_FAILS_ATOMICALLY(s, -EBUSY, memremap_pages(s, dev(1, ram_lo, 64 * MiB)));           // RAM
+  CHECK_FAILS_ATOMICALLY(s, -EBUSY, memremap_pages(s, dev(1, dev_lo - 2 * MiB, 4 * MiB)));  // mixed
+  // pagemap_range()'s region_intersects(IORESOURCE_SYSTEM_RAM) check (WARN,
+  // -ENXIO) stands behind the claim and is not reached.
 
   const u64 free_before = count_kind(s, PageKind::Free);
   REQUIRE_OK(memremap_pages(s, dev(1, dev_lo, 64 * MiB)));
@@ -260,7 +263,24 @@ TEST_CASE("zone_device: 2 MiB subsection adds and removes in one empty section")
   CHECK(present_blocks(s) == present_blocks(boot));
   const System all = s;
 
-  SUBCASE("collisions: -ENOMEM for a pgmap at either end, else -EEXIST from fill_subsection_map") {
+  SUBCASE("collisions: the owner's claim refuses any overlap with -EBUSY") {
+    // pmem_attach_disk() / dev_dax_probe(): devm_request_mem_region()
+    // conflicts with the other pgmap's busy claim: -EBUSY, nothing changes.
+    CHECK_FAILS_ATOMICALLY(s, -EBUSY, memremap_pages(s, dev(9, A, 2 * MiB)));       // same range
+    CHECK_FAILS_ATOMICALLY(s, -EBUSY, memremap_pages(s, dev(9, S, 4 * MiB)));       // last pfn in A
+    CHECK_FAILS_ATOMICALLY(s, -EBUSY, memremap_pages(s, dev(9, S, 6 * MiB)));       // swallows A
+    CHECK_FAILS_ATOMICALLY(s, -EBUSY, memremap_pages(s, dev(9, S, 6 * MiB, 0, PgmapType::Private)));
+    // Two ranges of one request that overlap: the second claim conflicts
+    // with the first, which is released again.
+    MemremapRequest two = dev(9, S + 16 * MiB, 4 * MiB);
+    two.ranges.push_back({S + 18 * MiB, 4 * MiB});
+    CHECK_FAILS_ATOMICALLY(s, -EBUSY, memremap_pages(s, two));
+  }
+
+  SUBCASE("collisions behind the claim: -ENOMEM for a pgmap at either end, else -EEXIST") {
+    // Without the owner's claim (the memremap_skips_ram_check mutant drops
+    // it), memremap_pages()'s own checks are what is left.
+    s.mutants.set(Mutant::MemremapSkipsRamCheck);
     // pagemap_range(): get_dev_pagemap(PHYS_PFN(range->start)) first, then
     // get_dev_pagemap(PHYS_PFN(range->end)) (end is inclusive): WARN
     // "Conflicting mapping in same section", -ENOMEM, nothing stored yet.
@@ -292,7 +312,8 @@ TEST_CASE("zone_device: 2 MiB subsection adds and removes in one empty section")
     CHECK(s.sections.at(32).subsection_map == (bits(4, 5) | bits(63, 64)));
   }
 
-  SUBCASE("device-private collision: add_pages() WARNs on x86 too") {
+  SUBCASE("device-private collision behind the claim: add_pages() WARNs on x86 too") {
+    s.mutants.set(Mutant::MemremapSkipsRamCheck);  // no claim: see above
     // pagemap_range() calls add_pages() for MEMORY_DEVICE_PRIVATE instead of
     // arch_add_memory(); on x86 (ARCH_HAS_ADD_PAGES) that is
     // arch/x86/mm/init_64.c add_pages(), whose WARN_ON_ONCE(ret) fires for

@@ -59,7 +59,7 @@ enum class Mutant : std::uint8_t {
   NoZoneDeviceTaint,              // move_pfn_range_to_zone() never taints a mixed section (B8)
   DeviceShrinksZone,              // remove_pfn_range_from_zone() shrinks ZONE_DEVICE (B1a)
   UnmapWithoutAltmap,             // pageunmap_range() passes no altmap to arch_remove_memory()
-  MemremapSkipsRamCheck,          // pagemap_range() skips region_intersects(System RAM)
+  MemremapSkipsRamCheck,          // no region claim, no region_intersects(System RAM)
   ZoneDeviceInitSkipped,          // memmap_init_zone_device() is not called
   kCount
 };

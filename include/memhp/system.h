@@ -212,10 +212,16 @@ struct System {
   std::map<int, DevPagemap> pgmaps;  // by the id the trace gives the device
   RunMap<int> pgmap_array;           // pfn -> 1 + pgmap id (the pgmap_array xarray), 0: none
 
-  // get_dev_pagemap(): the pgmap owning pfn, if any.
+  // get_dev_pagemap(): the pgmap owning pfn, if any. The kernel's xarray
+  // holds pointers that pageunmap_range() erases before the pgmap goes; an
+  // entry naming no live pgmap can only be a model bug, which
+  // pgmap_ranges_disjoint reports, so it reads as no pgmap here rather than
+  // throwing out of the model.
   const DevPagemap* pgmap_of(Pfn p) const {
     const int id = pgmap_array.at(p.v) - 1;
-    return id < 0 ? nullptr : &pgmaps.at(id);
+    if (id < 0) return nullptr;
+    const auto it = pgmaps.find(id);
+    return it == pgmaps.end() ? nullptr : &it->second;
   }
 
   friend bool operator==(const System&, const System&) = default;
