@@ -63,6 +63,16 @@ class RunMap {
   // key order. The pieces are clipped to [lo, hi).
   template <class F>
   void for_each(Key lo, Key hi, F&& f) const {
+    for_each_while(lo, hi, [&](Key a, Key b, const V& v) {
+      f(a, b, v);
+      return true;
+    });
+  }
+
+  // Like for_each, but stops after the first call that returns false, so
+  // that a search costs the runs up to what it finds, not the whole range.
+  template <class F>
+  void for_each_while(Key lo, Key hi, F&& f) const {
     if (lo >= hi) return;
     auto it = std::prev(runs_.upper_bound(lo));
     for (; it != runs_.end() && it->first < hi; ++it) {
@@ -70,7 +80,7 @@ class RunMap {
       Key rlo = it->first < lo ? lo : it->first;
       Key rhi = nx == runs_.end() ? kEnd : nx->first;
       if (rhi > hi) rhi = hi;
-      f(rlo, rhi, it->second);
+      if (!f(rlo, rhi, it->second)) return;
     }
   }
 
