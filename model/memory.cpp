@@ -262,17 +262,14 @@ void memory_dev_init(System& s, const std::vector<MemblockRange>& mem) {
   s.sections.for_each(0, RunMap<SectionState>::kEnd, [&](u64, u64 b, const SectionState& ms) {
     if (ms.present) highest = b - 1;
   });
-  for (u64 nr = 0; nr <= highest; nr += spb) {
-    bool any = false;
-    s.sections.for_each(nr, nr + spb, [&](u64, u64, const SectionState& ms) {
-      any = any || ms.present;
-    });
-    if (!any) continue;
-    MemoryBlock m;  // add_memory_block(id, MEM_ONLINE, 0, NULL)
-    m.present = true;
-    m.state = BlockState::Online;
-    set_memory_block(s, nr / spb, m);
-  }
+  // The kernel visits each block id up to there and adds a block where any
+  // section is present; the model visits the runs of present sections.
+  MemoryBlock boot_block;  // add_memory_block(id, MEM_ONLINE, 0, NULL)
+  boot_block.present = true;
+  boot_block.state = BlockState::Online;
+  s.sections.for_each(0, highest + 1, [&](u64 a, u64 b, const SectionState& ms) {
+    if (ms.present) s.blocks.assign(a / spb, (b - 1) / spb + 1, boot_block);
+  });
   // get_nid_for_pfn() during boot is early_pfn_to_nid() (Debian builds with
   // DEFERRED_STRUCT_PAGE_INIT): memblock's nid, or the first online node for
   // a hole.
