@@ -80,6 +80,16 @@ TEST_CASE("run_map: for_each_while stops at the first false, clipped like for_ea
   CHECK(calls == 0);
 }
 
+TEST_CASE("run_map: assign from a value held by the map itself") {
+  // Fuzzer finding (ASan heap-use-after-free in memory_dev_init()): the
+  // run holding the value is erased before the new run is made from it.
+  RunMap<std::vector<int>> m;
+  m.assign(10, 20, std::vector<int>(8, 7));
+  m.assign(10, 30, m.at(15));
+  CHECK(m.at(29) == std::vector<int>(8, 7));
+  CHECK(m.run_count() == 3);
+}
+
 TEST_CASE("run_map: random operations agree with an array, and == is exact") {
   std::mt19937_64 rng(12345);
   for (int round = 0; round < 200; ++round) {

@@ -15,6 +15,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <utility>
 
 namespace memhp {
 
@@ -36,15 +37,16 @@ class RunMap {
     return {it->first, nx == runs_.end() ? kEnd : nx->first};
   }
 
-  // Set every key in [lo, hi) to v.
-  void assign(Key lo, Key hi, const V& v) {
+  // Set every key in [lo, hi) to v. By value: v may be a reference into
+  // this map (m.assign(a, b, m.at(a))), whose run the erase below frees.
+  void assign(Key lo, Key hi, V v) {
     if (lo >= hi) return;
     split(lo);
     split(hi);
     auto first = runs_.find(lo);
     auto last = hi == kEnd ? runs_.end() : runs_.find(hi);
     runs_.erase(first, last);
-    runs_.emplace(lo, v);
+    runs_.emplace(lo, std::move(v));
     merge_around(lo, hi);
   }
 
