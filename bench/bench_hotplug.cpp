@@ -76,6 +76,29 @@ void fill_and_drain(benchmark::State& state, u64 block_bytes) {
 }
 
 void BM_HotplugCycle_2G_blocks(benchmark::State& state) { fill_and_drain(state, 2 * GiB); }
+
+// One add_memory of N TiB without memmap_on_memory, and its removal: every
+// section's memmap (2 MiB, 512 pages) comes from the buddy allocator and is
+// a page run of its own (it remembers its section), so this is the case
+// where a walk over the page runs per section makes the cost quadratic
+// (NOTES.md "Input bounds"). 128 GiB of boot RAM above 4 GiB holds the
+// 64 GiB of memmap 4 TiB needs.
+void BM_AddRemove_no_memmap_on_memory(benchmark::State& state) {
+  const u64 bytes = static_cast<u64>(state.range(0)) << 40;
+  auto v = boot_system(*geometry_preset("x86_64"), Profile{},
+                       {{0, 0x100000, 3 * GiB - 0x100000}, {0, 4 * GiB, 128 * GiB}});
+  const System booted = std::get<System>(std::move(v));
+  const u64 start = u64{1} << 40;
+  for (auto _ : state) {
+    System s = booted;
+    check(add_memory(s, 0, start, bytes, MHP_NONE), "add");
+    state.counters["page_runs"] = static_cast<double>(s.pages.run_count());
+    check(remove_memory(s, start, bytes), "remove");
+    if (!(s == booted)) std::abort();
+    benchmark::DoNotOptimize(s);
+  }
+  state.counters["sections"] = static_cast<double>(bytes >> 27);
+}
 void BM_HotplugCycle_128M_blocks(benchmark::State& state) { fill_and_drain(state, 128 * MiB); }
 
 }  // namespace
@@ -87,6 +110,13 @@ BENCHMARK(BM_HotplugCycle_2G_blocks)
     ->Arg(1)
     ->Arg(512)
     ->Arg(32256)
+    ->Unit(benchmark::kMillisecond);
+
+// 1 to 4 TiB in one add_memory() call.
+BENCHMARK(BM_AddRemove_no_memmap_on_memory)
+    ->Arg(1)
+    ->Arg(2)
+    ->Arg(4)
     ->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <array>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,10 +46,14 @@ inline u64 vmem_altmap_offset(const VmemAltmap* a) {
 // struct mhp_params: what arch_add_memory() passes down. The remove path
 // takes the same: there `pgmap` stands in for what vmemmap_free() reads from
 // the page tables (which vmemmap pages are shared between compound pages).
+struct AllocCursor;
 struct MhpParams {
   VmemAltmap* altmap = nullptr;
   const DevPagemap* pgmap = nullptr;
   Pfn range_start{0};  // pgmap->ranges[pgmap->nr_range].start, the range being added
+  // Not the kernel's: where the memmap allocations of this __add_pages()
+  // call have got to (see AllocCursor). Null outside __add_pages().
+  AllocCursor* cursor = nullptr;
 };
 
 // ------------------------------------------------------ mm/sparse.c --
@@ -161,15 +166,28 @@ struct AllocRequest {
   std::vector<int> nodes;  // allowed nodes in preference order; empty = all possible
   PfnRange only{Pfn{0}, Pfn{~u64{0}}};
   PfnRange exclude{Pfn{0}, Pfn{0}};
+  AllocCursor* cursor = nullptr;  // used only when `only` and `exclude` are unset
+};
+// A resume point for a batch of allocations that frees nothing in between,
+// such as the per-section memmap allocations of one __add_pages() call.
+// Allocation takes the lowest free pfns, so once a request is served every
+// pfn of a zone below where it stopped is taken: the next request of the
+// batch starts there instead of walking again over the runs (one per
+// section, as each holds its own owner) the batch has already allocated.
+// Without it a hot-add costs the square of its sections.
+struct AllocCursor {
+  std::map<std::pair<int, Zone>, u64> floor;  // (nid, zone) -> no free pfn below
 };
 bool alloc_pages_zonelist(System& s, const AllocRequest& req);
 // Node preference: nid first, then the other possible nodes by id.
 std::vector<int> node_order(const System& s, int nid);
 // The zonelist: for each node, zones from `highest` down (never ZONE_DEVICE).
 std::vector<std::pair<int, Zone>> zonelist(const std::vector<int>& nodes, Zone highest);
-// Free up to `count` memmap pages that hold section `section`'s vmemmap;
-// returns how many were found.
-u64 free_memmap_pages(System& s, u64 section, u64 count);
+// Free up to `count` memmap pages that hold section `section`'s vmemmap,
+// the highest first; returns how many were found. `held` is how many the
+// section holds (SectionState::memmap_buddy_pages): the search stops once it
+// has seen that many.
+u64 free_memmap_pages(System& s, u64 section, u64 count, u64 held);
 inline std::uint32_t memmap_owner(u64 section) { return static_cast<std::uint32_t>(section + 1); }
 
 // -------------------------------------------------- mm/page_isolation.c --

@@ -12,6 +12,7 @@
 // Blocks live in a RunMap keyed by block id, so they are read and written
 // as values (memory_block(), set_memory_block()).
 #include <algorithm>
+#include <set>
 
 #include "internal.h"
 
@@ -252,6 +253,39 @@ int memory_group_unregister(System& s, int mgid) {
   return 0;
 }
 
+namespace {
+
+// Block ids in [0, nr_blocks) where memory_dev_init()'s per-block decision
+// for nid may change: each block holding an edge of a memblock range, of a
+// zone of nid or of a run of sections is cut out on its own, and runs of
+// blocks are kept apart, so that between two cuts every block sees the same
+// RAM, holes, zones and previous value. Sorted, from 0 to nr_blocks.
+std::vector<u64> boot_block_segments(const System& s, const std::vector<MemblockRange>& mem, int nid,
+                                     u64 nr_blocks) {
+  const Geometry& g = s.geo;
+  std::set<u64> cut{0, nr_blocks};
+  auto edge = [&](Pfn p) {
+    const u64 id = g.block_id(p);
+    if (id < nr_blocks) cut.insert(id);
+    if (id + 1 < nr_blocks) cut.insert(id + 1);
+  };
+  for (const MemblockRange& m : mem) {
+    edge(m.start);
+    edge(m.end);
+  }
+  for (const ZoneState& z : s.node(nid).zones) {
+    if (!z.spanned_pages) continue;
+    edge(Pfn{z.zone_start_pfn});
+    edge(Pfn{z.end_pfn()});
+  }
+  const u64 last_sec = nr_blocks * g.sections_per_block();
+  s.sections.for_each(0, last_sec, [&](u64 a, u64, const SectionState&) { edge(g.section_start(a)); });
+  s.blocks.for_each(0, nr_blocks, [&](u64 a, u64, const MemoryBlock&) { cut.insert(a); });
+  return {cut.begin(), cut.end()};
+}
+
+}  // namespace
+
 /* drivers/base/memory.c: memory_dev_init(), then node_dev_init()'s
    register_memory_blocks_under_node(.., MEMINIT_EARLY) for each node */
 void memory_dev_init(System& s, const std::vector<MemblockRange>& mem) {
@@ -262,26 +296,29 @@ void memory_dev_init(System& s, const std::vector<MemblockRange>& mem) {
   s.sections.for_each(0, RunMap<SectionState>::kEnd, [&](u64, u64 b, const SectionState& ms) {
     if (ms.present) highest = b - 1;
   });
-  for (u64 nr = 0; nr <= highest; nr += spb) {
-    bool any = false;
-    s.sections.for_each(nr, nr + spb, [&](u64, u64, const SectionState& ms) {
-      any = any || ms.present;
-    });
-    if (!any) continue;
-    MemoryBlock m;  // add_memory_block(id, MEM_ONLINE, 0, NULL)
-    m.present = true;
-    m.state = BlockState::Online;
-    set_memory_block(s, nr / spb, m);
-  }
+  // The kernel visits each block id up to there and adds a block where any
+  // section is present; the model visits the runs of present sections.
+  MemoryBlock boot_block;  // add_memory_block(id, MEM_ONLINE, 0, NULL)
+  boot_block.present = true;
+  boot_block.state = BlockState::Online;
+  s.sections.for_each(0, highest + 1, [&](u64 a, u64 b, const SectionState& ms) {
+    if (ms.present) s.blocks.assign(a / spb, (b - 1) / spb + 1, boot_block);
+  });
   // get_nid_for_pfn() during boot is early_pfn_to_nid() (Debian builds with
   // DEFERRED_STRUCT_PAGE_INIT): memblock's nid, or the first online node for
   // a hole.
   int first_online = kNoNode;
   for (int n = 0; n < static_cast<int>(s.nodes.size()) && first_online == kNoNode; ++n)
     if (s.node(n).online) first_online = n;
+  const u64 nr_blocks = highest / spb + 1;
   for (int nid = 0; nid < static_cast<int>(s.nodes.size()); ++nid) {
     if (!s.node(nid).online) continue;
-    for (u64 id = 0; id * spb <= highest; ++id) {
+    // The kernel visits every block id; the model visits segments of ids
+    // over which everything below is the same, and copies the first one's
+    // result over the segment.
+    const std::vector<u64> cuts = boot_block_segments(s, mem, nid, nr_blocks);
+    for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
+      const u64 id = cuts[i];
       if (!memory_block(s, id).present) continue;
       const Pfn lo = g.block_start(id), hi = lo + g.block_pages();
       u64 ram = 0;
@@ -297,6 +334,7 @@ void memory_dev_init(System& s, const std::vector<MemblockRange>& mem) {
                           g.pages_per_section();
       if (!on_node && !(nid == first_online && present > ram)) continue;
       memory_block_add_nid(s, id, nid, /*early=*/true);
+      s.blocks.assign(id, cuts[i + 1], memory_block(s, id));
     }
   }
 }

@@ -381,9 +381,12 @@ int __add_pages(System& s, Result& r, int nid, Pfn pfn, u64 nr_pages, const MhpP
   const Pfn end = pfn + nr_pages;
   int err = 0;
   bool added_some = false;
+  AllocCursor cursor;  // the loop frees nothing until it stops
+  MhpParams batch = params;
+  batch.cursor = &cursor;
   for (Pfn cur = pfn; cur < end;) {
     const Pfn next = std::min(end, g.section_start(g.section_nr(cur) + 1));
-    err = sparse_add_section(s, r, nid, cur, next - cur, params);
+    err = sparse_add_section(s, r, nid, cur, next - cur, batch);
     if (err) break;
     added_some = true;
     cur = next;
@@ -398,13 +401,23 @@ void __remove_pages(System& s, Result& r, Pfn pfn, u64 nr_pages, const MhpParams
   const Geometry& g = s.geo;
   if (WARN(r, check_pfn_span(g, pfn, nr_pages) != 0, "Misaligned __remove_pages")) return;
   const Pfn end = pfn + nr_pages;
+  const u64 last_sec = g.section_nr(end - 1);
   u64 invalid = 0, first_invalid = 0;
   for (Pfn cur = pfn; cur < end;) {
-    const Pfn next = std::min(end, g.section_start(g.section_nr(cur) + 1));
-    if (valid_section(s.section_of(cur)))
-      sparse_remove_section(s, r, cur, next - cur, params);
-    else if (!invalid++)
-      first_invalid = g.section_nr(cur);
+    const u64 sec = g.section_nr(cur);
+    if (!valid_section(s.sections.at(sec))) {
+      // A run of sections without a memmap: the kernel visits each one and
+      // only WARNs; the model skips the run in one step, so that the walk
+      // costs what the runs cost, not what the sections would.
+      const u64 run_end = s.sections.run_bounds(sec).second;  // may be kEnd
+      const u64 upto = std::min(run_end - 1, last_sec);
+      if (!invalid) first_invalid = sec;
+      invalid += upto - sec + 1;
+      cur = upto == last_sec ? end : g.section_start(upto + 1);
+      continue;
+    }
+    const Pfn next = std::min(end, g.section_start(sec + 1));
+    sparse_remove_section(s, r, cur, next - cur, params);
     cur = next;
   }
   // __remove_section(): WARN_ON_ONCE(!valid_section(ms)), reported once.
@@ -698,16 +711,18 @@ int try_remove_memory(System& s, Result& r, u64 start, u64 size) {
   // All memory blocks must be offline; remember the (last) nid.
   int nid = kNoNode;
   u64 nr_vmemmap_pages = 0;
+  // walk_memory_blocks() visits each id; runs of equal blocks answer alike.
   const u64 first = g.block_id(g.pfn_of(start)), last = g.block_id(g.pfn_of(start + size - 1));
-  for (u64 id = first; id <= last; ++id) {
-    const MemoryBlock& m = s.blocks.at(id);
-    if (!m.present) continue;
+  bool busy = false;
+  s.blocks.for_each(first, last + 1, [&](u64, u64, const MemoryBlock& m) {
+    if (busy || !m.present) return;
     nid = m.nid;
-    if (m.state != BlockState::Offline && !s.mutants.has(Mutant::RemoveIgnoresOnlineBlocks)) {
-      r.reason = "removing memory fails, because memory is onlined";
-      return -EBUSY;
-    }
+    busy = m.state != BlockState::Offline && !s.mutants.has(Mutant::RemoveIgnoresOnlineBlocks);
     if (!nr_vmemmap_pages) nr_vmemmap_pages = m.nr_vmemmap_pages;
+  });
+  if (busy) {
+    r.reason = "removing memory fails, because memory is onlined";
+    return -EBUSY;
   }
   // Memory added with MHP_MEMMAP_ON_MEMORY goes in the granularity it came.
   VmemAltmap mhp_altmap;

@@ -212,17 +212,26 @@ bool alloc_pages_zonelist(System& s, const AllocRequest& req) {
   std::vector<Run> take;
   u64 need = req.count;
   const std::vector<int> nodes = req.nodes.empty() ? node_order(s, req.nid) : req.nodes;
+  const PfnRange everything{Pfn{0}, Pfn{~u64{0}}};
+  AllocCursor* cursor =
+      req.only == everything && req.exclude.empty() ? req.cursor : nullptr;
+  std::vector<std::pair<std::pair<int, Zone>, u64>> reached;  // new floors, if served
   for (const auto& [zl_nid, zl_zone] : zonelist(nodes, req.highest)) {
     const int nid = zl_nid;  // plain copies: lambdas cannot capture bindings (C++20)
     const Zone z = zl_zone;
     const ZoneState& zs = s.zone(nid, z);
     if (zs.is_empty() || need == 0) continue;
-    const u64 lo = std::max(zs.zone_start_pfn, req.only.start.v);
+    u64 lo = std::max(zs.zone_start_pfn, req.only.start.v);
     const u64 hi = std::min(zs.end_pfn(), req.only.end.v);
-    s.pages.for_each(lo, hi, [&](u64 a, u64 b, const PageState& p) {
-      if (need == 0 || p.kind != PageKind::Free || p.zone != z || p.nid != nid ||
+    if (cursor) {
+      auto it = cursor->floor.find({nid, z});
+      if (it != cursor->floor.end()) lo = std::max(lo, it->second);
+    }
+    u64 stop = hi;  // where the walk of this zone ended
+    s.pages.for_each_while(lo, hi, [&](u64 a, u64 b, const PageState& p) {
+      if (p.kind != PageKind::Free || p.zone != z || p.nid != nid ||
           p.mt == Migratetype::Isolate)
-        return;
+        return true;
       std::vector<Run> pieces;
       subtract(a, b, req.exclude, pieces);
       for (Run run : pieces) {
@@ -230,10 +239,15 @@ bool alloc_pages_zonelist(System& s, const AllocRequest& req) {
         if (n == 0) continue;
         take.push_back({run.lo, run.lo + n});
         need -= n;
+        stop = run.lo + n;
       }
+      return need != 0;
     });
+    reached.push_back({{nid, z}, need ? hi : stop});
   }
   if (need != 0) return false;
+  if (cursor)
+    for (const auto& [zone, floor] : reached) cursor->floor[zone] = floor;
   for (Run run : take)
     s.pages.update(run.lo, run.hi, [&](PageState& p) {
       p.kind = req.kind;
@@ -242,19 +256,31 @@ bool alloc_pages_zonelist(System& s, const AllocRequest& req) {
   return true;
 }
 
-u64 free_memmap_pages(System& s, u64 section, u64 count) {
+u64 free_memmap_pages(System& s, u64 section, u64 count, u64 held) {
   const std::uint32_t owner = memmap_owner(section);
-  std::vector<Run> give;
-  u64 freed = 0;
+  // The section's pages, in pfn order. Sections are usually removed in the
+  // order they were added, lowest first, so a forward search that stops at
+  // the last of them passes few runs (a reverse one would pass every later
+  // section's memmap).
+  std::vector<Run> mine;
+  u64 seen = 0;
+  s.pages.for_each_while(0, RunMap<PageState>::kEnd, [&](u64 a, u64 b, const PageState& p) {
+    if (p.kind == PageKind::Memmap && p.owner == owner) {
+      mine.push_back({a, b});
+      seen += b - a;
+    }
+    return seen < held;
+  });
   // Allocation takes the lowest free pfns, so freeing the highest ones gives
   // back the latest allocation first: a failed populate (an error path's
   // vmemmap_free()) then leaves the page map exactly as it found it.
-  s.pages.for_each_reverse(0, RunMap<PageState>::kEnd, [&](u64 a, u64 b, const PageState& p) {
-    if (freed == count || p.kind != PageKind::Memmap || p.owner != owner) return;
-    const u64 k = std::min(count - freed, b - a);
-    give.push_back({b - k, b});
+  std::vector<Run> give;
+  u64 freed = 0;
+  for (auto it = mine.rbegin(); it != mine.rend() && freed < count; ++it) {
+    const u64 k = std::min(count - freed, it->hi - it->lo);
+    give.push_back({it->hi - k, it->hi});
     freed += k;
-  });
+  }
   for (Run run : give)
     s.pages.update(run.lo, run.hi, [](PageState& p) {
       p.kind = PageKind::Free;

@@ -239,8 +239,19 @@ void sparse_init(System& s, const std::vector<MemblockRange>& mem) {
     ms.usage = UsageOrigin::Boot;
   });
   // subsection_map_init(): the subsections each memblock range touches.
+  // The kernel goes section by section; every whole section of a range gets
+  // the same mask, so the model sets them in one update over their run (a
+  // 64 TiB boot is half a million sections).
   for (const MemblockRange& m : mem) {
     for (Pfn pfn = m.start; pfn < m.end;) {
+      if (is_aligned(pfn.v, pps) && m.end - pfn >= pps) {
+        const u64 whole = (m.end - pfn) / pps;
+        const Bits map = subsection_mask(s, pfn, pps);
+        const u64 nr = g.section_nr(pfn);
+        s.sections.update(nr, nr + whole, [&](SectionState& ms) { ms.subsection_map |= map; });
+        pfn = g.section_start(nr + whole);
+        continue;
+      }
       const Pfn sec_end = g.section_start(g.section_nr(pfn) + 1);
       const Pfn chunk_end = std::min(sec_end, m.end);
       const Bits map = subsection_mask(s, pfn, chunk_end - pfn);

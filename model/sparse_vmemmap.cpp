@@ -114,6 +114,7 @@ int populate_section_memmap(System& s, Result& r, Pfn pfn, u64 nr_pages, int nid
     req.count = plan.pages;
     req.kind = PageKind::Memmap;
     req.owner = memmap_owner(g.section_nr(pfn));
+    req.cursor = params.cursor;
     if (!alloc_pages_zonelist(s, req)) return -ENOMEM;
   }
   pages_out = plan.pages;
@@ -150,7 +151,7 @@ void depopulate_section_memmap(System& s, Result& r, Pfn pfn, u64 nr_pages,
   if (s.mutants.has(Mutant::DepopulateFreesWholeSection)) want = ms.memmap_buddy_pages;
   const u64 pages = std::min<u64>(want, ms.memmap_buddy_pages);
   if (!s.mutants.has(Mutant::VmemmapFreeLeaksPages)) {
-    const u64 freed = free_memmap_pages(s, sec, pages);
+    const u64 freed = free_memmap_pages(s, sec, pages, ms.memmap_buddy_pages);
     WARN(r, freed != pages, "vmemmap_free: memmap pages missing from the page map");
   }
   s.sections.update(sec, sec + 1, [&](SectionState& x) {

@@ -224,7 +224,7 @@ Msg pgmap_ranges_disjoint(const StepView& v) {
     for (const PfnRange& r : pgmap.ranges) {
       const std::string who = "pgmap " + std::to_string(id) + " range " + pfn_range(r.start.v, r.end.v);
       if (intersects_ram(s, r)) return who + " intersects System RAM";
-      const u64 own = s.pgmap_array.count_if(r.start.v, r.end.v, [&](int x) { return x == id + 1; });
+      const u64 own = s.pgmap_array.count_if(r.start.v, r.end.v, [&, id = id](int x) { return x == id + 1; });
       if (own != r.size()) return who + " is not wholly its own in pgmap_array";
     }
   return pgmap_array_entries_live(s);
@@ -313,7 +313,7 @@ Msg device_memmap_initialised(const StepView& v) {
       const u64 hi = p.ranges[i].end.v;
       if (i == 0 && p.altmap) lo += p.altmap->reserve;
       Msg out;
-      s.pages.for_each(lo, hi, [&](u64 a, u64 b, const PageState& pg) {
+      s.pages.for_each(lo, hi, [&, id = id](u64 a, u64 b, const PageState& pg) {
         const bool ok = pg.zone == Zone::Device && (pg.kind == PageKind::Device || pg.kind == PageKind::Vmemmap);
         if (!out && !ok)
           out = "pgmap " + std::to_string(id) + ": " + pfn_range(a, b) + " is " + pages_desc(s, a, b) +

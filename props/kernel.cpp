@@ -318,7 +318,7 @@ void compare_zones(const KernelObservation& m, const KernelObservation& k, const
       continue;
     }
     const KernelZone& mz = it->second;
-    auto field = [&](const char* what, u64 a, u64 b) {
+    auto field = [&, name = name](const char* what, u64 a, u64 b) {
       if (a != b)
         out.push_back("zone " + name + " " + what + ": model " + std::to_string(a) + ", kernel " + std::to_string(b));
     };
@@ -327,7 +327,7 @@ void compare_zones(const KernelObservation& m, const KernelObservation& k, const
     if (mz.start_pfn && kz.start_pfn && *mz.start_pfn != *kz.start_pfn)
       out.push_back("zone " + name + " start_pfn: model " + num(mz.start_pfn) + ", kernel " + num(kz.start_pfn));
     // managed is compared as the change since boot.
-    const auto base = [&](const KernelObservation& o) {
+    const auto base = [&, name = name](const KernelObservation& o) {
       auto z = o.zones.find(name);
       return z == o.zones.end() ? u64{0} : z->second.managed;
     };

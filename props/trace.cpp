@@ -454,6 +454,61 @@ Parsed parse_op(std::string_view name, const std::vector<std::string_view>& args
   return "unknown op " + quoted(name);
 }
 
+// ------------------------------------------------------- input bounds --
+//
+// An op no kernel caller can issue is refused here, with the line, before
+// anything runs; an op some caller can issue, however odd, goes to the model,
+// which answers as the kernel does (an errno, a WARN or a BUG). The cases and
+// the kernel code behind each decision are listed in NOTES.md "Input bounds".
+
+// start + size does not fit in 64 bits.
+bool wraps(u64 start, u64 size) { return size > ~u64{0} - start; }
+
+struct Bounds {
+  const Geometry& geo;
+
+  /* mm/memory_hotplug.c: try_remove_memory() checks only the block alignment
+     (BUG_ON(check_hotplug_memory_range()), which the model reports as the
+     BUG). Its callers, acpi_memory_remove_memory() and dev_dax_kmem_remove(),
+     remove ranges they added, and register_memory_resource() added none that
+     mhp_range_allowed() refused: a range that wraps or ends past
+     MAX_PHYSMEM_BITS never gets here. The kernel would walk every block id
+     and section number of it (2^35 sections for start=4G size=2^62). */
+  std::string operator()(const OpRemoveMemory& o) const {
+    if (wraps(o.start, o.size)) return "remove_memory: start + size wraps around 2^64";
+    const u64 limit = u64{1} << geo.max_physmem_bits;
+    if (o.start + o.size > limit)
+      return "remove_memory: range ends past MAX_PHYSMEM_BITS (" +
+             std::to_string(geo.max_physmem_bits) +
+             " bits on " + geo.name + "): no caller can have added it";
+    return {};
+  }
+
+  /* mm/memremap.c: pagemap_range() takes a struct range [start, end], which
+     drivers fill from a struct resource (start <= end): a range that wraps
+     cannot be described. One past MAX_PHYSMEM_BITS can, and gets -EINVAL
+     from mhp_range_allowed() in the model as in the kernel. The altmap's
+     reserve and free (nvdimm's nd_pfn_init(): carved out of the namespace)
+     are bounded by the device's size, so their sum cannot wrap either;
+     a sum larger than the range gets -EINVAL from __add_pages(). */
+  std::string operator()(const OpMemremap& o) const {
+    for (auto [start, size] : o.req.ranges)
+      if (wraps(start, size)) return "memremap_pages: range " + hex(start) + "+" + hex(size) +
+                                     " wraps around 2^64";
+    if (o.req.altmap && wraps(o.req.altmap->first, o.req.altmap->second))
+      return "memremap_pages: altmap reserve + free wraps around 2^64";
+    return {};
+  }
+
+  // add_memory and dimm_add: __add_memory() -> register_memory_resource()
+  // returns -E2BIG for a range mhp_range_allowed() refuses, wrapped or past
+  // MAX_PHYSMEM_BITS (the ACPI driver turns it into -EINVAL). Block ids,
+  // counts and pgmap ids that name nothing get the errno of the sysfs or
+  // allocator path (-ENOENT, -ENOMEM, -EINVAL). Nothing to refuse.
+  template <class T>
+  std::string operator()(const T&) const { return {}; }
+};
+
 // ----------------------------------------------------- header lines --
 
 std::string parse_geometry(const std::vector<std::string_view>& tokens, Geometry& geo) {
@@ -602,6 +657,8 @@ class TraceParser {
     phase_ = Phase::Ops;
     auto parsed = parse_op(word, args);
     if (auto* err = std::get_if<std::string>(&parsed)) return *err;
+    // The geometry line, if any, came before the first op.
+    if (auto err = std::visit(Bounds{t_.geo}, std::get<Op>(parsed)); !err.empty()) return err;
     if (auto why = refused_caller_input(t_.geo, std::get<Op>(parsed))) return *why;
     t_.steps.push_back(TraceStep{lineno, std::get<Op>(parsed), expect});
     return {};

@@ -59,6 +59,37 @@ TEST_CASE("run_map: for_each clips and for_each_reverse walks backwards") {
   CHECK_FALSE(m.all_of(4, 12, [](int v) { return v > 0; }));
 }
 
+TEST_CASE("run_map: for_each_while stops at the first false, clipped like for_each") {
+  RunMap<int> m;
+  m.assign(10, 20, 1);
+  m.assign(30, 40, 2);
+  m.assign(50, 60, 3);
+  std::vector<std::uint64_t> seen;
+  // Runs in [15, 55): [15,20)=1 [20,30)=0 [30,40)=2 [40,50)=0 [50,55)=3; stop at value 2.
+  m.for_each_while(15, 55, [&](std::uint64_t a, std::uint64_t b, int v) {
+    seen.push_back(a);
+    seen.push_back(b);
+    return v != 2;
+  });
+  CHECK(seen == std::vector<std::uint64_t>{15, 20, 20, 30, 30, 40});
+  int calls = 0;
+  m.for_each_while(5, 5, [&](std::uint64_t, std::uint64_t, int) {
+    ++calls;
+    return true;
+  });
+  CHECK(calls == 0);
+}
+
+TEST_CASE("run_map: assign from a value held by the map itself") {
+  // Fuzzer finding (ASan heap-use-after-free in memory_dev_init()): the
+  // run holding the value is erased before the new run is made from it.
+  RunMap<std::vector<int>> m;
+  m.assign(10, 20, std::vector<int>(8, 7));
+  m.assign(10, 30, m.at(15));
+  CHECK(m.at(29) == std::vector<int>(8, 7));
+  CHECK(m.run_count() == 3);
+}
+
 TEST_CASE("run_map: random operations agree with an array, and == is exact") {
   std::mt19937_64 rng(12345);
   for (int round = 0; round < 200; ++round) {

@@ -15,6 +15,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <utility>
 
 namespace memhp {
 
@@ -36,15 +37,16 @@ class RunMap {
     return {it->first, nx == runs_.end() ? kEnd : nx->first};
   }
 
-  // Set every key in [lo, hi) to v.
-  void assign(Key lo, Key hi, const V& v) {
+  // Set every key in [lo, hi) to v. By value: v may be a reference into
+  // this map (m.assign(a, b, m.at(a))), whose run the erase below frees.
+  void assign(Key lo, Key hi, V v) {
     if (lo >= hi) return;
     split(lo);
     split(hi);
     auto first = runs_.find(lo);
     auto last = hi == kEnd ? runs_.end() : runs_.find(hi);
     runs_.erase(first, last);
-    runs_.emplace(lo, v);
+    runs_.emplace(lo, std::move(v));
     merge_around(lo, hi);
   }
 
@@ -63,6 +65,16 @@ class RunMap {
   // key order. The pieces are clipped to [lo, hi).
   template <class F>
   void for_each(Key lo, Key hi, F&& f) const {
+    for_each_while(lo, hi, [&](Key a, Key b, const V& v) {
+      f(a, b, v);
+      return true;
+    });
+  }
+
+  // Like for_each, but stops after the first call that returns false, so
+  // that a search costs the runs up to what it finds, not the whole range.
+  template <class F>
+  void for_each_while(Key lo, Key hi, F&& f) const {
     if (lo >= hi) return;
     auto it = std::prev(runs_.upper_bound(lo));
     for (; it != runs_.end() && it->first < hi; ++it) {
@@ -70,7 +82,7 @@ class RunMap {
       Key rlo = it->first < lo ? lo : it->first;
       Key rhi = nx == runs_.end() ? kEnd : nx->first;
       if (rhi > hi) rhi = hi;
-      f(rlo, rhi, it->second);
+      if (!f(rlo, rhi, it->second)) return;
     }
   }
 
