@@ -13,8 +13,9 @@
 //  - compound devmaps (vmemmap_shift > 0) without an altmap deduplicate
 //    their vmemmap: two vmemmap pages per compound page, the rest mapped
 //    onto the second (mm/sparse-vmemmap.c). memmap_init_zone_device() then
-//    writes only 128 struct pages per compound page, which is wrong when an
-//    early section reused its undeduplicated boot memmap (bug B20e).
+//    writes only 128 struct pages per compound page, except in an early
+//    section that reused its undeduplicated boot memmap, where it writes
+//    them all (the B20e fix, backported to Debian's 6.1.192).
 // The pgmap_array xarray is System::pgmap_array; the driver's struct
 // dev_pagemap is System::pgmaps, keyed by a handle the trace chooses.
 //

@@ -154,7 +154,7 @@ void memmap_init_range(System& s, u64 size, int nid, Zone zone, Pfn start, Migra
   s.pages.assign(start.v, end.v, PageState::in_zone(PageKind::Reserved, zone, nid, mt));
 }
 
-/* mm/page_alloc.c: memmap_init_zone_device() with memmap_init_compound() */
+/* mm/mm_init.c (Debian 6.1.192; mm/page_alloc.c in 6.1.20): memmap_init_zone_device() */
 void memmap_init_zone_device(System& s, int nid, Pfn start, u64 nr_pages, const DevPagemap& pgmap) {
   const Pfn end = start + nr_pages;
   if (pgmap.altmap) start = Pfn{pgmap.altmap->base_pfn + pgmap.altmap->reserve + pgmap.altmap->free};
@@ -162,23 +162,11 @@ void memmap_init_zone_device(System& s, int nid, Pfn start, u64 nr_pages, const 
   const PageState device = PageState::in_zone(PageKind::Device, Zone::Device, nid);
   s.pages.assign(start.v, end.v, device);
   // compound_nr_pages(): with a power-of-two struct page and no altmap only
-  // the head and 127 tails are written, because the deduplicated vmemmap
+  // the head and 127 tails need writing, because the deduplicated vmemmap
   // maps every further tail onto them. A section that reused its boot
-  // memmap (an early section, partly added) has no such aliases: its other
-  // tails stay as sparse_add_section() left them, poisoned (bug B20e, fixed
-  // after 6.19).
-  const Geometry& g = s.geo;
-  const u64 n = pgmap.vmemmap_nr();
-  const u64 initialised = 2 * (g.page_size() / g.struct_page_size);
-  if (pgmap.altmap || !is_pow2(g.struct_page_size) || n <= initialised) return;
-  s.sections.for_each(g.section_nr(start), g.section_nr(end - 1) + 1, [&](u64 a, u64 b, const SectionState& ms) {
-    if (!ms.early) return;
-    const u64 lo = std::max(start.v, g.section_start(a).v), hi = std::min(end.v, g.section_start(b).v);
-    for (u64 head = start.v + align_down(lo - start.v, n); head < hi; head += n) {
-      const u64 a2 = std::max(lo, head + initialised), b2 = std::min(hi, head + n);
-      if (a2 < b2) s.pages.assign(a2, b2, PageState::poisoned());
-    }
-  });
+  // memmap (an early section, partly added) has no such aliases, and
+  // Debian's 6.1.192 (mm/mm_init.c) writes every struct page there: the
+  // B20e fix is backported. So every pfn after the altmap is initialised.
 }
 
 /* mm/page_alloc.c: __free_pages_core(), for a range of one zone */

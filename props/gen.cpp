@@ -303,9 +303,10 @@ std::pair<u64, u64> gen_device_range(const GenContext& s, const SuiteConfig& cfg
     const auto [at, len] = pick(pick(s.pgmaps).second);
     size = std::min(size, section);
     const u64 by = chance(50) || at < size ? align_up(at + len, compound) : align_down(at - size, compound);
-    // Below the device window lies the early section's hole, where 6.1
-    // leaves compound tails poisoned (B20e, NOTES.md section 5): kind 1
-    // goes there with small compound pages only, and so does this.
+    // Below the device window lies the early section's hole: kind 1 goes
+    // there with small compound pages only, and so does this (a choice of
+    // the generator from when the model had B20e; Debian's 6.1.192 has the
+    // fix, NOTES.md section 5).
     if (shift <= 7 || by >= cfg.device_base) start = by;
   }
   if (kind == 3) start = chance(50) ? 1 * GiB - sub : cfg.hot_base;

@@ -439,18 +439,28 @@ Parsed parse_notifier(const std::vector<std::string_view>& args) {
   return finish(f, o);
 }
 
+Parsed parse_alloc_op(const std::vector<std::string_view>& args) { return parse_alloc(args, false); }
+Parsed parse_free_op(const std::vector<std::string_view>& args) { return parse_alloc(args, true); }
+
+// Every op of the language, in the order docs/trace-format.md lists them;
+// op_names() (README and docs tests) reads the same table.
+constexpr std::array<std::pair<std::string_view, Parsed (*)(const std::vector<std::string_view>&)>, 11> kOps = {{
+    {"add_memory", parse_add_memory},
+    {"dimm_add", parse_dimm_add},
+    {"dimm_remove", parse_dimm_remove},
+    {"online_block", parse_online_block},
+    {"offline_block", parse_offline_block},
+    {"remove_memory", parse_remove_memory},
+    {"alloc", parse_alloc_op},
+    {"free", parse_free_op},
+    {"memory_notifier", parse_notifier},
+    {"memremap_pages", parse_memremap},
+    {"memunmap_pages", parse_memunmap},
+}};
+
 Parsed parse_op(std::string_view name, const std::vector<std::string_view>& args) {
-  if (name == "add_memory") return parse_add_memory(args);
-  if (name == "dimm_add") return parse_dimm_add(args);
-  if (name == "dimm_remove") return parse_dimm_remove(args);
-  if (name == "online_block") return parse_online_block(args);
-  if (name == "offline_block") return parse_offline_block(args);
-  if (name == "remove_memory") return parse_remove_memory(args);
-  if (name == "alloc") return parse_alloc(args, false);
-  if (name == "free") return parse_alloc(args, true);
-  if (name == "memory_notifier") return parse_notifier(args);
-  if (name == "memremap_pages") return parse_memremap(args);
-  if (name == "memunmap_pages") return parse_memunmap(args);
+  for (const auto& [op, parse] : kOps)
+    if (op == name) return parse(args);
   return "unknown op " + quoted(name);
 }
 
@@ -778,6 +788,12 @@ std::variant<Trace, ParseError> parse_trace(const std::string& text) {
 std::string print_op(const Op& op) { return std::visit(OpPrinter{}, op); }
 
 std::string op_name(const Op& op) { return std::visit(OpNamer{}, op); }
+
+std::vector<std::string_view> op_names() {
+  std::vector<std::string_view> names;
+  for (const auto& entry : kOps) names.push_back(entry.first);
+  return names;
+}
 
 std::string print_trace(const Trace& t) {
   std::string out = "# memhp trace v1\n";

@@ -688,7 +688,7 @@ void check_refuted(const TheoremResult& r, const std::set<std::string>& at, std:
   CHECK(expect_failures == 0);
 }
 
-std::vector<std::string> op_names(const std::string& suffix = "") {
+std::vector<std::string> step_op_names(const std::string& suffix = "") {
   std::vector<std::string> v;
   for (BlockOp op : all_block_ops()) v.push_back(std::string(block_op_name(op)) + suffix);
   return v;
@@ -697,7 +697,7 @@ std::vector<std::string> op_names(const std::string& suffix = "") {
 }  // namespace
 
 TEST_CASE("smt block: vmemmap_never_in_buddy_per_transition holds for every transition") {
-  check_proved(run("vmemmap_never_in_buddy_per_transition", false), op_names());
+  check_proved(run("vmemmap_never_in_buddy_per_transition", false), step_op_names());
 }
 
 TEST_CASE("smt block: vmemmap_freed_to_buddy breaks it at online, and the trace replays") {
@@ -709,7 +709,7 @@ TEST_CASE("smt block: vmemmap_freed_to_buddy breaks it at online, and the trace 
 }
 
 TEST_CASE("smt block: memmap_on_memory_accounting holds for every transition") {
-  check_proved(run("memmap_on_memory_accounting", false), op_names());
+  check_proved(run("memmap_on_memory_accounting", false), step_op_names());
 }
 
 TEST_CASE("smt block: vmemmap_not_present breaks the accounting at online, and the trace replays") {
@@ -720,7 +720,7 @@ TEST_CASE("smt block: vmemmap_not_present breaks the accounting at online, and t
 TEST_CASE("smt chc: vmemmap_never_in_buddy_unbounded: Spacer's invariant, re-checked by plain queries") {
   const TheoremResult r = run("vmemmap_never_in_buddy_unbounded", false);
   std::vector<std::string> names = {"init"};
-  for (const std::string& n : op_names()) {
+  for (const std::string& n : step_op_names()) {
     names.push_back(n + ".block");
     names.push_back(n + ".neighbour");
   }

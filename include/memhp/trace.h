@@ -9,6 +9,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -106,6 +107,8 @@ std::string print_trace(const Trace& t);
 // One op as its trace line, without the expect comment.
 std::string print_op(const Op& op);
 std::string op_name(const Op& op);
+// The op names the parser accepts, in the order the docs list them.
+std::vector<std::string_view> op_names();
 
 // Execute one op against a booted System.
 Result apply_op(System& s, const Op& op);

@@ -1,0 +1,56 @@
+// README.md and `memhp help` say the same: every command the binary has is
+// in the README's command table and nothing else is; every op the parser
+// accepts is in the README's op table and in docs/trace-format.md.
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "memhp/trace.h"
+#include "shell.h"
+
+namespace {
+
+std::string source_file(const std::string& rel) {
+  std::ifstream f(std::string(MEMHP_SOURCE_DIR) + "/" + rel);
+  REQUIRE_MESSAGE(f, "cannot read " << rel);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// The words matched by the first group of `re` in each line of `text`.
+std::set<std::string> matches(const std::string& text, const std::regex& re) {
+  std::set<std::string> out;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch m;
+    if (std::regex_search(line, m, re)) out.insert(m[1].str());
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("readme: the command table is `memhp help`'s list") {
+  memhp::test::Scratch s("readme-help");
+  const memhp::test::Exec help = memhp::test::run_memhp(s, "help");
+  REQUIRE(help.status == 0);
+  const std::set<std::string> commands = matches(help.out, std::regex("^  ([a-z][a-z-]*)  "));
+  const std::set<std::string> readme = matches(source_file("README.md"), std::regex("^\\| `memhp ([a-z-]+)"));
+  CHECK(commands.size() >= 10);
+  CHECK(readme == commands);
+}
+
+TEST_CASE("readme: every op of the trace language is documented") {
+  const std::string readme = source_file("README.md"), format = source_file("docs/trace-format.md");
+  CHECK(memhp::op_names().size() >= 11);
+  for (std::string_view op : memhp::op_names()) {
+    CAPTURE(op);
+    CHECK(readme.find("`" + std::string(op) + "`") != std::string::npos);
+    CHECK(format.find(std::string(op)) != std::string::npos);
+  }
+}
