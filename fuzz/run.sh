@@ -21,7 +21,7 @@ mode="${1:-fuzz}"
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="$cxx" \
-      -DMEMHP_FUZZ=ON -DMEMHP_BENCH=OFF "${launcher[@]}" >/dev/null
+      -DMEMHP_FUZZ=ON -DMEMHP_FUZZ_SANITIZERS=${MEMHP_FUZZ_SANITIZERS:-address,undefined} -DMEMHP_BENCH=OFF "${launcher[@]}" >/dev/null
 cmake --build "$build" -j"${MEMHP_JOBS:-$(nproc)}" --target fuzz_trace
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"
 common=(-timeout=10 -rss_limit_mb=2048 -dict="$root/fuzz/trace.dict")
