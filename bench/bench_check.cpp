@@ -5,6 +5,9 @@
 // block slots). BM_StepAndCheck takes RapidCheck away: the same kind of
 // operations from a fixed pseudo-random stream, each followed by the copy of
 // the state and all invariants, which is the floor the suite stands on.
+// BM_CheckInvariantsAtBoot is the whole catalogue on a freshly booted machine
+// of 1 GiB and of 63 TiB (500k memory blocks): the invariants walk runs, so
+// the two should cost about the same.
 //
 //   ./bench_check --benchmark_counters_tabular=true
 #include <benchmark/benchmark.h>
@@ -66,8 +69,17 @@ void BM_StepAndCheck(benchmark::State& state) {
   state.counters["steps_per_s"] = benchmark::Counter(static_cast<double>(steps), benchmark::Counter::kIsRate);
 }
 
+void BM_CheckInvariantsAtBoot(benchmark::State& state) {
+  const u64 bytes = static_cast<u64>(state.range(0)) << 30;
+  const System s = std::get<System>(
+      boot_system(*geometry_preset("x86_64"), Profile{}, {{0, 0x100000000ull, bytes}}));
+  for (auto _ : state) benchmark::DoNotOptimize(check_invariants(StepView{s, s, nullptr, nullptr}));
+  state.counters["blocks"] = static_cast<double>(bytes / s.geo.block_bytes);
+}
+
 }  // namespace
 
+BENCHMARK(BM_CheckInvariantsAtBoot)->Arg(1)->Arg(63 << 10)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_CheckSuite)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StepAndCheck);
 

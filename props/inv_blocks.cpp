@@ -2,6 +2,7 @@
 // back them (docs/kernel-reference.md INV-29a, INV-29b, INV-30, INV-31,
 // INV-32, INV-33a, INV-35a, INV-35b).
 #include <map>
+#include <tuple>
 
 #include "inv_util.h"
 #include "invariant_lists.h"
@@ -12,33 +13,35 @@ namespace {
 
 using Msg = std::optional<std::string>;
 
-std::string blk(u64 id) { return "memory block " + std::to_string(id); }
-
-template <class F>
-Msg first_block(const System& s, F&& f) {
-  Msg out;
-  for_each_block(s, [&](u64 id, const MemoryBlock& m) {
-    if (!out) out = f(id, m, s.geo.block_start(id).v, s.geo.block_start(id + 1).v);
+// The first block of [x, y) none of whose sections is present. Each block
+// lies inside one stretch of sections that are not present or it has a
+// present one, so the stretches between present runs are all there is to
+// look at.
+std::optional<u64> first_block_without_present_section(const System& s, u64 x, u64 y) {
+  const u64 spb = s.geo.sections_per_block();
+  std::optional<u64> out;
+  u64 gap = x * spb;  // start of the current stretch of absent sections
+  auto stretch_ends = [&](u64 end) {
+    const u64 id = (gap + spb - 1) / spb;
+    if ((id + 1) * spb <= end) out = id;
+  };
+  s.sections.for_each_while(x * spb, y * spb, [&](u64 a, u64 b, const SectionState& ms) {
+    if (!ms.present) return true;
+    stretch_ends(a);
+    gap = b;
+    return !out;
   });
+  if (!out) stretch_ends(y * spb);
   return out;
 }
 
-bool any_block(const System& s, bool (*pred)(const System&, u64, const MemoryBlock&)) {
-  bool any = false;
-  for_each_block(s, [&](u64 id, const MemoryBlock& m) { any = any || pred(s, id, m); });
-  return any;
-}
-
 // --------------------------------------------------------------- INV-29a --
-bool leaked_by_failed_add(const System& s, u64 nr);
-
 Msg block_exists_iff_memory_added(const StepView& v) {
   const System& s = v.after;
   const u64 spb = s.geo.sections_per_block();
-  if (Msg m = first_block(s, [&](u64 id, const MemoryBlock&, u64, u64) -> Msg {
-        const u64 present = s.sections.count_if(id * spb, (id + 1) * spb,
-                                                [](const SectionState& ms) { return ms.present; });
-        if (!present) return blk(id) + " exists but none of its sections is present";
+  if (Msg m = first_block_run(s, [&](u64 x, u64 y, const MemoryBlock&) -> Msg {
+        if (auto id = first_block_without_present_section(s, x, y))
+          return blk(*id) + " exists but none of its sections is present";
         return std::nullopt;
       }))
     return m;
@@ -55,7 +58,9 @@ Msg block_exists_iff_memory_added(const StepView& v) {
   return out;
 }
 bool witness_hot_added_block(const StepView& v) {
-  return any_block(v.after, [](const System& s, u64 id, const MemoryBlock&) { return hot_added(s, id); });
+  return any_block_run(v.after, [&](u64 x, u64 y, const MemoryBlock&) {
+    return first_hot_added(v.after, x, y).has_value();
+  });
 }
 
 // ---------------------------------------------------------------- INV-30 --
@@ -81,84 +86,100 @@ bool witness_remove_ok(const StepView& v) {
 
 // ---------------------------------------------------------------- INV-31 --
 Msg block_state_at_rest(const StepView& v) {
-  return first_block(v.after, [](u64 id, const MemoryBlock& m, u64, u64) -> Msg {
-    if (m.state == BlockState::GoingOffline) return blk(id) + " is still going-offline";
+  return first_block_run(v.after, [](u64 x, u64, const MemoryBlock& m) -> Msg {
+    if (m.state == BlockState::GoingOffline) return blk(x) + " is still going-offline";
     return std::nullopt;
   });
 }
 bool witness_failed_offline(const StepView& v) { return op_as<OpOfflineBlock>(v) && step_failed(v); }
 
+// The first page run of [lo, hi) that bad(a, b, page) flags, clipped to the
+// block it starts in, as (block, a, b). Walking a run of blocks this way
+// finds the same block a walk block by block finds first.
+template <class Bad>
+std::optional<std::tuple<u64, u64, u64>> first_bad_pages(const System& s, u64 lo, u64 hi, Bad&& bad) {
+  std::optional<std::tuple<u64, u64, u64>> out;
+  s.pages.for_each_while(lo, hi, [&](u64 a, u64 b, const PageState& p) {
+    if (!bad(a, b, p)) return true;
+    const u64 id = s.geo.block_id(Pfn{a});
+    out = {id, a, std::min(b, s.geo.block_start(id + 1).v)};
+    return false;
+  });
+  return out;
+}
+
 // ---------------------------------------------------------------- INV-32 --
 Msg block_zone_iff_online_single_zone(const StepView& v) {
   const System& s = v.after;
-  return first_block(s, [&](u64 id, const MemoryBlock& m, u64 lo, u64 hi) -> Msg {
+  return first_block_run(s, [&](u64 x, u64 y, const MemoryBlock& m) -> Msg {
     if (m.zone && m.state != BlockState::Online)
-      return blk(id) + " is " + std::string(block_state_name(m.state)) + " but mem->zone is " +
+      return blk(x) + " is " + std::string(block_state_name(m.state)) + " but mem->zone is " +
              std::string(zone_name(*m.zone));
-    if (!m.zone && m.state == BlockState::Online && hot_added(s, id))
-      return "hot-added " + blk(id) + " is online without mem->zone";
-    if (!m.zone) return std::nullopt;
-    Msg bad;
-    s.pages.for_each(lo, hi, [&](u64 a, u64 b, const PageState& p) {
-      // Holes keep whatever node and zone memmap_init() gave them.
-      if (!bad && counted(p.kind) && (p.zone != *m.zone || p.nid != m.nid))
-        bad = blk(id) + " has mem->zone " + zone_label(m.nid, *m.zone) + " but " + pfn_range(a, b) +
-              " is in " + zone_label(p.nid, p.zone);
-    });
-    return bad;
-  });
-}
-bool witness_hot_added_online(const StepView& v) {
-  return any_block(v.after, [](const System& s, u64 id, const MemoryBlock& m) {
-    return m.state == BlockState::Online && hot_added(s, id);
+    if (!m.zone) {
+      const auto id = m.state == BlockState::Online ? first_hot_added(s, x, y) : std::nullopt;
+      if (id) return "hot-added " + blk(*id) + " is online without mem->zone";
+      return std::nullopt;
+    }
+    // Holes keep whatever node and zone memmap_init() gave them.
+    const auto bad = first_bad_pages(s, s.geo.block_start(x).v, s.geo.block_start(y).v,
+                                     [&](u64, u64, const PageState& p) {
+                                       return counted(p.kind) && (p.zone != *m.zone || p.nid != m.nid);
+                                     });
+    if (!bad) return std::nullopt;
+    const auto [id, a, b] = *bad;
+    const PageState& p = s.page(Pfn{a});
+    return blk(id) + " has mem->zone " + zone_label(m.nid, *m.zone) + " but " + pfn_range(a, b) +
+           " is in " + zone_label(p.nid, p.zone);
   });
 }
 
 // --------------------------------------------------------------- INV-33a --
-// Whether pfn_to_online_page() returns no pfn of [lo, hi): those outside
-// populated subsections (an early section's hole once device memory left it)
-// and those a pgmap owns (an altmap's reserve, poisoned by
+// The first pfn of [lo, hi) that pfn_to_online_page() may return, if any:
+// pfns outside populated subsections (an early section's hole once device
+// memory left it) and those a pgmap owns (an altmap's reserve, poisoned by
 // sparse_add_section()) may have a poisoned memmap inside an online block.
-bool never_online(const System& s, u64 lo, u64 hi) {
+std::optional<u64> first_online_reachable(const System& s, u64 lo, u64 hi) {
   const Geometry& g = s.geo;
   for (u64 x = lo; x < hi; x = align_down(x, g.pages_per_subsection()) + g.pages_per_subsection())
     if (s.section_of(Pfn{x}).subsection_map.test(g.subsection_index(Pfn{x})) && !s.pgmap_of(Pfn{x}))
-      return false;
-  return true;
+      return x;
+  return std::nullopt;
 }
 
 Msg block_memmap_matches_state(const StepView& v) {
   const System& s = v.after;
-  return first_block(s, [&](u64 id, const MemoryBlock& m, u64 lo, u64 hi) -> Msg {
+  const Geometry& g = s.geo;
+  return first_block_run(s, [&](u64 x, u64 y, const MemoryBlock& m) -> Msg {
     const bool online = m.state == BlockState::Online;
-    bool ok = true;
-    s.pages.for_each(lo, hi, [&](u64 a, u64 b, const PageState& p) {
-      if (online)
-        ok = ok && (p.kind == PageKind::Poisoned ? never_online(s, a, b) : p.kind != PageKind::Reserved);
+    std::optional<u64> bad_pfn;
+    s.pages.for_each_while(g.block_start(x).v, g.block_start(y).v, [&](u64 a, u64 b, const PageState& p) {
+      if (!online)
+        bad_pfn = p.kind == PageKind::Poisoned || p.kind == PageKind::Absent ? std::nullopt
+                                                                              : std::optional<u64>(a);
+      else if (p.kind == PageKind::Poisoned)
+        bad_pfn = first_online_reachable(s, a, b);
       else
-        ok = ok && (p.kind == PageKind::Poisoned || p.kind == PageKind::Absent);
+        bad_pfn = p.kind == PageKind::Reserved ? std::optional<u64>(a) : std::nullopt;
+      return !bad_pfn;
     });
-    if (!ok)
-      return blk(id) + " is " + std::string(block_state_name(m.state)) + " but its pages are " +
-             pages_desc(s, lo, hi) +
-             (online ? " (want initialised pages)" : " (want poisoned struct pages)");
-    return std::nullopt;
+    if (!bad_pfn) return std::nullopt;
+    const u64 id = g.block_id(Pfn{*bad_pfn});
+    return blk(id) + " is " + std::string(block_state_name(m.state)) + " but its pages are " +
+           pages_desc(s, g.block_start(id).v, g.block_start(id + 1).v) +
+           (online ? " (want initialised pages)" : " (want poisoned struct pages)");
   });
 }
 bool witness_offline_block(const StepView& v) {
-  return any_block(v.after, [](const System&, u64, const MemoryBlock& m) {
-    return m.state == BlockState::Offline;
-  });
+  return any_block_run(v.after, [](u64, u64, const MemoryBlock& m) { return m.state == BlockState::Offline; });
 }
 
 // --------------------------------------------- INV-35a, INV-35b, INV-29b --
 Msg group_present_accounting(const StepView& v) {
   const System& s = v.after;
   std::map<int, std::pair<u64, u64>> sums;  // mgid -> {kernel, movable}
-  for_each_block(s, [&](u64 id, const MemoryBlock& m) {
+  for_each_block_run(s, [&](u64 x, u64 y, const MemoryBlock& m) {
     if (m.group < 0 || m.state != BlockState::Online) return;
-    const u64 lo = s.geo.block_start(id).v, hi = s.geo.block_start(id + 1).v;
-    s.pages.for_each(lo, hi, [&](u64 a, u64 b, const PageState& p) {
+    s.pages.for_each(s.geo.block_start(x).v, s.geo.block_start(y).v, [&](u64 a, u64 b, const PageState& p) {
       if (!counted(p.kind)) return;
       (p.zone == Zone::Movable ? sums[m.group].second : sums[m.group].first) += b - a;
     });
@@ -173,7 +194,7 @@ Msg group_present_accounting(const StepView& v) {
   return std::nullopt;
 }
 bool witness_group_online(const StepView& v) {
-  return any_block(v.after, [](const System&, u64, const MemoryBlock& m) {
+  return any_block_run(v.after, [](u64, u64, const MemoryBlock& m) {
     return m.group >= 0 && m.state == BlockState::Online;
   });
 }
@@ -189,9 +210,9 @@ Msg groups_belong_to_devices(const StepView& v) {
     if (owners[mgid] != 1)
       return "memory group " + std::to_string(mgid) + " belongs to " + std::to_string(owners[mgid]) +
              " devices";
-  return first_block(s, [&](u64 id, const MemoryBlock& m, u64, u64) -> Msg {
+  return first_block_run(s, [&](u64 x, u64, const MemoryBlock& m) -> Msg {
     if (m.group >= 0 && !s.groups.count(m.group))
-      return blk(id) + " is in memory group " + std::to_string(m.group) + ", which does not exist";
+      return blk(x) + " is in memory group " + std::to_string(m.group) + ", which does not exist";
     return std::nullopt;
   });
 }
@@ -236,6 +257,8 @@ bool covered_by_ram(const System& s, u64 lo, u64 hi) {
   return covered >= hi;
 }
 
+}  // namespace
+
 // 6.1's __add_pages() stops at the first section that fails (-ENOMEM for its
 // memmap) and nobody removes the sections added before it: arch_add_memory()
 // returns the error (arm64 only tears down the linear map, x86 add_pages()
@@ -258,6 +281,8 @@ bool leaked_by_failed_add(const System& s, u64 nr) {
   }
   return true;
 }
+
+namespace {
 
 // A device's claim (a resource that is not System RAM) is exactly one range
 // of a live pgmap, and each live pgmap range is claimed: the owner requests

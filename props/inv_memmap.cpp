@@ -11,25 +11,26 @@ namespace {
 
 using Msg = std::optional<std::string>;
 
-std::string blk(u64 id) { return "memory block " + std::to_string(id); }
-
-// Calls f(id, block, start pfn) for each present block; first message wins.
+// The vmemmap of a memmap_on_memory block is the first pages of that one
+// block, so those checks go block by block, but only through runs of blocks
+// that have one: each such block is a page run of its own already, and the
+// cost stays with the number of runs.
 template <class F>
-Msg first_block(const System& s, F&& f) {
-  Msg out;
-  for_each_block(s, [&](u64 id, const MemoryBlock& m) {
-    if (!out) out = f(id, m, s.geo.block_start(id).v);
+Msg first_vmemmap_block(const System& s, F&& f) {
+  return first_block_run(s, [&](u64 x, u64 y, const MemoryBlock& m) -> Msg {
+    for (u64 id = x; id < y && m.nr_vmemmap_pages; ++id)
+      if (Msg out = f(id, m, s.geo.block_start(id).v)) return out;
+    return std::nullopt;
   });
-  return out;
 }
 
 // ------------------------------------------------------ INV-20a, INV-20b --
 Msg vmemmap_never_in_buddy(const StepView& v) {
   const System& s = v.after;
   u64 in_ranges = 0;
-  Msg out = first_block(s, [&](u64 id, const MemoryBlock& m, u64 start) -> Msg {
+  for_each_block_run(s, [&](u64 x, u64 y, const MemoryBlock& m) { in_ranges += m.nr_vmemmap_pages * (y - x); });
+  Msg out = first_vmemmap_block(s, [&](u64 id, const MemoryBlock& m, u64 start) -> Msg {
     const u64 end = start + m.nr_vmemmap_pages;
-    in_ranges += m.nr_vmemmap_pages;
     const PageKind want = m.state == BlockState::Online ? PageKind::Vmemmap : PageKind::Poisoned;
     if (!s.pages.all_of(start, end, [&](const PageState& p) { return p.kind == want; }))
       return blk(id) + " (" + std::string(block_state_name(m.state)) + ") vmemmap " +
@@ -47,18 +48,11 @@ Msg vmemmap_never_in_buddy(const StepView& v) {
     return std::to_string(vmemmap) + " pages are self-hosted vmemmap outside any block's vmemmap range";
   return std::nullopt;
 }
-bool witness_vmemmap_online(const StepView& v) {
-  bool any = false;
-  for_each_block(v.after, [&](u64, const MemoryBlock& m) {
-    any = any || (m.state == BlockState::Online && m.nr_vmemmap_pages);
-  });
-  return any;
-}
 
 Msg vmemmap_in_block_zone_unmovable(const StepView& v) {
   const System& s = v.after;
-  return first_block(s, [&](u64 id, const MemoryBlock& m, u64 start) -> Msg {
-    if (m.state != BlockState::Online || !m.nr_vmemmap_pages || !m.zone) return std::nullopt;
+  return first_vmemmap_block(s, [&](u64 id, const MemoryBlock& m, u64 start) -> Msg {
+    if (m.state != BlockState::Online || !m.zone) return std::nullopt;
     const u64 end = start + m.nr_vmemmap_pages;
     Msg bad;
     s.pages.for_each(start, end, [&](u64 a, u64 b, const PageState& p) {
@@ -75,22 +69,20 @@ Msg vmemmap_in_block_zone_unmovable(const StepView& v) {
 Msg vmemmap_range_is_block_memmap(const StepView& v) {
   const System& s = v.after;
   const Geometry& g = s.geo;
-  return first_block(s, [&](u64 id, const MemoryBlock& m, u64) -> Msg {
+  return first_block_run(s, [&](u64 x, u64, const MemoryBlock& m) -> Msg {
     const u64 p = m.nr_vmemmap_pages;
     if (!p) return std::nullopt;
     const u64 want = g.memmap_pages(g.block_pages());
     if (p != want || !is_aligned(p, g.pageblock_pages()) || p >= g.block_pages())
-      return blk(id) + " has " + std::to_string(p) + " vmemmap pages; a block's memmap is " +
+      return blk(x) + " has " + std::to_string(p) + " vmemmap pages; a block's memmap is " +
              std::to_string(want) + " pages, pageblock-aligned and smaller than the block";
     if (!mhp_supports_memmap_on_memory(g, s.prof, g.block_bytes).supported)
-      return blk(id) + " has self-hosted vmemmap, which this geometry and profile do not support";
+      return blk(x) + " has self-hosted vmemmap, which this geometry and profile do not support";
     return std::nullopt;
   });
 }
 bool witness_vmemmap_block(const StepView& v) {
-  bool any = false;
-  for_each_block(v.after, [&](u64, const MemoryBlock& m) { any = any || m.nr_vmemmap_pages; });
-  return any;
+  return any_block_run(v.after, [](u64, u64, const MemoryBlock& m) { return m.nr_vmemmap_pages != 0; });
 }
 
 // ---------------------------------------------------------------- INV-40 --
@@ -126,19 +118,40 @@ bool witness_buddy_memmap(const StepView& v) {
 }
 
 // --------------------------------------------------------------- INV-23b --
+// Vmemmap pages the sections of block id took from an altmap.
+u64 block_altmap_pages(const System& s, u64 id) {
+  const u64 spb = s.geo.sections_per_block();
+  u64 altmap = 0;
+  s.sections.for_each(id * spb, (id + 1) * spb, [&](u64 a, u64 b, const SectionState& ms) {
+    altmap += ms.memmap_altmap_pages * (b - a);
+  });
+  return altmap;
+}
+
 Msg altmap_pages_match_block(const StepView& v) {
   const System& s = v.after;
   const u64 spb = s.geo.sections_per_block();
   u64 in_blocks = 0;
-  Msg out = first_block(s, [&](u64 id, const MemoryBlock& m, u64) -> Msg {
-    u64 altmap = 0;
-    s.sections.for_each(id * spb, (id + 1) * spb, [&](u64 a, u64 b, const SectionState& ms) {
-      altmap += ms.memmap_altmap_pages * (b - a);
-    });
-    in_blocks += altmap;
-    if (altmap != m.nr_vmemmap_pages)
-      return blk(id) + " records " + std::to_string(m.nr_vmemmap_pages) +
-             " vmemmap pages but its sections took " + std::to_string(altmap) + " from the altmap";
+  auto mismatch = [&](u64 id, const MemoryBlock& m, u64 altmap) {
+    return blk(id) + " records " + std::to_string(m.nr_vmemmap_pages) +
+           " vmemmap pages but its sections took " + std::to_string(altmap) + " from the altmap";
+  };
+  Msg out = first_block_run(s, [&](u64 x, u64 y, const MemoryBlock& m) -> Msg {
+    if (!m.nr_vmemmap_pages) {
+      // Blocks without self-hosted vmemmap: their first section that took
+      // altmap pages names the first block in error, if any.
+      std::optional<u64> nr;
+      s.sections.for_each_while(x * spb, y * spb, [&](u64 a, u64, const SectionState& ms) {
+        if (ms.memmap_altmap_pages) nr = a;
+        return !nr;
+      });
+      return nr ? Msg(mismatch(*nr / spb, m, block_altmap_pages(s, *nr / spb))) : std::nullopt;
+    }
+    for (u64 id = x; id < y; ++id) {
+      const u64 altmap = block_altmap_pages(s, id);
+      in_blocks += altmap;
+      if (altmap != m.nr_vmemmap_pages) return mismatch(id, m, altmap);
+    }
     return std::nullopt;
   });
   if (out) return out;

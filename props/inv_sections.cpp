@@ -164,13 +164,6 @@ Msg section_online_iff_block_online(const StepView& v) {
     return out;
   });
 }
-bool witness_hot_added_online(const StepView& v) {
-  bool any = false;
-  for_each_block(v.after, [&](u64 id, const MemoryBlock& m) {
-    any = any || (m.state == BlockState::Online && hot_added(v.after, id));
-  });
-  return any;
-}
 
 }  // namespace
 

@@ -75,4 +75,31 @@ bool device_only_section(const System& s, u64 nr) {
   return true;
 }
 
+std::optional<u64> first_hot_added(const System& s, u64 x, u64 y) {
+  if (x >= y) return std::nullopt;
+  const u64 spb = s.geo.sections_per_block();
+  std::optional<u64> out;
+  // Only the sections that start blocks x..y-1 matter; a run of non-early
+  // sections holds a block start iff the first multiple of spb in it is
+  // below its end.
+  s.sections.for_each_while(x * spb, (y - 1) * spb + 1, [&](u64 a, u64 b, const SectionState& ms) {
+    const u64 id = (a + spb - 1) / spb;
+    if (!ms.early && id * spb < b) out = id;
+    return !out;
+  });
+  return out;
+}
+
+bool witness_hot_added_online(const StepView& v) {
+  return any_block_run(v.after, [&](u64 x, u64 y, const MemoryBlock& m) {
+    return m.state == BlockState::Online && first_hot_added(v.after, x, y);
+  });
+}
+
+bool witness_vmemmap_online(const StepView& v) {
+  return any_block_run(v.after, [](u64, u64, const MemoryBlock& m) {
+    return m.state == BlockState::Online && m.nr_vmemmap_pages;
+  });
+}
+
 }  // namespace memhp::inv

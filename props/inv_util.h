@@ -57,14 +57,38 @@ std::optional<std::string> first_section(const System& s, F&& f) {
   return out;
 }
 
-// Visit every present memory block as (id, block), in id order.
+// The block invariants walk runs of present blocks that share one state,
+// never one block at a time: a 63 TiB boot is 500k blocks but a handful of
+// runs, and a check that costs what the runs cost keeps every step of such a
+// machine as cheap as a 1 GiB one. f(x, y, block) sees blocks [x, y).
 template <class F>
-void for_each_block(const System& s, F&& f) {
+void for_each_block_run(const System& s, F&& f) {
   s.blocks.for_each(0, RunMap<MemoryBlock>::kEnd, [&](u64 a, u64 b, const MemoryBlock& m) {
-    if (!m.present) return;
-    for (u64 id = a; id < b; ++id) f(id, m);
+    if (m.present) f(a, b, m);
   });
 }
+// The first message f(x, y, block) returns, over the runs of present blocks.
+template <class F>
+std::optional<std::string> first_block_run(const System& s, F&& f) {
+  std::optional<std::string> out;
+  s.blocks.for_each_while(0, RunMap<MemoryBlock>::kEnd, [&](u64 a, u64 b, const MemoryBlock& m) {
+    if (m.present) out = f(a, b, m);
+    return !out;
+  });
+  return out;
+}
+// Whether pred(x, y, block) holds for some run of present blocks.
+template <class P>
+bool any_block_run(const System& s, P&& pred) {
+  bool any = false;
+  s.blocks.for_each_while(0, RunMap<MemoryBlock>::kEnd, [&](u64 a, u64 b, const MemoryBlock& m) {
+    any = m.present && pred(a, b, m);
+    return !any;
+  });
+  return any;
+}
+
+inline std::string blk(u64 id) { return "memory block " + std::to_string(id); }
 
 // Is the op of this step of type T?
 template <class T>
@@ -79,6 +103,15 @@ inline bool step_failed(const StepView& v) { return v.result && !v.result->ok();
 inline bool hot_added(const System& s, u64 id) {
   return !s.section_of(s.geo.block_start(id)).early;
 }
+// The first hot-added block of [x, y), found over section runs.
+std::optional<u64> first_hot_added(const System& s, u64 x, u64 y);
+
+// Witnesses several files share.
+bool witness_hot_added_online(const StepView& v);  // an online hot-added block
+bool witness_vmemmap_online(const StepView& v);    // an online block with self-hosted vmemmap
+
+// A section __add_pages() left behind when it failed part-way (inv_blocks.cpp).
+bool leaked_by_failed_add(const System& s, u64 nr);
 
 // Whether every populated subsection of section `nr` belongs to a pgmap:
 // ZONE_DEVICE memory gets sections but no memory blocks, and is never online.

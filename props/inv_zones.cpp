@@ -1,5 +1,7 @@
 // Invariants of zones and nodes (docs/kernel-reference.md INV-12a..INV-12d,
 // INV-13a, INV-13b, INV-15, INV-17, INV-18, INV-19a, INV-19b, INV-22).
+#include <set>
+
 #include "inv_util.h"
 #include "invariant_lists.h"
 
@@ -91,25 +93,11 @@ Msg present_early_counts_early_pages(const StepView& v) {
       [](const ZoneCensus& c) { return c.counted_early; });
 }
 
-bool witness_vmemmap_online(const StepView& v) {
-  bool any = false;
-  for_each_block(v.after, [&](u64, const MemoryBlock& m) {
-    any = any || (m.state == BlockState::Online && m.nr_vmemmap_pages);
-  });
-  return any;
-}
 bool witness_offline_ok(const StepView& v) { return op_as<OpOfflineBlock>(v) && step_ok(v); }
 bool witness_early_block_offline(const StepView& v) {
   bool any = false;
   v.after.sections.for_each(0, RunMap<SectionState>::kEnd, [&](u64, u64, const SectionState& ms) {
     any = any || (ms.early && !ms.online);
-  });
-  return any;
-}
-bool witness_hot_added_online(const StepView& v) {
-  bool any = false;
-  for_each_block(v.after, [&](u64 id, const MemoryBlock& m) {
-    any = any || (m.state == BlockState::Online && hot_added(v.after, id));
   });
   return any;
 }
@@ -237,11 +225,11 @@ bool witness_node_memory_changed(const StepView& v) {
 // last node of the range it removed, so an emptied node can stay online.
 Msg node_online_if_used(const StepView& v) {
   const System& s = v.after;
+  std::set<int> with_blocks;
+  for_each_block_run(s, [&](u64, u64, const MemoryBlock& m) { with_blocks.insert(m.nid); });
   for (int nid = 0; nid < static_cast<int>(s.nodes.size()); ++nid) {
     const NodeState& n = s.node(nid);
-    bool has_block = false;
-    for_each_block(s, [&](u64, const MemoryBlock& m) { has_block = has_block || m.nid == nid; });
-    const bool used = n.node_spanned_pages || has_block || n.has_cpu;
+    const bool used = n.node_spanned_pages || with_blocks.count(nid) || n.has_cpu;
     if (n.online && !n.possible) return "node " + num(static_cast<u64>(nid)) + " is online but not possible";
     if (used && !n.online)
       return "node " + num(static_cast<u64>(nid)) + " is offline but still has span, memory blocks or CPUs";
