@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "memhp/invariants.h"
 #include "report.h"
+#include "residue.h"
 #include "sequences.h"
 
 namespace memhp::cli {
@@ -24,6 +25,9 @@ std::vector<std::string_view> aimed_at(std::string_view m) {
     if (i.killed_by == m) out.push_back(i.name);
   for (const SequenceProperty& p : sequence_properties())
     if (p.killed_by == m) out.push_back(p.name);
+  // A residue path's mutant leaves a wrong residue: failed_op_changes_nothing.
+  for (const ResiduePath& p : residue_catalogue())
+    if (p.killed_by == m) out.push_back("failed_op_changes_nothing");
   return out;
 }
 

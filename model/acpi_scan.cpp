@@ -43,7 +43,7 @@ int acpi_scan_try_to_offline(System& s, Result& r, const std::vector<u64>& ids) 
       continue;
     }
     for (std::size_t j = 0; j < ids.size(); ++j)
-      if (put_online[j]) k::device_online(s, r, ids[j]);
+      if (put_online[j] && !s.mutants.has(Mutant::EjectRollbackSkipsOnline)) k::device_online(s, r, ids[j]);
     return -EBUSY;
   }
   return 0;

@@ -126,7 +126,7 @@ int memory_subsys_online(System& s, Result& r, u64 id) {
   }
   const int ret = memory_block_change_state(s, r, id, BlockState::Online, BlockState::Offline);
   mem = memory_block(s, id);
-  mem.online_type = OnlineType::Offline;
+  if (!(ret < 0 && s.mutants.has(Mutant::FailedOnlineKeepsType))) mem.online_type = OnlineType::Offline;
   set_memory_block(s, id, mem);
   return ret;
 }

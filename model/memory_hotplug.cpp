@@ -675,7 +675,7 @@ int __add_memory(System& s, Result& r, int nid, u64 start, u64 size, unsigned fl
     return -EEXIST;
   }
   const int err = add_memory_resource(s, r, nid, start, size, flags);
-  if (err < 0) release_resource(s, start);
+  if (err < 0 && !s.mutants.has(Mutant::AddFailureKeepsResource)) release_resource(s, start);
   return err;
 }
 

@@ -203,7 +203,8 @@ Result memremap_pages(System& s, const MemremapRequest& req) {
   s.pgmaps.emplace(req.id, *pgmap);
   for (std::size_t i = 0; i < nr_range; ++i) {
     if (int err = pagemap_range(s, r, req.id, i)) {
-      unmap_ranges(s, r, req.id, i);  // memunmap_pages() with nr_range = i
+      if (!s.mutants.has(Mutant::MemremapFailureKeepsRanges))
+        unmap_ranges(s, r, req.id, i);  // memunmap_pages() with nr_range = i
       release_ranges(s, *pgmap);      // the probe fails: devres unwinds
       s.pgmaps.erase(req.id);
       r.err = err;

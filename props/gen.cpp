@@ -437,7 +437,6 @@ bool op_on_device_memory(const System& s, u64 start, u64 size) {
 }
 
 bool step_allowed(const System& s, const GenStep& step) {
-  bool adds = false;
   for (const Op& op : step.ops) {
     if (const auto* d = std::get_if<OpDimmAdd>(&op); d && dimm_over_driver_memory(s, *d)) return false;
     if (const auto* a = std::get_if<OpAddMemory>(&op); a && driver_op_on_dimm(s, a->start, a->size))
@@ -445,13 +444,7 @@ bool step_allowed(const System& s, const GenStep& step) {
     if (const auto* r = std::get_if<OpRemoveMemory>(&op);
         r && (driver_op_on_dimm(s, r->start, r->size) || op_on_device_memory(s, r->start, r->size)))
       return false;
-    adds = adds || std::holds_alternative<OpAddMemory>(op) || std::holds_alternative<OpDimmAdd>(op) ||
-           std::holds_alternative<OpMemremap>(op);
   }
-  if (!adds) return true;
-  System t = s;
-  for (const Op& op : step.ops)
-    if (apply_guarded(t, op).partial == Partial::AddPagesLeak) return false;
   return true;
 }
 

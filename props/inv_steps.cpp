@@ -4,6 +4,7 @@
 #include "diff.h"
 #include "inv_util.h"
 #include "invariant_lists.h"
+#include "residue.h"
 
 namespace memhp::inv {
 
@@ -16,36 +17,24 @@ Msg no_kernel_bug(const StepView& v) {
   return std::nullopt;
 }
 
-// mem->online_type is the argument of the next device_online(), not state:
-// state_store() sets it before device_online() and memory_subsys_online()
-// resets it after every attempt, failed ones included (NOTES.md section 4).
-System without_online_types(const System& s) {
-  System t = s;
-  t.blocks.update(0, RunMap<MemoryBlock>::kEnd, [](MemoryBlock& m) { m.online_type = OnlineType::Offline; });
-  return t;
-}
-
-// A failed operation leaves the System as it was, except on the documented
-// kernel paths that are not atomic.
+// A failed operation leaves the System as it was, except for the residue the
+// kernel's known non-atomic paths leave (residue.h). Which path covers a step
+// is decided from the op, its errno and the state before, never from the
+// model's own report of a partial failure.
 Msg failed_op_changes_nothing(const StepView& v) {
-  if (!step_failed(v) || v.result->partial == Partial::AddPagesLeak ||
-      v.result->partial == Partial::EjectRollback)
-    return std::nullopt;
-  if (v.after == v.before) return std::nullopt;
-  System before = without_online_types(v.before), after = without_online_types(v.after);
-  if (op_as<OpMemremap>(v)) {
-    // Its error path unmaps the ranges mapped so far (pageunmap_range()).
-    before = without_device_residue(before, v.before);
-    after = without_device_residue(after, v.before);
-  }
+  if (!step_failed(v) || v.after == v.before) return std::nullopt;
+  const auto [before, after] = without_known_residue(v);
   if (after == before) return std::nullopt;
   const std::vector<std::string> d = diff_systems(before, after);
-  std::string msg = "a failed operation (" + errno_name(v.result->err) + ") changed the state:";
+  std::string msg = "a failed operation (" + errno_name(v.result->err) + ") changed the state";
+  const auto paths = residue_paths_for(v);
+  for (std::size_t i = 0; i < paths.size(); ++i) msg += (i ? ", " : " beyond what ") + std::string(paths[i]);
+  msg += paths.empty() ? ":" : " may leave:";
   for (std::size_t i = 0; i < d.size() && i < 4; ++i) msg += " [" + d[i] + "]";
   if (d.size() > 4) msg += " and " + std::to_string(d.size() - 4) + " more";
   return msg;
 }
-bool witness_failed_op(const StepView& v) { return step_failed(v) && v.result->partial == Partial::None; }
+bool witness_failed_op(const StepView& v) { return step_failed(v); }
 
 Msg allocations_conserved(const StepView& v) {
   if (v.at_boot() || op_as<OpAlloc>(v)) return std::nullopt;

@@ -20,6 +20,7 @@
 #include "invariant_lists.h"
 #include "report.h"
 #include "replay.h"
+#include "residue.h"
 #include "shell.h"
 #include "skip.h"
 
@@ -52,6 +53,8 @@ ExploreOptions with_mutant(std::string_view mutant, std::string only = {}) {
 std::string aimed_at(std::string_view mutant) {
   for (const Invariant& i : invariant_registry())
     if (i.killed_by == mutant) return std::string(i.name);
+  for (const ResiduePath& p : residue_catalogue())
+    if (p.killed_by == mutant) return "failed_op_changes_nothing";
   return {};
 }
 
@@ -302,6 +305,9 @@ const std::map<std::string_view, std::string_view>& unreachable_mutants() {
       {"remove_ignores_online_blocks",
        "needs remove_memory() of online blocks; an ACPI eject offlines them first"},
       {"dimm_add_leaks_group", "needs a failing __add_memory() in dimm_add; every slot fits"},
+      {"add_failure_keeps_resource", "needs __add_pages() out of memory for a memmap; every slot fits"},
+      {"memremap_failure_keeps_ranges",
+       "needs memremap_pages() to fail after it mapped a range; the device window always fits"},
   };
   return m;
 }

@@ -14,6 +14,7 @@
 #include "check.h"
 #include "invariant_lists.h"
 #include "replay.h"
+#include "residue.h"
 #include "sequences.h"
 
 using namespace memhp;
@@ -61,6 +62,8 @@ TEST_CASE("catalogue: at least 30 invariants, each with a mutant, each mutant us
     REQUIRE(mutant_from_name(p.killed_by));
     killers.insert(p.killed_by);
   }
+  // The residue catalogue's mutants are killed in tests/test_residue.cpp.
+  for (const ResiduePath& p : residue_catalogue()) killers.insert(p.killed_by);
   for (const MutantInfo& m : mutant_registry()) {
     CAPTURE(m.name);
     CHECK(killers.count(m.name));

@@ -52,6 +52,11 @@ enum class Mutant : std::uint8_t {
   IsolationIgnoresUnmovable,  // has_unmovable_pages() finds nothing
   OnlineFailureSkipsDeinit,   // memory_block_online() error path skips the vmemmap deinit
   OfflineDropsMovablePages,   // migration frees the pages instead of moving them
+  // non-atomic error paths (props/residue.cpp): a residue of the wrong shape
+  FailedOnlineKeepsType,      // memory_subsys_online() keeps mem->online_type after a failure
+  AddFailureKeepsResource,    // __add_memory() keeps the System RAM resource on an error
+  EjectRollbackSkipsOnline,   // acpi_scan_try_to_offline() does not online the blocks again
+  MemremapFailureKeepsRanges, // memremap_pages() error path does not unmap the ranges it mapped
   // ZONE_DEVICE and subsections
   PartialDeactivateClearsMemMap,  // section_deactivate() clears HAS_MEM_MAP on a partial removal
   DepopulateFreesWholeSection,    // removing a subsection frees the section's whole memmap (B11)

@@ -1,0 +1,169 @@
+// The catalogue of non-atomic kernel error paths (props/residue.h). For each
+// path: a step that takes it, on which the exemption is needed (the failed
+// step did change the state, and failed_op_changes_nothing still holds), and
+// the path's mutant, a rollback that leaves a residue of the wrong shape,
+// which failed_op_changes_nothing reports. The paths are chosen from the op,
+// its errno and the state before, so the model's Result::partial is ignored
+// here on purpose.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <set>
+
+#include "fixtures.h"
+#include "memhp/trace.h"
+#include "residue.h"
+
+using namespace memhp;
+using namespace memhp::test;
+
+namespace {
+
+constexpr u64 k4G = 4 * GiB;
+
+struct Step {
+  System before, after;
+  Op op;
+  Result r;
+};
+
+Step take(const System& s, Op op) {
+  Step x{s, s, std::move(op), {}};
+  x.r = apply_op(x.after, x.op);
+  return x;
+}
+
+std::optional<std::string> gen1(const Step& x) {
+  return find_invariant("failed_op_changes_nothing")->check(StepView{x.before, x.after, &x.op, &x.r});
+}
+
+std::vector<std::string_view> paths(const Step& x) {
+  return residue_paths_for(StepView{x.before, x.after, &x.op, &x.r});
+}
+
+bool takes(const Step& x, std::string_view path) {
+  const auto p = paths(x);
+  return std::find(p.begin(), p.end(), path) != p.end();
+}
+
+u64 free_pages(const System& s) {
+  return s.pages.count_if(0, RunMap<PageState>::kEnd, [](const PageState& p) { return p.kind == PageKind::Free; });
+}
+
+System with(System s, Mutant m) {
+  s.mutants.set(m);
+  return s;
+}
+
+// Two DIMM blocks: 32 online movable, 33 online kernel and pinned by an
+// unmovable allocation, so that an eject offlines 32, fails on 33 and
+// onlines 32 again.
+System pinned_dimm(System s) {
+  REQUIRE_OK(dimm_add(s, 0, k4G, 256 * MiB));
+  REQUIRE_OK(online_block(s, 32, OnlineType::OnlineMovable));
+  REQUIRE_OK(online_block(s, 33, OnlineType::OnlineKernel));
+  REQUIRE_OK(alloc_pages(s, 0, Zone::Normal, 64, AllocKind::Unmovable, 33));
+  return s;
+}
+
+// A 256 MiB add with free memory for one section's memmap only.
+System short_of_memmap(System s) {
+  REQUIRE_OK(alloc_pages(s, 0, Zone::Normal, free_pages(s) - 600, AllocKind::Unmovable));
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("residue: state_store() keeps the requested type of an already-online block") {
+  System s = qemu_1g();
+  REQUIRE_OK(dimm_add(s, 0, k4G, 128 * MiB));
+  REQUIRE_OK(online_block(s, 32, OnlineType::OnlineMovable));
+  const Step x = take(s, OpOnlineBlock{32, OnlineType::OnlineKernel});
+  CHECK(x.r.err == -EINVAL);
+  CHECK(takes(x, "state_store_keeps_online_type"));
+  CHECK_FALSE(x.after == x.before);  // the exemption is needed
+  CHECK_FALSE(gen1(x));
+}
+
+TEST_CASE("residue: a failed online resets mem->online_type; the mutant that keeps it is caught") {
+  System s = qemu_1g();
+  REQUIRE_OK(dimm_add(s, 0, k4G, 128 * MiB));
+  set_memory_notifier(s, -EBUSY, 0);
+  const Step good = take(s, OpOnlineBlock{32, OnlineType::OnlineMovable});
+  CHECK(good.r.err == -EBUSY);
+  CHECK(good.after == good.before);
+  CHECK_FALSE(gen1(good));
+  const Step bad = take(with(s, Mutant::FailedOnlineKeepsType), OpOnlineBlock{32, OnlineType::OnlineMovable});
+  CHECK(bad.r.err == -EBUSY);
+  CHECK(takes(bad, "state_store_keeps_online_type"));
+  const auto v = gen1(bad);
+  REQUIRE(v);
+  CHECK(v->find("state_store_keeps_online_type") != std::string::npos);
+}
+
+TEST_CASE("residue: __add_pages() keeps the sections it added; a leaked resource is caught") {
+  const System s = short_of_memmap(qemu_1g(mom(false)));
+  const Step good = take(s, OpAddMemory{0, k4G, 256 * MiB, MHP_NONE});
+  CHECK(good.r.err == -ENOMEM);
+  CHECK(takes(good, "add_pages_keeps_added_sections"));
+  CHECK_FALSE(good.after == good.before);
+  CHECK_FALSE(gen1(good));
+  const Step bad = take(with(s, Mutant::AddFailureKeepsResource), OpAddMemory{0, k4G, 256 * MiB, MHP_NONE});
+  CHECK(bad.r.err == -ENOMEM);
+  const auto v = gen1(bad);
+  REQUIRE(v);
+  CHECK(v->find("iomem") != std::string::npos);
+}
+
+TEST_CASE("residue: a refused eject onlines its blocks again, in the default zone") {
+  const System s = pinned_dimm(qemu_1g());
+  const Step good = take(s, OpDimmRemove{k4G});
+  CHECK(good.r.err == -EBUSY);
+  CHECK(takes(good, "acpi_eject_rollback_reonlines"));
+  // 6.1 onlines block 32 with MMOP_ONLINE: the now empty Movable zone does
+  // not intersect it and Normal does, so it lands in Normal.
+  CHECK(good.before.blocks.at(32).zone == Zone::Movable);
+  CHECK(good.after.blocks.at(32).zone == Zone::Normal);
+  CHECK_FALSE(gen1(good));
+  const Step bad = take(with(s, Mutant::EjectRollbackSkipsOnline), OpDimmRemove{k4G});
+  CHECK(bad.r.err == -EBUSY);
+  CHECK(bad.after.blocks.at(32).state == BlockState::Offline);
+  CHECK(gen1(bad));
+}
+
+TEST_CASE("residue: every path has a mutant that the tests above kill, and every such mutant is registered") {
+  std::set<std::string_view> names;
+  for (const ResiduePath& p : residue_catalogue()) {
+    CAPTURE(p.name);
+    CHECK(names.insert(p.name).second);
+    CHECK(!p.kernel.empty());
+    CHECK(!p.residue.empty());
+    REQUIRE(mutant_from_name(p.killed_by));
+  }
+}
+
+TEST_CASE("residue: a failed memremap_pages() unmaps what it mapped; keeping the ranges is caught") {
+  // Free memory for the first range's memmap, not for the second's.
+  const System s = short_of_memmap(qemu_1g());
+  MemremapRequest req;
+  req.id = 0;
+  req.type = PgmapType::FsDax;
+  req.ranges = {{8 * GiB, 2 * MiB}, {8 * GiB + 128 * MiB, 1 * GiB}};
+  const Step good = take(s, OpMemremap{req});
+  CHECK(good.r.err == -ENOMEM);
+  CHECK(takes(good, "pagemap_range_unwind_keeps_span"));
+  CHECK_FALSE(gen1(good));
+  const Step bad = take(with(s, Mutant::MemremapFailureKeepsRanges), OpMemremap{req});
+  CHECK(bad.r.err == -ENOMEM);
+  CHECK(gen1(bad));
+}
+
+TEST_CASE("residue: when the notifier refuses going online, a refused eject leaves offline what it offlined") {
+  System s = pinned_dimm(qemu_1g());
+  set_memory_notifier(s, -EBUSY, 0);
+  const Step x = take(s, OpDimmRemove{k4G});
+  CHECK(x.r.err == -EBUSY);
+  CHECK(x.after.blocks.at(32).state == BlockState::Offline);
+  CHECK(x.after.blocks.at(33).state == BlockState::Online);
+  CHECK_FALSE(gen1(x));
+}
