@@ -3,7 +3,6 @@
 #include <cstdio>
 #include <functional>
 
-#include "memhp/invariants.h"
 #include "memhp/ops.h"
 
 namespace memhp {
