@@ -144,6 +144,32 @@ TEST_CASE("replay: check only= checks just that invariant") {
   }
 }
 
+TEST_CASE("replay: the names a check header gives are the checkers'") {
+  // The trace language parses any name; check_names() makes an unknown one
+  // a parse error on its line, as the commands parse; without it, replay
+  // refuses the trace instead of checking something else.
+  for (const std::string& header : {std::string("check only=no_such_invariant\n"),
+                                    std::string("check property=no_such_property\n")}) {
+    CAPTURE(header);
+    const std::string text = dimm_trace(header);
+    const Trace t = parse_ok(text);
+    const std::string want = header.find("only=") != std::string::npos
+                                 ? "unknown invariant 'no_such_invariant'"
+                                 : "unknown property 'no_such_property'";
+    CHECK(replay_trace(t).boot_error == want);
+    auto checked = parse_trace(text, check_names());
+    REQUIRE(std::holds_alternative<ParseError>(checked));
+    CHECK(std::get<ParseError>(checked).line == 4);
+    CHECK(std::get<ParseError>(checked).message == want);
+  }
+  const std::string known = dimm_trace("check only=add_remove_round_trip\n");
+  CHECK(std::holds_alternative<Trace>(parse_trace(known, check_names())));
+  CHECK(std::holds_alternative<Trace>(
+      parse_trace(dimm_trace("check property=add_remove_round_trip\n"), check_names())));
+  CHECK(std::holds_alternative<ParseError>(
+      parse_trace(dimm_trace("check property=vmemmap_never_in_buddy\n"), check_names())));
+}
+
 TEST_CASE("replay: check property= over the last steps") {
   SUBCASE("the correct model restores the counters") {
     ReplayResult r = replay_trace(parse_ok(offline_online_trace("")));
