@@ -1,5 +1,5 @@
 // memhp kernel-script and memhp diff-kernel: the model against a real 6.1
-// kernel in a QEMU guest (props/kernel.h, oracle/).
+// kernel in a QEMU guest (oracle/kernel.h, oracle/guest.py).
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>

@@ -188,7 +188,7 @@ constexpr u64 kBootBytes = u64{4} << 30;
 // up without a notifier line, which this returns too).
 std::string trace_lines(BlockOp op, const GeometryCase& g, u64 start_pfn);
 
-// The model mutant's name as `mutant NAME` takes it (props/mutants.cpp; the
+// The model mutant's name as `mutant NAME` takes it (model/mutants.cpp; the
 // tests check the two agree).
 std::string_view mutant_trace_name(Mutant m);
 
