@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "failure_store.h"
+#include "fixtures.h"
 #include "memhp/trace.h"
 #include "replay.h"
 #include "report.h"
@@ -22,6 +23,7 @@
 #include "shell.h"
 
 using namespace memhp;
+using memhp::test::parse_ok;
 namespace fs = std::filesystem;
 
 namespace {
@@ -52,13 +54,6 @@ int first_online_line(int n_headers) { return 7 + n_headers; }
 
 bool ends_with(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-
-Trace parse_ok(const std::string& text) {
-  auto r = parse_trace(text);
-  if (auto* e = std::get_if<ParseError>(&r))
-    FAIL("unexpected parse error at line " << e->line << ": " << e->message);
-  return std::get<Trace>(r);
 }
 
 // dimm_add and online_movable, then offline and online again: the last two
