@@ -33,7 +33,6 @@ constexpr const char* kRoundTrip =
 
 }  // namespace
 
-#ifdef MEMHP_BINARY
 TEST_CASE("check --seed: any uint64, and a printed seed replays byte for byte") {
   Scratch s("seed");
   // Above 2^63: 2^64 - 59, the largest 64-bit prime.
@@ -56,7 +55,6 @@ TEST_CASE("check --seed: any uint64, and a printed seed replays byte for byte") 
   REQUIRE(std::regex_search(first.out, m, std::regex("seed ([0-9]+),")));
   CHECK(run_memhp(s, args + m[1].str()).out == first.out);
 }
-#endif
 
 TEST_CASE("sequence properties: a trace shorter than the window is not applicable") {
   for (const char* steps : {"", "add_memory node=0 start=0x100000000 size=128M\n"}) {

@@ -314,7 +314,6 @@ TEST_CASE("failure store: file names are stable and stay inside the directory") 
 
 // ------------------------------------------------------ the memhp binary --
 
-#ifdef MEMHP_BINARY
 using memhp::test::Exec;
 using memhp::test::run_memhp;
 
@@ -448,4 +447,3 @@ TEST_CASE("invariants: memhp invariants lists the catalogue") {
   CHECK(run_memhp(s, "invariants extra").status == 2);
   CHECK(run_memhp(s, "invariants --json").out == j.out);
 }
-#endif  // MEMHP_BINARY

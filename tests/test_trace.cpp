@@ -442,7 +442,6 @@ TEST_CASE("trace: text_step and json_line") {
 
 // ------------------------------------------------------ the memhp binary --
 
-#ifdef MEMHP_BINARY
 namespace {
 
 struct Exec {
@@ -638,4 +637,3 @@ remove_memory start=0x140000000 size=128M
   CHECK(t.out.find("5: dimm_add node=0 start=0x140000000 size=128M -> ok\n") == 0);
   CHECK(t.out.find("5 steps, 2 expectations checked, 0 failed\n") != std::string::npos);
 }
-#endif  // MEMHP_BINARY
