@@ -1,3 +1,5 @@
+// State diffs (see diff.h; the library as a whole is described in
+// report.cpp).
 #include "diff.h"
 
 #include <cstdio>

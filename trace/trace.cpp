@@ -1,5 +1,16 @@
 // Trace text: parser and canonical printer (docs/trace-format.md).
 //
+// The trace library (trace/, memhp_trace, public header memhp/trace.h) is the
+// language every other part speaks: the suites write counterexamples in it,
+// replay and the explorer print it, the oracle turns it into guest scripts,
+// people write scenarios in it. It is this parser and printer, the refusal
+// of inputs no kernel caller produces (caller_inputs.cpp) and execution
+// against the model (trace_exec.cpp), and it depends on the model alone, so
+// that anything above can use it. What only a checker knows stays out: the
+// names a `check` header may give are passed in by the caller (CheckNames,
+// props/replay.h check_names()), and the mutant names come from the model's
+// registry (memhp/mutants.h).
+//
 // The parser is strict on purpose. A trace is a counterexample someone will
 // replay months later; a typo that silently became a default (a misspelt key,
 // a size that wrapped around) would make the replay test something else. So
