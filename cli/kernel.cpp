@@ -1,5 +1,5 @@
 // memhp kernel-script and memhp diff-kernel: the model against a real 6.1
-// kernel in a QEMU guest (props/kernel.h, oracle/).
+// kernel in a QEMU guest (oracle/kernel.h, oracle/guest.py).
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "failure_store.h"
 #include "kernel.h"
+#include "replay.h"
 #include "report.h"
 
 namespace memhp::cli {
@@ -17,7 +18,7 @@ namespace {
 std::optional<Trace> load_trace(const std::string& path) {
   auto in = read_input(path, std::cerr);
   if (!in) return std::nullopt;
-  auto parsed = parse_trace(in->text);
+  auto parsed = parse_trace(in->text, check_names());
   if (auto* e = std::get_if<ParseError>(&parsed)) {
     std::cerr << in->name << ":" << e->line << ": " << e->message << "\n";
     return std::nullopt;

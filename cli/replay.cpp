@@ -47,7 +47,7 @@ int replay(const ReplayOptions& opts) {
   auto input = read_input(opts.path, std::cerr);
   if (!input) return kExitUsage;
 
-  auto parsed = parse_trace(input->text);
+  auto parsed = parse_trace(input->text, check_names());
   if (auto* e = std::get_if<ParseError>(&parsed)) {
     std::cerr << input->name << ":" << e->line << ": " << e->message << '\n';
     return kExitUsage;

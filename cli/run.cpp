@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "memhp/trace.h"
+#include "replay.h"
 #include "report.h"
 
 namespace memhp::cli {
@@ -118,7 +119,7 @@ int run(const RunOptions& opts) {
   auto input = read_input(opts.path, std::cerr);
   if (!input) return kExitUsage;
 
-  auto parsed = parse_trace(input->text);
+  auto parsed = parse_trace(input->text, check_names());
   if (auto* e = std::get_if<ParseError>(&parsed)) {
     std::cerr << input->name << ":" << e->line << ": " << e->message << '\n';
     return kExitUsage;

@@ -22,6 +22,7 @@
 #include "diff.h"
 #include "memhp/invariants.h"
 #include "memhp/trace.h"
+#include "replay.h"
 
 namespace {
 
@@ -68,7 +69,7 @@ void execute(const memhp::Trace& t) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
-  auto parsed = memhp::parse_trace(text);
+  auto parsed = memhp::parse_trace(text, memhp::check_names());
   if (auto* e = std::get_if<memhp::ParseError>(&parsed)) {
     // `memhp run` prints FILE:LINE: message; both must make sense.
     if (e->line < 1 || e->message.empty()) finding("parse error without a line or message");

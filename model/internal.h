@@ -13,7 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "memhp/block_layout.h"
 #include "memhp/ops.h"
+#include "memhp/zone_span.h"
 
 namespace memhp::k {
 
@@ -202,46 +204,5 @@ void release_mem_region(System& s, u64 start, u64 size);
 void release_resource(System& s, u64 start);
 void release_mem_region_adjustable(System& s, u64 start, u64 size);
 u64 walk_system_ram_range_pages(const System& s, Pfn start, u64 nr_pages);
-
-}  // namespace memhp::k
-
-// ======================================================================
-// Pure pieces of mm/memory_hotplug.c shrink_zone_span(), for the Z3
-// encodings in smt/enc_span.h and their cross-check in
-// tests/test_smt_sections.cpp. shrink_zone_span() composes them.
-namespace memhp::k {
-
-// A zone's (zone_start_pfn, spanned_pages).
-struct ZoneSpan {
-  u64 start = 0;
-  u64 spanned = 0;
-  u64 end() const { return start + spanned; }  // zone_end_pfn()
-  friend bool operator==(const ZoneSpan&, const ZoneSpan&) = default;
-};
-
-// Which finder shrink_zone_span() calls for a removed range.
-enum class ShrinkSide : std::uint8_t { None, Start, End };
-ShrinkSide shrink_zone_span_side(ZoneSpan z, Pfn start, Pfn end);
-// The span after the finder of `side` returned `found` (0 = none).
-// `keeps_start` is Mutant::ShrinkKeepsStart.
-ZoneSpan shrink_zone_span_result(ZoneSpan z, ShrinkSide side, u64 found, bool keeps_start);
-// find_smallest_section_pfn() / find_biggest_section_pfn(): the first /
-// last pfn of (nid, zone) the kernel's subsection scan of [start, end)
-// accepts, or 0.
-u64 find_smallest_section_pfn(const System& s, int nid, Zone zone, Pfn start, Pfn end);
-u64 find_biggest_section_pfn(const System& s, int nid, Zone zone, Pfn start, Pfn end);
-
-}  // namespace memhp::k
-
-// ======================================================================
-// Pure pieces of drivers/base/memory.c memory_block_online() and
-// memory_block_offline(), for the Z3 encodings in smt/enc_block.h and their
-// cross-check in tests/test_smt_block.cpp.
-namespace memhp::k {
-
-// The first nr_vmemmap_pages of the block: mhp_init_memmap_on_memory()'s range.
-PfnRange memory_block_vmemmap_range(Pfn start, u64 nr_vmemmap_pages);
-// The rest: what online_pages() and offline_pages() get.
-PfnRange memory_block_online_range(Pfn start, u64 nr_pages, u64 nr_vmemmap_pages);
 
 }  // namespace memhp::k

@@ -26,9 +26,9 @@ Pfn block_start_pfn(const System& s, u64 id) { return s.geo.block_start(id); }
 
 // The split memory_block_online() and memory_block_offline() make: the first
 // nr_vmemmap_pages of a block hold its own memmap and never reach the buddy
-// allocator; online_pages()/offline_pages() get the rest. Pure, so that the
-// Z3 encoding (smt/enc_block.h; declared in internal.h) is checked against
-// exactly what the model uses.
+// allocator; online_pages()/offline_pages() get the rest. Pure, and declared
+// in memhp/block_layout.h, so that the Z3 encoding (smt/enc_block.h) is
+// checked against exactly what the model uses.
 
 /* drivers/base/memory.c: memory_block_online(): mhp_init_memmap_on_memory()'s range */
 PfnRange memory_block_vmemmap_range(Pfn start, u64 nr_vmemmap_pages) {

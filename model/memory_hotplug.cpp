@@ -64,7 +64,7 @@ bool page_run_rejects(const PageState& p, int nid, Zone zone) {
 
 // The two finders and the span arithmetic are outside the anonymous
 // namespace so that tests/test_smt_sections.cpp can hold them against
-// smt/enc_span.h (declared in internal.h).
+// smt/enc_span.h (declared in memhp/zone_span.h).
 
 /* mm/memory_hotplug.c: find_smallest_section_pfn(). The kernel visits every
    subsection; the model jumps over page runs and section runs that cannot

@@ -12,6 +12,8 @@
 #include <system_error>
 #include <thread>
 
+#include "replay.h"  // check_names()
+
 namespace memhp {
 namespace {
 
@@ -81,7 +83,7 @@ StoredFailure load_one(const fs::path& p) {
     return f;
   }
   f.violates = violates_line(*text);
-  auto parsed = parse_trace(*text);
+  auto parsed = parse_trace(*text, check_names());
   if (auto* e = std::get_if<ParseError>(&parsed))
     f.parse_error = f.path + ":" + std::to_string(e->line) + ": " + e->message;
   else

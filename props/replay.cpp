@@ -38,9 +38,10 @@ std::optional<Violation> check_invariants_guarded(const StepView& v, const Invar
 namespace {
 
 
-// Checks what the trace's headers ask for. The parser rejects unknown names,
-// but a Trace built in code may carry one; checking everything instead would
-// silently test something else, so that is an error.
+// Checks what the trace's headers ask for. The parser rejects unknown names
+// when it is given check_names(), but a Trace parsed without them or built in
+// code may carry one; checking everything instead would silently test
+// something else, so that is an error.
 // `check only=` names one invariant, or one sequence property (then no
 // invariant is checked, as in a suite run aimed at that property).
 struct Checks {
@@ -187,6 +188,13 @@ ReplayResult replay_trace(const Trace& t) {
   }
   Replayer(t, checks, std::move(s), out).run();
   return out;
+}
+
+const CheckNames& check_names() {
+  static const CheckNames names{
+      [](std::string_view n) { return find_invariant(n) || find_sequence_property(n); },
+      [](std::string_view n) { return find_sequence_property(n) != nullptr; }};
+  return names;
 }
 
 std::vector<std::string> describe_violation(const std::string& name) {

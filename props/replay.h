@@ -60,6 +60,11 @@ bool expect_failed(const ReplayStep& s);
 // Deterministic text for people; see cli/replay.cpp for the layout.
 std::string format_replay(const ReplayResult& r, const std::string& file);
 
+// The names a `check` header may give: the registry's invariants and the
+// sequence properties. parse_trace(text, check_names()) refuses any other
+// on its line, as the commands do.
+const CheckNames& check_names();
+
 // The catalogue entry behind a violation: "INV-20a: statement" and the
 // kernel place, for an invariant or a sequence property; empty if unknown.
 std::vector<std::string> describe_violation(const std::string& name);

@@ -365,15 +365,4 @@ std::string trace_lines(BlockOp op, const GeometryCase& g, u64 start_pfn) {
   return "";
 }
 
-std::string_view mutant_trace_name(Mutant m) {
-  switch (m) {
-    case Mutant::VmemmapFreedToBuddy: return "vmemmap_freed_to_buddy";
-    case Mutant::OfflineKeepsManaged: return "offline_keeps_managed";
-    case Mutant::VmemmapNotPresent: return "vmemmap_not_present";
-    case Mutant::OfflineSkipsPresent: return "offline_skips_present";
-    case Mutant::OnlineFailureSkipsDeinit: return "online_failure_skips_deinit";
-    default: return "?";
-  }
-}
-
 }  // namespace memhp::smt

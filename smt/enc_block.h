@@ -34,7 +34,6 @@
 #include "memhp/ops.h"
 #include "memhp/profile.h"
 #include "memhp/system.h"
-#include "../model/internal.h"  // k::memory_block_vmemmap_range(), k::memory_block_online_range()
 
 namespace memhp::smt {
 
@@ -81,7 +80,8 @@ struct IntRange {
   z3::expr contains(const z3::expr& x) const { return lo <= x && x < hi; }
 };
 
-// k::memory_block_vmemmap_range() and k::memory_block_online_range().
+// k::memory_block_vmemmap_range() and k::memory_block_online_range()
+// (memhp/block_layout.h).
 IntRange enc_vmemmap_range(const z3::expr& start, const z3::expr& nr_vmemmap_pages);
 IntRange enc_online_range(const z3::expr& start, const z3::expr& nr_pages,
                           const z3::expr& nr_vmemmap_pages);
@@ -187,9 +187,5 @@ constexpr u64 kBootBytes = u64{4} << 30;
 // the op has no line of its own (Rejected, failures the preamble cannot set
 // up without a notifier line, which this returns too).
 std::string trace_lines(BlockOp op, const GeometryCase& g, u64 start_pfn);
-
-// The model mutant's name as `mutant NAME` takes it (props/mutants.cpp; the
-// tests check the two agree).
-std::string_view mutant_trace_name(Mutant m);
 
 }  // namespace memhp::smt

@@ -1,7 +1,7 @@
 // Z3 encoding of shrink_zone_span() and its two finders (mm/memory_hotplug.c),
 // mirroring model/memory_hotplug.cpp: shrink_zone_span_side(),
 // shrink_zone_span_result(), find_smallest_section_pfn() and
-// find_biggest_section_pfn() (declared in model/internal.h).
+// find_biggest_section_pfn() (declared in memhp/zone_span.h).
 //
 // The span arithmetic is encoded as the model computes it, on 64-bit pfns.
 // The finders scan the page map subsection by subsection, which a formula

@@ -136,7 +136,7 @@ std::string offset(u64 x, u64 start) {
 // The trace that reaches the counterexample's pre-state and runs `op`.
 std::string cex_trace(const GeometryCase& gc, u64 start, int phase, u64 p, BlockOp op,
                       Mutant m) {
-  std::string t = trace_preamble(gc, {std::string(mutant_trace_name(m))});
+  std::string t = trace_preamble(gc, {std::string(mutant_name(m))});
   if (phase != static_cast<int>(Phase::Absent))
     t += trace_lines(p ? BlockOp::AddMemmapOnMemory : BlockOp::Add, gc, start);
   if (phase == static_cast<int>(Phase::Online)) t += trace_lines(BlockOp::Online, gc, start);

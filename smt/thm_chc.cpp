@@ -336,7 +336,7 @@ std::optional<Counterexample> unroll(z3::context& c, MutantSet m, Mutant mutant,
       const u64 a0 = eval_u64(md, v0.start), b0 = eval_u64(md, v0.start2), x = eval_u64(md, v0.x);
       sum << "block start = " << a0 << ", neighbour start = " << b0 << ", N = " << gc.block_pages
           << ", P = " << gc.vmemmap_pages << "\nx = " << x << "\n";
-      cex.trace = trace_preamble(gc, {std::string(mutant_trace_name(mutant))});
+      cex.trace = trace_preamble(gc, {std::string(mutant_name(mutant))});
       for (int i = 0; i < k; ++i) {
         const Move& mv = moves.at(eval_u64(md, pick[static_cast<std::size_t>(i)]));
         const ChcVars& after = s[static_cast<std::size_t>(i) + 1];

@@ -52,7 +52,6 @@
 #include "discharge.h"
 #include "enc_geometry.h"
 #include "groups.h"
-#include "memhp/trace.h"
 
 namespace memhp::smt {
 
@@ -65,7 +64,7 @@ constexpr std::string_view kScope =
     "ground obligations on x86_64, checked against memmap_cost().";
 
 constexpr u64 MiB = u64{1} << 20, GiB = u64{1} << 30, TiB = u64{1} << 40;
-constexpr unsigned kMaxShift = 30;  // memremap_pages shift= in a trace (props/trace.cpp)
+constexpr unsigned kMaxShift = 30;  // memremap_pages shift= in a trace (trace/trace.cpp)
 
 struct Inputs {
   SymGeometry g;

@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "memhp/ops.h"
+#include "memhp/trace.h"
 
 namespace memhp::test {
 
@@ -31,6 +32,21 @@ inline Profile mom(bool on) {
   Profile p;
   p.memmap_on_memory = on;
   return p;
+}
+
+// The trace `text` describes; a parse error fails the test case.
+inline Trace parse_ok(const std::string& text) {
+  auto r = parse_trace(text);
+  if (auto* e = std::get_if<ParseError>(&r))
+    FAIL("unexpected parse error at line " << e->line << ": " << e->message);
+  return std::get<Trace>(std::move(r));
+}
+
+// The error parsing `text` gives; a trace that parses fails the test case.
+inline ParseError parse_bad(const std::string& text) {
+  auto r = parse_trace(text);
+  REQUIRE_MESSAGE(std::holds_alternative<ParseError>(r), "parsed: " << text);
+  return std::get<ParseError>(r);
 }
 
 // Check that a failing operation left the System exactly as it was.

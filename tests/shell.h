@@ -1,5 +1,6 @@
 // Running the memhp binary (and other commands) from a test, in a scratch
-// directory of its own: ctest runs test cases in parallel.
+// directory of its own: ctest runs test cases in parallel. A test file that
+// includes this needs MEMHP_BINARY and MEMHP_SOURCE_DIR (CMakeLists.txt).
 #pragma once
 
 #include <sys/wait.h>
@@ -8,8 +9,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
+
+#include "source_tree.h"  // slurp()
 
 namespace memhp::test {
 
@@ -37,13 +39,6 @@ class Scratch {
   std::filesystem::path dir_;
 };
 
-inline std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 struct Exec {
   int status = -1;
   std::string out, err;
@@ -56,10 +51,8 @@ inline Exec run_shell(const Scratch& s, const std::string& cmd) {
   return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(s.path("stdout")), slurp(s.path("stderr"))};
 }
 
-#ifdef MEMHP_BINARY
 inline Exec run_memhp(const Scratch& s, const std::string& args) {
   return run_shell(s, std::string("'") + MEMHP_BINARY + "' " + args);
 }
-#endif
 
 }  // namespace memhp::test

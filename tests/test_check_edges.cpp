@@ -23,12 +23,6 @@ constexpr const char* kBoot =
     "boot node=0 start=0x1000 size=0x9ec00\n"
     "boot node=0 start=0x100000 size=0x3fee0000\n";
 
-Trace must_parse(const std::string& text) {
-  auto parsed = parse_trace(text);
-  if (auto* e = std::get_if<ParseError>(&parsed)) FAIL("parse error at line " << e->line << ": " << e->message);
-  return std::get<Trace>(std::move(parsed));
-}
-
 // add, online, offline, remove of a fresh block: the window of
 // add_remove_round_trip, which its mutant breaks.
 constexpr const char* kRoundTrip =
@@ -39,7 +33,6 @@ constexpr const char* kRoundTrip =
 
 }  // namespace
 
-#ifdef MEMHP_BINARY
 TEST_CASE("check --seed: any uint64, and a printed seed replays byte for byte") {
   Scratch s("seed");
   // Above 2^63: 2^64 - 59, the largest 64-bit prime.
@@ -62,11 +55,10 @@ TEST_CASE("check --seed: any uint64, and a printed seed replays byte for byte") 
   REQUIRE(std::regex_search(first.out, m, std::regex("seed ([0-9]+),")));
   CHECK(run_memhp(s, args + m[1].str()).out == first.out);
 }
-#endif
 
 TEST_CASE("sequence properties: a trace shorter than the window is not applicable") {
   for (const char* steps : {"", "add_memory node=0 start=0x100000000 size=128M\n"}) {
-    Trace t = must_parse(std::string(kHeader) + "check property=add_remove_round_trip\n" + kBoot + steps);
+    Trace t = parse_ok(std::string(kHeader) + "check property=add_remove_round_trip\n" + kBoot + steps);
     t.mutants.set(Mutant::VmemmapFreeLeaksPages);  // even a broken model has nothing to judge
     const ReplayResult r = replay_trace(t);
     CHECK(r.boot_error.empty());
@@ -77,7 +69,7 @@ TEST_CASE("sequence properties: a trace shorter than the window is not applicabl
 TEST_CASE("minimise_trace: never an empty counterexample") {
   // `check only=` a property: no invariant is checked, as in a suite run
   // aimed at it (the mutant breaks memmap_pages_accounted first otherwise).
-  Trace t = must_parse(std::string(kHeader) + "mutant vmemmap_free_leaks_pages\n" +
+  Trace t = parse_ok(std::string(kHeader) + "mutant vmemmap_free_leaks_pages\n" +
                        "check only=add_remove_round_trip\n" + kBoot + kRoundTrip);
   const ReplayResult r = replay_trace(t);
   REQUIRE(r.violation);
@@ -87,7 +79,7 @@ TEST_CASE("minimise_trace: never an empty counterexample") {
   const Trace m = minimise_trace(t, "add_remove_round_trip");
   CHECK(m.steps.size() == 4);
   // An invariant broken by a single step keeps that step.
-  Trace one = must_parse(std::string(kHeader) + "mutant remove_keeps_resource\n" + kBoot +
+  Trace one = parse_ok(std::string(kHeader) + "mutant remove_keeps_resource\n" + kBoot +
                          "add_memory node=0 start=0x100000000 size=128M\n"
                          "remove_memory start=0x100000000 size=128M\n");
   const ReplayResult r1 = replay_trace(one);

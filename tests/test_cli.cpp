@@ -9,7 +9,6 @@
 
 #include "shell.h"
 
-#ifdef MEMHP_BINARY
 using memhp::test::Exec;
 using memhp::test::run_memhp;
 using memhp::test::Scratch;
@@ -139,4 +138,3 @@ TEST_CASE("cli: check --seed takes the whole uint64 range") {
     CHECK(contains(e.out, seed == "0" ? ", seed 0, " : ", seed 18446744073709551615, "));
   }
 }
-#endif  // MEMHP_BINARY

@@ -21,8 +21,11 @@
 #include <vector>
 
 #include "memhp/invariants.h"
+#include "source_tree.h"
 
 namespace fs = std::filesystem;
+using memhp::test::kSource;
+using memhp::test::slurp;
 
 namespace {
 
@@ -142,40 +145,17 @@ std::vector<std::string> forbidden_mentions(const std::string& text) {
 
 // ---------------------------------------------------------------- files --
 
-const fs::path kSource = MEMHP_SOURCE_DIR;
 const fs::path kThisFile = kSource / "tests" / "test_docs.cpp";
 
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-bool is_build_dir(const fs::path& dir) { return fs::exists(dir / "CMakeCache.txt"); }
-
-// Every regular file below root, without .git and in-tree build directories.
-std::vector<fs::path> files_under(const fs::path& root) {
-  std::vector<fs::path> out;
-  if (!fs::exists(root)) return out;
-  if (fs::is_regular_file(root)) return {root};
-  for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
-    const fs::path& p = it->path();
-    if (it->is_directory() && (p.filename() == ".git" || is_build_dir(p))) {
-      it.disable_recursion_pending();
-      continue;
-    }
-    if (it->is_regular_file() && p.filename() != ".git" && p != kThisFile) out.push_back(p);
-  }
-  return out;
-}
+std::vector<fs::path> files_under(const fs::path& root) { return memhp::test::files_under(root, kThisFile); }
 
 // Where ids are cited: the sources, the tests and their traces, the docs
 // themselves, NOTES and README.
 std::vector<fs::path> citing_files() {
   std::vector<fs::path> out;
   for (const char* where :
-       {"model", "props", "smt", "cli", "tests", "include", "docs", "NOTES.md", "README.md"})
+       {"model", "trace", "report", "props", "explore", "oracle", "smt", "cli", "tests", "include", "docs",
+        "NOTES.md", "README.md"})
     for (const fs::path& p : files_under(kSource / where)) out.push_back(p);
   return out;
 }

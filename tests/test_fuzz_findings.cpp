@@ -5,29 +5,19 @@
 // it says from where), never read off the model's output.
 #include <doctest/doctest.h>
 
+#include "fixtures.h"
 #include "memhp/invariants.h"
 #include "memhp/trace.h"
 #include "replay.h"
 #include "shell.h"
 
 using namespace memhp;
+using memhp::test::parse_bad;
+using memhp::test::parse_ok;
 using memhp::test::Exec;
 using memhp::test::Scratch;
 
 namespace {
-
-Trace parse_ok(const std::string& text) {
-  auto r = parse_trace(text);
-  if (auto* e = std::get_if<ParseError>(&r))
-    FAIL("unexpected parse error at line " << e->line << ": " << e->message);
-  return std::get<Trace>(r);
-}
-
-ParseError parse_refused(const std::string& text) {
-  auto r = parse_trace(text);
-  REQUIRE(std::holds_alternative<ParseError>(r));
-  return std::get<ParseError>(r);
-}
 
 // The System after replaying every step of t (which must not violate anything).
 System replayed_state(const Trace& t) {
@@ -245,7 +235,7 @@ const char* const kMisalignedRemove =
     "remove_memory start=0x3ff0001000 size=0x1000\n";
 
 TEST_CASE("fuzz no_kernel_bug: a misaligned remove_memory is refused as no caller's input") {
-  const ParseError e = parse_refused(kMisalignedRemove);
+  const ParseError e = parse_bad(kMisalignedRemove);
   CHECK(e.line == 4);
   CHECK(e.message.find("not memory-block aligned") != std::string::npos);
 

@@ -114,7 +114,6 @@ TEST_CASE("json: a step that changes nothing prints no zones, blocks or sections
   CHECK(line.at("sections").empty());
 }
 
-#ifdef MEMHP_BINARY
 TEST_CASE("json: memhp run --json on a 16 TiB boot stays small per step") {
   using memhp::test::Exec;
   test::Scratch s("json-16t");
@@ -147,4 +146,3 @@ TEST_CASE("json: memhp run --json on a 16 TiB boot stays small per step") {
   REQUIRE(removed.size() == 1);
   CHECK(removed[0] == Json{{"first", 131072}, {"last", 131073}, {"state", nullptr}});
 }
-#endif

@@ -200,7 +200,6 @@ TEST_CASE("memmap: input validation") {
   CHECK(human_bytes(~u64{0}).find("EiB") != std::string::npos);
 }
 
-#ifdef MEMHP_BINARY
 namespace {
 int memhp_status(const std::string& args) {
   const std::string cmd = "'" MEMHP_BINARY "' memmap-cost " + args + " >/dev/null 2>&1";
@@ -221,4 +220,3 @@ TEST_CASE("memmap: memhp memmap-cost exit statuses") {
   CHECK(memhp_status("--geometry x86_64 --size 1T") == 2);
   CHECK(memhp_status("--geometry x86_64 --size 1T --align 2M --bogus") == 2);
 }
-#endif

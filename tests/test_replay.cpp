@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "failure_store.h"
+#include "fixtures.h"
 #include "memhp/trace.h"
 #include "replay.h"
 #include "report.h"
@@ -22,6 +23,7 @@
 #include "shell.h"
 
 using namespace memhp;
+using memhp::test::parse_ok;
 namespace fs = std::filesystem;
 
 namespace {
@@ -52,13 +54,6 @@ int first_online_line(int n_headers) { return 7 + n_headers; }
 
 bool ends_with(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-
-Trace parse_ok(const std::string& text) {
-  auto r = parse_trace(text);
-  if (auto* e = std::get_if<ParseError>(&r))
-    FAIL("unexpected parse error at line " << e->line << ": " << e->message);
-  return std::get<Trace>(r);
 }
 
 // dimm_add and online_movable, then offline and online again: the last two
@@ -142,6 +137,32 @@ TEST_CASE("replay: check only= checks just that invariant") {
     CHECK_FALSE(r.violation);
     CHECK(r.steps.size() == 6);
   }
+}
+
+TEST_CASE("replay: the names a check header gives are the checkers'") {
+  // The trace language parses any name; check_names() makes an unknown one
+  // a parse error on its line, as the commands parse; without it, replay
+  // refuses the trace instead of checking something else.
+  for (const std::string& header : {std::string("check only=no_such_invariant\n"),
+                                    std::string("check property=no_such_property\n")}) {
+    CAPTURE(header);
+    const std::string text = dimm_trace(header);
+    const Trace t = parse_ok(text);
+    const std::string want = header.find("only=") != std::string::npos
+                                 ? "unknown invariant 'no_such_invariant'"
+                                 : "unknown property 'no_such_property'";
+    CHECK(replay_trace(t).boot_error == want);
+    auto checked = parse_trace(text, check_names());
+    REQUIRE(std::holds_alternative<ParseError>(checked));
+    CHECK(std::get<ParseError>(checked).line == 4);
+    CHECK(std::get<ParseError>(checked).message == want);
+  }
+  const std::string known = dimm_trace("check only=add_remove_round_trip\n");
+  CHECK(std::holds_alternative<Trace>(parse_trace(known, check_names())));
+  CHECK(std::holds_alternative<Trace>(
+      parse_trace(dimm_trace("check property=add_remove_round_trip\n"), check_names())));
+  CHECK(std::holds_alternative<ParseError>(
+      parse_trace(dimm_trace("check property=vmemmap_never_in_buddy\n"), check_names())));
 }
 
 TEST_CASE("replay: check property= over the last steps") {
@@ -293,7 +314,6 @@ TEST_CASE("failure store: file names are stable and stay inside the directory") 
 
 // ------------------------------------------------------ the memhp binary --
 
-#ifdef MEMHP_BINARY
 using memhp::test::Exec;
 using memhp::test::run_memhp;
 
@@ -427,4 +447,3 @@ TEST_CASE("invariants: memhp invariants lists the catalogue") {
   CHECK(run_memhp(s, "invariants extra").status == 2);
   CHECK(run_memhp(s, "invariants --json").out == j.out);
 }
-#endif  // MEMHP_BINARY

@@ -13,10 +13,6 @@
 //   the model's block phase, nr_vmemmap_pages, the watched pfns' page
 //   classes and the zone/node counters must be what the encoding computes
 //   from the model's pre-state, for some value of the encoding's choice.
-// enc_block.h first: it includes model/internal.h, which defines k::WARN, a
-// name doctest makes a macro.
-#include "enc_block.h"
-
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -27,6 +23,8 @@
 #include <variant>
 
 #include "discharge.h"
+#include "enc_block.h"
+#include "memhp/block_layout.h"
 #include "memhp/invariants.h"
 #include "memhp/ops.h"
 #include "memhp/trace.h"
@@ -764,10 +762,6 @@ TEST_CASE("smt block: the geometry cases are what mhp_supports_memmap_on_memory 
 }
 
 TEST_CASE("smt block: every transition's trace lines run as intended in every geometry case") {
-  // The model mutant names the encoding writes are the registry's.
-  for (Mutant m : {Mutant::VmemmapFreedToBuddy, Mutant::OfflineKeepsManaged, Mutant::VmemmapNotPresent,
-                   Mutant::OfflineSkipsPresent, Mutant::OnlineFailureSkipsDeinit})
-    CHECK(mutant_trace_name(m) == mutant_name(m));
   for (const GeometryCase& gc : geometry_cases()) {
     CAPTURE(gc.label());
     const u64 a = (kBootBytes >> gc.geo.page_shift) + gc.block_pages, b = a + gc.block_pages;

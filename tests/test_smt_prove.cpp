@@ -109,7 +109,6 @@ TEST_CASE("smt registry: every theorem is refuted by its mutant, and the trace r
   }
 }
 
-#ifdef MEMHP_BINARY
 namespace {
 Exec prove(const Scratch& s, const std::string& args) {
   return run_shell(s, std::string("'") + MEMHP_BINARY + "' prove " + args);
@@ -166,4 +165,3 @@ TEST_CASE("smt emitted SMT-LIB2 obligations get the same answers from cvc5" * do
   }
   CHECK(files >= 2 * static_cast<int>(smt::theorems().size()));
 }
-#endif

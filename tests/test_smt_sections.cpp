@@ -8,8 +8,6 @@
 // conditions), Z3 itself (a model for each branch condition, its negation
 // and its boundary), and, for the finders, every slot pattern of a small
 // booted System.
-// internal.h first: it defines k::WARN, a name doctest makes a macro.
-#include "../model/internal.h"
 #include "fixtures.h"
 
 #include <z3++.h>
@@ -24,6 +22,7 @@
 #include "groups.h"
 #include "memhp/subsection.h"
 #include "memhp/trace.h"
+#include "memhp/zone_span.h"
 #include "replay.h"
 
 using namespace memhp;

@@ -10,29 +10,19 @@
 #include <random>
 #include <sstream>
 
+#include "fixtures.h"
 #include "memhp/trace.h"
 #include "report.h"
 
 using namespace memhp;
+using memhp::test::parse_bad;
+using memhp::test::parse_ok;
 namespace fs = std::filesystem;
 
 namespace {
 
 constexpr u64 KiB = u64{1} << 10, MiB = u64{1} << 20, GiB = u64{1} << 30,
               TiB = u64{1} << 40;
-
-Trace parse_ok(const std::string& text) {
-  auto r = parse_trace(text);
-  if (auto* e = std::get_if<ParseError>(&r))
-    FAIL("unexpected parse error at line " << e->line << ": " << e->message);
-  return std::get<Trace>(r);
-}
-
-ParseError parse_bad(const std::string& text) {
-  auto r = parse_trace(text);
-  REQUIRE_MESSAGE(std::holds_alternative<ParseError>(r), "parsed: " << text);
-  return std::get<ParseError>(r);
-}
 
 Op only_op(const std::string& line) {
   Trace t = parse_ok(line);
@@ -452,7 +442,6 @@ TEST_CASE("trace: text_step and json_line") {
 
 // ------------------------------------------------------ the memhp binary --
 
-#ifdef MEMHP_BINARY
 namespace {
 
 struct Exec {
@@ -648,4 +637,3 @@ remove_memory start=0x140000000 size=128M
   CHECK(t.out.find("5: dimm_add node=0 start=0x140000000 size=128M -> ok\n") == 0);
   CHECK(t.out.find("5 steps, 2 expectations checked, 0 failed\n") != std::string::npos);
 }
-#endif  // MEMHP_BINARY

@@ -62,14 +62,4 @@ const Invariant* find_invariant(std::string_view name);
 // just that invariant is checked (used to show that its mutant breaks it).
 std::optional<Violation> check_invariants(const StepView& step, const Invariant* only = nullptr);
 
-// The mutants: deliberate, named defects of the model (see mutants.h).
-struct MutantInfo {
-  Mutant id;
-  std::string_view name;         // --mutant NAME
-  std::string_view description;  // the defect, in kernel terms
-};
-const std::vector<MutantInfo>& mutant_registry();
-std::optional<Mutant> mutant_from_name(std::string_view name);
-std::string_view mutant_name(Mutant m);
-
 }  // namespace memhp

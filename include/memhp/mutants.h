@@ -2,13 +2,18 @@
 //
 // A mutant makes one model function behave as a broken kernel would. The
 // checkers must catch every mutant; an invariant that no mutant breaks is a
-// defect of the catalogue, not a proof of the model. Names, descriptions and
-// the invariant each mutant is aimed at are in the registry
-// (props/mutants.cpp, `memhp invariants`). Each mutant is tested where it is
+// defect of the catalogue, not a proof of the model. Names and descriptions
+// are in the registry below (model/mutants.cpp): a mutant is part of the
+// System, and its name is part of the trace language (`mutant NAME`). The
+// invariant each mutant is aimed at names it in its `killed_by`
+// (props/inv_*.cpp, `memhp invariants`). Each mutant is tested where it is
 // used in model/ with `s.mutants.has(Mutant::...)`.
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
 
 namespace memhp {
 
@@ -78,5 +83,16 @@ struct MutantSet {
 };
 
 static_assert(static_cast<unsigned>(Mutant::kCount) <= 64);
+
+// The registry: every mutant, named as `--mutant NAME` and `mutant NAME`
+// take it.
+struct MutantInfo {
+  Mutant id;
+  std::string_view name;         // --mutant NAME
+  std::string_view description;  // the defect, in kernel terms
+};
+const std::vector<MutantInfo>& mutant_registry();
+std::optional<Mutant> mutant_from_name(std::string_view name);
+std::string_view mutant_name(Mutant m);
 
 }  // namespace memhp

@@ -242,29 +242,56 @@ struct System {
 inline constexpr int kMaxNodes = 8;
 
 // Every field of System, by name, in declaration order: the one list that
-// diff_systems() and `memhp run --json` walk, so that a field added to
-// System cannot be silently left out of either. f(name, a.field, b.field).
+// everything walking a System's fields derives from, so that a field added
+// to System cannot be silently left out of any of them:
+//   - diff_systems() (report/diff.cpp) and `memhp run --json`
+//     (report/report.cpp): for_each_field(a, b, f), f(name, a.field, b.field);
+//   - the explorer's state key (explore/explore_key.cpp): the encoder walks
+//     for_each_field(s, f), f(name, s.field), and the decoder fills a System
+//     with for_each_field(out, like, f), so both take the fields in one order;
+//   - equality: `operator==` is defaulted, so the compiler derives it from
+//     the struct itself.
+// The guard below stops the build when System gains or loses a field.
+namespace detail {
+template <class F, class... S>  // S: one or two of System / const System
+void system_fields(F&& f, S&... s) {
+  f("geo", s.geo...);
+  f("prof", s.prof...);
+  f("mutants", s.mutants...);
+  f("iomem", s.iomem...);
+  f("sections", s.sections...);
+  f("blocks", s.blocks...);
+  f("groups", s.groups...);
+  f("dimms", s.dimms...);
+  f("nodes", s.nodes...);
+  f("pages", s.pages...);
+  f("notifier", s.notifier...);
+  f("pgmaps", s.pgmaps...);
+  f("pgmap_array", s.pgmap_array...);
+}
+}  // namespace detail
+
+// f(name, a.field, b.field) for each field.
 template <class F>
 void for_each_field(const System& a, const System& b, F&& f) {
-  f("geo", a.geo, b.geo);
-  f("prof", a.prof, b.prof);
-  f("mutants", a.mutants, b.mutants);
-  f("iomem", a.iomem, b.iomem);
-  f("sections", a.sections, b.sections);
-  f("blocks", a.blocks, b.blocks);
-  f("groups", a.groups, b.groups);
-  f("dimms", a.dimms, b.dimms);
-  f("nodes", a.nodes, b.nodes);
-  f("pages", a.pages, b.pages);
-  f("notifier", a.notifier, b.notifier);
-  f("pgmaps", a.pgmaps, b.pgmaps);
-  f("pgmap_array", a.pgmap_array, b.pgmap_array);
+  detail::system_fields(f, a, b);
 }
-inline constexpr std::size_t kSystemFieldCount = 13;  // the calls above
+// f(name, out.field, like.field) for each field, with out's writable: f
+// fills `out` field by field (from `like`, or from what else it reads).
+template <class F>
+void for_each_field(System& out, const System& like, F&& f) {
+  detail::system_fields(f, out, like);
+}
+// f(name, s.field) for each field.
+template <class F>
+void for_each_field(const System& s, F&& f) {
+  detail::system_fields(f, s);
+}
+inline constexpr std::size_t kSystemFieldCount = 13;  // the calls in detail::system_fields()
 
 // Guard for the list above: a structured binding must name every field, so
 // this stops compiling when System gains or loses one. Update
-// for_each_field() and kSystemFieldCount together with it.
+// detail::system_fields() and kSystemFieldCount together with it.
 inline void system_field_count_guard(const System& s) {
   const auto& [geo, prof, mutants, iomem, sections, blocks, groups, dimms, nodes, pages, notifier,
                pgmaps, pgmap_array] = s;

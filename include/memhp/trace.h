@@ -99,9 +99,19 @@ struct ParseError {
   std::string message;
 };
 
+// The names a `check` header may give are the checkers' (props/: the
+// invariant registry and the sequence properties), which the trace language
+// does not depend on. A caller that has them passes them (check_names() in
+// props/replay.h) and gets an unknown name as a parse error on its line;
+// without them any name parses, and replay_trace() refuses an unknown one.
+struct CheckNames {
+  bool (*only)(std::string_view name) = nullptr;      // `check only=`: an invariant or a property
+  bool (*property)(std::string_view name) = nullptr;  // `check property=`: a sequence property
+};
+
 // Parse trace text. `name` prefixes nothing here; callers print
 // "<file>:<line>: <message>".
-std::variant<Trace, ParseError> parse_trace(const std::string& text);
+std::variant<Trace, ParseError> parse_trace(const std::string& text, const CheckNames& names = {});
 // Print a trace in canonical form; parse_trace(print_trace(t)) == t.
 std::string print_trace(const Trace& t);
 // One op as its trace line, without the expect comment.

@@ -7,7 +7,7 @@
 // alters it is noticed), shortest counterexamples, and graph properties
 // (every state can return to the boot state; every op succeeds somewhere).
 // The algorithm, its sources and its limits are described at the top of
-// props/explore.cpp.
+// explore/explore.cpp.
 #pragma once
 
 #include <boost/graph/adjacency_list.hpp>
@@ -74,7 +74,7 @@ const ExploreConfig* find_explore_config(std::string_view name);
 // A configuration file: a trace header (geometry, profile, boot lines), then
 // `slot node= start= size=` lines, and optionally `pages count=N max=M`
 // (alloc_pages, max_allocs), `notifier -EXXX` (notifier_errno), `name NAME`
-// and `description TEXT`. props/explore_configs.cpp shows an example.
+// and `description TEXT`. explore/explore_configs.cpp shows an example.
 // Errors carry the line.
 std::variant<ExploreConfig, ParseError> parse_explore_config(const std::string& text);
 // The text parse_explore_config() reads back to an equal configuration.

@@ -1,3 +1,13 @@
+// The model's side of the real-kernel oracle (see kernel.h).
+//
+// The oracle library (oracle/, memhp_oracle) is the C++ half of oracle/:
+// guest.py boots the pinned Debian 6.1 kernel under QEMU and agent.c runs in
+// it (oracle/README.md). Here a trace becomes a guest script, the model's
+// observations are computed for the same trace, guest.py runs as a child
+// process, and the two sets of observations are compared. It needs the
+// trace language and report/'s JSON helpers (the guest speaks JSON lines),
+// and none of the checkers: whether the kernel and the model agree is
+// decided by comparing observations, not by the invariant registry.
 #include "kernel.h"
 
 #include <sys/wait.h>

@@ -1,6 +1,6 @@
 // The mutant registry: each deliberate defect of the model, named as
 // `--mutant NAME` takes it, and described as the kernel bug it imitates.
-#include "memhp/invariants.h"
+#include "memhp/mutants.h"
 
 namespace memhp {
 

@@ -9,12 +9,19 @@
 // bytes, because every field is written in a fixed order, maps in key
 // order, and a RunMap as its runs, which are maximal (run_map.h).
 //
+// The System's fields come in the order of for_each_field() (system.h), the
+// one list of them: the encoder and the decoder both walk it, so a field
+// added to System reaches both (one of a new type needs a put() and a get()
+// before it compiles). The geometry, profile and mutants are not in the key: an
+// exploration never changes them, and the decoder takes them from `like`.
+//
 // Integers are LEB128 (signed ones zig-zag first): most fields are small or
 // zero (seven of the eight nodes are empty), so a key is a few hundred bytes
 // instead of the few kilobytes of the System's fixed-width fields. Each
 // encoder has its decoder next to it; a field added to a struct in
 // system.h must be added to both, and the round-trip test fails until it is.
 #include <stdexcept>
+#include <type_traits>
 
 #include "explore.h"
 
@@ -248,6 +255,15 @@ void get(KeyReader& r, NodeState& n) {
 void put(KeyWriter& w, int v) { w.i(v); }
 void get(KeyReader& r, int& v) { v = static_cast<int>(r.i()); }
 
+void put(KeyWriter& w, const MemoryNotifier& n) {
+  w.i(n.going_online_errno);
+  w.i(n.going_offline_errno);
+}
+void get(KeyReader& r, MemoryNotifier& n) {
+  n.going_online_errno = static_cast<int>(r.i());
+  n.going_offline_errno = static_cast<int>(r.i());
+}
+
 void put(KeyWriter& w, const DevPagemap& p) {
   w.u(static_cast<u64>(p.type));
   w.i(p.nid);
@@ -306,6 +322,17 @@ void get(KeyReader& r, RunMap<V>& m) {
   m.assign(lo, RunMap<V>::kEnd, v);
 }
 
+template <class V>
+void put(KeyWriter& w, const std::vector<V>& v) {
+  w.u(v.size());
+  for (const V& x : v) put(w, x);
+}
+template <class V>
+void get(KeyReader& r, std::vector<V>& v) {
+  v.resize(r.u());
+  for (V& x : v) get(r, x);
+}
+
 template <class K, class V>
 void put(KeyWriter& w, const std::map<K, V>& m) {
   w.u(m.size());
@@ -327,23 +354,19 @@ void get(KeyReader& r, std::map<K, V>& m) {
   }
 }
 
+// What an exploration never changes (see the top of the file).
+template <class T>
+constexpr bool kNotInKey =
+    std::is_same_v<T, Geometry> || std::is_same_v<T, Profile> || std::is_same_v<T, MutantSet>;
+
 }  // namespace
 
 void state_key(const System& s, std::string& out) {
   out.clear();
   KeyWriter w(out);
-  put(w, s.iomem);
-  put(w, s.sections);
-  put(w, s.blocks);
-  put(w, s.groups);
-  put(w, s.dimms);
-  w.u(s.nodes.size());
-  for (const NodeState& n : s.nodes) put(w, n);
-  put(w, s.pages);
-  w.i(s.notifier.going_online_errno);
-  w.i(s.notifier.going_offline_errno);
-  put(w, s.pgmaps);
-  put(w, s.pgmap_array);
+  for_each_field(s, [&](const char*, const auto& field) {
+    if constexpr (!kNotInKey<std::remove_cvref_t<decltype(field)>>) put(w, field);
+  });
 }
 
 std::string state_key(const System& s) {
@@ -354,22 +377,13 @@ std::string state_key(const System& s) {
 
 System state_from_key(const std::string& key, const System& like) {
   System s;
-  s.geo = like.geo;
-  s.prof = like.prof;
-  s.mutants = like.mutants;
   KeyReader r(key);
-  get(r, s.iomem);
-  get(r, s.sections);
-  get(r, s.blocks);
-  get(r, s.groups);
-  get(r, s.dimms);
-  s.nodes.resize(r.u());
-  for (NodeState& n : s.nodes) get(r, n);
-  get(r, s.pages);
-  s.notifier.going_online_errno = static_cast<int>(r.i());
-  s.notifier.going_offline_errno = static_cast<int>(r.i());
-  get(r, s.pgmaps);
-  get(r, s.pgmap_array);
+  for_each_field(s, like, [&](const char*, auto& field, const auto& fixed) {
+    if constexpr (kNotInKey<std::remove_cvref_t<decltype(field)>>)
+      field = fixed;
+    else
+      get(r, field);
+  });
   if (!r.done()) throw std::runtime_error("state key: trailing bytes");
   return s;
 }

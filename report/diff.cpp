@@ -1,9 +1,10 @@
+// State diffs (see diff.h; the library as a whole is described in
+// report.cpp).
 #include "diff.h"
 
 #include <cstdio>
 #include <functional>
 
-#include "memhp/invariants.h"
 #include "memhp/ops.h"
 
 namespace memhp {

@@ -1,5 +1,16 @@
 // Trace text: parser and canonical printer (docs/trace-format.md).
 //
+// The trace library (trace/, memhp_trace, public header memhp/trace.h) is the
+// language every other part speaks: the suites write counterexamples in it,
+// replay and the explorer print it, the oracle turns it into guest scripts,
+// people write scenarios in it. It is this parser and printer, the refusal
+// of inputs no kernel caller produces (caller_inputs.cpp) and execution
+// against the model (trace_exec.cpp), and it depends on the model alone, so
+// that anything above can use it. What only a checker knows stays out: the
+// names a `check` header may give are passed in by the caller (CheckNames,
+// props/replay.h check_names()), and the mutant names come from the model's
+// registry (memhp/mutants.h).
+//
 // The parser is strict on purpose. A trace is a counterexample someone will
 // replay months later; a typo that silently became a default (a misspelt key,
 // a size that wrapped around) would make the replay test something else. So
@@ -14,10 +25,8 @@
 #include <sstream>
 #include <string_view>
 
-#include "memhp/invariants.h"
 #include "caller_inputs.h"
 #include "memhp/trace.h"
-#include "sequences.h"
 
 namespace memhp {
 namespace {
@@ -565,17 +574,19 @@ std::string parse_mutant(const std::vector<std::string_view>& tokens, MutantSet&
   return {};
 }
 
-std::string parse_check(const std::vector<std::string_view>& tokens, Trace& t) {
+// The names themselves belong to the checkers: `names` knows them, if the
+// caller passed it (trace.h, CheckNames).
+std::string parse_check(const std::vector<std::string_view>& tokens, const CheckNames& names,
+                        Trace& t) {
   Fields f("check", {}, {"only", "property"});
   if (!f.load(std::vector<std::string_view>(tokens.begin() + 1, tokens.end()))) return f.error();
   if (f.has("only") == f.has("property")) return "check: want one of 'only' or 'property'";
   if (f.has("only")) {
     t.check_only = std::string(f.text("only"));
-    if (!find_invariant(t.check_only) && !find_sequence_property(t.check_only))
-      return "unknown invariant " + quoted(t.check_only);
+    if (names.only && !names.only(t.check_only)) return "unknown invariant " + quoted(t.check_only);
   } else {
     t.check_property = std::string(f.text("property"));
-    if (!find_sequence_property(t.check_property))
+    if (names.property && !names.property(t.check_property))
       return "unknown property " + quoted(t.check_property);
   }
   return f.error();
@@ -619,7 +630,7 @@ enum class Phase { Header, Boot, Ops };
 
 class TraceParser {
  public:
-  explicit TraceParser(Trace& t) : t_(t) {}
+  TraceParser(Trace& t, const CheckNames& names) : t_(t), names_(names) {}
 
   // Handles one non-blank line; returns an error message or "".
   std::string line(int lineno, const Line& l) {
@@ -632,7 +643,7 @@ class TraceParser {
         seen_mutant_ = false;  // may repeat
         return parse_mutant(l.tokens, t_.mutants);
       });
-    if (word == "check") return header(word, seen_check_, [&] { return parse_check(l.tokens, t_); });
+    if (word == "check") return header(word, seen_check_, [&] { return parse_check(l.tokens, names_, t_); });
     if (word == "geometry") return header(word, seen_geometry_, [&] {
         return parse_geometry(l.tokens, t_.geo);
       });
@@ -675,6 +686,7 @@ class TraceParser {
   }
 
   Trace& t_;
+  const CheckNames& names_;
   Phase phase_ = Phase::Header;
   bool seen_geometry_ = false, seen_profile_ = false, seen_mutant_ = false, seen_check_ = false;
 };
@@ -763,12 +775,12 @@ std::string print_profile(const Profile& p) { return "profile " + profile_to_str
 
 }  // namespace
 
-std::variant<Trace, ParseError> parse_trace(const std::string& text) {
+std::variant<Trace, ParseError> parse_trace(const std::string& text, const CheckNames& names) {
   Trace t;
   auto x86 = geometry_preset("x86_64");
   if (!x86) return ParseError{1, "no 'x86_64' geometry preset"};
   t.geo = *x86;
-  TraceParser parser(t);
+  TraceParser parser(t, names);
   std::string_view rest = text;
   for (int lineno = 1; !rest.empty(); ++lineno) {
     auto nl = rest.find('\n');

@@ -1,5 +1,12 @@
 // The explicit-state explorer (see explore.h for the interface).
 //
+// The explorer library (explore/, memhp_explore) sits on the checkers
+// (props/: the invariant registry, replay's guarded apply) and the state
+// diffs (report/): explore.cpp is the search, explore_configs.cpp the named
+// configurations and their alphabets, explore_key.cpp the exact state keys,
+// explore_pins.cpp the pinned sizes of the state spaces. Nothing below it
+// knows it exists; `memhp explore`, the tests and the benchmark use it.
+//
 // Sources. TLC's breadth-first model checking (Yu, Manolios, Lamport,
 // "Model checking TLA+ specifications", CHARME 1999): states are
 // fingerprinted, the search is breadth-first so the first counterexample is

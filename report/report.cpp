@@ -1,5 +1,13 @@
 // Step reports for `memhp run`: text lines and the two JSON forms
 // (docs/json.md describes both).
+//
+// The report library (report/, memhp_report) shows states and steps to
+// people and tools, and decides nothing: these reports, and the state diffs
+// of diff.cpp that replay prints and the atomicity invariant quotes. It sits
+// on the trace language (a step is an Op) and below the checkers, so that
+// the invariants, replay, the oracle and the commands all describe a System
+// the same way. Both walk System's fields through for_each_field()
+// (memhp/system.h), so a new field cannot be left out of either.
 #include "report.h"
 
 #include <utility>
