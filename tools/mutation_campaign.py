@@ -1,0 +1,267 @@
+#!/usr/bin/env python3
+"""Source-mutation campaign over model/*.cpp: how much do the checkers catch?
+
+The registered mutants (include/memhp/mutants.h) were written by the people
+who wrote the checks, so killing them says little about faults nobody
+thought of. This script makes mutants mechanically instead: each one is a
+single edit of one model/*.cpp line of the kinds an mm/ patch gets wrong,
+
+  rel     a relational operator swapped (<  <=  >  >=  ==  !=)
+  arith   + and - swapped in an expression
+  logic   && and || swapped
+  off1    an off-by-one: `+ 1` / `- 1` dropped, or one added to a range end
+  call    a call statement dropped (a line `name(...);` or `k::name(...);`)
+  bool    `true` and `false` swapped in a return or an assignment
+
+and for each it rebuilds `memhp` in a private copy of the tree and runs the
+project's own checkers, unchanged:
+
+  memhp check --suite S  for S in ram x86 quick device (fixed seed, shrinking off)
+  memhp explore          on the small configurations (x86-1slot ... x86-2node-mom)
+  memhp prove            every theorem
+  memhp replay           every tests/kernel/*.trace (their `# expect:` lines are
+                         what a real 6.1 kernel returned)
+
+A mutant is killed when any of them fails (or runs past its time limit); a
+mutant that does not compile is stillborn and not counted. The score is
+killed / (mutants - stillborn - equivalent), where equivalent mutants are the
+ones listed, with the reason, in tools/mutation_equivalent.txt (triaged by
+hand: nobody can tell an equivalent mutant from a weak checker automatically).
+
+This is a campaign, not a CI step: each mutant costs a rebuild (about a
+minute on two cores) and the checkers (about half a minute).
+
+  tools/mutation_campaign.py --list                 the mutants, numbered
+  tools/mutation_campaign.py --count 150 --seed 1   run 150 of them
+  tools/mutation_campaign.py --only 17,42           run these
+Results go to $OUT (default: mutation-out/ in the checkout, ignored by git):
+results.jsonl, one line per mutant, and summary.md.
+"""
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SUITES = ["ram", "x86", "quick", "device"]
+EXPLORE = ["x86-1slot", "x86-1slot-mom", "x86-1slot-veto", "x86-256m", "x86-2slot-mom", "x86-2node-mom"]
+
+REL_SWAPS = {"<": "<=", "<=": "<", ">": ">=", ">=": ">", "==": "!=", "!=": "=="}
+
+
+def code_part(line):
+    """The line with // comments and string literals blanked (same length)."""
+    out, i, in_str = [], 0, None
+    while i < len(line):
+        c = line[i]
+        if in_str:
+            if c == "\\":
+                out.append("  ")
+                i += 2
+                continue
+            if c == in_str:
+                in_str = None
+            out.append(" ")
+        elif c in "\"'":
+            in_str = c
+            out.append(" ")
+        elif line.startswith("//", i):
+            out.append(" " * (len(line) - i))
+            break
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def sites(path):
+    """Every mutation of one file: (line number, kind, old line, new line)."""
+    lines = path.read_text().splitlines()
+    out = []
+    in_block_comment = False
+    for n, line in enumerate(lines, 1):
+        stripped = line.strip()
+        if in_block_comment:
+            if "*/" in stripped:
+                in_block_comment = False
+            continue
+        if stripped.startswith("/*"):
+            in_block_comment = "*/" not in stripped
+            continue
+        if stripped.startswith("#") or stripped.startswith("//") or not stripped:
+            continue
+        code = code_part(line)
+        # Templates and casts use < and >; only operators with spaces around.
+        for m in re.finditer(r"(?<=\s)(<=|>=|==|!=|<|>)(?=\s)", code):
+            new = REL_SWAPS[m.group(1)]
+            out.append((n, "rel", line, line[: m.start()] + new + line[m.end():]))
+        for m in re.finditer(r"(?<=\s)([+-])(?=\s)", code):
+            new = "-" if m.group(1) == "+" else "+"
+            out.append((n, "arith", line, line[: m.start()] + new + line[m.end():]))
+        for m in re.finditer(r"(?<=\s)(&&|\|\|)(?=\s)", code):
+            new = "||" if m.group(1) == "&&" else "&&"
+            out.append((n, "logic", line, line[: m.start()] + new + line[m.end():]))
+        for m in re.finditer(r"\s[+-] 1\b", code):
+            out.append((n, "off1", line, line[: m.start()] + line[m.end():]))
+        for m in re.finditer(r"\bend\b(?=[,)])", code):
+            out.append((n, "off1", line, line[: m.end()] + " + 1" + line[m.end():]))
+        if re.fullmatch(r"\s*(k::)?[a-z_][a-z0-9_]*\(.*\);\s*", code) and not re.match(
+            r"\s*(return|if|for|while)\b", code
+        ):
+            indent = line[: len(line) - len(line.lstrip())]
+            out.append((n, "call", line, indent + "/* mutant: dropped */ ;"))
+        for m in re.finditer(r"\b(true|false)\b", code):
+            if re.search(r"\breturn\b|=", code):
+                new = "false" if m.group(1) == "true" else "true"
+                out.append((n, "bool", line, line[: m.start()] + new + line[m.end():]))
+    return out
+
+
+def all_mutants():
+    muts = []
+    for path in sorted((ROOT / "model").glob("*.cpp")):
+        for n, kind, old, new in sites(path):
+            muts.append({"file": str(path.relative_to(ROOT)), "line": n, "kind": kind, "old": old, "new": new})
+    for i, m in enumerate(muts):
+        m["id"] = i
+    return muts
+
+
+def run(cmd, cwd, timeout):
+    t = time.time()
+    # Objects of unchanged files come from ccache, whatever the tree's path.
+    env = dict(os.environ, CCACHE_BASEDIR=str(cwd), CCACHE_NOHASHDIR="1")
+    try:
+        p = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout, text=True)
+        return p.returncode, p.stdout[-2000:], time.time() - t
+    except subprocess.TimeoutExpired:
+        return "timeout", "", time.time() - t
+
+
+def checkers(memhp, tree):
+    """(name, argv, time limit) of every checker, as a user runs them."""
+    out = []
+    for s in SUITES:
+        out.append((f"check {s}", [memhp, "check", "--suite", s, "--cases", "300", "--steps", "60", "--seed", "1",
+                                   "--no-store", "--no-coverage", "--shrink-seconds", "0"], 300))
+    for c in EXPLORE:
+        out.append((f"explore {c}", [memhp, "explore", "--config", c, "--first"], 300))
+    out.append(("prove", [memhp, "prove"], 600))
+    for t in sorted((tree / "tests" / "kernel").glob("*.trace")):
+        out.append((f"kernel {t.stem}", [memhp, "replay", str(t)], 120))
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--list", action="store_true", help="list the mutants and exit")
+    ap.add_argument("--count", type=int, default=150, help="how many mutants to run (a seeded sample)")
+    ap.add_argument("--seed", type=int, default=1, help="the sample's seed")
+    ap.add_argument("--only", help="comma-separated mutant ids to run")
+    ap.add_argument("--out", default=os.environ.get("OUT", str(ROOT / "mutation-out")))
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="build parallelism")
+    args = ap.parse_args()
+
+    muts = all_mutants()
+    if args.list:
+        for m in muts:
+            print(f"{m['id']:5} {m['kind']:6} {m['file']}:{m['line']}: {m['new'].strip()}")
+        print(f"{len(muts)} mutants", file=sys.stderr)
+        return 0
+    if args.only:
+        chosen = [muts[int(i)] for i in args.only.split(",")]
+    else:
+        chosen = sorted(random.Random(args.seed).sample(muts, min(args.count, len(muts))), key=lambda m: m["id"])
+
+    out = Path(args.out)
+    tree, build = out / "tree", out / "build"
+    out.mkdir(parents=True, exist_ok=True)
+    if tree.exists():
+        shutil.rmtree(tree)
+    # A private copy of the sources: the checkout is never edited.
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], check=True)
+    shutil.copytree(ROOT, tree, ignore=shutil.ignore_patterns("build*", "mutation-out", ".git", ".memhp"))
+    cfg = ["cmake", "-S", str(tree), "-B", str(build), "-DCMAKE_BUILD_TYPE=RelWithDebInfo", "-DMEMHP_BENCH=OFF"]
+    if shutil.which("ccache"):
+        cfg.append("-DCMAKE_CXX_COMPILER_LAUNCHER=ccache")
+    subprocess.run(cfg, check=True, stdout=subprocess.DEVNULL)
+    build_cmd = ["cmake", "--build", str(build), "-j", str(args.jobs), "--target", "memhp"]
+    rc, log, _ = run(build_cmd, tree, 3600)
+    if rc != 0:
+        print("the unmutated tree does not build:\n" + log, file=sys.stderr)
+        return 2
+    memhp = str(build / "memhp")
+    # The unmutated model must pass every checker, or nothing below means anything.
+    for name, cmd, limit in checkers(memhp, tree):
+        rc, log, _ = run(cmd, tree, limit)
+        if rc != 0:
+            print(f"the unmutated model fails {name}:\n{log}", file=sys.stderr)
+            return 2
+
+    results = []
+    with open(out / "results.jsonl", "w") as jl:
+        for k, m in enumerate(chosen, 1):
+            src = tree / m["file"]
+            original = src.read_text()
+            lines = original.splitlines(keepends=True)
+            lines[m["line"] - 1] = m["new"] + "\n"
+            src.write_text("".join(lines))
+            t0 = time.time()
+            rc, log, _ = run(build_cmd, tree, 1800)
+            r = dict(m)
+            if rc != 0:
+                r["verdict"], r["by"] = "stillborn", "build"
+            else:
+                r["verdict"], r["by"] = "survived", None
+                for name, cmd, limit in checkers(memhp, tree):
+                    crc, _, _ = run(cmd, tree, limit)
+                    if crc != 0:
+                        r["verdict"], r["by"] = "killed", f"{name} ({crc})"
+                        break
+            src.write_text(original)
+            r["seconds"] = round(time.time() - t0, 1)
+            results.append(r)
+            jl.write(json.dumps(r) + "\n")
+            jl.flush()
+            print(f"[{k}/{len(chosen)}] #{m['id']} {m['kind']} {m['file']}:{m['line']}: {r['verdict']}"
+                  + (f" by {r['by']}" if r["by"] else ""), flush=True)
+    # Restore the last mutated file's object before the next campaign.
+    run(build_cmd, tree, 3600)
+    write_summary(out, results)
+    return 0
+
+
+def write_summary(out, results):
+    equivalent = set()
+    eq = ROOT / "tools" / "mutation_equivalent.txt"
+    if eq.exists():
+        for line in eq.read_text().splitlines():
+            if line.strip() and not line.startswith("#"):
+                equivalent.add(line.split()[0])
+    key = lambda r: f"{r['file']}:{r['line']}:{r['new'].strip()}"
+    killed = sum(r["verdict"] == "killed" for r in results)
+    stillborn = sum(r["verdict"] == "stillborn" for r in results)
+    survivors = [r for r in results if r["verdict"] == "survived"]
+    eqv = [r for r in survivors if key(r) in equivalent]
+    live = len(results) - stillborn - len(eqv)
+    score = killed / live if live else 0.0
+    with open(out / "summary.md", "w") as f:
+        f.write(f"{len(results)} mutants: {killed} killed, {len(survivors)} survived "
+                f"({len(eqv)} of them equivalent), {stillborn} stillborn. "
+                f"Score {killed}/{live} = {100 * score:.1f}%\n\n")
+        f.write("| id | kind | where | mutation | verdict |\n|---|---|---|---|---|\n")
+        for r in survivors:
+            f.write(f"| {r['id']} | {r['kind']} | {r['file']}:{r['line']} | `{r['new'].strip()}` | "
+                    f"{'equivalent' if r in eqv else 'survived'} |\n")
+    print((out / "summary.md").read_text().splitlines()[0])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
