@@ -9,15 +9,13 @@
 #include <tuple>
 
 #include "diff.h"
+#include "inv_util.h"
 
 namespace memhp {
 
 namespace {
 
-template <class T>
-const T* op_of(const StepView& v) {
-  return v.op ? std::get_if<T>(v.op) : nullptr;
-}
+using inv::op_as;
 bool failed_with(const StepView& v, int err) { return v.result && v.result->err == err && v.result->bug.empty(); }
 
 // after[lo, hi) := before[lo, hi).
@@ -47,10 +45,10 @@ void restore_free(RunMap<PageState>& after, const RunMap<PageState>& before, Tak
 // for a block that is already online, so the type stays; otherwise
 // memory_subsys_online() resets it to MMOP_OFFLINE whatever happened.
 bool online_type_applies(const StepView& v) {
-  return op_of<OpOnlineBlock>(v) && v.result && !v.result->ok();
+  return op_as<OpOnlineBlock>(v) && v.result && !v.result->ok();
 }
 void online_type_erase(const StepView& v, System& before, System& after) {
-  const OpOnlineBlock& op = *op_of<OpOnlineBlock>(v);
+  const OpOnlineBlock& op = *op_as<OpOnlineBlock>(v);
   const MemoryBlock& was = before.blocks.at(op.block);
   MemoryBlock now = after.blocks.at(op.block);
   if (!was.present || !now.present) return;
@@ -67,14 +65,14 @@ void online_type_erase(const StepView& v, System& before, System& after) {
 // pages inside the range, and the vmemmap pages they took from the buddy
 // allocator (free pages that now hold their memmap).
 std::vector<std::pair<u64, u64>> added_ranges(const StepView& v) {
-  if (const auto* a = op_of<OpAddMemory>(v)) return {{a->start, a->size}};
-  if (const auto* d = op_of<OpDimmAdd>(v)) return {{d->start, d->size}};
-  if (const auto* m = op_of<OpMemremap>(v)) return m->req.ranges;
+  if (const auto* a = op_as<OpAddMemory>(v)) return {{a->start, a->size}};
+  if (const auto* d = op_as<OpDimmAdd>(v)) return {{d->start, d->size}};
+  if (const auto* m = op_as<OpMemremap>(v)) return m->req.ranges;
   return {};
 }
 // acpi_memory_enable_device() turns any __add_memory() error into -EINVAL.
 bool add_pages_applies(const StepView& v) {
-  return (failed_with(v, -ENOMEM) || (op_of<OpDimmAdd>(v) && failed_with(v, -EINVAL))) && !added_ranges(v).empty();
+  return (failed_with(v, -ENOMEM) || (op_as<OpDimmAdd>(v) && failed_with(v, -EINVAL))) && !added_ranges(v).empty();
 }
 void add_pages_erase(const StepView& v, System& before, System& after) {
   const Geometry& g = v.before.geo;
@@ -103,7 +101,7 @@ void add_pages_erase(const StepView& v, System& before, System& after) {
 // unless the memory notifier refuses MEM_GOING_ONLINE: then the blocks it
 // offlined may stay offline.
 const AcpiMemoryDevice* ejected_dimm(const StepView& v) {
-  const auto* op = op_of<OpDimmRemove>(v);
+  const auto* op = op_as<OpDimmRemove>(v);
   if (!op || !failed_with(v, -EBUSY)) return nullptr;
   const auto it = v.before.dimms.find(op->start);
   return it == v.before.dimms.end() ? nullptr : &it->second;
@@ -160,7 +158,7 @@ void eject_erase(const StepView& v, System& before, System& after) {
 // node span, nor the sections' zone-device taint, nor the boot memmap of an
 // early section's hole that it poisoned; and the vmemmap it freed may come
 // back on other pfns (diff.h, without_device_residue()).
-bool pagemap_applies(const StepView& v) { return op_of<OpMemremap>(v) && v.result && !v.result->ok(); }
+bool pagemap_applies(const StepView& v) { return op_as<OpMemremap>(v) && v.result && !v.result->ok(); }
 void pagemap_erase(const StepView& v, System& before, System& after) {
   before = without_device_residue(before, v.before);
   after = without_device_residue(after, v.before);
