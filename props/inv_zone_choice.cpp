@@ -66,7 +66,9 @@ std::vector<Onlined> onlined_this_step(const StepView& v) {
   if (const auto* d = op_as<OpAddMemory>(v)) range = {d->start, d->start + d->size};
   if (!range) return out;
   ZoneInputs in = ZoneInputs::of(b);
-  // A DIMM's memory group is new: its counters start at 0.
+  // add_memory_resource() sets a new node online before it onlines the
+  // blocks, and a DIMM's memory group is new: its counters start at 0.
+  for (std::size_t n = 0; n < in.node_online.size(); ++n) in.node_online[n] = a.nodes[n].online;
   for (const auto& [mgid, grp] : a.groups)
     if (!in.groups.count(mgid)) in.groups[mgid] = spec::GroupView{grp.is_dynamic, grp.max_pages, 0, 0};
   const u64 first = g.block_id(g.pfn_of(range->first)), end = g.block_id(g.pfn_of(range->second));
