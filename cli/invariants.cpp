@@ -22,7 +22,7 @@ enum class Format { Text, Json, Markdown };
 std::vector<std::string_view> aimed_at(std::string_view m) {
   std::vector<std::string_view> out;
   for (const Invariant& i : invariant_registry())
-    if (i.killed_by == m) out.push_back(i.name);
+    if (i.killed_by.has(m)) out.push_back(i.name);
   for (const SequenceProperty& p : sequence_properties())
     if (p.killed_by == m) out.push_back(p.name);
   // A residue path's mutant leaves a wrong residue: failed_op_changes_nothing.
@@ -39,6 +39,8 @@ std::string join(const std::vector<std::string_view>& v, std::string_view sep) {
   }
   return out;
 }
+
+std::vector<std::string_view> names(const Killers& k) { return {k.begin(), k.end()}; }
 
 std::string pad(std::string_view s, std::size_t width) {
   std::string out(s);
@@ -61,7 +63,7 @@ void text_invariants(std::ostream& os) {
   auto id_w = widest(all, [](const Invariant& i) { return i.id; });
   os << "Invariants (" << all.size() << "), checked after every step:\n\n";
   for (const Invariant& i : all)
-    os << "  " << pad(i.name, name_w) << "  " << pad(i.id, id_w) << "  killed by " << i.killed_by
+    os << "  " << pad(i.name, name_w) << "  " << pad(i.id, id_w) << "  killed by " << join(names(i.killed_by), ", ")
        << "\n      " << i.statement << "\n      kernel: " << i.kernel_ref << '\n';
 }
 
@@ -95,14 +97,14 @@ void json_catalogue(std::ostream& os) {
                               {"id", i.id},
                               {"statement", i.statement},
                               {"kernel_ref", i.kernel_ref},
-                              {"killed_by", i.killed_by}});
+                              {"killed_by", names(i.killed_by)}});
   Json properties = Json::array();
   for (const SequenceProperty& p : sequence_properties())
     properties.push_back(Json{{"name", p.name},
                               {"ops", p.ops},
                               {"statement", p.statement},
                               {"kernel_ref", p.kernel_ref},
-                              {"killed_by", p.killed_by}});
+                              {"killed_by", std::vector<std::string_view>{p.killed_by}}});
   Json mutants = Json::array();
   for (const MutantInfo& m : mutant_registry())
     mutants.push_back(Json{{"name", m.name}, {"description", m.description}, {"aimed_at", aimed_at(m.name)}});
@@ -127,9 +129,12 @@ std::string code(std::string_view s) { return s.empty() ? "" : "`" + cell(s) + "
 void markdown_catalogue(std::ostream& os) {
   os << "### Invariants\n\n| name | id | statement | kernel place | killed by |\n"
         "|---|---|---|---|---|\n";
-  for (const Invariant& i : invariant_registry())
+  for (const Invariant& i : invariant_registry()) {
+    std::string killers;
+    for (auto k : i.killed_by) killers += (killers.empty() ? "" : ", ") + code(k);
     os << "| " << code(i.name) << " | " << cell(i.id) << " | " << cell(i.statement) << " | "
-       << cell(i.kernel_ref) << " | " << code(i.killed_by) << " |\n";
+       << cell(i.kernel_ref) << " | " << killers << " |\n";
+  }
   os << "\n### Sequence properties\n\n| name | steps | statement | kernel place | killed by |\n"
         "|---|---|---|---|---|\n";
   for (const SequenceProperty& p : sequence_properties())

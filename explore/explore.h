@@ -63,6 +63,10 @@ struct ExploreConfig {
   // (`depth N`), because its complete space is beyond a test's budget. Such
   // a run is never "complete": stuck states and op coverage go unchecked.
   std::uint32_t max_depth = 0;
+  // The sysfs online types the alphabet writes to each block's state
+  // (`online_types online,online_kernel,online_movable`); plain `online`
+  // lets the profile's policy choose the zone.
+  std::vector<OnlineType> online_types = {OnlineType::OnlineKernel, OnlineType::OnlineMovable};
   u64 pages_per_alloc() const { return alloc_pages ? alloc_pages : geo.pageblock_pages(); }
   friend bool operator==(const ExploreConfig&, const ExploreConfig&) = default;
 };
@@ -73,8 +77,9 @@ const ExploreConfig* find_explore_config(std::string_view name);
 
 // A configuration file: a trace header (geometry, profile, boot lines), then
 // `slot node= start= size=` lines, and optionally `pages count=N max=M`
-// (alloc_pages, max_allocs), `notifier -EXXX` (notifier_errno), `name NAME`
-// and `description TEXT`. explore/explore_configs.cpp shows an example.
+// (alloc_pages, max_allocs), `notifier -EXXX` (notifier_errno),
+// `online_types T,...` (online_types), `name NAME` and `description TEXT`.
+// explore/explore_configs.cpp shows an example.
 // Errors carry the line.
 std::variant<ExploreConfig, ParseError> parse_explore_config(const std::string& text);
 // The text parse_explore_config() reads back to an equal configuration.

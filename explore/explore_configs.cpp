@@ -16,11 +16,14 @@
 //                                  # and allocations of each kind at once
 //   notifier -EBUSY                # optional: notifier vetoes in the alphabet
 //   depth 7                        # optional: explore 7 BFS levels only
+//   online_types online,online_kernel,online_movable   # optional: the online
+//                                  # writes per block (default: online_kernel,online_movable)
 //   device id=1 type=fsdax node=0 ranges=0x6000000+2M   # optional: a ZONE_DEVICE
 //                                  # range, memremap_pages' keys; mapped and unmapped
 //
 // The named configurations below are written in this format and parsed, so
 // the built-ins exercise the parser the files use.
+#include <algorithm>
 #include <cstdio>
 #include <stdexcept>
 
@@ -51,6 +54,7 @@ struct NamedDef {
   std::string name, what, slots;       // slots: the slot, pages, depth and device lines
   std::vector<bool> mom = {false, true};  // the variants: "-mom" is memmap_on_memory=1
   std::string_view boot = kQemu1gBoot;
+  std::string profile = {};            // more profile keys
 };
 
 // The source text of one named configuration. Slots on node 1 need the
@@ -60,7 +64,7 @@ std::string named_text(const NamedDef& d, bool mom) {
   std::string t = "name " + d.name + (mom ? "-mom" : "") + "\n";
   t += "description " + d.what + (mom ? ", memmap_on_memory=1" : "") + "\n";
   t += "geometry x86_64\n";
-  t += std::string("profile v6.1 memmap_on_memory=") + (mom ? "1" : "0") +
+  t += std::string("profile v6.1 memmap_on_memory=") + (mom ? "1" : "0") + d.profile +
        (node1 ? " possible_nodes=2" : "") + "\n";
   t += d.boot;
   return t + d.slots;
@@ -88,8 +92,13 @@ constexpr std::string_view kDevices =
     "device id=6 type=fsdax node=0 ranges=0x88000000+128M altmap=0+1024\n"
     "device id=7 type=fsdax node=0 ranges=0x80800000+2M\n";
 
+// 256 MiB of boot memory without holes: 65536 boot pages, so that
+// auto_movable_ratio=50 allows exactly one 128 MiB block of MOVABLE.
+constexpr std::string_view kSmallBoot = "boot node=0 start=0x0 size=256M\n";
+
 std::vector<ExploreConfig> build_named() {
   const std::string no_alloc = "pages max=0\n";
+  const std::string all_types = "online_types online,online_kernel,online_movable\n";
   const std::vector<NamedDef> defs = {
       {"x86-1slot", "QEMU 1 GiB x86_64, one 128 MiB DIMM slot", slots_text(1, 128)},
       {"x86-1slot-veto", "QEMU 1 GiB x86_64, one 128 MiB DIMM slot, notifier vetoes",
@@ -108,6 +117,20 @@ std::vector<ExploreConfig> build_named() {
        slots_text(3, 128) + "depth 7\n"},
       {"x86-4slot", "QEMU 1 GiB x86_64, four 128 MiB DIMM slots, 7 BFS levels",
        slots_text(4, 128) + "depth 7\n"},
+      // Zone choice (issue 13): plain online in the alphabet, and the
+      // profiles that steer it.
+      {"x86-movable-node", "QEMU 1 GiB x86_64, two 128 MiB DIMM slots, movable_node=1, plain online",
+       slots_text(2, 128) + no_alloc + all_types, {false}, kQemu1gBoot, " movable_node=1"},
+      {"x86-auto-online", "QEMU 1 GiB x86_64, two 128 MiB DIMM slots, memhp_default_state=online, movable_node=1",
+       slots_text(2, 128) + no_alloc + all_types, {false}, kQemu1gBoot,
+       " memhp_default_state=online movable_node=1"},
+      {"x86-auto-kernel", "QEMU 1 GiB x86_64, one 256 MiB DIMM slot, memhp_default_state=online_kernel",
+       slots_text(1, 256) + no_alloc + all_types, {true}, kQemu1gBoot, " memhp_default_state=online_kernel"},
+      {"x86-auto-movable-state", "QEMU 1 GiB x86_64, one 256 MiB DIMM slot, memhp_default_state=online_movable",
+       slots_text(1, 256) + no_alloc + all_types, {true}, kQemu1gBoot, " memhp_default_state=online_movable"},
+      {"x86-ratio50", "256 MiB x86_64, two 128 MiB DIMM slots, auto-movable with auto_movable_ratio=50 (one block of MOVABLE)",
+       slots_text(2, 128) + no_alloc + all_types, {false}, kSmallBoot,
+       " online_policy=auto-movable auto_movable_ratio=50"},
   };
   std::vector<ExploreConfig> out;
   for (const NamedDef& d : defs)
@@ -217,6 +240,22 @@ bool config_line(std::string_view raw, ExploreConfig& c, std::string& err) {
     else c.max_depth = static_cast<std::uint32_t>(*n);
     return true;
   }
+  if (w[0] == "online_types") {
+    c.online_types.clear();
+    std::string_view rest = w.size() == 2 ? w[1] : std::string_view{};
+    while (err.empty() && !rest.empty()) {
+      const auto comma = rest.find(',');
+      const auto t = online_type_from_name(rest.substr(0, comma));
+      if (!t || *t == OnlineType::Offline ||
+          std::find(c.online_types.begin(), c.online_types.end(), *t) != c.online_types.end())
+        err = "online_types: want online, online_kernel and/or online_movable, comma-separated, each once";
+      else
+        c.online_types.push_back(*t);
+      rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    }
+    if (err.empty() && c.online_types.empty()) err = "online_types: want at least one type";
+    return true;
+  }
   if (w[0] == "notifier") {
     const auto e = w.size() == 2 ? errno_from_name(w[1]) : std::nullopt;
     if (!e || *e >= 0) err = "notifier: want one errno, e.g. -EBUSY";
@@ -321,6 +360,12 @@ std::string print_explore_config(const ExploreConfig& c) {
   out += "pages count=" + std::to_string(c.alloc_pages) + " max=" + std::to_string(c.max_allocs) + "\n";
   if (c.notifier_errno) out += "notifier " + errno_name(c.notifier_errno) + "\n";
   if (c.max_depth) out += "depth " + std::to_string(c.max_depth) + "\n";
+  if (c.online_types != ExploreConfig{}.online_types) {
+    out += "online_types ";
+    for (std::size_t i = 0; i < c.online_types.size(); ++i)
+      out += (i ? "," : "") + std::string(online_type_name(c.online_types[i]));
+    out += "\n";
+  }
   for (const MemremapRequest& d : c.devices) {
     const std::string line = print_op(OpMemremap{d});
     out += "device" + line.substr(line.find(' ')) + "\n";
@@ -350,8 +395,7 @@ std::vector<AlphabetOp> explore_alphabet(const ExploreConfig& c) {
     const u64 first = c.geo.block_id(c.geo.pfn_of(s.start));
     const u64 last = c.geo.block_id(c.geo.pfn_of(s.start + s.size));
     for (u64 b = first; b < last; ++b) {
-      a.push_back({OpOnlineBlock{b, OnlineType::OnlineKernel}, false});
-      a.push_back({OpOnlineBlock{b, OnlineType::OnlineMovable}, false});
+      for (OnlineType t : c.online_types) a.push_back({OpOnlineBlock{b, t}, false});
       a.push_back({OpOfflineBlock{b}, false});
       if (!c.max_allocs) continue;
       a.push_back({OpAlloc{false, s.nid, Zone::Movable, n, AllocKind::Movable, b}, true});

@@ -29,6 +29,11 @@ const std::vector<ExplorePin>& explore_pins() {
       {"x86-3slot-mom", 7, 2522, 23009, 8506, 7},
       {"x86-4slot", 7, 19408, 140994, 45785, 7},
       {"x86-4slot-mom", 7, 8870, 85770, 28069, 7},
+      {"x86-movable-node", 0, 529, 6348, 3882, 10},
+      {"x86-auto-online", 0, 529, 6348, 3882, 11},
+      {"x86-auto-kernel-mom", 0, 145, 1450, 1057, 8},
+      {"x86-auto-movable-state-mom", 0, 145, 1450, 1057, 8},
+      {"x86-ratio50", 0, 529, 6348, 3882, 10},
   };
   return pins;
 }

@@ -404,6 +404,10 @@ std::string valid_zones(const System& s, u64 block_id) {
     const Zone z = k::zone_for_pfn_range(s, t, mem.nid, mem.group, start, nr);
     if (z != dflt) out += " " + std::string(zone_name(z));
   }
+  if (s.mutants.has(Mutant::ValidZonesKernelFirst) && dflt == Zone::Movable) {
+    const Zone kernel = k::zone_for_pfn_range(s, OnlineType::OnlineKernel, mem.nid, mem.group, start, nr);
+    out = std::string(zone_name(kernel)) + " " + std::string(zone_name(dflt));
+  }
   return out;
 }
 

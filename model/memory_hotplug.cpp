@@ -210,13 +210,9 @@ Zone default_zone_for_pfn(const System& s, int nid, Pfn start, u64 nr_pages) {
   const bool in_kernel = s.zone(nid, kernel).intersects(start, nr_pages);
   const bool in_movable = s.zone(nid, Zone::Movable).intersects(start, nr_pages);
   if (in_kernel != in_movable) return in_kernel ? kernel : Zone::Movable;
-  return s.prof.movable_node ? Zone::Movable : kernel;
+  const bool movable_node = s.prof.movable_node && !s.mutants.has(Mutant::DefaultZoneIgnoresMovableNode);
+  return movable_node ? Zone::Movable : kernel;
 }
-
-// Module parameter defaults: memory_hotplug.auto_movable_ratio=301,
-// auto_movable_numa_aware=Y.
-constexpr u64 kAutoMovableRatio = 301;
-constexpr bool kAutoMovableNumaAware = true;
 
 /* mm/memory_hotplug.c: auto_movable_can_online_movable(). Dynamic groups
    (virtio-mem) do not exist in the model, so their correction terms are 0. */
@@ -235,11 +231,15 @@ bool auto_movable_can_online_movable(const System& s, int nid, u64 nr_pages) {
   }
   if (kernel_early == 0) return false;
   movable += nr_pages;
-  return movable <= kAutoMovableRatio * kernel_early / 100;
+  // unsigned int * unsigned long: the product wraps modulo 2^64 as in the kernel.
+  const u64 limit = u64{s.prof.auto_movable_ratio} * kernel_early / 100;
+  if (s.mutants.has(Mutant::AutoMovableRatioExclusive)) return movable < limit;
+  return movable <= limit;
 }
 
 /* mm/memory_hotplug.c: auto_movable_zone_for_pfn() */
 Zone auto_movable_zone_for_pfn(const System& s, int nid, int group, Pfn pfn, u64 nr_pages) {
+  if (!s.prof.auto_movable_ratio) return default_kernel_zone_for_pfn(s, nid, pfn, nr_pages);
   u64 max_pages = nr_pages, online = 0;
   if (group >= 0) {
     const MemoryGroup& g = s.groups.at(group);
@@ -248,9 +248,12 @@ Zone auto_movable_zone_for_pfn(const System& s, int nid, int group, Pfn pfn, u64
     // If anything is !MOVABLE, online the rest !MOVABLE.
     if (g.present_kernel_pages) return default_kernel_zone_for_pfn(s, nid, pfn, nr_pages);
   }
-  const u64 want = max_pages - online;
-  if (!auto_movable_can_online_movable(s, kNoNode, want) ||
-      (kAutoMovableNumaAware && !auto_movable_can_online_movable(s, nid, want)))
+  // The kernel reuses nr_pages for what is left of the group, and the
+  // kernel-zone fallback below looks at that many pages from pfn, not at
+  // the block alone.
+  nr_pages = max_pages - online;
+  if (!auto_movable_can_online_movable(s, kNoNode, nr_pages) ||
+      (s.prof.auto_movable_numa_aware && !auto_movable_can_online_movable(s, nid, nr_pages)))
     return default_kernel_zone_for_pfn(s, nid, pfn, nr_pages);
   return Zone::Movable;
 }

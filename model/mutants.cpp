@@ -100,6 +100,13 @@ const std::vector<MutantInfo>& mutant_registry() {
        "guard against System RAM"},
       {M::ZoneDeviceInitSkipped, "zone_device_init_skipped",
        "memremap_pages() never calls memmap_init_zone_device()"},
+      {M::DefaultZoneIgnoresMovableNode, "default_zone_ignores_movable_node",
+       "default_zone_for_pfn() ignores movable_node: a block in no zone (or in both) goes to the "
+       "kernel zone"},
+      {M::ValidZonesKernelFirst, "valid_zones_kernel_first",
+       "valid_zones_show() always lists the kernel zone first, also when the default zone is Movable"},
+      {M::AutoMovableRatioExclusive, "auto_movable_ratio_exclusive",
+       "auto_movable_can_online_movable() allows MOVABLE only below the ratio, not at it (off by one)"},
   };
   return all;
 }

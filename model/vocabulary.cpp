@@ -98,6 +98,12 @@ std::string profile_to_string(const Profile& p) {
   out += " movable_node=" + std::string(p.movable_node ? "1" : "0");
   out += " online_policy=";
   out += p.online_policy == OnlinePolicy::ContigZones ? "contig-zones" : "auto-movable";
+  // The module defaults (301, Y) are left out, as the kernel's command line
+  // leaves them out.
+  if (p.auto_movable_ratio != Profile{}.auto_movable_ratio)
+    out += " auto_movable_ratio=" + std::to_string(p.auto_movable_ratio);
+  if (p.auto_movable_numa_aware != Profile{}.auto_movable_numa_aware)
+    out += " auto_movable_numa_aware=" + std::string(p.auto_movable_numa_aware ? "1" : "0");
   if (p.possible_nodes) out += " possible_nodes=" + std::to_string(p.possible_nodes);
   return out;
 }

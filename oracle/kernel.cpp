@@ -47,6 +47,10 @@ std::string cmdline(const Profile& p) {
   s += " memory_hotplug.memmap_on_memory=" + std::string(p.memmap_on_memory ? "1" : "0");
   if (p.movable_node) s += " movable_node";
   if (p.online_policy == OnlinePolicy::AutoMovable) s += " memory_hotplug.online_policy=auto-movable";
+  if (p.auto_movable_ratio != Profile{}.auto_movable_ratio)
+    s += " memory_hotplug.auto_movable_ratio=" + std::to_string(p.auto_movable_ratio);
+  if (p.auto_movable_numa_aware != Profile{}.auto_movable_numa_aware)
+    s += std::string(" memory_hotplug.auto_movable_numa_aware=") + (p.auto_movable_numa_aware ? "1" : "0");
   return s;
 }
 

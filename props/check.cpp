@@ -57,6 +57,7 @@ struct RunState {
   std::uint64_t steps = 0;
   std::map<std::string, std::map<std::string, std::uint64_t>> ops;
   std::vector<std::uint64_t> witness = std::vector<std::uint64_t>(invariant_registry().size());
+  std::vector<std::uint64_t> premise = std::vector<std::uint64_t>(inv::zone_choice_premises().size());
   std::map<std::string, std::uint64_t> properties;
 
   explicit RunState(const CheckOptions& o) : opts(o) {}
@@ -136,6 +137,15 @@ class Harness {
   }
 
   void check(const StepView& v) {
+    // A premise that throws is not counted; the invariant it belongs to
+    // reports the exception.
+    const std::vector<inv::Premise>& premises = inv::zone_choice_premises();
+    for (std::size_t k = 0; k < premises.size() && !rs_.failing; ++k) {
+      try {
+        if (premises[k].occurred(v)) ++rs_.premise[k];
+      } catch (const std::exception&) {
+      }
+    }
     const std::vector<Invariant>& reg = invariant_registry();
     for (std::size_t k = 0; k < reg.size(); ++k) {
       try {
@@ -278,6 +288,15 @@ void check_coverage(const RunState& rs, CheckReport& report) {
     if (rs.checks_invariant(reg[k]) && rs.witness[k] == 0 && inv::is_device_invariant(reg[k].name) == device)
       report.coverage_gaps.push_back("the premise of '" + std::string(reg[k].name) +
                                      "' never occurred, so it was checked vacuously");
+  const std::vector<inv::Premise>& premises = inv::zone_choice_premises();
+  for (std::size_t k = 0; k < premises.size(); ++k) {
+    const auto& suites = premises[k].suites;
+    const bool here = suites.empty() ? !device
+                                     : std::find(suites.begin(), suites.end(), rs.opts.suite) != suites.end();
+    if (here && rs.premise[k] == 0 && rs.checks_invariant(*find_invariant(premises[k].invariant)))
+      report.coverage_gaps.push_back("'" + std::string(premises[k].invariant) + "' never met: " +
+                                     std::string(premises[k].name));
+  }
   for (const SequenceProperty& p : sequence_properties())
     if (rs.checks_property(p) && !rs.properties.count(std::string(p.name)) &&
         is_device_property(p.name) == device)
@@ -289,7 +308,7 @@ void check_coverage(const RunState& rs, CheckReport& report) {
 const std::vector<std::pair<std::string, std::string>>& check_suites() {
   static const std::vector<std::pair<std::string, std::string>> all = {
       {"ram", "System RAM hotplug on every geometry preset, random profiles"},
-      {"x86", "System RAM hotplug on x86_64 layouts (QEMU 1 GiB, 2 GiB, two nodes)"},
+      {"x86", "System RAM hotplug on x86_64 layouts (QEMU 1 GiB, 256 MiB to 2 GiB, two nodes)"},
       {"device", "ZONE_DEVICE memremap_pages/memunmap_pages mixed with System RAM hotplug on x86_64"},
       {"quick", "the QEMU 1 GiB x86_64 guest only"},
   };
@@ -323,6 +342,10 @@ CheckReport run_check(const CheckOptions& opts) {
   report.op_results = rs.ops;
   const std::vector<Invariant>& reg = invariant_registry();
   for (std::size_t k = 0; k < reg.size(); ++k) report.witnesses.emplace_back(reg[k].name, rs.witness[k]);
+  const std::vector<inv::Premise>& premises = inv::zone_choice_premises();
+  for (std::size_t k = 0; k < premises.size(); ++k)
+    report.witnesses.emplace_back(std::string(premises[k].invariant) + ": " + std::string(premises[k].name),
+                                  rs.premise[k]);
   for (const SequenceProperty& p : sequence_properties())
     report.properties.emplace_back(p.name, rs.properties[std::string(p.name)]);
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <rapidcheck/detail/FrequencyMap.h>
+
 #include "replay.h"
 
 namespace memhp {
@@ -18,6 +20,24 @@ T pick(const std::vector<T>& v) {
 
 bool chance(int percent) { return *rc::gen::inRange(0, 100) < percent; }
 
+// rc::gen::weightedElement() that shrinks to the first choice, the
+// kernel's default: a counterexample then keeps a non-default profile value
+// only when it needs it. It draws the same values from the same random
+// numbers as weightedElement(), so seeds keep their cases.
+template <class T>
+rc::Gen<T> weighted_to_default(std::vector<std::pair<std::size_t, T>> choices) {
+  std::vector<std::size_t> weights;
+  for (const auto& c : choices) weights.push_back(c.first);
+  const rc::detail::FrequencyMap map(weights);
+  return rc::Gen<T>([choices, map](const rc::Random& random, int) {
+    const T value = choices[map.lookup(rc::Random(random).next() % map.sum())].second;
+    const T dflt = choices.front().second;
+    return rc::shrinkable::shrinkRecur(value, [dflt](const T& v) {
+      return v == dflt ? rc::Seq<T>() : rc::seq::just(dflt);
+    });
+  });
+}
+
 // ------------------------------------------------------------ configs --
 
 std::vector<BootRange> qemu_1g(int nid) {
@@ -27,13 +47,26 @@ std::vector<BootRange> qemu_1g(int nid) {
 SuiteConfig x86_config() {
   SuiteConfig c;
   c.geo = *geometry_preset("x86_64");
+  // Boot RAM of a power of two of pages (besides the QEMU guest's), so that
+  // the auto-movable ratios gen_profile() picks put the limit on a block
+  // boundary DIMMs can reach exactly, with a hole at the top of section 0
+  // as the device suite has (boot memmap of a hole, INV-5a).
+  auto with_hole = [](int nid, u64 ram) -> std::vector<BootRange> {
+    return {{nid, 0, 96 * MiB}, {nid, 128 * MiB, ram - 96 * MiB}};
+  };
   switch (*rc::gen::inRange(0, 5)) {
     case 0: c.boot = {{0, 0, 2 * GiB}}; break;
     case 1:  // two nodes with boot memory
-      c.boot = qemu_1g(0);
-      c.boot.push_back({1, 1 * GiB, 1 * GiB});
+      c.boot = with_hole(0, 1 * GiB);
+      c.boot.push_back({1, 2 * GiB, 1 * GiB});
       break;
-    default: c.boot = qemu_1g(0); break;
+    default:
+      // The QEMU guest, or a small machine. (A uniform pick:
+      // rc::gen::inRange() and chance() scale with the case's size.)
+      c.boot = qemu_1g(0);
+      if (const u64 mib = *rc::gen::weightedElement<u64>({{2, 0}, {1, 256}, {1, 512}}))
+        c.boot = with_hole(0, mib * MiB);
+      break;
   }
   c.hot_base = 4 * GiB;
   return c;
@@ -43,7 +76,7 @@ SuiteConfig preset_config(const std::string& name) {
   SuiteConfig c;
   c.geo = *geometry_preset(name);
   const u64 base = c.geo.arch == Arch::Arm64 ? 0x40000000 : 0;
-  c.boot = {{0, base, (chance(50) ? 1 : 2) * GiB}};
+  c.boot = {{0, base, *rc::gen::element<u64>(512 * MiB, 1 * GiB, 2 * GiB)}};
   c.hot_base = 4 * GiB;
   return c;
 }
@@ -51,11 +84,18 @@ SuiteConfig preset_config(const std::string& name) {
 Profile gen_profile(int boot_nodes) {
   Profile p;
   p.memmap_on_memory = chance(50);
-  p.memhp_default_state = *rc::gen::weightedElement<OnlineType>(
-      {{12, OnlineType::Offline}, {3, OnlineType::Online}, {2, OnlineType::OnlineKernel},
+  p.memhp_default_state = *weighted_to_default<OnlineType>(
+      {{11, OnlineType::Offline}, {3, OnlineType::Online}, {3, OnlineType::OnlineKernel},
        {3, OnlineType::OnlineMovable}});
-  p.movable_node = chance(20);
-  p.online_policy = chance(20) ? OnlinePolicy::AutoMovable : OnlinePolicy::ContigZones;
+  p.online_policy = chance(35) ? OnlinePolicy::AutoMovable : OnlinePolicy::ContigZones;
+  // movable_node only steers contig-zones (default_zone_for_pfn()).
+  p.movable_node = chance(p.online_policy == OnlinePolicy::ContigZones ? 50 : 10);
+  // The module default (301), no MOVABLE at all (0), and ratios that make
+  // the limit ratio * boot pages / 100 a whole number of blocks on the
+  // power-of-two boot sizes of the configs (25: a quarter of boot memory).
+  p.auto_movable_ratio = *weighted_to_default<unsigned>(
+      {{1, 301}, {1, 0}, {6, 25}, {6, 50}, {2, 100}, {1, 150}, {1, 400}});
+  p.auto_movable_numa_aware = !chance(20);
   // A second, memory-less node that hot-added memory can bring online.
   p.possible_nodes = std::max(boot_nodes, chance(50) ? 2 : 1);
   return p;
@@ -119,7 +159,8 @@ Range gen_add_range(const GenContext& s, const SuiteConfig& cfg) {
 // driver's memory: no platform does that).
 std::optional<Op> gen_dimm(const GenContext& s, const SuiteConfig& cfg, int nid) {
   const u64 block = s.geo.block_bytes;
-  const u64 size = (chance(25) ? 2 : 1) * block;
+  // Large DIMMs too: auto-movable judges a DIMM's memory group as a whole.
+  const u64 size = *rc::gen::weightedElement<u64>({{60, 1}, {20, 2}, {12, 4}, {8, 8}}) * block;
   const u64 start = cfg.hot_base + static_cast<u64>(*rc::gen::inRange(0, cfg.hot_slots)) * block;
   for (const auto& [a, e] : s.iomem)
     if (a < start + size && start < e && !std::count(s.dimms.begin(), s.dimms.end(), a)) return std::nullopt;
@@ -137,7 +178,9 @@ std::optional<Op> gen_add(const GenContext& s, const SuiteConfig& cfg) {
 }
 
 OnlineType gen_online_type() {
-  return *rc::gen::element(OnlineType::Online, OnlineType::OnlineKernel, OnlineType::OnlineMovable);
+  // Mostly a plain online, whose zone the policy chooses.
+  return *rc::gen::weightedElement<OnlineType>(
+      {{3, OnlineType::Online}, {1, OnlineType::OnlineKernel}, {1, OnlineType::OnlineMovable}});
 }
 
 std::optional<Op> gen_online(const GenContext& s) {
@@ -234,6 +277,28 @@ std::optional<GenStep> gen_round_trip(const GenContext& s, const SuiteConfig& cf
   return GenStep{{OpAddMemory{0, start, block, flags}, OpOnlineBlock{id, gen_online_type()},
                   OpOfflineBlock{id}, OpRemoveMemory{start, block}},
                  "add_remove_round_trip"};
+}
+
+// Auto-movable at its limit: a DIMM on node 0 exactly as large as the
+// MOVABLE room the ratio leaves (the boundary an off-by-one gets wrong), or
+// one block larger (just past it), and sometimes a plain online of it. The
+// room is a whole number of blocks on the power-of-two boot sizes and
+// ratios gen_config() and gen_profile() pick.
+bool ratio_limit_reachable(const GenContext& s) {
+  const u64 block = s.geo.block_pages();
+  return s.movable_room && *s.movable_room && *s.movable_room % block == 0 && *s.movable_room / block <= 8;
+}
+
+std::optional<GenStep> gen_ratio_limit(const GenContext& s, const SuiteConfig& cfg) {
+  if (!ratio_limit_reachable(s)) return std::nullopt;
+  const u64 blocks = *s.movable_room / s.geo.block_pages() + (chance(25) ? 1 : 0);
+  const u64 size = blocks * s.geo.block_bytes;
+  const u64 start = cfg.hot_base + static_cast<u64>(*rc::gen::inRange(0, cfg.hot_slots)) * s.geo.block_bytes;
+  for (const auto& [a, e] : s.iomem)
+    if (a < start + size && start < e) return std::nullopt;
+  if (chance(50)) return GenStep{{OpDimmAdd{0, start, size}}, {}};  // its valid_zones at the limit
+  const u64 first = s.geo.block_id(s.geo.pfn_of(start));
+  return GenStep{{OpDimmAdd{0, start, size}, OpOnlineBlock{first, OnlineType::Online}}, {}};
 }
 
 // Movable pages put into an online block, then the block taken offline: the
@@ -472,6 +537,27 @@ GenContext make_gen_context(const System& s) {
     for (u64 nr = align_up(a, spb); nr + spb <= b; nr += spb)
       c.removed_boot.push_back(s.geo.phys_of(s.geo.section_start(nr)));
   });
+  if (s.prof.online_policy == OnlinePolicy::AutoMovable) {
+    // auto_movable_can_online_movable()'s sums, over the online nodes or on node 0.
+    auto room = [&](bool node0) -> std::optional<u64> {
+      u64 kernel_early = 0, movable = 0;
+      for (std::size_t n = 0; n < s.nodes.size(); ++n)
+        for (Zone z : kAllZones) {
+          const ZoneState& zs = s.nodes[n].zones[zone_idx(z)];
+          if (!s.nodes[n].online || !zs.present_pages || (node0 && n != 0)) continue;
+          if (z == Zone::Movable)
+            movable += zs.present_pages;
+          else
+            kernel_early += zs.present_early_pages;
+        }
+      const u64 limit = u64{s.prof.auto_movable_ratio} * kernel_early / 100;
+      if (!kernel_early || movable > limit) return std::nullopt;
+      return limit - movable;
+    };
+    const auto all = room(false), node = room(true);
+    if (all && (!s.prof.auto_movable_numa_aware || node))
+      c.movable_room = s.prof.auto_movable_numa_aware ? std::min(*all, *node) : *all;
+  }
   for (const auto& [k, r] : s.iomem) c.iomem.emplace_back(r.start, r.end);
   for (const auto& [start, d] : s.dimms) c.dimms.push_back(start);
   for (const auto& [id, p] : s.pgmaps) {
@@ -484,13 +570,13 @@ GenContext make_gen_context(const System& s) {
 
 GenStep gen_step(const GenContext& s, const SuiteConfig& cfg) {
   enum Kind { Add, Online, Offline, Remove, Eject, Alloc, Free, Notifier, Cycle, RoundTrip, ReaddBoot,
-              Migrate, Memremap, Memunmap, DeviceRoundTrip, DeviceNeighbour };
+              Migrate, RatioLimit, Memremap, Memunmap, DeviceRoundTrip, DeviceNeighbour };
   const int dev = cfg.device_base ? 1 : 0;
   while (true) {
     const Kind k = *rc::gen::weightedElement<Kind>({{5, Add}, {5, Online}, {5, Offline}, {3, Remove},
                                                     {2, Eject}, {3, Alloc}, {2, Free}, {1, Notifier},
                                                     {2, Cycle}, {1, RoundTrip}, {1, ReaddBoot},
-                                                    {1, Migrate},
+                                                    {1, Migrate}, {ratio_limit_reachable(s) ? 4 : 0, RatioLimit},
                                                     {6 * dev, Memremap}, {4 * dev, Memunmap},
                                                     {2 * dev, DeviceRoundTrip}, {4 * dev, DeviceNeighbour}});
     std::optional<Op> op;
@@ -514,6 +600,9 @@ GenStep gen_step(const GenContext& s, const SuiteConfig& cfg) {
         break;
       case Migrate:
         if (auto c = gen_migrate(s)) return *c;
+        break;
+      case RatioLimit:
+        if (auto c = gen_ratio_limit(s, cfg)) return *c;
         break;
       case Memremap: op = gen_memremap(s, cfg); break;
       case Memunmap: op = gen_memunmap(s); break;

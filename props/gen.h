@@ -51,6 +51,11 @@ struct GenContext {
   std::vector<std::pair<u64, u64>> iomem;      // [start, end) of resources
   std::vector<u64> dimms;                       // starts of ACPI memory devices
   std::vector<std::pair<int, std::vector<std::pair<u64, u64>>>> pgmaps;  // id, [start, size)
+  // Auto-movable: how many more MOVABLE pages the system (and, with
+  // auto_movable_numa_aware, node 0) may take before the ratio's limit;
+  // nullopt when already past it or without early kernel memory. Read from
+  // the zones' present counts.
+  std::optional<u64> movable_room;
 };
 GenContext make_gen_context(const System& s);
 

@@ -12,9 +12,25 @@ std::vector<Invariant> section_invariants();  // inv_sections.cpp
 std::vector<Invariant> zone_invariants();     // inv_zones.cpp
 std::vector<Invariant> memmap_invariants();   // inv_memmap.cpp
 std::vector<Invariant> block_invariants();    // inv_blocks.cpp
+std::vector<Invariant> zone_choice_invariants();  // inv_zone_choice.cpp
 std::vector<Invariant> step_invariants();     // inv_steps.cpp
 std::vector<Invariant> device_invariants();   // inv_device.cpp
 // Whether an invariant is about ZONE_DEVICE (its premise needs device ops).
 bool is_device_invariant(std::string_view name);
+
+// Situations the RAM suites must reach besides the witnesses, because one
+// witness cannot stand for all of them: each is a premise of
+// zone_choice_matches_spec (inv_zone_choice.cpp), and `memhp check` fails a
+// RAM suite that never met one.
+struct Premise {
+  std::string_view invariant;  // the invariant it is a premise of
+  std::string_view name;
+  bool (*occurred)(const StepView&);
+  // The suites that must meet it; empty: every RAM suite. (The quick
+  // suite's QEMU layout has 262014 boot pages: no ratio puts the
+  // auto-movable limit on a block boundary there.)
+  std::vector<std::string_view> suites = {};
+};
+const std::vector<Premise>& zone_choice_premises();
 
 }  // namespace memhp::inv

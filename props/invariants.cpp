@@ -9,7 +9,8 @@ const std::vector<Invariant>& invariant_registry() {
   static const std::vector<Invariant> all = [] {
     std::vector<Invariant> v;
     for (auto list : {inv::step_invariants, inv::section_invariants, inv::memmap_invariants,
-                      inv::zone_invariants, inv::block_invariants, inv::device_invariants}) {
+                      inv::zone_invariants, inv::block_invariants, inv::zone_choice_invariants,
+                      inv::device_invariants}) {
       auto part = list();
       v.insert(v.end(), part.begin(), part.end());
     }

@@ -52,7 +52,7 @@ ExploreOptions with_mutant(std::string_view mutant, std::string only = {}) {
 // The invariant a mutant is aimed at: the first whose killed_by names it.
 std::string aimed_at(std::string_view mutant) {
   for (const Invariant& i : invariant_registry())
-    if (i.killed_by == mutant) return std::string(i.name);
+    if (i.killed_by.has(mutant)) return std::string(i.name);
   for (const ResiduePath& p : residue_catalogue())
     if (p.killed_by == mutant) return "failed_op_changes_nothing";
   return {};
@@ -146,6 +146,12 @@ TEST_CASE("explore: configurations print and parse back") {
   CHECK(explore_alphabet(*find_explore_config("x86-1slot-veto")).size() == 13);
   CHECK(explore_alphabet(*find_explore_config("x86-256m")).size() == 17);
   CHECK(explore_alphabet(*find_explore_config("x86-4slot")).size() == 37);
+  // Plain online where the configuration asks for it.
+  CHECK(explore_alphabet(*find_explore_config("x86-movable-node")).size() == 12);
+  const std::string types = print_explore_config(*find_explore_config("x86-ratio50"));
+  CHECK(contains(types, "online_types online,online_kernel,online_movable\n"));
+  CHECK(contains(types, "auto_movable_ratio=50"));
+  CHECK_FALSE(contains(print_explore_config(*find_explore_config("x86-1slot")), "online_types"));
 }
 
 TEST_CASE("explore: configuration files report the bad line") {
@@ -161,6 +167,9 @@ TEST_CASE("explore: configuration files report the bad line") {
   CHECK(error_at(head + "online_block block=32 type=online\n").line == 3);
   CHECK(error_at(head + "pages count=x\n").line == 3);
   CHECK(error_at(head + "notifier EBUSY\n").line == 3);
+  CHECK(error_at(head + "online_types online,offline\n").line == 3);
+  CHECK(error_at(head + "online_types online,online\n").line == 3);
+  CHECK(error_at(head + "online_types\n").message == "online_types: want at least one type");
   CHECK(error_at("geometry x86_64\n").message == "no 'boot' line");
   CHECK(error_at("mutant shrink_keeps_start\n" + head).line == 1);
   auto ok = parse_explore_config("# a comment\nname mine\n" + head +
@@ -316,6 +325,7 @@ const std::map<std::string_view, std::string_view>& unreachable_mutants() {
 constexpr std::string_view kMutantConfigs[] = {
     "x86-1slot",          "x86-1slot-mom", "x86-1slot-veto", "x86-1slot-veto-mom",
     "x86-256m",           "x86-2slot-mom", "x86-2node-mom",  "x86-device-mom",
+    "x86-movable-node",   "x86-ratio50",
 };
 
 struct Found {

@@ -33,7 +33,7 @@ Op only_op(const std::string& line) {
 // Every op and every optional key appears at least once.
 const char* const kFullTrace = R"(# memhp trace v1
 geometry arm64-4k block=1G
-profile v6.1 memmap_on_memory=0 memhp_default_state=online_movable movable_node=1 online_policy=auto-movable possible_nodes=4
+profile v6.1 memmap_on_memory=0 memhp_default_state=online_movable movable_node=1 online_policy=auto-movable auto_movable_ratio=0x96 auto_movable_numa_aware=0 possible_nodes=4
 boot node=0 start=0 size=2G
 boot node=1 start=2G size=2G   # second node
 add_memory node=1 start=0x100000000 size=1G flags=memmap_on_memory,merge_resource # expect: ok
@@ -109,6 +109,8 @@ TEST_CASE("trace: the full sample parses to the values written") {
   CHECK(t.prof.movable_node == true);
   CHECK(t.prof.online_policy == OnlinePolicy::AutoMovable);
   CHECK(t.prof.possible_nodes == 4);
+  CHECK(t.prof.auto_movable_ratio == 150);
+  CHECK(t.prof.auto_movable_numa_aware == false);
   REQUIRE(t.boot.size() == 2);
   CHECK(t.boot[1] == BootRange{1, 2 * GiB, 2 * GiB});
   REQUIRE(t.steps.size() == 20);
@@ -276,6 +278,9 @@ TEST_CASE("trace: error messages and their lines") {
       {"profile v6.1 memhp_default_state=on", 1, "bad value 'on' for 'memhp_default_state'"},
       {"profile v6.1 online_policy=contig_zones", 1, "bad value 'contig_zones' for 'online_policy'"},
       {"profile v6.1 possible_nodes=9", 1, "possible_nodes '9' out of range 0..8"},
+      {"profile v6.1 auto_movable_ratio=4294967296", 1, "auto_movable_ratio '4294967296' out of range 0..4294967295"},
+      {"profile v6.1 auto_movable_ratio=-1", 1, "bad number '-1' for 'auto_movable_ratio'"},
+      {"profile v6.1 auto_movable_numa_aware=Y", 1, "bad value 'Y' for 'auto_movable_numa_aware'"},
       {"profile v6.1 movable=1", 1, "profile: unknown key 'movable'"},
       {"boot node=0 start=0", 1, "boot: missing key 'size'"},
       {"online_block block=1 type=offline", 1, "bad value 'offline' for 'type'"},
@@ -353,6 +358,8 @@ class TraceGen {
     t.prof.movable_node = coin();
     t.prof.online_policy = coin() ? OnlinePolicy::AutoMovable : OnlinePolicy::ContigZones;
     t.prof.possible_nodes = static_cast<int>(pick(kMaxNodes + 1));
+    if (coin()) t.prof.auto_movable_ratio = static_cast<unsigned>(number());
+    t.prof.auto_movable_numa_aware = coin();
     for (auto n = pick(4); n > 0; --n) t.boot.push_back({node(), number(), number()});
     for (auto n = pick(20); n > 0; --n) t.steps.push_back(step());
     // remove_memory of a range that is not whole memory blocks is refused

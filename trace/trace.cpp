@@ -235,6 +235,17 @@ class Fields {
     return static_cast<int>(v);
   }
 
+  // An unsigned int module parameter (kstrtouint): 0..2^32-1.
+  unsigned uint32(std::string_view key) {
+    const u64 v = number(key);
+    if (!error_.empty()) return 0;
+    if (v > 0xffffffffu) {
+      fail(std::string(key) + " " + quoted(*raw(key)) + " out of range 0..4294967295");
+      return 0;
+    }
+    return static_cast<unsigned>(v);
+  }
+
   bool boolean(std::string_view key) {
     auto v = raw(key);
     if (v && *v != "0" && *v != "1") bad_value(key, *v);
@@ -549,7 +560,7 @@ std::string parse_profile(const std::vector<std::string_view>& tokens, Profile& 
   if (tokens[1] != "v6.1") return "profile: unknown version " + quoted(tokens[1]);
   Fields f("profile", {},
            {"memmap_on_memory", "memhp_default_state", "movable_node", "online_policy",
-            "possible_nodes"});
+            "auto_movable_ratio", "auto_movable_numa_aware", "possible_nodes"});
   if (!f.load(std::vector<std::string_view>(tokens.begin() + 2, tokens.end())))
     return f.error();
   Profile p;
@@ -561,6 +572,9 @@ std::string parse_profile(const std::vector<std::string_view>& tokens, Profile& 
   p.online_policy = f.named(
       "online_policy", [](std::string_view s) { return lookup(kPolicies, s); },
       OnlinePolicy::ContigZones);
+  // mm/memory_hotplug.c: module_param(auto_movable_ratio, uint, 0644)
+  if (f.has("auto_movable_ratio")) p.auto_movable_ratio = f.uint32("auto_movable_ratio");
+  if (f.has("auto_movable_numa_aware")) p.auto_movable_numa_aware = f.boolean("auto_movable_numa_aware");
   p.possible_nodes = f.bounded("possible_nodes", kMaxNodes);
   if (f.error().empty()) prof = p;
   return f.error();

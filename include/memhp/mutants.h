@@ -71,6 +71,10 @@ enum class Mutant : std::uint8_t {
   UnmapWithoutAltmap,             // pageunmap_range() passes no altmap to arch_remove_memory()
   MemremapSkipsRamCheck,          // no region claim, no region_intersects(System RAM)
   ZoneDeviceInitSkipped,          // memmap_init_zone_device() is not called
+  // zone choice
+  DefaultZoneIgnoresMovableNode,  // default_zone_for_pfn() never reads movable_node
+  ValidZonesKernelFirst,          // valid_zones_show() lists the kernel zone first
+  AutoMovableRatioExclusive,      // auto_movable_can_online_movable() wants movable < limit
   kCount
 };
 

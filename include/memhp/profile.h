@@ -22,6 +22,13 @@ struct Profile {
   // movable_node boot option.
   bool movable_node = false;
   OnlinePolicy online_policy = OnlinePolicy::ContigZones;
+  // memory_hotplug.auto_movable_ratio (uint, 0644): for online_policy=
+  // auto-movable, the most MOVABLE memory there may be, in percent of the
+  // kernel zones' boot memory. 0 onlines everything to a kernel zone.
+  unsigned auto_movable_ratio = 301;
+  // memory_hotplug.auto_movable_numa_aware (bool, 0644, CONFIG_NUMA): the
+  // ratio must also hold on the block's node.
+  bool auto_movable_numa_aware = true;
   // node_possible_map: nodes 0..possible_nodes-1 are possible. 0 means "the
   // nodes that have boot memory", which is what a guest without SRAT
   // hotplug entries gets.
