@@ -47,7 +47,7 @@ Msg block_exists_iff_memory_added(const StepView& v) {
     return m;
   Msg out;
   s.sections.for_each(0, RunMap<SectionState>::kEnd, [&](u64 a, u64 b, const SectionState& ms) {
-    if (out || !ms.present) return;
+    if (out || !ms.present || leaked_run(s, a, b)) return;
     s.blocks.for_each(a / spb, (b - 1) / spb + 1, [&](u64 x, u64 y, const MemoryBlock& m) {
       for (u64 id = x; id < y && !out && !m.present; ++id)
         for (u64 nr = std::max(a, id * spb); nr < std::min(b, (id + 1) * spb) && !out; ++nr)
@@ -257,6 +257,17 @@ bool covered_by_ram(const System& s, u64 lo, u64 hi) {
   return covered >= hi;
 }
 
+// Whether some System RAM resource overlaps pfns [lo, hi).
+bool any_ram_in(const System& s, u64 lo, u64 hi) {
+  const Geometry& g = s.geo;
+  const u64 start = g.phys_of(Pfn{lo}), end = g.phys_of(Pfn{hi});
+  auto it = s.iomem.upper_bound(start);
+  if (it != s.iomem.begin()) --it;
+  for (; it != s.iomem.end() && it->second.start < end; ++it)
+    if (it->second.system_ram && it->second.end > start) return true;
+  return false;
+}
+
 }  // namespace
 
 // 6.1's __add_pages() stops at the first section that fails (-ENOMEM for its
@@ -280,6 +291,22 @@ bool leaked_by_failed_add(const System& s, u64 nr) {
     if (covered_by_ram(s, lo, lo + sub)) return false;
   }
   return true;
+}
+
+// No System RAM resource and no pgmap reaches into the run and no block
+// covers it: then every populated subsection of every section is
+// uncovered, which is what leaked_by_failed_add() asks section by section.
+// A failed hot-add of a large range leaves thousands of such sections, and
+// the checks after every later step must not walk them one by one.
+bool leaked_run(const System& s, u64 a, u64 b) {
+  const Geometry& g = s.geo;
+  const SectionState& ms = s.sections.at(a);
+  if (!ms.present || ms.early || ms.usage == UsageOrigin::None) return false;
+  const u64 spb = g.sections_per_block();
+  if (!s.blocks.all_of(a / spb, (b - 1) / spb + 1, [](const MemoryBlock& m) { return !m.present; }))
+    return false;
+  const u64 lo = g.section_start(a).v, hi = g.section_start(b).v;
+  return s.pgmap_array.all_of(lo, hi, [](int id) { return id == 0; }) && !any_ram_in(s, lo, hi);
 }
 
 namespace {
@@ -326,6 +353,7 @@ Msg ram_resources_match_memory(const StepView& v) {
     // Device memory: populated subsections a pgmap owns (and its claim
     // covers, device_resources_match_pgmaps()).
     auto device = [&](u64 lo, u64 hi) { return s.pgmap_array.all_of(lo, hi, [](int id) { return id != 0; }); };
+    if (device(g.section_start(a).v, g.section_start(b).v) || leaked_run(s, a, b)) return;
     for (u64 nr = a; nr < b && !out; ++nr)
       for (u64 i = 0; i < g.subsections_per_section() && !out; ++i) {
         const u64 lo = g.section_start(nr).v + i * sub;

@@ -112,6 +112,10 @@ bool witness_vmemmap_online(const StepView& v);    // an online block with self-
 
 // A section __add_pages() left behind when it failed part-way (inv_blocks.cpp).
 bool leaked_by_failed_add(const System& s, u64 nr);
+// Whether every section of [a, b), a run of equal sections, is such a
+// leftover, decided for the whole run at once; false means "ask
+// leaked_by_failed_add() section by section", not "none is".
+bool leaked_run(const System& s, u64 a, u64 b);
 
 // Whether every populated subsection of section `nr` belongs to a pgmap:
 // ZONE_DEVICE memory gets sections but no memory blocks, and is never online.

@@ -17,12 +17,13 @@ and for each it rebuilds `memhp` in a private copy of the tree and runs the
 project's own checkers, unchanged:
 
   memhp check --suite S  for S in ram x86 quick device (fixed seed, shrinking off)
-  memhp explore          on the small configurations (x86-1slot ... x86-2node-mom)
+  memhp explore          on every named configuration but the slowest
   memhp prove            every theorem
   memhp replay           every tests/kernel/*.trace (their `# expect:` lines are
                          what a real 6.1 kernel returned)
 
-A mutant is killed when any of them fails (or runs past its time limit); a
+(the kernel traces first, then check, explore and prove: the cheap ones
+first). A mutant is killed when any of them fails (or runs past its time limit); a
 mutant that does not compile is stillborn and not counted. The score is
 killed / (mutants - stillborn - equivalent), where equivalent mutants are the
 ones listed, with the reason, in tools/mutation_equivalent.txt (triaged by
@@ -51,7 +52,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SUITES = ["ram", "x86", "quick", "device"]
-EXPLORE = ["x86-1slot", "x86-1slot-mom", "x86-1slot-veto", "x86-256m", "x86-2slot-mom", "x86-2node-mom"]
+# Every named explorer configuration but these (tens of seconds each).
+EXPLORE_SLOW = {"x86-4slot-noalloc-mom"}
 
 REL_SWAPS = {"<": "<=", "<=": "<", ">": ">=", ">=": ">", "==": "!=", "!=": "=="}
 
@@ -145,17 +147,24 @@ def run(cmd, cwd, timeout):
         return "timeout", "", time.time() - t
 
 
-def checkers(memhp, tree):
-    """(name, argv, time limit) of every checker, as a user runs them."""
+def explore_configs(memhp):
+    """The named configurations of the unmutated build, in its order."""
+    p = subprocess.run([memhp, "explore", "--list"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return [l.split()[0] for l in p.stdout.splitlines() if l.strip() and l.split()[0] not in EXPLORE_SLOW]
+
+
+def checkers(memhp, tree, configs):
+    """(name, argv, time limit) of every checker, as a user runs them, the
+    cheap ones first: most mutants die in the first second."""
     out = []
-    for s in SUITES:
-        out.append((f"check {s}", [memhp, "check", "--suite", s, "--cases", "300", "--steps", "60", "--seed", "1",
-                                   "--no-store", "--no-coverage", "--shrink-seconds", "0"], 300))
-    for c in EXPLORE:
-        out.append((f"explore {c}", [memhp, "explore", "--config", c, "--first"], 300))
-    out.append(("prove", [memhp, "prove"], 600))
     for t in sorted((tree / "tests" / "kernel").glob("*.trace")):
         out.append((f"kernel {t.stem}", [memhp, "replay", str(t)], 120))
+    for s in SUITES:
+        out.append((f"check {s}", [memhp, "check", "--suite", s, "--cases", "1000", "--steps", "60", "--seed", "1",
+                                   "--no-store", "--no-coverage", "--shrink-seconds", "0"], 300))
+    for c in configs:
+        out.append((f"explore {c}", [memhp, "explore", "--config", c, "--first"], 300))
+    out.append(("prove", [memhp, "prove"], 600))
     return out
 
 
@@ -167,6 +176,8 @@ def main():
     ap.add_argument("--only", help="comma-separated mutant ids to run")
     ap.add_argument("--out", default=os.environ.get("OUT", str(ROOT / "mutation-out")))
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="build parallelism")
+    ap.add_argument("--resume", action="store_true",
+                    help="keep $OUT/results.jsonl and run only the chosen mutants it does not have yet")
     args = ap.parse_args()
 
     muts = all_mutants()
@@ -198,15 +209,22 @@ def main():
         print("the unmutated tree does not build:\n" + log, file=sys.stderr)
         return 2
     memhp = str(build / "memhp")
+    configs = explore_configs(memhp)
     # The unmutated model must pass every checker, or nothing below means anything.
-    for name, cmd, limit in checkers(memhp, tree):
+    for name, cmd, limit in checkers(memhp, tree, configs):
         rc, log, _ = run(cmd, tree, limit)
         if rc != 0:
             print(f"the unmutated model fails {name}:\n{log}", file=sys.stderr)
             return 2
 
     results = []
-    with open(out / "results.jsonl", "w") as jl:
+    if args.resume and (out / "results.jsonl").exists():
+        # A mutant's key is its edit, not its number: ids move when model/ changes.
+        results = [json.loads(l) for l in (out / "results.jsonl").read_text().splitlines() if l.strip()]
+        done = {mutant_key(r) for r in results}
+        chosen = [m for m in chosen if mutant_key(m) not in done]
+        print(f"resuming: {len(results)} mutants already run, {len(chosen)} to go", flush=True)
+    with open(out / "results.jsonl", "a" if args.resume else "w") as jl:
         for k, m in enumerate(chosen, 1):
             src = tree / m["file"]
             original = src.read_text()
@@ -220,7 +238,7 @@ def main():
                 r["verdict"], r["by"] = "stillborn", "build"
             else:
                 r["verdict"], r["by"] = "survived", None
-                for name, cmd, limit in checkers(memhp, tree):
+                for name, cmd, limit in checkers(memhp, tree, configs):
                     crc, _, _ = run(cmd, tree, limit)
                     if crc != 0:
                         r["verdict"], r["by"] = "killed", f"{name} ({crc})"
@@ -238,6 +256,10 @@ def main():
     return 0
 
 
+def mutant_key(m):
+    return f"{m['file']}:{m['line']}:{m['new'].strip()}"
+
+
 def write_summary(out, results):
     equivalent = set()
     eq = ROOT / "tools" / "mutation_equivalent.txt"
@@ -245,7 +267,7 @@ def write_summary(out, results):
         for line in eq.read_text().splitlines():
             if line.strip() and not line.startswith("#"):
                 equivalent.add(line.split()[0])
-    key = lambda r: f"{r['file']}:{r['line']}:{r['new'].strip()}"
+    key = mutant_key
     killed = sum(r["verdict"] == "killed" for r in results)
     stillborn = sum(r["verdict"] == "stillborn" for r in results)
     survivors = [r for r in results if r["verdict"] == "survived"]

@@ -116,7 +116,7 @@ class RunMap {
   template <class P>
   bool all_of(Key lo, Key hi, P&& pred) const {
     bool ok = true;
-    for_each(lo, hi, [&](Key, Key, const V& v) { ok = ok && pred(v); });
+    for_each_while(lo, hi, [&](Key, Key, const V& v) { return ok = pred(v); });
     return ok;
   }
 
