@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "memhp/memmap_cost.h"
+#include "memhp/trace.h"
 #include "report.h"
 
 namespace memhp::cli {

@@ -145,38 +145,6 @@ MemmapCost memmap_cost(const Geometry& g, u64 size_bytes, u64 align_bytes) {
   return c;
 }
 
-std::optional<u64> parse_byte_size(std::string_view s) {
-  unsigned shift = 0;
-  if (!s.empty()) {
-    switch (s.back()) {
-      case 'K': case 'k': shift = 10; break;
-      case 'M': case 'm': shift = 20; break;
-      case 'G': case 'g': shift = 30; break;
-      case 'T': case 't': shift = 40; break;
-      default: break;
-    }
-    if (shift) s.remove_suffix(1);
-  }
-  unsigned base = 10;
-  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-    base = 16;
-    s.remove_prefix(2);
-  }
-  if (s.empty()) return std::nullopt;
-  u64 v = 0;
-  for (char ch : s) {
-    unsigned d;
-    if (ch >= '0' && ch <= '9') d = static_cast<unsigned>(ch - '0');
-    else if (base == 16 && ch >= 'a' && ch <= 'f') d = static_cast<unsigned>(ch - 'a' + 10);
-    else if (base == 16 && ch >= 'A' && ch <= 'F') d = static_cast<unsigned>(ch - 'A' + 10);
-    else return std::nullopt;
-    if (v > (kNone - d) / base) return std::nullopt;
-    v = v * base + d;
-  }
-  if (shift && v > (kNone >> shift)) return std::nullopt;
-  return v << shift;
-}
-
 std::string human_bytes(u64 bytes) {
   static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
   unsigned u = 0;

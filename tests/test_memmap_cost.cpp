@@ -13,6 +13,7 @@
 
 #include "fixtures.h"
 #include "memhp/memmap_cost.h"
+#include "memhp/trace.h"
 
 using namespace memhp;
 using namespace memhp::test;

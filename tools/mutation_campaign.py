@@ -28,6 +28,8 @@ mutant that does not compile is stillborn and not counted. The score is
 killed / (mutants - stillborn - equivalent), where equivalent mutants are the
 ones listed, with the reason, in tools/mutation_equivalent.txt (triaged by
 hand: nobody can tell an equivalent mutant from a weak checker automatically).
+--unit-tests then runs the doctest tests on the survivors, for a second
+score: what the checkers miss that a hand-written test pins.
 
 This is a campaign, not a CI step: each mutant costs a rebuild (about a
 minute on two cores) and the checkers (about half a minute).
@@ -176,6 +178,9 @@ def main():
     ap.add_argument("--only", help="comma-separated mutant ids to run")
     ap.add_argument("--out", default=os.environ.get("OUT", str(ROOT / "mutation-out")))
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="build parallelism")
+    ap.add_argument("--unit-tests", action="store_true",
+                    help="then run the doctest unit tests (all but the slow suite) on every survivor in "
+                         "$OUT/results.jsonl that has not met them yet")
     ap.add_argument("--resume", action="store_true",
                     help="keep $OUT/results.jsonl and run only the chosen mutants it does not have yet")
     args = ap.parse_args()
@@ -226,24 +231,20 @@ def main():
         print(f"resuming: {len(results)} mutants already run, {len(chosen)} to go", flush=True)
     with open(out / "results.jsonl", "a" if args.resume else "w") as jl:
         for k, m in enumerate(chosen, 1):
-            src = tree / m["file"]
-            original = src.read_text()
-            lines = original.splitlines(keepends=True)
-            lines[m["line"] - 1] = m["new"] + "\n"
-            src.write_text("".join(lines))
             t0 = time.time()
-            rc, log, _ = run(build_cmd, tree, 1800)
             r = dict(m)
-            if rc != 0:
-                r["verdict"], r["by"] = "stillborn", "build"
-            else:
-                r["verdict"], r["by"] = "survived", None
+
+            def judge():
+                rc, _, _ = run(build_cmd, tree, 1800)
+                if rc != 0:
+                    return "stillborn", "build"
                 for name, cmd, limit in checkers(memhp, tree, configs):
                     crc, _, _ = run(cmd, tree, limit)
                     if crc != 0:
-                        r["verdict"], r["by"] = "killed", f"{name} ({crc})"
-                        break
-            src.write_text(original)
+                        return "killed", f"{name} ({crc})"
+                return "survived", None
+
+            r["verdict"], r["by"] = with_mutant(tree, m, judge)
             r["seconds"] = round(time.time() - t0, 1)
             results.append(r)
             jl.write(json.dumps(r) + "\n")
@@ -252,36 +253,85 @@ def main():
                   + (f" by {r['by']}" if r["by"] else ""), flush=True)
     # Restore the last mutated file's object before the next campaign.
     run(build_cmd, tree, 3600)
+    if args.unit_tests:
+        results = unit_tests(out, tree, build, args.jobs)
     write_summary(out, results)
     return 0
+
+
+def with_mutant(tree, m, fn):
+    """fn() with mutant m applied to the private tree, which is restored after."""
+    src = tree / m["file"]
+    original = src.read_text()
+    lines = original.splitlines(keepends=True)
+    lines[m["line"] - 1] = m["new"] + "\n"
+    src.write_text("".join(lines))
+    try:
+        return fn()
+    finally:
+        src.write_text(original)
+
+
+def unit_tests(out, tree, build, jobs):
+    """The checkers' survivors against the unit tests: a second score, which
+    says how much of what the checkers miss a hand-written test pins."""
+    path = out / "results.jsonl"
+    results = [json.loads(l) for l in path.read_text().splitlines() if l.strip()]
+    todo = [r for r in results if r["verdict"] == "survived" and "tests" not in r]
+    build_cmd = ["cmake", "--build", str(build), "-j", str(jobs), "--target", "memhp", "memhp_tests"]
+    test_cmd = [str(build / "memhp_tests"), "--test-suite-exclude=slow", "--abort-after=1", "--no-version=true"]
+    for k, r in enumerate(todo, 1):
+        def go():
+            rc, _, _ = run(build_cmd, tree, 1800)
+            if rc != 0:
+                return "stillborn"
+            trc, log, _ = run(test_cmd, tree, 1200)
+            failed = re.search(r"^(\S+\.cpp:\d+): (?:ERROR|FATAL ERROR)", log, re.M)
+            return "survived" if trc == 0 else "killed" + (f" at {failed.group(1)}" if failed else f" ({trc})")
+        r["tests"] = with_mutant(tree, r, go)
+        print(f"[{k}/{len(todo)}] #{r['id']} {r['file']}:{r['line']}: unit tests {r['tests']}", flush=True)
+        path.write_text("".join(json.dumps(x) + "\n" for x in results))
+    run(build_cmd, tree, 3600)
+    return results
 
 
 def mutant_key(m):
     return f"{m['file']}:{m['line']}:{m['new'].strip()}"
 
 
-def write_summary(out, results):
-    equivalent = set()
-    eq = ROOT / "tools" / "mutation_equivalent.txt"
-    if eq.exists():
-        for line in eq.read_text().splitlines():
+def read_equivalent():
+    """tools/mutation_equivalent.txt: `file | mutated line | why`, one mutant
+    a line. The line's text, not its number, names the mutant: numbers move
+    whenever model/ changes."""
+    eq = {}
+    path = ROOT / "tools" / "mutation_equivalent.txt"
+    if path.exists():
+        for line in path.read_text().splitlines():
             if line.strip() and not line.startswith("#"):
-                equivalent.add(line.split()[0])
-    key = mutant_key
+                file, code, why = (x.strip() for x in line.split(" | ", 2))
+                eq[(file, code)] = why
+    return eq
+
+
+def write_summary(out, results):
+    equivalent = read_equivalent()
+    is_eq = lambda r: (r["file"], r["new"].strip()) in equivalent
     killed = sum(r["verdict"] == "killed" for r in results)
     stillborn = sum(r["verdict"] == "stillborn" for r in results)
     survivors = [r for r in results if r["verdict"] == "survived"]
-    eqv = [r for r in survivors if key(r) in equivalent]
+    eqv = [r for r in survivors if is_eq(r)]
     live = len(results) - stillborn - len(eqv)
-    score = killed / live if live else 0.0
+    by_tests = sum(r.get("tests", "").startswith("killed") for r in survivors if not is_eq(r))
+    pct = lambda n: f"{n}/{live} = {100 * n / live:.1f}%" if live else "n/a"
     with open(out / "summary.md", "w") as f:
         f.write(f"{len(results)} mutants: {killed} killed, {len(survivors)} survived "
                 f"({len(eqv)} of them equivalent), {stillborn} stillborn. "
-                f"Score {killed}/{live} = {100 * score:.1f}%\n\n")
-        f.write("| id | kind | where | mutation | verdict |\n|---|---|---|---|---|\n")
+                f"Checkers' score {pct(killed)}; with the unit tests {pct(killed + by_tests)}\n\n")
+        f.write("| id | kind | where | mutation | verdict | unit tests |\n|---|---|---|---|---|---|\n")
         for r in survivors:
+            verdict = f"equivalent: {equivalent[(r['file'], r['new'].strip())]}" if is_eq(r) else "survived"
             f.write(f"| {r['id']} | {r['kind']} | {r['file']}:{r['line']} | `{r['new'].strip()}` | "
-                    f"{'equivalent' if r in eqv else 'survived'} |\n")
+                    f"{verdict} | {r.get('tests', 'not run')} |\n")
     print((out / "summary.md").read_text().splitlines()[0])
 
 

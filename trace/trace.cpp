@@ -108,6 +108,16 @@ NumStatus parse_number(std::string_view s, Unit unit, u64& out) {
   return NumStatus::Ok;
 }
 
+}  // namespace
+
+std::optional<u64> parse_byte_size(std::string_view s) {
+  u64 v = 0;
+  if (parse_number(s, Unit::Bytes, v) != NumStatus::Ok) return std::nullopt;
+  return v;
+}
+
+namespace {
+
 std::string hex(u64 v) {
   std::ostringstream os;
   os << "0x" << std::hex << v;

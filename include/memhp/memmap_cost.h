@@ -8,9 +8,7 @@
 // vmemmap cost").
 #pragma once
 
-#include <optional>
 #include <string>
-#include <string_view>
 
 #include "memhp/geometry.h"
 
@@ -81,10 +79,6 @@ std::string memmap_cost_error(const Geometry& g, u64 size_bytes, u64 align_bytes
 
 // Requires memmap_cost_error(g, size_bytes, align_bytes).empty().
 MemmapCost memmap_cost(const Geometry& g, u64 size_bytes, u64 align_bytes);
-
-// "2M", "1G", "16g", "1T", "4096", "0x200000": a byte count with an optional
-// binary suffix K/M/G/T. nullopt if malformed or above 2^64-1.
-std::optional<u64> parse_byte_size(std::string_view s);
 
 // 17179869184 -> "16 GiB", 4328521728 -> "4.03 GiB", 100 -> "100 B".
 std::string human_bytes(u64 bytes);

@@ -120,6 +120,11 @@ std::string op_name(const Op& op);
 // The op names the parser accepts, in the order the docs list them.
 std::vector<std::string_view> op_names();
 
+// A byte count as the trace language writes one ("2M", "1g", "4096",
+// "0x200000": an optional binary suffix K/M/G/T); nullopt if malformed or
+// above 2^64-1. `memhp memmap-cost` reads its sizes with it too.
+std::optional<u64> parse_byte_size(std::string_view s);
+
 // Execute one op against a booted System.
 Result apply_op(System& s, const Op& op);
 // Boot the System a trace describes.
