@@ -143,7 +143,8 @@ std::optional<Zone> early_node_zone_for_memory_block(const System& s, u64 id, in
   std::optional<Zone> match;
   for (Zone z : kAllZones) {
     const ZoneState& zs = s.zone(nid, z);
-    if (!zs.populated() || !zs.intersects(start, s.geo.block_pages())) continue;
+    const bool meets = zs.intersects(start, s.geo.block_pages()) || s.mutants.has(Mutant::EarlyZoneIgnoresSpans);
+    if (!zs.populated() || !meets) continue;
     if (match) return std::nullopt;  // spans multiple zones
     match = z;
   }

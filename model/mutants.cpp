@@ -107,6 +107,10 @@ const std::vector<MutantInfo>& mutant_registry() {
        "valid_zones_show() always lists the kernel zone first, also when the default zone is Movable"},
       {M::AutoMovableRatioExclusive, "auto_movable_ratio_exclusive",
        "auto_movable_can_online_movable() allows MOVABLE only below the ratio, not at it (off by one)"},
+      {M::EarlyZoneIgnoresSpans, "early_zone_ignores_spans",
+       "early_node_zone_for_memory_block() counts every populated zone of the node, not the ones whose "
+       "span meets the block: a boot block on a node with two zones gets mem->zone NULL (valid_zones "
+       "\"none\")"},
   };
   return all;
 }

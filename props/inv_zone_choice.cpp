@@ -2,19 +2,20 @@
 // INV-41): the zone each online of the step picked (mem->zone afterwards)
 // and every block's valid_zones string against the independent
 // specification of props/spec_zones.cpp, which reads only the observable
-// state.
+// state: zone spans and counters, the profile, and for an online block the
+// zone its pages are linked to, never mem->zone.
 //
 // Cost. Onlining is judged per block the step onlined (the op itself did
-// that much work). valid_zones is judged over runs of equal blocks: an
-// online block's valid_zones is its mem->zone, the same for the whole run;
-// for an offline run the spec's answer can change only where a zone span
-// begins or ends (spec::uniform_cuts()), so the run is cut there and the
-// model is asked about the first and the last block of each piece, not
-// about every block. A 63 TiB boot (half a million online blocks in a
-// handful of runs) costs what a 1 GiB one does; a 1 TiB offline hot-add is
-// one run with a few pieces. What this leaves unchecked: a model that
-// answered differently for a block strictly inside a piece than at its
-// ends, which no rule of the kernel's does.
+// that much work). valid_zones is judged over runs of equal blocks, at the
+// blocks where the spec's answer can change: for an offline run where a
+// zone span begins or ends (spec::uniform_cuts()), for an online run where
+// the pages' (node, zone) changes (online_probes()). A 63 TiB boot (half a
+// million online blocks in a handful of runs) costs what a 1 GiB one does;
+// a 1 TiB offline hot-add is one run with a few pieces. What this leaves
+// unchecked: a model that answered differently for a block strictly inside
+// a piece than at its ends, which no rule of the kernel's does.
+#include <algorithm>
+
 #include "inv_util.h"
 #include "invariant_lists.h"
 #include "spec_zones.h"
@@ -84,6 +85,42 @@ std::vector<Onlined> onlined_this_step(const StepView& v) {
   return out;
 }
 
+// The blocks of a run of equal offline blocks whose valid_zones is judged:
+// the spec's answer changes only where a zone span begins or ends
+// (spec::uniform_cuts()), so the first and last block of each piece.
+std::vector<u64> offline_probes(const ZoneInputs& in, const Geometry& g, const MemoryBlock& m, u64 x, u64 y) {
+  std::vector<u64> bounds = {x};
+  for (u64 c : spec::uniform_cuts(in, g, m.nid, m.group, x, y)) bounds.push_back(c);
+  bounds.push_back(y);
+  std::vector<u64> out;
+  for (std::size_t k = 0; k + 1 < bounds.size(); ++k) out.insert(out.end(), {bounds[k], bounds[k + 1] - 1});
+  return out;
+}
+
+// The blocks of a run of equal online blocks whose valid_zones is judged.
+// The model shows one string for the whole run (it reads mem->zone); the
+// spec's answer, read off the pages, can change only in a block that holds
+// a pfn where the pages' (node, zone) changes, or next to one. Those
+// blocks, the run's ends, and the block after each of them: between them
+// every block's pages have the one (node, zone) of a probe's.
+std::vector<u64> online_probes(const System& s, u64 x, u64 y) {
+  const u64 nr = s.geo.block_pages();
+  std::vector<u64> out = {x, y - 1};
+  std::optional<std::pair<int, Zone>> last;
+  s.pages.for_each(x * nr, y * nr, [&](u64 a, u64, const PageState& p) {
+    if (!p.initialised() || p.kind == PageKind::Hole) return;
+    const std::pair<int, Zone> key{p.nid, p.zone};
+    if (last && *last != key)
+      for (u64 id : {a / nr - 1, a / nr, a / nr + 1})
+        if (x <= id && id < y) out.push_back(id);
+    last = key;
+  });
+  // In order, so that the first block reported is the lowest that is wrong.
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 std::string zone_text(std::optional<Zone> z) { return z ? std::string(zone_name(*z)) : "none"; }
 
 Msg zone_choice_matches_spec(const StepView& v) {
@@ -95,31 +132,24 @@ Msg zone_choice_matches_spec(const StepView& v) {
 
   const System& s = v.after;
   const u64 nr = s.geo.block_pages();
-  // Built for the first offline run: an online block's valid_zones needs
-  // none of it, and a boot state has only online blocks.
-  static const ZoneInputs kUnused;
-  std::optional<ZoneInputs> in;
+  std::optional<ZoneInputs> in;  // built for the first offline run
   return first_block_run(s, [&](u64 x, u64 y, const MemoryBlock& m) -> Msg {
-    std::vector<u64> bounds = {x};
-    if (m.state != BlockState::Online) {
-      if (!in) in = ZoneInputs::of(s);
-      for (u64 c : spec::uniform_cuts(*in, s.geo, m.nid, m.group, x, y)) bounds.push_back(c);
+    const bool online = m.state == BlockState::Online;
+    if (!online && !in) in = ZoneInputs::of(s);
+    for (u64 id : online ? online_probes(s, x, y) : offline_probes(*in, s.geo, m, x, y)) {
+      const u64 start = s.geo.block_start(id).v;
+      const std::string want = online ? spec::valid_zones_online(spec::page_zones(s, start, start + nr))
+                                      : spec::valid_zones_offline(*in, m, start, nr);
+      const std::string got = valid_zones(s, id);
+      if (got == want) continue;
+      std::string why;
+      if (!online)
+        why = " (default zone: " +
+              std::string(spec::rule_name(spec::zone_for_online(*in, OnlineType::Online, m.nid, m.group,
+                                                                start, nr).rule)) + ")";
+      return blk(id) + " (" + std::string(block_state_name(m.state)) + ") shows valid_zones \"" + got +
+             "\"; the spec says \"" + want + "\"" + why;
     }
-    bounds.push_back(y);
-    for (std::size_t k = 0; k + 1 < bounds.size(); ++k)
-      for (u64 id : {bounds[k], bounds[k + 1] - 1}) {
-        const u64 start = s.geo.block_start(id).v;
-        const std::string want = spec::valid_zones(in ? *in : kUnused, m, start, nr);
-        const std::string got = valid_zones(s, id);
-        if (got == want) continue;
-        std::string why;
-        if (m.state != BlockState::Online)
-          why = " (default zone: " +
-                std::string(spec::rule_name(spec::zone_for_online(*in, OnlineType::Online, m.nid, m.group,
-                                                                  start, nr).rule)) + ")";
-        return blk(id) + " (" + std::string(block_state_name(m.state)) + ") shows valid_zones \"" + got +
-               "\"; the spec says \"" + want + "\"" + why;
-      }
     return std::nullopt;
   });
 }
@@ -223,7 +253,8 @@ std::vector<Invariant> zone_choice_invariants() {
        "zone_for_pfn_range() in memory_block_online(): default_zone_for_pfn(), "
        "default_kernel_zone_for_pfn(), auto_movable_zone_for_pfn(); valid_zones_show()",
        zone_choice_matches_spec, witness_default_zone_rule,
-       {"default_zone_ignores_movable_node", "valid_zones_kernel_first", "auto_movable_ratio_exclusive"}},
+       {"default_zone_ignores_movable_node", "valid_zones_kernel_first", "auto_movable_ratio_exclusive",
+        "early_zone_ignores_spans"}},
   };
 }
 

@@ -161,12 +161,22 @@ Choice zone_for_online(const ZoneInputs& in, OnlineType type, int nid, int group
   return contig_zones(in, nid, start, nr);
 }
 
-std::string valid_zones(const ZoneInputs& in, const MemoryBlock& mem, u64 start, u64 nr) {
-  // An online block shows the zone it is in, or "none" when it spans
-  // several (mem->zone is NULL then).
-  if (mem.state == BlockState::Online) return mem.zone ? std::string(zone_name(*mem.zone)) : "none";
-  // Otherwise the default zone first, then what online_kernel and
-  // online_movable would pick, each only if it differs from the default.
+PageZones page_zones(const System& s, u64 lo, u64 hi) {
+  PageZones out;
+  s.pages.for_each(lo, hi, [&](u64, u64, const PageState& p) {
+    // A hole's page takes the zone of the memory after it
+    // (init_unavailable_range() from memmap_init()), possibly on another
+    // node; the kernel never asks a hole which zone it is in.
+    if (p.initialised() && p.kind != PageKind::Hole) out.insert({p.nid, p.zone});
+  });
+  return out;
+}
+
+std::string valid_zones_online(const PageZones& zones) {
+  return zones.size() == 1 ? std::string(zone_name(zones.begin()->second)) : "none";
+}
+
+std::string valid_zones_offline(const ZoneInputs& in, const MemoryBlock& mem, u64 start, u64 nr) {
   const Zone dflt = zone_for_online(in, OnlineType::Online, mem.nid, mem.group, start, nr).zone;
   std::string out(zone_name(dflt));
   for (OnlineType t : {OnlineType::OnlineKernel, OnlineType::OnlineMovable}) {

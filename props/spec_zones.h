@@ -23,6 +23,7 @@
 
 #include <array>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -96,9 +97,25 @@ bool zone_intersects(const ZoneView& z, u64 start, u64 nr);
 // memory group `group` (-1: none) covering [start, start + nr).
 Choice zone_for_online(const ZoneInputs& in, OnlineType type, int nid, int group, u64 start, u64 nr);
 
-// drivers/base/memory.c: valid_zones_show(), without the newline, for a
-// present block at [start, start + nr).
-std::string valid_zones(const ZoneInputs& in, const MemoryBlock& mem, u64 start, u64 nr);
+// drivers/base/memory.c: valid_zones_show(), without the newline, for an
+// offline block at [start, start + nr): the default zone first, then what
+// online_kernel and online_movable would pick where they differ.
+std::string valid_zones_offline(const ZoneInputs& in, const MemoryBlock& mem, u64 start, u64 nr);
+
+// The (node, zone) pairs the initialised pages of a range are linked to
+// (page_to_nid(), page_zone()), holes left out.
+using PageZones = std::set<std::pair<int, Zone>>;
+PageZones page_zones(const System& s, u64 lo, u64 hi);
+
+// valid_zones_show() for an online block: mem->zone, which is the zone its
+// pages are in, or "none" when they are in several (a boot block across a
+// zone or node boundary, early_node_zone_for_memory_block()). Read off the
+// pages, not off mem->zone: the pages are what the kernel's offline walks.
+// For a boot block the kernel asks which zone *spans* of the block's node
+// intersect the block; the two readings differ only for a block whose RAM
+// is in one zone and whose hole lies in another zone's span, which none of
+// the boot layouts the suites and explorer use has.
+std::string valid_zones_online(const PageZones& zones);
 
 // The block ids within [x, y) where the spec's answer for blocks of node
 // nid in group `group` may change: zone choice looks at a block only through

@@ -39,6 +39,8 @@ const Invariant& zone_choice() { return *find_invariant("zone_choice_matches_spe
 std::optional<std::string> check_step(const System& before, const System& after, const Op& op, const Result& r) {
   return zone_choice().check(StepView{before, after, &op, &r});
 }
+// The invariant on a state with no step: what the checkers ask after boot.
+std::optional<std::string> check_boot(const System& s) { return zone_choice().check(StepView{s, s, nullptr, nullptr}); }
 
 }  // namespace
 
@@ -76,13 +78,16 @@ TEST_CASE("spec: valid_zones lists the default zone first") {
   MemoryBlock m;
   m.present = true;
   m.nid = 0;
-  CHECK(spec::valid_zones(in, m, 40 * kBlock, kBlock) == "Normal Movable");
+  CHECK(spec::valid_zones_offline(in, m, 40 * kBlock, kBlock) == "Normal Movable");
   in.prof.movable_node = true;
-  CHECK(spec::valid_zones(in, m, 40 * kBlock, kBlock) == "Movable Normal");
-  m.state = BlockState::Online;
-  CHECK(spec::valid_zones(in, m, 40 * kBlock, kBlock) == "none");
-  m.zone = Zone::Movable;
-  CHECK(spec::valid_zones(in, m, 40 * kBlock, kBlock) == "Movable");
+  CHECK(spec::valid_zones_offline(in, m, 40 * kBlock, kBlock) == "Movable Normal");
+}
+
+TEST_CASE("spec: an online block shows the one zone its pages are in, or none") {
+  CHECK(spec::valid_zones_online({{0, Zone::Movable}}) == "Movable");
+  CHECK(spec::valid_zones_online({{0, Zone::DMA}, {0, Zone::DMA32}}) == "none");
+  // The same zone on two nodes is two zones (memory_block_add_nid()).
+  CHECK(spec::valid_zones_online({{0, Zone::Normal}, {1, Zone::Normal}}) == "none");
 }
 
 TEST_CASE("spec: auto-movable and its ratio") {
@@ -214,6 +219,24 @@ TEST_CASE("zone choice: each mutant is caught by the invariant on one step") {
     REQUIRE(msg);
     CHECK(msg->find("the spec says \"Movable Normal\"") != std::string::npos);
   }
+}
+
+TEST_CASE("zone choice: an online block's valid_zones is read off its pages, not off mem->zone") {
+  // QEMU's 1 GiB x86 guest: block 0 holds DMA and DMA32 pages ("none",
+  // what 6.1 prints there), block 1 only DMA32 pages.
+  MutantSet ms;
+  ms.set(Mutant::EarlyZoneIgnoresSpans);
+  auto booted = boot_system(*geometry_preset("x86_64"), Profile{}, {{0, 0x100000, 0x3ff00000}}, ms);
+  REQUIRE(std::holds_alternative<System>(booted));
+  const System& s = std::get<System>(booted);
+  CHECK(valid_zones(s, 0) == "none");
+  CHECK(valid_zones(s, 1) == "none");  // the mutant: DMA is populated, so two zones
+  const auto msg = check_boot(s);
+  REQUIRE(msg);
+  CAPTURE(*msg);
+  CHECK(msg->find("memory block 1 (online) shows valid_zones \"none\"; the spec says \"DMA32\"") !=
+        std::string::npos);
+  CHECK_FALSE(check_boot(qemu_1g(Profile{})));
 }
 
 TEST_CASE("zone choice: auto-online is judged block after block") {

@@ -75,6 +75,7 @@ enum class Mutant : std::uint8_t {
   DefaultZoneIgnoresMovableNode,  // default_zone_for_pfn() never reads movable_node
   ValidZonesKernelFirst,          // valid_zones_show() lists the kernel zone first
   AutoMovableRatioExclusive,      // auto_movable_can_online_movable() wants movable < limit
+  EarlyZoneIgnoresSpans,          // early_node_zone_for_memory_block() counts every populated zone
   kCount
 };
 
