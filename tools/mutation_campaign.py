@@ -42,9 +42,9 @@ results.jsonl, one line per mutant, and summary.md.
 """
 
 import argparse
+import hashlib
 import json
 import os
-import random
 import re
 import shutil
 import subprocess
@@ -133,6 +133,9 @@ def all_mutants():
     for path in sorted((ROOT / "model").glob("*.cpp")):
         for n, kind, old, new in sites(path):
             muts.append({"file": str(path.relative_to(ROOT)), "line": n, "kind": kind, "old": old, "new": new})
+    # One mutant per key: the same edit twice in one file is one mutant.
+    seen = set()
+    muts = [m for m in muts if not (mutant_key(m) in seen or seen.add(mutant_key(m)))]
     for i, m in enumerate(muts):
         m["id"] = i
     return muts
@@ -162,8 +165,9 @@ def checkers(memhp, tree, configs):
     for t in sorted((tree / "tests" / "kernel").glob("*.trace")):
         out.append((f"kernel {t.stem}", [memhp, "replay", str(t)], 120))
     for s in SUITES:
+        # Coverage stays on: a premise that never occurs fails a default run.
         out.append((f"check {s}", [memhp, "check", "--suite", s, "--cases", "1000", "--steps", "60", "--seed", "1",
-                                   "--no-store", "--no-coverage", "--shrink-seconds", "0"], 300))
+                                   "--no-store", "--shrink-seconds", "0"], 300))
     for c in configs:
         out.append((f"explore {c}", [memhp, "explore", "--config", c, "--first"], 300))
     out.append(("prove", [memhp, "prove"], 600))
@@ -183,6 +187,8 @@ def main():
                          "$OUT/results.jsonl that has not met them yet")
     ap.add_argument("--resume", action="store_true",
                     help="keep $OUT/results.jsonl and run only the chosen mutants it does not have yet")
+    ap.add_argument("--rejudge", action="store_true",
+                    help="with --resume: run the survivors in $OUT/results.jsonl again (after a gap was closed)")
     args = ap.parse_args()
 
     muts = all_mutants()
@@ -194,7 +200,11 @@ def main():
     if args.only:
         chosen = [muts[int(i)] for i in args.only.split(",")]
     else:
-        chosen = sorted(random.Random(args.seed).sample(muts, min(args.count, len(muts))), key=lambda m: m["id"])
+        # The sample is the mutants with the lowest hash of (seed, file, edit):
+        # a mutant's place in it does not move when other lines of model/
+        # change, so a campaign can be resumed after a gap is closed.
+        rank = lambda m: hashlib.sha1(f"{args.seed}:{mutant_key(m)}".encode()).hexdigest()
+        chosen = sorted(sorted(muts, key=rank)[: args.count], key=lambda m: m["id"])
 
     out = Path(args.out)
     tree, build = out / "tree", out / "build"
@@ -226,6 +236,9 @@ def main():
     if args.resume and (out / "results.jsonl").exists():
         # A mutant's key is its edit, not its number: ids move when model/ changes.
         results = [json.loads(l) for l in (out / "results.jsonl").read_text().splitlines() if l.strip()]
+        if args.rejudge:
+            results = [r for r in results if r["verdict"] != "survived"]
+            (out / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in results))
         done = {mutant_key(r) for r in results}
         chosen = [m for m in chosen if mutant_key(m) not in done]
         print(f"resuming: {len(results)} mutants already run, {len(chosen)} to go", flush=True)
@@ -296,7 +309,10 @@ def unit_tests(out, tree, build, jobs):
 
 
 def mutant_key(m):
-    return f"{m['file']}:{m['line']}:{m['new'].strip()}"
+    """A mutant named by its file and edited text, not its line number, which
+    moves whenever a line above it is added or removed. (Two identical edits
+    of one file are one mutant.)"""
+    return f"{m['file']}:{m['old'].strip()}=>{m['new'].strip()}"
 
 
 def read_equivalent():
