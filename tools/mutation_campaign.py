@@ -213,7 +213,11 @@ def main():
         shutil.rmtree(tree)
     # A private copy of the sources: the checkout is never edited.
     subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], check=True)
-    shutil.copytree(ROOT, tree, ignore=shutil.ignore_patterns("build*", "mutation-out", ".git", ".memhp"))
+    # Fresh timestamps (shutil.copy, not copy2): an object built from a
+    # mutant that an interrupted campaign left behind is older than every
+    # source now, so make cannot mistake it for up to date.
+    shutil.copytree(ROOT, tree, ignore=shutil.ignore_patterns("build*", "mutation-out", ".git", ".memhp"),
+                    copy_function=shutil.copy)
     cfg = ["cmake", "-S", str(tree), "-B", str(build), "-DCMAKE_BUILD_TYPE=RelWithDebInfo", "-DMEMHP_BENCH=OFF"]
     if shutil.which("ccache"):
         cfg.append("-DCMAKE_CXX_COMPILER_LAUNCHER=ccache")
