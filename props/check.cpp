@@ -57,7 +57,7 @@ struct RunState {
   std::uint64_t steps = 0;
   std::map<std::string, std::map<std::string, std::uint64_t>> ops;
   std::vector<std::uint64_t> witness = std::vector<std::uint64_t>(invariant_registry().size());
-  std::vector<std::uint64_t> premise = std::vector<std::uint64_t>(inv::zone_choice_premises().size());
+  std::vector<std::uint64_t> premise = std::vector<std::uint64_t>(inv::coverage_premises().size());
   std::map<std::string, std::uint64_t> properties;
 
   explicit RunState(const CheckOptions& o) : opts(o) {}
@@ -139,7 +139,7 @@ class Harness {
   void check(const StepView& v) {
     // A premise that throws is not counted; the invariant it belongs to
     // reports the exception.
-    const std::vector<inv::Premise>& premises = inv::zone_choice_premises();
+    const std::vector<inv::Premise>& premises = inv::coverage_premises();
     for (std::size_t k = 0; k < premises.size() && !rs_.failing; ++k) {
       try {
         if (premises[k].occurred(v)) ++rs_.premise[k];
@@ -288,7 +288,7 @@ void check_coverage(const RunState& rs, CheckReport& report) {
     if (rs.checks_invariant(reg[k]) && rs.witness[k] == 0 && inv::is_device_invariant(reg[k].name) == device)
       report.coverage_gaps.push_back("the premise of '" + std::string(reg[k].name) +
                                      "' never occurred, so it was checked vacuously");
-  const std::vector<inv::Premise>& premises = inv::zone_choice_premises();
+  const std::vector<inv::Premise>& premises = inv::coverage_premises();
   for (std::size_t k = 0; k < premises.size(); ++k) {
     const auto& suites = premises[k].suites;
     const bool here = suites.empty() ? !device
@@ -342,7 +342,7 @@ CheckReport run_check(const CheckOptions& opts) {
   report.op_results = rs.ops;
   const std::vector<Invariant>& reg = invariant_registry();
   for (std::size_t k = 0; k < reg.size(); ++k) report.witnesses.emplace_back(reg[k].name, rs.witness[k]);
-  const std::vector<inv::Premise>& premises = inv::zone_choice_premises();
+  const std::vector<inv::Premise>& premises = inv::coverage_premises();
   for (std::size_t k = 0; k < premises.size(); ++k)
     report.witnesses.emplace_back(std::string(premises[k].invariant) + ": " + std::string(premises[k].name),
                                   rs.premise[k]);

@@ -64,10 +64,9 @@ GenContext make_gen_context(const System& s);
 // drawn after. Kept out: mixing the driver-level add_memory()/remove_memory()
 // with a DIMM's range (no platform does; a DIMM bound over a driver's memory
 // with -EEXIST, or whose memory a driver removed, makes the ACPI eject BUG()
-// in __remove_memory()); a DIMM over a device's claimed range (bound with
+// in __remove_memory()); and a DIMM over a device's claimed range (bound with
 // -EEXIST, its eject would remove the device's sections) or remove_memory()
-// over one; and a hot-add that would take 6.1's known __add_pages() leak path
-// (NOTES.md section 4).
+// over one. Decided from the state, never by a trial run of the model.
 bool step_allowed(const System& s, const GenStep& step);
 
 // Draws one step (call inside rc::gen::exec).

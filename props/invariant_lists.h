@@ -32,5 +32,8 @@ struct Premise {
   std::vector<std::string_view> suites = {};
 };
 const std::vector<Premise>& zone_choice_premises();
+const std::vector<Premise>& residue_premises();  // residue.cpp
+// Every premise the suites must meet, in the order reports list them.
+const std::vector<Premise>& coverage_premises();
 
 }  // namespace memhp::inv

@@ -19,6 +19,16 @@ const std::vector<Invariant>& invariant_registry() {
   return all;
 }
 
+const std::vector<inv::Premise>& inv::coverage_premises() {
+  static const std::vector<Premise> all = [] {
+    std::vector<Premise> v = zone_choice_premises();
+    const std::vector<Premise>& r = residue_premises();
+    v.insert(v.end(), r.begin(), r.end());
+    return v;
+  }();
+  return all;
+}
+
 const Invariant* find_invariant(std::string_view name) {
   for (const Invariant& i : invariant_registry())
     if (i.name == name) return &i;

@@ -115,6 +115,30 @@ TEST_CASE("residue: __add_pages() keeps the sections it added; a leaked resource
   CHECK(v->find("iomem") != std::string::npos);
 }
 
+
+TEST_CASE("residue: an add over the leftovers of a failed add fails with -EEXIST and leaks the same way") {
+  // 4 GiB + 256 MiB fails after its first section (32 stays behind); the
+  // memory is given back; then [4 GiB - 128 MiB, 4 GiB + 128 MiB) adds
+  // section 31 and stops at 32 in fill_subsection_map(): -EEXIST, with
+  // section 31 left behind too.
+  System s = short_of_memmap(qemu_1g(mom(false)));
+  REQUIRE(apply_op(s, OpAddMemory{0, k4G, 256 * MiB, MHP_NONE}).err == -ENOMEM);
+  REQUIRE(s.sections.at(32).present);
+  const u64 taken = s.pages.count_if(0, RunMap<PageState>::kEnd, [](const PageState& p) { return p.kind == PageKind::Unmovable; });
+  REQUIRE_OK(memhp::free_pages(s, 0, Zone::Normal, taken, AllocKind::Unmovable, std::nullopt));
+  const Step x = take(s, OpAddMemory{0, k4G - 128 * MiB, 256 * MiB, MHP_NONE});
+  CHECK(x.r.err == -EEXIST);
+  CHECK(x.after.sections.at(31).present);
+  CHECK(takes(x, "add_pages_keeps_added_sections"));
+  CHECK_FALSE(gen1(x));
+  // A resource conflict is -EEXIST too, but changes nothing: not this path.
+  System t = qemu_1g(mom(false));
+  REQUIRE_OK(add_memory(t, 0, k4G, 128 * MiB, MHP_NONE));
+  const Step y = take(t, OpAddMemory{0, k4G, 128 * MiB, MHP_NONE});
+  CHECK(y.r.err == -EEXIST);
+  CHECK(y.after == y.before);
+  CHECK_FALSE(takes(y, "add_pages_keeps_added_sections"));
+}
 TEST_CASE("residue: a refused eject onlines its blocks again, in the default zone") {
   const System s = pinned_dimm(qemu_1g());
   const Step good = take(s, OpDimmRemove{k4G});
