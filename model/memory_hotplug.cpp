@@ -362,7 +362,7 @@ bool pfn_to_online_page(const System& s, Pfn pfn) {
   const SectionState& ms = s.section_of(pfn);
   if (!online_section(ms)) return false;
   if (!pfn_section_valid(s, ms, pfn)) return false;
-  if (!ms.taint_zone_device) return true;
+  if (!ms.taint_zone_device || s.mutants.has(Mutant::OnlinePageIgnoresDeviceTaint)) return true;
   // ZONE_DEVICE collides with RAM in this section: only the pgmap lookup
   // tells an offline device pfn from online RAM.
   return s.pgmap_of(pfn) == nullptr;

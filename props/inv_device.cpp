@@ -385,8 +385,9 @@ std::vector<Invariant> device_invariants() {
 }
 
 bool is_device_invariant(std::string_view name) {
-  for (const Invariant& i : device_invariants())
-    if (i.name == name) return true;
+  for (auto list : {device_invariants, walker_invariants})
+    for (const Invariant& i : list())
+      if (i.name == name) return true;
   return false;
 }
 

@@ -15,13 +15,16 @@ std::vector<Invariant> block_invariants();    // inv_blocks.cpp
 std::vector<Invariant> zone_choice_invariants();  // inv_zone_choice.cpp
 std::vector<Invariant> step_invariants();     // inv_steps.cpp
 std::vector<Invariant> device_invariants();   // inv_device.cpp
-// Whether an invariant is about ZONE_DEVICE (its premise needs device ops).
+std::vector<Invariant> walker_invariants();   // inv_walkers.cpp
+// Whether an invariant's premise needs device ops (the ZONE_DEVICE
+// invariants, and the walkers', whose premise is a section RAM and
+// ZONE_DEVICE share).
 bool is_device_invariant(std::string_view name);
 
 // Situations the RAM suites must reach besides the witnesses, because one
-// witness cannot stand for all of them: each is a premise of
-// zone_choice_matches_spec (inv_zone_choice.cpp), and `memhp check` fails a
-// RAM suite that never met one.
+// witness cannot stand for all of them: premises of zone_choice_matches_spec
+// (inv_zone_choice.cpp) and of failed_op_changes_nothing (residue.cpp);
+// `memhp check` fails a RAM suite that never met one.
 struct Premise {
   std::string_view invariant;  // the invariant it is a premise of
   std::string_view name;

@@ -203,6 +203,9 @@ std::string replay_trace_text(const Geometry& g, std::string_view theorem, u64 p
   std::string t = "# memhp trace v1\n# smt: " + std::string(theorem) +
                   " refuted under mutant subsection_mask_first_only\n"
                   "geometry " + g.name + "\nprofile v6.1\nmutant subsection_mask_first_only\n"
+                  // The theorem's invariant. INV-42 reports the mutant
+                  // first, at boot: the walker finds boot RAM hidden.
+                  "check only=subsection_map_matches_memmap\n"
                   "boot node=0 start=0x40000000 size=0x40000000\n";
   t += "memremap_pages id=1 type=generic node=0 ranges=" + hex(kDevicePhys + (off << g.page_shift)) +
        "+" + hex(nr << g.page_shift) + "\n";

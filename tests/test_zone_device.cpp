@@ -15,6 +15,8 @@
 //   a subsection's memmap   =   512 * 64 B = 32 KiB = 8 pages.
 // Only the public API (include/memhp/*.h) is used.
 #include "fixtures.h"
+#include "memhp/invariants.h"
+#include "memhp/walkers.h"
 
 #include <bitset>
 #include <sstream>  // doctest prints std::bitset through operator<<
@@ -168,6 +170,29 @@ TEST_CASE("zone_device: fsdax PMEM sharing a section with System RAM") {
   CHECK(pfn_to_online_page(s, pfn(dev_lo) - 1));
   CHECK_FALSE(pfn_to_online_page(s, pfn(dev_lo)));
   CHECK_FALSE(pfn_to_online_page(s, pfn(dev_hi) - 1));
+  // The /proc/kpageflags reader is handed exactly those pages: the RAM half
+  // (DMA32 below 4 GiB), then NULL (KPF_NOPAGE) over the device half.
+  const std::vector<WalkedRun> walked = kpageflags_read(s, pfn(ram_lo).v, pfn(dev_hi).v - pfn(ram_lo).v);
+  REQUIRE(walked.size() >= 2);
+  CHECK(walked.front().lo == pfn(ram_lo).v);
+  CHECK(walked.back().hi == pfn(dev_hi).v);
+  CHECK_FALSE(walked.back().page);
+  CHECK(walked.back().lo == pfn(dev_lo).v);
+  for (const WalkedRun& r : walked)
+    if (r.hi <= pfn(dev_lo).v) {
+      REQUIRE(r.page);
+      CHECK(r.page->zone == Zone::DMA32);
+    }
+  CHECK_FALSE(check_invariants(StepView{s, s, nullptr, nullptr}, find_invariant("walkers_see_initialised_memmap")));
+  // Without the pgmap lookup (the bug 1f90a3477df3 fixed in 5.12) the
+  // walker is handed the ZONE_DEVICE pages, and INV-42 says so.
+  System blind = s;
+  blind.mutants.set(Mutant::OnlinePageIgnoresDeviceTaint);
+  CHECK(kpageflags_read(blind, pfn(dev_lo).v, 1).front().page);
+  const auto v = check_invariants(StepView{blind, blind, nullptr, nullptr},
+                                  find_invariant("walkers_see_initialised_memmap"));
+  REQUIRE(v);
+  CHECK(v->message.find("ZONE_DEVICE struct pages") != std::string::npos);
 
   // ZONE_DEVICE span grows by resize_zone_range(); nothing is present or
   // managed (memremap never calls adjust_present_page_count()).

@@ -1,0 +1,31 @@
+// What the kernel's pfn walkers see.
+//
+// A pfn walker (the /proc/kpageflags reader, memory_failure(), compaction's
+// scanners, page_owner) goes over raw pfns and may only touch a struct page
+// that pfn_to_online_page() hands it: an online section, a populated
+// subsection, and not a ZONE_DEVICE pfn in a section RAM shares. The
+// 2019-2021 bug waves were walkers that got an uninitialised, poisoned or
+// ZONE_DEVICE struct page through a weaker check. These functions answer
+// with what the walker would be given, as runs, so that the contract can be
+// checked over a 63 TiB machine as cheaply as over a 1 GiB one.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "memhp/system.h"
+
+namespace memhp {
+
+struct WalkedRun {
+  u64 lo = 0, hi = 0;             // pfns [lo, hi)
+  std::optional<PageState> page;  // what each pfn's struct page holds; nullopt: NULL (KPF_NOPAGE)
+  friend bool operator==(const WalkedRun&, const WalkedRun&) = default;
+};
+
+// fs/proc/page.c: kpageflags_read() over pfns [pfn, pfn + count), capped at
+// the end of the physical address space: for each pfn, the page
+// pfn_to_online_page() returns, merged into maximal runs.
+std::vector<WalkedRun> kpageflags_read(const System& s, u64 pfn, u64 count);
+
+}  // namespace memhp

@@ -1,0 +1,113 @@
+// What pfn walkers are handed (docs/kernel-reference.md INV-42), judged
+// against the state itself, not against the model's pfn_to_online_page().
+//
+// The contract every walker relies on: a struct page it is given is in an
+// online section and a populated subsection, initialised (not poisoned),
+// and not ZONE_DEVICE; and the RAM of an online section is not hidden from
+// it (memory_failure() on such a pfn must find the page). The walker asked
+// is the /proc/kpageflags reader over the whole pfn space
+// (kpageflags_read(), a run per piece of constant input); every run it
+// returns is checked over its whole range here.
+#include "inv_util.h"
+#include "invariant_lists.h"
+#include "memhp/walkers.h"
+
+namespace memhp::inv {
+
+namespace {
+
+using Msg = std::optional<std::string>;
+
+// Whether every pfn of [lo, hi) is in a present, online section with its
+// subsection populated: what makes a struct page safe to hand out.
+bool online_and_populated(const System& s, u64 lo, u64 hi) {
+  const Geometry& g = s.geo;
+  bool ok = true;
+  s.sections.for_each_while(g.section_nr(Pfn{lo}), g.section_nr(Pfn{hi - 1}) + 1,
+                            [&](u64 a, u64 b, const SectionState& ms) {
+                              ok = ms.present && ms.online;
+                              if (!ok || ms.subsection_map.count() == g.subsections_per_section()) return ok;
+                              const u64 x = std::max(lo, g.section_start(a).v), y = std::min(hi, g.section_start(b).v);
+                              for (u64 p = x; p < y && ok; p = align_down(p, g.pages_per_subsection()) + g.pages_per_subsection())
+                                ok = ms.subsection_map.test(g.subsection_index(Pfn{p}));
+                              return ok;
+                            });
+  return ok;
+}
+
+// The first pfn of [lo, hi) that is online RAM: an online section, a
+// populated subsection, and no pgmap.
+std::optional<u64> first_online_ram(const System& s, u64 lo, u64 hi) {
+  const Geometry& g = s.geo;
+  std::optional<u64> out;
+  s.pgmap_array.for_each_while(lo, hi, [&](u64 x, u64 y, int id) {
+    if (id != 0) return true;
+    for (u64 p = x; p < y && !out;) {
+      const u64 sec_end = std::min(y, g.section_start(g.section_nr(Pfn{p}) + 1).v);
+      const SectionState& ms = s.section_of(Pfn{p});
+      if (!ms.present || !ms.online) {
+        p = std::min(y, g.section_start(s.sections.run_bounds(g.section_nr(Pfn{p})).second).v);
+        continue;
+      }
+      if (ms.subsection_map.count() == g.subsections_per_section()) {
+        out = p;
+        break;
+      }
+      for (; p < sec_end && !out; p = align_down(p, g.pages_per_subsection()) + g.pages_per_subsection())
+        if (ms.subsection_map.test(g.subsection_index(Pfn{p}))) out = p;
+    }
+    return !out;
+  });
+  return out;
+}
+
+Msg walkers_see_initialised_memmap(const StepView& v) {
+  const System& s = v.after;
+  for (const WalkedRun& r : kpageflags_read(s, 0, s.geo.max_pfn_limit())) {
+    if (!r.page) {
+      if (auto p = first_online_ram(s, r.lo, r.hi))
+        return pfn_range(*p, *p + 1) + " is online RAM, but pfn_to_online_page() returns NULL for it";
+      continue;
+    }
+    if (!online_and_populated(s, r.lo, r.hi))
+      return "a walker is handed the struct pages of " + pfn_range(r.lo, r.hi) +
+             ", which are not all in an online section and a populated subsection";
+    if (!s.pgmap_array.all_of(r.lo, r.hi, [](int id) { return id == 0; }))
+      return "a walker is handed ZONE_DEVICE struct pages in " + pfn_range(r.lo, r.hi);
+    if (!s.pages.all_of(r.lo, r.hi, [&](const PageState& p) { return p == *r.page; }))
+      return "the walker's view of " + pfn_range(r.lo, r.hi) + " is not what the struct pages hold";
+    if (!r.page->initialised() || r.page->kind == PageKind::Device)
+      return "a walker is handed " + std::string(page_kind_name(r.page->kind)) + " struct pages in " +
+             pfn_range(r.lo, r.hi);
+  }
+  return std::nullopt;
+}
+
+// A section that ZONE_DEVICE shares with online RAM: the walker must look
+// the pgmap up to tell the two apart.
+bool witness_mixed_section_walked(const StepView& v) {
+  const System& s = v.after;
+  bool any = false;
+  s.sections.for_each_while(0, RunMap<SectionState>::kEnd, [&](u64 a, u64, const SectionState& ms) {
+    any = ms.present && ms.online && ms.taint_zone_device &&
+          first_online_ram(s, s.geo.section_start(a).v, s.geo.section_start(a + 1).v).has_value();
+    return !any;
+  });
+  return any;
+}
+
+}  // namespace
+
+std::vector<Invariant> walker_invariants() {
+  return {
+      {"walkers_see_initialised_memmap", "INV-42",
+       "A pfn walker (the /proc/kpageflags reader) is handed a struct page only in an online section "
+       "and a populated subsection, initialised and not ZONE_DEVICE; and online RAM is never hidden "
+       "from it.",
+       "pfn_to_online_page(), its callers kpageflags_read(), memory_failure(), "
+       "page_owner's and compaction's pfn scans",
+       walkers_see_initialised_memmap, witness_mixed_section_walked, "online_page_ignores_device_taint"},
+  };
+}
+
+}  // namespace memhp::inv
