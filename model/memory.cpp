@@ -258,7 +258,7 @@ namespace {
 
 // Block ids in [0, nr_blocks) where memory_dev_init()'s per-block decision
 // for nid may change: each block holding an edge of a memblock range, of a
-// zone of nid or of a run of sections is cut out on its own, and runs of
+// zone of nid, of nid's span or of a run of sections is cut out on its own, and runs of
 // blocks are kept apart, so that between two cuts every block sees the same
 // RAM, holes, zones and previous value. Sorted, from 0 to nr_blocks.
 std::vector<u64> boot_block_segments(const System& s, const std::vector<MemblockRange>& mem, int nid,
@@ -274,6 +274,8 @@ std::vector<u64> boot_block_segments(const System& s, const std::vector<Memblock
     edge(m.start);
     edge(m.end);
   }
+  edge(Pfn{s.node(nid).node_start_pfn});
+  edge(Pfn{s.node(nid).node_end_pfn()});
   for (const ZoneState& z : s.node(nid).zones) {
     if (!z.spanned_pages) continue;
     edge(Pfn{z.zone_start_pfn});
@@ -333,7 +335,11 @@ void memory_dev_init(System& s, const std::vector<MemblockRange>& mem) {
       const u64 present = s.sections.count_if(g.section_nr(lo), g.section_nr(hi),
                                               [](const SectionState& ms) { return ms.present; }) *
                           g.pages_per_section();
-      if (!on_node && !(nid == first_online && present > ram)) continue;
+      // register_memory_blocks_under_node() walks only the blocks that
+      // meet the node's span: a hole beyond it is never looked at for nid.
+      const NodeState& n = s.node(nid);
+      const bool in_span = lo.v < n.node_end_pfn() && n.node_start_pfn < hi.v;
+      if (!on_node && !(nid == first_online && in_span && present > ram)) continue;
       memory_block_add_nid(s, id, nid, /*early=*/true);
       s.blocks.assign(id, cuts[i + 1], memory_block(s, id));
     }

@@ -57,8 +57,17 @@ SuiteConfig x86_config() {
   switch (*rc::gen::inRange(0, 5)) {
     case 0: c.boot = {{0, 0, 2 * GiB}}; break;
     case 1:  // two nodes with boot memory
-      c.boot = with_hole(0, 1 * GiB);
-      c.boot.push_back({1, 2 * GiB, 1 * GiB});
+      if (chance(50)) {
+        c.boot = with_hole(0, 1 * GiB);
+        c.boot.push_back({1, 2 * GiB, 1 * GiB});
+      } else {
+        // Back to back, as QEMU's -numa splits its RAM: the boundary on a
+        // 64 MiB step, so sometimes inside a memory block (which then
+        // belongs to both nodes and to no single zone).
+        const u64 split = static_cast<u64>(*rc::gen::inRange(4, 13)) * 64 * MiB;
+        c.boot = with_hole(0, split);
+        c.boot.push_back({1, split + 32 * MiB, 1 * GiB - split});
+      }
       break;
     default:
       // The QEMU guest, or a small machine. (A uniform pick:

@@ -294,3 +294,22 @@ TEST_CASE("zone choice: auto-online on a node the hot-add brings online") {
   CHECK(s.blocks.at(33).zone == Zone::Normal);
   CHECK_FALSE(check_step(before, s, op, r));
 }
+
+TEST_CASE("boot: a hole past a node's span is not registered under it") {
+  // Node 0 [0, 96M) + [128M, 288M), node 1 [288M, 1056M) back to back.
+  // register_one_node() walks only the blocks that meet the node's span
+  // (walk_memory_blocks(node_start, spanned)), and
+  // register_mem_block_under_node_early() registers a block under nid at
+  // its first pfn whose early_pfn_to_nid() is nid, a hole counting as the
+  // first online node. Block 2 [256M, 384M) holds both nodes' RAM: two
+  // nodes, so no single zone. Block 8 [1024M, 1152M) ends in a hole, but
+  // node 0's walk never reaches it: node 1 only, whose DMA32 span meets it.
+  Profile p;
+  p.possible_nodes = 2;
+  const System s = must_boot(*geometry_preset("x86_64"), p,
+                             {{0, 0, 96 * MiB}, {0, 128 * MiB, 160 * MiB}, {1, 288 * MiB, 768 * MiB}});
+  CHECK(valid_zones(s, 2) == "none");
+  CHECK(valid_zones(s, 8) == "DMA32");
+  CHECK(s.blocks.at(8).nid == 1);
+  CHECK_FALSE(check_boot(s));
+}
