@@ -613,7 +613,8 @@ int offline_pages(System& s, Result& r, Pfn start, u64 nr_pages, int nid, Zone z
 /* mm/memory_hotplug.c: add_memory_resource() */
 int add_memory_resource(System& s, Result& r, int nid, u64 start, u64 size, unsigned flags) {
   const Geometry& g = s.geo;
-  if (int err = check_hotplug_memory_range(g, start, size)) {
+  const u64 checked = s.mutants.has(Mutant::HotplugRangeIgnoresStart) ? 0 : start;
+  if (int err = check_hotplug_memory_range(g, checked, size)) {
     r.reason = "Block size unaligned hotplug range";
     return err;
   }

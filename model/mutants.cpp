@@ -111,6 +111,9 @@ const std::vector<MutantInfo>& mutant_registry() {
        "early_node_zone_for_memory_block() counts every populated zone of the node, not the ones whose "
        "span meets the block: a boot block on a node with two zones gets mem->zone NULL (valid_zones "
        "\"none\")"},
+      {M::HotplugRangeIgnoresStart, "hotplug_range_ignores_start",
+       "check_hotplug_memory_range() does not check that the start is block-aligned (a survivor of "
+       "the mutation campaign)"},
       {M::OnlinePageIgnoresDeviceTaint, "online_page_ignores_device_taint",
        "pfn_to_online_page() returns the page whenever the section is online and the subsection "
        "valid, without the pgmap lookup a ZONE_DEVICE-tainted section needs (the bug 1f90a3477df3 "

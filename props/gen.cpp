@@ -145,7 +145,7 @@ struct Range {
 Range gen_add_range(const GenContext& s, const SuiteConfig& cfg) {
   const u64 block = s.geo.block_bytes;
   const std::vector<u64>& reboot = s.removed_boot;
-  const int kind = *rc::gen::weightedElement<int>({{70, 0}, {reboot.empty() ? 0 : 30, 1}, {4, 2}, {4, 3}});
+  const int kind = *rc::gen::weightedElement<int>({{70, 0}, {reboot.empty() ? 0 : 30, 1}, {6, 2}, {20, 3}});
   Range r{cfg.hot_base + static_cast<u64>(*rc::gen::inRange(0, cfg.hot_slots)) * block, block};
   if (kind == 1) r.start = pick(reboot);
   if (kind == 2) r.start = s.geo.block_start(1).v << s.geo.page_shift;  // boot RAM: -EEXIST

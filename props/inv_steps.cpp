@@ -58,6 +58,46 @@ bool witness_migration(const StepView& v) {
 }
 bool witness_offline_ok(const StepView& v) { return op_as<OpOfflineBlock>(v) && step_ok(v); }
 
+// The errno 6.1's add_memory() gives for bad arguments, in the order it
+// checks them, from the arguments and the state before; nullopt where the
+// arguments pass these checks. __add_memory() -> register_memory_resource():
+// mhp_range_allowed() (-E2BIG: empty, wrapping, or past MAX_PHYSMEM_BITS,
+// the cap every arch's pluggable range has), then __request_region()
+// (-EEXIST over any resource); add_memory_resource():
+// check_hotplug_memory_range() (-EINVAL: start or size not a multiple of
+// the memory block size). Past the first rule only on x86_64: arm64's
+// pluggable range is its linear map, which the model does not narrow.
+std::optional<int> add_memory_argument_errno(const System& s, const OpAddMemory& op) {
+  const Geometry& g = s.geo;
+  const u64 end = op.start + op.size;
+  if (end <= op.start || end - 1 > (u64{1} << g.max_physmem_bits) - 1) return -E2BIG;
+  if (g.arch != Arch::X86_64) return std::nullopt;
+  for (const auto& [key, r] : s.iomem)
+    if (r.start < end && op.start < r.end) return -EEXIST;
+  if (op.start % g.block_bytes || op.size % g.block_bytes) return -EINVAL;
+  return std::nullopt;
+}
+
+Msg argument_errors_match_kernel(const StepView& v) {
+  const OpAddMemory* op = op_as<OpAddMemory>(v);
+  if (!op || !v.result) return std::nullopt;
+  const std::optional<int> want = add_memory_argument_errno(v.before, *op);
+  if (!want) return std::nullopt;
+  if (v.result->err != *want)
+    return "`" + print_op(*v.op) + "` returned " + errno_name(v.result->err) +
+           "; 6.1's argument checks give " + errno_name(*want);
+  // The checks run before any work and refuse quietly (pr_err at most): a
+  // WARN means the arguments got past them into code that assumes them sane.
+  if (!v.result->warnings.empty())
+    return "`" + print_op(*v.op) + "` fired WARN \"" + v.result->warnings.front() +
+           "\"; 6.1 refuses these arguments before any work, without a WARN";
+  return std::nullopt;
+}
+bool witness_bad_arguments(const StepView& v) {
+  const OpAddMemory* op = op_as<OpAddMemory>(v);
+  return op && add_memory_argument_errno(v.before, *op).has_value();
+}
+
 }  // namespace
 
 std::vector<Invariant> step_invariants() {
@@ -75,6 +115,13 @@ std::vector<Invariant> step_invariants() {
        "Only alloc and free change the number of allocated pages; offlining migrates them.",
        "do_migrate_range() / migrate_pages() in offline_pages()", allocations_conserved,
        witness_migration, "offline_drops_movable_pages"},
+      {"argument_errors_match_kernel", "GEN-3",
+       "add_memory() with arguments 6.1 refuses returns the errno of the first check they fail: "
+       "-E2BIG past the pluggable range, -EEXIST over a resource, -EINVAL when not block-aligned; "
+       "it refuses them before any work, so without a WARN.",
+       "register_memory_resource(): mhp_range_allowed(), __request_region(); add_memory_resource(): "
+       "check_hotplug_memory_range()",
+       argument_errors_match_kernel, witness_bad_arguments, "hotplug_range_ignores_start"},
   };
 }
 

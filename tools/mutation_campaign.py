@@ -182,6 +182,8 @@ def main():
     ap.add_argument("--only", help="comma-separated mutant ids to run")
     ap.add_argument("--out", default=os.environ.get("OUT", str(ROOT / "mutation-out")))
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="build parallelism")
+    ap.add_argument("--summary", action="store_true",
+                    help="only write $OUT/summary.md from $OUT/results.jsonl (and tools/mutation_equivalent.txt)")
     ap.add_argument("--unit-tests", action="store_true",
                     help="then run the doctest unit tests (all but the slow suite) on every survivor in "
                          "$OUT/results.jsonl that has not met them yet")
@@ -196,6 +198,10 @@ def main():
         for m in muts:
             print(f"{m['id']:5} {m['kind']:6} {m['file']}:{m['line']}: {m['new'].strip()}")
         print(f"{len(muts)} mutants", file=sys.stderr)
+        return 0
+    if args.summary:
+        out = Path(args.out)
+        write_summary(out, [json.loads(l) for l in (out / "results.jsonl").read_text().splitlines() if l.strip()])
         return 0
     if args.only:
         chosen = [muts[int(i)] for i in args.only.split(",")]

@@ -76,6 +76,7 @@ enum class Mutant : std::uint8_t {
   ValidZonesKernelFirst,          // valid_zones_show() lists the kernel zone first
   AutoMovableRatioExclusive,      // auto_movable_can_online_movable() wants movable < limit
   EarlyZoneIgnoresSpans,          // early_node_zone_for_memory_block() counts every populated zone
+  HotplugRangeIgnoresStart,       // check_hotplug_memory_range() checks the size's alignment only
   // pfn walkers
   OnlinePageIgnoresDeviceTaint,   // pfn_to_online_page() skips the pgmap lookup (before 1f90a3477df3)
   kCount
