@@ -15,6 +15,8 @@
 #include <set>
 
 #include "internal.h"
+#include "memhp/proven/block_layout.h"
+#include "memhp/proven/domain.h"
 
 namespace memhp::k {
 
@@ -26,18 +28,20 @@ Pfn block_start_pfn(const System& s, u64 id) { return s.geo.block_start(id); }
 
 // The split memory_block_online() and memory_block_offline() make: the first
 // nr_vmemmap_pages of a block hold its own memmap and never reach the buddy
-// allocator; online_pages()/offline_pages() get the rest. Pure, and declared
-// in memhp/block_layout.h, so that the Z3 encoding (smt/enc_block.h) is
-// checked against exactly what the model uses.
+// allocator; online_pages()/offline_pages() get the rest. The arithmetic is
+// single-source (memhp/proven/block_layout.h): the Z3 block encoding is
+// built from the same text.
 
 /* drivers/base/memory.c: memory_block_online(): mhp_init_memmap_on_memory()'s range */
 PfnRange memory_block_vmemmap_range(Pfn start, u64 nr_vmemmap_pages) {
-  return PfnRange{start, start + nr_vmemmap_pages};
+  const auto r = proven::memory_block_vmemmap_range(proven::Concrete{}, start.v, nr_vmemmap_pages);
+  return PfnRange{Pfn{r.lo}, Pfn{r.hi}};
 }
 
 /* drivers/base/memory.c: memory_block_online(): online_pages()'s range */
 PfnRange memory_block_online_range(Pfn start, u64 nr_pages, u64 nr_vmemmap_pages) {
-  return PfnRange{start + nr_vmemmap_pages, start + nr_pages};
+  const auto r = proven::memory_block_online_range(proven::Concrete{}, start.v, nr_pages, nr_vmemmap_pages);
+  return PfnRange{Pfn{r.lo}, Pfn{r.hi}};
 }
 
 namespace {

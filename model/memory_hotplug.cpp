@@ -41,6 +41,8 @@
 #include <algorithm>
 
 #include "internal.h"
+#include "memhp/proven/domain.h"
+#include "memhp/proven/zone_span.h"
 
 namespace memhp::k {
 
@@ -130,18 +132,17 @@ u64 find_biggest_section_pfn(const System& s, int nid, Zone zone, Pfn start, Pfn
 /* mm/memory_hotplug.c: shrink_zone_span(), which end [start, end) removes:
    the zone's start is tested first, as the kernel does. */
 ShrinkSide shrink_zone_span_side(ZoneSpan z, Pfn start, Pfn end) {
-  if (z.start == start.v) return ShrinkSide::Start;
-  if (z.end() == end.v) return ShrinkSide::End;
-  return ShrinkSide::None;
+  const proven::Concrete d;
+  return static_cast<ShrinkSide>(proven::shrink_zone_span_side(d, {z.start, z.spanned}, start.v, end.v));
 }
 
 /* mm/memory_hotplug.c: shrink_zone_span(), the new span from what the finder
    of that side returned (0: nothing left, the zone becomes (0, 0)). */
 ZoneSpan shrink_zone_span_result(ZoneSpan z, ShrinkSide side, u64 found, bool keeps_start) {
-  if (side == ShrinkSide::None) return z;
-  if (!found) return ZoneSpan{keeps_start ? z.start : 0, 0};
-  if (side == ShrinkSide::Start) return ZoneSpan{found, z.end() - found};
-  return ZoneSpan{z.start, found - z.start + 1};
+  const proven::Concrete d;
+  const auto r = proven::shrink_zone_span_result(d, {z.start, z.spanned}, static_cast<u64>(side), found,
+                                                 keeps_start);
+  return ZoneSpan{r.start, r.spanned};
 }
 
 namespace {

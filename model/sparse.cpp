@@ -143,27 +143,22 @@ int section_activate(System& s, Result& r, int nid, Pfn pfn, u64 nr_pages,
 
 /* mm/sparse.c: subsection_mask_set() */
 SubsectionMap subsection_mask_set(const Geometry& g, Pfn pfn, u64 nr_pages, bool first_only) {
-  SubsectionMap map;
-  const unsigned lo = g.subsection_index(pfn);
-  // The range's last pfn; nr_pages == 0 wraps as the kernel's unsigned long does.
-  const unsigned hi = first_only ? lo : g.subsection_index(pfn + (nr_pages - 1));
-  for (unsigned i = lo; i <= hi; ++i) map.set(i);
-  return map;
+  return proven::subsection_mask_set(proven::Concrete{}, subsection_layout(g), pfn.v, nr_pages, first_only);
 }
 
 /* mm/sparse.c: fill_subsection_map() */
 int fill_subsection_map(SubsectionMap& map, const SubsectionMap& mask) {
-  if (mask.none()) return -EINVAL;
-  if ((mask & map).any()) return -EEXIST;
-  map |= mask;
-  return 0;
+  const auto r = proven::fill_subsection_map(proven::Concrete{}, map, mask);
+  map = r.map;
+  return r.err;
 }
 
 /* mm/sparse.c: clear_subsection_map() */
 int clear_subsection_map(SubsectionMap* map, const SubsectionMap& mask) {
-  if (!map || (*map & mask) != mask) return -EINVAL;
-  *map ^= mask;
-  return 0;
+  if (!map) return proven::clear_subsection_map(proven::Concrete{}, false, SubsectionMap{}, mask).err;
+  const auto r = proven::clear_subsection_map(proven::Concrete{}, true, *map, mask);
+  *map = r.map;
+  return r.err;
 }
 
 bool pfn_section_valid(const System& s, const SectionState& ms, Pfn pfn) {

@@ -6,6 +6,9 @@
 #include <array>
 #include <sstream>
 
+#include "domain_z3.h"
+#include "memhp/proven/block_layout.h"
+
 namespace memhp::smt {
 
 namespace {
@@ -99,13 +102,16 @@ const std::vector<BlockOp>& all_block_ops() {
 
 // -------------------------------------------------------- pure functions --
 
+// The model's own arithmetic (memhp/proven/block_layout.h), over integers.
 IntRange enc_vmemmap_range(const z3::expr& start, const z3::expr& nr_vmemmap_pages) {
-  return {start, start + nr_vmemmap_pages};
+  const auto r = proven::memory_block_vmemmap_range(Int{start.ctx()}, start, nr_vmemmap_pages);
+  return {r.lo, r.hi};
 }
 
 IntRange enc_online_range(const z3::expr& start, const z3::expr& nr_pages,
                           const z3::expr& nr_vmemmap_pages) {
-  return {start + nr_vmemmap_pages, start + nr_pages};
+  const auto r = proven::memory_block_online_range(Int{start.ctx()}, start, nr_pages, nr_vmemmap_pages);
+  return {r.lo, r.hi};
 }
 
 // ------------------------------------------------------------ transitions --

@@ -80,8 +80,9 @@ struct IntRange {
   z3::expr contains(const z3::expr& x) const { return lo <= x && x < hi; }
 };
 
-// k::memory_block_vmemmap_range() and k::memory_block_online_range()
-// (memhp/block_layout.h).
+// memory_block_vmemmap_range() and memory_block_online_range(): the
+// templates of memhp/proven/block_layout.h that the model runs, instantiated
+// over Z3 integers.
 IntRange enc_vmemmap_range(const z3::expr& start, const z3::expr& nr_vmemmap_pages);
 IntRange enc_online_range(const z3::expr& start, const z3::expr& nr_pages,
                           const z3::expr& nr_vmemmap_pages);

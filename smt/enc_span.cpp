@@ -1,5 +1,8 @@
 #include "enc_span.h"
 
+#include "domain_z3.h"
+#include "memhp/proven/zone_span.h"
+
 namespace memhp::smt {
 
 namespace {
@@ -14,32 +17,19 @@ z3::expr accepts(const SlotZone& z, unsigned j, const z3::expr& pfn, const z3::e
 
 }  // namespace
 
-z3::expr shrink_side_term(z3::context& c, unsigned side) { return c.bv_val(side, 8); }
+z3::expr shrink_side_term(z3::context& c, unsigned side) { return u64_term(c, side); }
 
+// The two below are the model's own code (memhp/proven/zone_span.h) over
+// 64-bit vectors.
 z3::expr shrink_zone_span_side(const ZoneSpanTerm& z, const z3::expr& start, const z3::expr& end) {
-  z3::context& c = start.ctx();
-  // The zone's start is compared first: a range that is the whole zone
-  // takes the Start branch.
-  return z3::ite(z.start == start, shrink_side_term(c, 1),
-                 z3::ite(z.end() == end, shrink_side_term(c, 2), shrink_side_term(c, 0)));
+  return proven::shrink_zone_span_side(Bv64{start.ctx()}, {z.start, z.spanned}, start, end);
 }
 
 ZoneSpanTerm shrink_zone_span_result(const ZoneSpanTerm& z, const z3::expr& side,
                                      const z3::expr& found, bool keeps_start) {
-  z3::context& c = found.ctx();
-  const z3::expr zero = u64_term(c, 0);
-  const z3::expr none = side == shrink_side_term(c, 0);
-  const z3::expr empty = found == zero;
-  const z3::expr from_start = side == shrink_side_term(c, 1);
-  // An emptied zone is (0, 0), or keeps its start under the mutant.
-  const z3::expr empty_start = keeps_start ? z.start : zero;
-  const z3::expr start =
-      z3::ite(none, z.start, z3::ite(empty, empty_start, z3::ite(from_start, found, z.start)));
-  const z3::expr spanned = z3::ite(
-      none, z.spanned,
-      z3::ite(empty, zero,
-              z3::ite(from_start, z.end() - found, found - z.start + u64_term(c, 1))));
-  return {start, spanned};
+  const auto r = proven::shrink_zone_span_result(Bv64{found.ctx()}, {z.start, z.spanned}, side, found,
+                                                 keeps_start);
+  return {r.start, r.spanned};
 }
 
 z3::expr SlotZone::slot_pages() const { return z3::shl(u64_term(base.ctx(), 1), slot_shift); }

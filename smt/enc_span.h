@@ -1,9 +1,9 @@
-// Z3 encoding of shrink_zone_span() and its two finders (mm/memory_hotplug.c),
-// mirroring model/memory_hotplug.cpp: shrink_zone_span_side(),
-// shrink_zone_span_result(), find_smallest_section_pfn() and
-// find_biggest_section_pfn() (declared in memhp/zone_span.h).
+// Z3 encoding of shrink_zone_span() and its two finders (mm/memory_hotplug.c).
 //
-// The span arithmetic is encoded as the model computes it, on 64-bit pfns.
+// The span arithmetic (shrink_zone_span_side(), shrink_zone_span_result())
+// is not re-encoded: it is the model's own single-source code
+// (memhp/proven/zone_span.h) instantiated over 64-bit vectors, so a proof
+// here is a proof about what model/memory_hotplug.cpp runs.
 // The finders scan the page map subsection by subsection, which a formula
 // cannot do for a symbolic number of pages, so they are encoded over a zone
 // made of n equal slots (memory blocks of 2^k pages, slot-aligned), each
@@ -28,7 +28,7 @@ struct ZoneSpanTerm {
   z3::expr end() const { return start + spanned; }  // zone_end_pfn()
 };
 
-// k::ShrinkSide as an 8-bit term: 0 None, 1 Start, 2 End.
+// k::ShrinkSide as a 64-bit term: 0 None, 1 Start, 2 End (proven/zone_span.h).
 z3::expr shrink_side_term(z3::context& c, unsigned side);
 
 /* mm/memory_hotplug.c: shrink_zone_span(), which finder runs */

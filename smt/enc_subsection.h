@@ -1,5 +1,7 @@
-// Z3 encoding of the subsection_map arithmetic of mm/sparse.c, mirroring the
-// pure functions of include/memhp/subsection.h (model/sparse.cpp).
+// Z3 encoding of the subsection_map arithmetic of mm/sparse.c. The mask,
+// fill and clear are not re-encoded: they are the model's own single-source
+// code (include/memhp/proven/subsection.h) instantiated over bit-vectors;
+// what is written here is only the premises' vocabulary.
 //
 // pfns and page counts are 64-bit vectors, as unsigned long is. A map or a
 // mask is a bit-vector of exactly SUBSECTIONS_PER_SECTION bits (8 on
@@ -11,18 +13,12 @@
 #include <z3++.h>
 
 #include "memhp/geometry.h"
+#include "memhp/proven/subsection.h"
 
 namespace memhp::smt {
 
 // The part of a Geometry the subsection arithmetic depends on.
-struct SubsectionLayout {
-  unsigned section_pfn_bits = 15;    // log2(PAGES_PER_SECTION)
-  unsigned subsection_pfn_bits = 9;  // log2(PAGES_PER_SUBSECTION)
-
-  unsigned width() const { return 1u << (section_pfn_bits - subsection_pfn_bits); }
-  u64 pages_per_section() const { return u64{1} << section_pfn_bits; }
-  u64 pages_per_subsection() const { return u64{1} << subsection_pfn_bits; }
-};
+using proven::SubsectionLayout;
 SubsectionLayout subsection_layout(const Geometry& g);
 
 // A negative errno as a 32-bit term (int).

@@ -337,7 +337,7 @@ struct SpanEncoding {
         start(c.bv_const("start", 64)),
         end(c.bv_const("end", 64)),
         found(c.bv_const("found", 64)),
-        side(c.bv_const("side", 8)),
+        side(c.bv_const("side", 64)),
         zone{base, shift, online, kSlots},
         smallest(find_smallest_section_pfn(zone, lo, hi)),
         biggest(find_biggest_section_pfn(zone, lo, hi)),

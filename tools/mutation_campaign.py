@@ -128,9 +128,16 @@ def sites(path):
     return out
 
 
-def all_mutants():
+# --proven: the single-source kernels that model/ runs and smt/ proves.
+PROVEN_GLOB = ("include/memhp/proven", "*.h")
+
+
+def all_mutants(proven=False):
     muts = []
-    for path in sorted((ROOT / "model").glob("*.cpp")):
+    where, pattern = PROVEN_GLOB if proven else ("model", "*.cpp")
+    for path in sorted((ROOT / where).glob(pattern)):
+        if proven and path.name == "domain.h":
+            continue  # the domains are the two readings, not the kernel; the smt tests hold them together
         for n, kind, old, new in sites(path):
             muts.append({"file": str(path.relative_to(ROOT)), "line": n, "kind": kind, "old": old, "new": new})
     # One mutant per key: the same edit twice in one file is one mutant.
@@ -158,9 +165,13 @@ def explore_configs(memhp):
     return [l.split()[0] for l in p.stdout.splitlines() if l.strip() and l.split()[0] not in EXPLORE_SLOW]
 
 
-def checkers(memhp, tree, configs):
+def checkers(memhp, tree, configs, proven=False):
     """(name, argv, time limit) of every checker, as a user runs them, the
-    cheap ones first: most mutants die in the first second."""
+    cheap ones first: most mutants die in the first second. With --proven,
+    `memhp prove` alone: an edit of a proven kernel must fail the proofs by
+    itself, with smt/ untouched."""
+    if proven:
+        return [("prove", [memhp, "prove"], 600)]
     out = []
     for t in sorted((tree / "tests" / "kernel").glob("*.trace")):
         out.append((f"kernel {t.stem}", [memhp, "replay", str(t)], 120))
@@ -189,11 +200,14 @@ def main():
                          "$OUT/results.jsonl that has not met them yet")
     ap.add_argument("--resume", action="store_true",
                     help="keep $OUT/results.jsonl and run only the chosen mutants it does not have yet")
+    ap.add_argument("--proven", action="store_true",
+                    help="mutate include/memhp/proven/*.h (the kernels model/ runs and smt/ proves) instead, "
+                         "and judge by `memhp prove` alone")
     ap.add_argument("--rejudge", action="store_true",
                     help="with --resume: run the survivors in $OUT/results.jsonl again (after a gap was closed)")
     args = ap.parse_args()
 
-    muts = all_mutants()
+    muts = all_mutants(args.proven)
     if args.list:
         for m in muts:
             print(f"{m['id']:5} {m['kind']:6} {m['file']}:{m['line']}: {m['new'].strip()}")
@@ -236,7 +250,7 @@ def main():
     memhp = str(build / "memhp")
     configs = explore_configs(memhp)
     # The unmutated model must pass every checker, or nothing below means anything.
-    for name, cmd, limit in checkers(memhp, tree, configs):
+    for name, cmd, limit in checkers(memhp, tree, configs, args.proven):
         rc, log, _ = run(cmd, tree, limit)
         if rc != 0:
             print(f"the unmutated model fails {name}:\n{log}", file=sys.stderr)
@@ -261,7 +275,7 @@ def main():
                 rc, _, _ = run(build_cmd, tree, 1800)
                 if rc != 0:
                     return "stillborn", "build"
-                for name, cmd, limit in checkers(memhp, tree, configs):
+                for name, cmd, limit in checkers(memhp, tree, configs, args.proven):
                     crc, _, _ = run(cmd, tree, limit)
                     if crc != 0:
                         return "killed", f"{name} ({crc})"

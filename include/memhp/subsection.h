@@ -1,19 +1,29 @@
 // The subsection_map arithmetic of mm/sparse.c as pure functions.
 //
-// section_activate() and section_deactivate() (model/sparse.cpp) call these,
-// and smt/enc_subsection.h encodes them for Z3; tests/test_smt_sections.cpp
-// checks that the two agree. They take no System so that the check can run
-// them on any input, including inputs no operation would produce.
+// section_activate() and section_deactivate() (model/sparse.cpp) call these.
+// Each is the Concrete instance of the single-source template in
+// memhp/proven/subsection.h, which smt/enc_subsection.cpp instantiates for
+// Z3: the proofs are about this code. They take no System so that they can
+// run on any input, including inputs no operation would produce.
 #pragma once
 
 #include <bitset>
+#include <type_traits>
 
 #include "memhp/geometry.h"
+#include "memhp/proven/domain.h"
+#include "memhp/proven/subsection.h"
 #include "memhp/system.h"
 
 namespace memhp::k {
 
 using SubsectionMap = std::bitset<kMaxSubsections>;
+static_assert(std::is_same_v<SubsectionMap, proven::Concrete::Map>);
+
+// The subsection arithmetic's view of a geometry.
+inline proven::SubsectionLayout subsection_layout(const Geometry& g) {
+  return {g.section_size_bits - g.page_shift, g.subsection_shift - g.page_shift};
+}
 
 /* mm/sparse.c: subsection_mask_set() */
 // The subsections from subsection_map_index(pfn) to that of the range's last
