@@ -518,8 +518,7 @@ void mhp_deinit_memmap_on_memory(System& s, Result& r, Pfn pfn, u64 nr_pages) {
 /* mm/memory_hotplug.c: online_pages() */
 int online_pages(System& s, Result& r, Pfn pfn, u64 nr_pages, int nid, Zone zone, int group) {
   const Geometry& g = s.geo;
-  if (WARN(r, !nr_pages || !is_aligned(pfn.v, g.pageblock_pages()) ||
-                  !is_aligned(pfn.v + nr_pages, g.pages_per_section()),
+  if (WARN(r, proven::online_pages_range_warns(proven::Concrete{}, geometry_words(g), pfn.v, nr_pages),
            "online_pages: range not pageblock/section aligned"))
     return -EINVAL;
 
@@ -550,8 +549,7 @@ int online_pages(System& s, Result& r, Pfn pfn, u64 nr_pages, int nid, Zone zone
 int offline_pages(System& s, Result& r, Pfn start, u64 nr_pages, int nid, Zone zone, int group) {
   const Geometry& g = s.geo;
   const Pfn end = start + nr_pages;
-  if (WARN(r, !nr_pages || !is_aligned(start.v, g.pageblock_pages()) ||
-                  !is_aligned(end.v, g.pages_per_section()),
+  if (WARN(r, proven::online_pages_range_warns(proven::Concrete{}, geometry_words(g), start.v, nr_pages),
            "offline_pages: range not pageblock/section aligned"))
     return -EINVAL;
 
@@ -754,24 +752,28 @@ namespace memhp {
 /* mm/memory_hotplug.c: mhp_supports_memmap_on_memory() (6.1) */
 MemmapOnMemorySupport mhp_supports_memmap_on_memory(const Geometry& g, const Profile& p,
                                                     u64 size) {
+  const auto w = proven::mhp_supports_memmap_on_memory(proven::Concrete{}, k::geometry_words(g),
+                                                      p.memmap_on_memory, size);
   MemmapOnMemorySupport out;
-  const u64 vmemmap_size = g.memmap_bytes(size >> g.page_shift);
-  const u64 remaining = size - vmemmap_size;
-  out.vmemmap_pages = vmemmap_size >> g.page_shift;
+  out.vmemmap_pages = w.vmemmap_pages;
+  out.supported = w.refused == proven::kMomSupported;
   auto kib = [](u64 b) { return std::to_string(b >> 10) + " KiB"; };
-  if (!g.arch_memmap_on_memory)
-    out.reason = "CONFIG_MHP_MEMMAP_ON_MEMORY is not available on " + g.name + " in 6.1";
-  else if (!p.memmap_on_memory)
-    out.reason = "memory_hotplug.memmap_on_memory is off";
-  else if (size != g.block_bytes)
-    out.reason = "size " + kib(size) + " is not one memory block (" + kib(g.block_bytes) + ")";
-  else if (!is_aligned(vmemmap_size, g.pmd_size()))
-    out.reason = "vmemmap size " + kib(vmemmap_size) + " is not a multiple of PMD_SIZE " +
-                 kib(g.pmd_size());
-  else if (!is_aligned(remaining, g.pageblock_pages() << g.page_shift))
-    out.reason = "remaining " + kib(remaining) + " is not pageblock aligned";
-  else
-    out.supported = true;
+  switch (w.refused) {
+    case proven::kMomNoArch:
+      out.reason = "CONFIG_MHP_MEMMAP_ON_MEMORY is not available on " + g.name + " in 6.1";
+      break;
+    case proven::kMomParamOff: out.reason = "memory_hotplug.memmap_on_memory is off"; break;
+    case proven::kMomNotOneBlock:
+      out.reason = "size " + kib(size) + " is not one memory block (" + kib(g.block_bytes) + ")";
+      break;
+    case proven::kMomVmemmapNotPmd:
+      out.reason = "vmemmap size " + kib(w.vmemmap_bytes) + " is not a multiple of PMD_SIZE " +
+                   kib(g.pmd_size());
+      break;
+    case proven::kMomRestNotPageblock:
+      out.reason = "remaining " + kib(w.remaining) + " is not pageblock aligned";
+      break;
+  }
   return out;
 }
 

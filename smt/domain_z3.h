@@ -39,6 +39,8 @@ struct Bv64 : Z3Common {
   static Bool ult(const Word& a, const Word& b) { return z3::ult(a, b); }
   static Bool ule(const Word& a, const Word& b) { return z3::ule(a, b); }
   static Word lshr(const Word& a, unsigned k) { return z3::lshr(a, static_cast<int>(k)); }
+  static Word shl(const Word& a, const Word& b) { return z3::shl(a, b); }
+  static Word shr(const Word& a, const Word& b) { return z3::lshr(a, b); }
 };
 
 // Mathematical integers: no wrap-around (the premises keep values in range).

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "discharge.h"
+#include "domain_z3.h"
+#include "memhp/proven/memmap_on_memory.h"
 
 namespace memhp::smt {
 
@@ -23,6 +25,12 @@ namespace {
 
 z3::expr field(z3::context& c, const std::string& prefix, const char* name) {
   return c.bv_const((prefix + name).c_str(), 64);
+}
+
+// The geometry as the single-source kernels (memhp/proven/) read it.
+proven::GeometryWords<Bv64> geometry_words(const SymGeometry& g) {
+  return {g.page_shift,      g.struct_page_size,  g.block_bytes,          g.pmd_shift,
+          g.pageblock_order, g.section_size_bits, g.arch_memmap_on_memory};
 }
 
 }  // namespace
@@ -200,17 +208,10 @@ std::string geometry_fields(const Geometry& g) {
    model/memory_hotplug.cpp computes it */
 SymSupport sym_mhp_supports_memmap_on_memory(const SymGeometry& g, const z3::expr& param_on,
                                              const z3::expr& size) {
-  z3::context& c = g.ctx();
-  const z3::expr vmemmap = g.memmap_bytes(z3::lshr(size, g.page_shift));
-  const z3::expr remaining = size - vmemmap;
-  const std::vector<z3::expr> refuses = {
-      !g.arch_memmap_on_memory,
-      !param_on,
-      size != g.block_bytes,
-      !is_aligned(vmemmap, g.pmd_size()),
-      !is_aligned(remaining, z3::shl(g.pageblock_pages(), g.page_shift)),
-  };
-  return SymSupport{none_of(c, refuses), z3::lshr(vmemmap, g.page_shift), vmemmap, first_index(c, refuses)};
+  // The model's own code (memhp/proven/memmap_on_memory.h) over bit-vectors.
+  const Bv64 d{g.ctx()};
+  const auto w = proven::mhp_supports_memmap_on_memory(d, geometry_words(g), param_on, size);
+  return SymSupport{w.refused == d.word(proven::kMomSupported), w.vmemmap_pages, w.vmemmap_bytes, w.refused};
 }
 
 int support_reason_index(const MemmapOnMemorySupport& s) {
@@ -224,8 +225,7 @@ int support_reason_index(const MemmapOnMemorySupport& s) {
 
 /* mm/memory_hotplug.c: online_pages() and offline_pages() (6.1) */
 z3::expr online_pages_warns(const SymGeometry& g, const z3::expr& pfn, const z3::expr& nr_pages) {
-  return nr_pages == 0 || !is_aligned(pfn, g.pageblock_pages()) ||
-         !is_aligned(pfn + nr_pages, g.pages_per_section());
+  return proven::online_pages_range_warns(Bv64{g.ctx()}, geometry_words(g), pfn, nr_pages);
 }
 
 // --------------------------------------------------------------------------

@@ -18,6 +18,7 @@
 //   ult/ule(a, b)       unsigned comparison (plain < and <= on a Z3
 //                       bit-vector are signed, hence the functions);
 //   lshr(a, k)          logical shift right by a constant;
+//   shl(a, b), shr(a, b) shifts by a Word (bit-vector domains only);
 //   Map, map_none(m), map_from_bits(width, bit)
 //                       a subsection bitmap, its emptiness, and the map whose
 //                       bit i is bit(i) for i < width;
@@ -47,6 +48,8 @@ struct Concrete {
   static Bool ult(Word a, Word b) { return a < b; }
   static Bool ule(Word a, Word b) { return a <= b; }
   static Word lshr(Word a, unsigned k) { return a >> k; }
+  static Word shl(Word a, Word b) { return a << b; }
+  static Word shr(Word a, Word b) { return a >> b; }
   static Bool map_none(const Map& m) { return m.none(); }
   template <class F>
   static Map map_from_bits(unsigned width, F&& bit) {

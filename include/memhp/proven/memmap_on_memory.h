@@ -1,0 +1,69 @@
+// 6.1's memmap_on_memory arithmetic (mm/memory_hotplug.c): whether a hot-add
+// may host its own memmap (mhp_supports_memmap_on_memory()), and the range
+// check online_pages() and offline_pages() WARN on. Single-source
+// (domain.h): model/memory_hotplug.cpp runs these; smt/enc_geometry.cpp
+// proves memmap_on_memory_geometry over them for every geometry.
+#pragma once
+
+#include "memhp/types.h"
+
+namespace memhp::proven {
+
+// The geometry fields the arithmetic reads, in the domain's words.
+template <class D>
+struct GeometryWords {
+  typename D::Word page_shift, struct_page_size, block_bytes, pmd_shift, pageblock_order,
+      section_size_bits;
+  typename D::Bool arch_memmap_on_memory;  // CONFIG_MHP_MEMMAP_ON_MEMORY
+};
+
+template <class D>
+typename D::Bool word_aligned(const D& d, const typename D::Word& x, const typename D::Word& a) {
+  return (x & (a - d.word(1))) == d.word(0);  // a is a power of two
+}
+
+// Which check refuses, 0 for none: the order mhp_supports_memmap_on_memory()
+// tests them in. The model turns the number into its reason text.
+inline constexpr u64 kMomSupported = 0, kMomNoArch = 1, kMomParamOff = 2, kMomNotOneBlock = 3,
+                     kMomVmemmapNotPmd = 4, kMomRestNotPageblock = 5;
+
+template <class D>
+struct MemmapOnMemoryWords {
+  typename D::Word refused;        // kMom*
+  typename D::Word vmemmap_bytes;  // (size >> PAGE_SHIFT) * sizeof(struct page)
+  typename D::Word vmemmap_pages;  // what the altmap hands out
+  typename D::Word remaining;      // size - vmemmap_bytes
+};
+
+/* mm/memory_hotplug.c: mhp_supports_memmap_on_memory() (6.1) */
+template <class D>
+MemmapOnMemoryWords<D> mhp_supports_memmap_on_memory(const D& d, const GeometryWords<D>& g,
+                                                    const typename D::Bool& param_on,
+                                                    const typename D::Word& size) {
+  const typename D::Word one = d.word(1);
+  const typename D::Word vmemmap = d.shr(size, g.page_shift) * g.struct_page_size;
+  const typename D::Word remaining = size - vmemmap;
+  const typename D::Word pmd_size = d.shl(one, g.pmd_shift);
+  const typename D::Word pageblock_bytes = d.shl(d.shl(one, g.pageblock_order), g.page_shift);
+  const typename D::Word refused =
+      d.ite(!g.arch_memmap_on_memory, d.word(kMomNoArch),
+            d.ite(!param_on, d.word(kMomParamOff),
+                  d.ite(size != g.block_bytes, d.word(kMomNotOneBlock),
+                        d.ite(!word_aligned(d, vmemmap, pmd_size), d.word(kMomVmemmapNotPmd),
+                              d.ite(!word_aligned(d, remaining, pageblock_bytes), d.word(kMomRestNotPageblock),
+                                    d.word(kMomSupported))))));
+  return {refused, vmemmap, d.shr(vmemmap, g.page_shift), remaining};
+}
+
+/* mm/memory_hotplug.c: online_pages() / offline_pages(): the WARN_ON_ONCE
+   that refuses a range unless it is non-empty, starts pageblock-aligned and
+   ends section-aligned. True when the WARN fires. */
+template <class D>
+typename D::Bool online_pages_range_warns(const D& d, const GeometryWords<D>& g, const typename D::Word& pfn,
+                                          const typename D::Word& nr_pages) {
+  const typename D::Word one = d.word(1);
+  return nr_pages == d.word(0) || !word_aligned(d, pfn, d.shl(one, g.pageblock_order)) ||
+         !word_aligned(d, pfn + nr_pages, d.shl(one, g.section_size_bits - g.page_shift));
+}
+
+}  // namespace memhp::proven
