@@ -5,6 +5,14 @@
 // included) is reported as such and fails the run. --mutant proves the
 // weakened variants instead, which must all be refuted: that is how a user
 // sees the counterexamples (geometry and replayable trace) the tests rely on.
+//
+// Then the conformance stage (smt/conformance.h): the block encoding the
+// transition theorems stand on, evaluated beside the model on every
+// reachable transition of small explorer configurations. A divergence
+// prints "encoding diverges from the model at:" and the trace, and fails
+// the run. It runs after a full proof (no --theorem, no --mutant) and
+// alone with --conformance-only; --conformance-mutant runs it against a
+// deliberately broken model.
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -15,6 +23,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "conformance.h"
 #include "report.h"
 #include "theorem.h"
 
@@ -31,6 +40,9 @@ struct ProveArgs {
   bool markdown = false;  // with --list: the NOTES.md table
   std::string emit_dir;  // --emit-smt2
   std::string cex_dir;   // --cex
+  bool conformance_only = false;
+  bool no_conformance = false;
+  std::vector<std::string> conformance_mutants;  // --conformance-mutant
 };
 
 bool make_dir(const std::string& dir) {
@@ -163,7 +175,45 @@ void list_theorems(std::ostream& out) {
   }
 }
 
+// The conformance stage; the number of configurations that diverged.
+int conformance(const ProveArgs& a, Json& rows) {
+  MutantSet m;
+  for (const std::string& n : a.conformance_mutants) m.set(*mutant_from_name(n));
+  int diverged = 0;
+  for (const std::string& name : smt::conformance_configs()) {
+    const smt::ConformanceReport r = smt::check_conformance(name, m);
+    diverged += r.divergence.has_value();
+    if (a.json) {
+      rows.push_back(Json{{"config", r.config},
+                          {"states", r.states},
+                          {"transitions", r.transitions},
+                          {"block_steps", r.block_steps},
+                          {"not_judged", r.not_judged},
+                          {"conforms", !r.divergence},
+                          {"divergence", r.divergence.value_or("")},
+                          {"trace", r.trace},
+                          {"seconds", r.seconds}});
+      continue;
+    }
+    std::cout << "conformance " << pad(r.config, 22) << r.states << " states, " << r.transitions
+              << " transitions, " << r.block_steps << " block steps, " << r.not_judged << " not judged: "
+              << (r.divergence ? "DIVERGES" : "conforms") << " (" << seconds(r.seconds) << ")\n";
+    if (r.divergence) {
+      std::cout << "  " << *r.divergence << "\nencoding diverges from the model at:\n";
+      indent(std::cout, r.trace);
+    }
+  }
+  return diverged;
+}
+
 int prove(ProveArgs& a) {
+  if (a.conformance_only || !a.conformance_mutants.empty()) {
+    Json rows = Json::array();
+    const int diverged = conformance(a, rows);
+    if (a.json) std::cout << json_line(Json{{"conformance", rows}, {"diverged", diverged}}) << "\n";
+    return diverged ? kExitFailed : kExitOk;
+  }
+  const bool with_conformance = a.selected.empty() && !a.opts.mutant && !a.no_conformance;
   if (a.selected.empty())
     for (const auto& t : smt::theorems()) a.selected.push_back(&t);
   if (a.selected.empty()) return usage_error(kName, "no theorems are registered (smt/registry.cpp)");
@@ -197,19 +247,20 @@ int prove(ProveArgs& a) {
       print_details(details, *t, r);
     }
   }
-  if (a.json) {
-    std::cout << json_line(Json{{"mutant", a.opts.mutant},
-                                {"theorems", json_rows},
-                                {"unexpected", unexpected},
-                                {"seconds", total}})
-              << "\n";
-  } else {
+  if (!a.json) {
     std::cout << details.str();
     std::cout << a.selected.size() - unexpected << "/" << a.selected.size() << " theorems "
               << (a.opts.mutant ? "refuted under their mutants" : "proved with satisfiable premises")
               << " in " << seconds(total) << '\n';
   }
-  return unexpected ? kExitFailed : kExitOk;
+  Json conformance_rows = Json::array();
+  const int diverged = with_conformance ? conformance(a, conformance_rows) : 0;
+  if (a.json) {
+    Json j{{"mutant", a.opts.mutant}, {"theorems", json_rows}, {"unexpected", unexpected}, {"seconds", total}};
+    if (with_conformance) j["conformance"] = conformance_rows;
+    std::cout << json_line(j) << "\n";
+  }
+  return unexpected || diverged ? kExitFailed : kExitOk;
 }
 
 }  // namespace
@@ -234,6 +285,13 @@ Run setup_prove(CLI::App& app) {
   app.add_option("--timeout", a->opts.timeout_ms, "per-query Z3 timeout in milliseconds")
       ->check(CLI::Range(1u, 3600000u))
       ->capture_default_str();
+  auto* only = app.add_flag("--conformance-only", a->conformance_only,
+                            "run only the conformance stage (the block encoding beside the model on every "
+                            "reachable transition of small explorer configurations)");
+  app.add_flag("--no-conformance", a->no_conformance, "skip the conformance stage")->excludes(only);
+  app.add_option("--conformance-mutant", a->conformance_mutants,
+                 "run the conformance stage against a deliberately broken model (repeatable)")
+      ->check(mutant_name());
   auto* list = app.add_flag("--list", a->list, "list the theorems");
   app.add_flag("--markdown", a->markdown, "with --list: the NOTES.md table")->needs(list);
   return [a] { return prove(*a); };

@@ -22,6 +22,7 @@
 #include <random>
 #include <variant>
 
+#include "conformance.h"
 #include "discharge.h"
 #include "enc_block.h"
 #include "memhp/block_layout.h"
@@ -36,88 +37,8 @@ using namespace memhp::smt;
 
 namespace {
 
-// ----------------------------------------------------------- evaluation --
-
-// The encoding evaluated on concrete values: the symbolic steps are built
-// once per (transition, mutants) and evaluated by substitution.
-class Evaluator {
- public:
-  struct In {
-    u64 start = 0, n = 0, pv = 0;
-    bool mom = false;
-    int ph = 0;
-    u64 p = 0, x = 0;
-    int kx = 0;
-    bool choice = false;
-    std::int64_t zp = 0, zm = 0, np = 0;
-  };
-  struct Out {
-    bool guard = false;
-    int ph = 0;
-    u64 p = 0;
-    int kx = 0;
-    std::int64_t zp = 0, zm = 0, np = 0;
-  };
-
-  Out eval(BlockOp op, MutantSet m, const In& in) {
-    const Built& b = built(op, m);
-    z3::expr_vector dst(c_);
-    for (std::int64_t v : {static_cast<std::int64_t>(in.start), static_cast<std::int64_t>(in.n),
-                           static_cast<std::int64_t>(in.pv), std::int64_t{in.ph},
-                           static_cast<std::int64_t>(in.p), static_cast<std::int64_t>(in.x),
-                           std::int64_t{in.kx}, in.zp, in.zm, in.np})
-      dst.push_back(c_.int_val(v));
-    dst.push_back(c_.bool_val(in.mom));
-    dst.push_back(c_.bool_val(in.choice));
-    Out o;
-    z3::expr_vector outs = b.outs;
-    auto val = [&](unsigned i) {
-      z3::expr e = outs[i].substitute(src_, dst).simplify();
-      if (e.is_bool()) return std::int64_t{e.is_true()};
-      return e.get_numeral_int64();
-    };
-    o.guard = val(0) != 0;
-    o.ph = static_cast<int>(val(1));
-    o.p = static_cast<u64>(val(2));
-    o.kx = static_cast<int>(val(3));
-    o.zp = val(4);
-    o.zm = val(5);
-    o.np = val(6);
-    return o;
-  }
-
- private:
-  struct Built {
-    z3::expr_vector outs;
-  };
-  const Built& built(BlockOp op, MutantSet m) {
-    const auto key = std::make_pair(static_cast<int>(op), m.bits);
-    auto it = cache_.find(key);
-    if (it != cache_.end()) return it->second;
-    const PageStep s = page_step(op, k_, b_, x_, kx_, choice_, m);
-    const Counters cnt = counter_step(op, k_, b_, cnt_, m);
-    z3::expr_vector outs(c_);
-    for (const z3::expr& e : {s.guard, s.blk.ph, s.blk.p, s.kx, cnt.zp, cnt.zm, cnt.np})
-      outs.push_back(e);
-    return cache_.emplace(key, Built{outs}).first->second;
-  }
-
-  z3::context c_;
-  z3::expr start_ = c_.int_const("start"), n_ = c_.int_const("n"), pv_ = c_.int_const("pv");
-  z3::expr ph_ = c_.int_const("ph"), p_ = c_.int_const("p"), x_ = c_.int_const("x");
-  z3::expr kx_ = c_.int_const("kx"), zp_ = c_.int_const("zp"), zm_ = c_.int_const("zm");
-  z3::expr np_ = c_.int_const("np"), mom_ = c_.bool_const("mom"), choice_ = c_.bool_const("choice");
-  BlockConst k_{start_, n_, pv_, mom_};
-  BlockVar b_{ph_, p_};
-  Counters cnt_{zp_, zm_, np_, c_.int_val(0), c_.int_val(0), c_.int_val(0)};
-  z3::expr_vector src_ = [this] {
-    z3::expr_vector v(c_);
-    for (const z3::expr& e : {start_, n_, pv_, ph_, p_, x_, kx_, zp_, zm_, np_, mom_, choice_})
-      v.push_back(e);
-    return v;
-  }();
-  std::map<std::pair<int, std::uint64_t>, Built> cache_;
-};
+// The encoding evaluated on concrete values (smt/conformance.h).
+using Evaluator = BlockEvaluator;
 
 // ------------------------------------------------------------- the model --
 
