@@ -78,9 +78,29 @@ std::optional<int> add_memory_argument_errno(const System& s, const OpAddMemory&
   return std::nullopt;
 }
 
+// A pc-dimm that overlaps a plugged one: QEMU refuses it (-EEXIST) before
+// the guest hears of it. Any other DIMM reaches the guest, whose driver
+// binds it even when __add_memory() says -EEXIST
+// (acpi_memory_enable_device()), so it never gets -EEXIST.
+bool dimm_overlaps_plugged(const System& s, const OpDimmAdd& op) {
+  for (const auto& [at, d] : s.dimms)
+    if (d.start < op.start + op.size && op.start < d.start + d.size) return true;
+  return false;
+}
+
+Msg dimm_overlap_errno(const StepView& v, const OpDimmAdd& op) {
+  const bool overlaps = dimm_overlaps_plugged(v.before, op);
+  if (overlaps == (v.result->err == -EEXIST)) return std::nullopt;
+  return "`" + print_op(*v.op) + "` returned " + errno_name(v.result->err) +
+         (overlaps ? "; it overlaps a plugged DIMM, which QEMU refuses with -EEXIST"
+                   : "; it overlaps no plugged DIMM, and the driver binds a DIMM even over present memory");
+}
+
 Msg argument_errors_match_kernel(const StepView& v) {
+  if (!v.result) return std::nullopt;
+  if (const auto* d = op_as<OpDimmAdd>(v)) return dimm_overlap_errno(v, *d);
   const OpAddMemory* op = op_as<OpAddMemory>(v);
-  if (!op || !v.result) return std::nullopt;
+  if (!op) return std::nullopt;
   const std::optional<int> want = add_memory_argument_errno(v.before, *op);
   if (!want) return std::nullopt;
   if (v.result->err != *want)
@@ -94,6 +114,7 @@ Msg argument_errors_match_kernel(const StepView& v) {
   return std::nullopt;
 }
 bool witness_bad_arguments(const StepView& v) {
+  if (const auto* d = op_as<OpDimmAdd>(v)) return dimm_overlaps_plugged(v.before, *d);
   const OpAddMemory* op = op_as<OpAddMemory>(v);
   return op && add_memory_argument_errno(v.before, *op).has_value();
 }
@@ -118,9 +139,10 @@ std::vector<Invariant> step_invariants() {
       {"argument_errors_match_kernel", "GEN-3",
        "add_memory() with arguments 6.1 refuses returns the errno of the first check they fail: "
        "-E2BIG past the pluggable range, -EEXIST over a resource, -EINVAL when not block-aligned; "
-       "it refuses them before any work, so without a WARN.",
+       "it refuses them before any work, so without a WARN. A DIMM gets -EEXIST exactly when it "
+       "overlaps a plugged one.",
        "register_memory_resource(): mhp_range_allowed(), __request_region(); add_memory_resource(): "
-       "check_hotplug_memory_range()",
+       "check_hotplug_memory_range(); acpi_memory_enable_device() (QEMU's pc-dimm overlap check)",
        argument_errors_match_kernel, witness_bad_arguments, "hotplug_range_ignores_start"},
   };
 }
