@@ -15,8 +15,6 @@
 
 #include "memhp/block_layout.h"
 #include "memhp/ops.h"
-#include "memhp/proven/domain.h"
-#include "memhp/proven/memmap_on_memory.h"
 #include "memhp/zone_span.h"
 
 namespace memhp::k {
@@ -61,12 +59,6 @@ struct MhpParams {
 };
 
 // ------------------------------------------------------ mm/sparse.c --
-// The geometry as the single-source kernels (memhp/proven/) read it.
-inline proven::GeometryWords<proven::Concrete> geometry_words(const Geometry& g) {
-  return {g.page_shift,      g.struct_page_size,  g.block_bytes,          g.pmd_shift,
-          g.pageblock_order, g.section_size_bits, g.arch_memmap_on_memory};
-}
-
 inline bool valid_section(const SectionState& ms) { return ms.has_mem_map; }
 inline bool online_section(const SectionState& ms) { return ms.has_mem_map && ms.online; }
 bool pfn_section_valid(const System& s, const SectionState& ms, Pfn pfn);

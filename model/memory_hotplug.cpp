@@ -42,9 +42,21 @@
 
 #include "internal.h"
 #include "memhp/proven/domain.h"
+#include "memhp/proven/memmap_on_memory.h"
 #include "memhp/proven/zone_span.h"
 
 namespace memhp::k {
+
+namespace {
+
+// The geometry as the single-source kernels (memhp/proven/) read it.
+proven::GeometryWords<proven::Concrete> geometry_words(const Geometry& g) {
+  return {g.page_shift,      g.struct_page_size,  g.block_bytes,          g.pmd_shift,
+          g.pageblock_order, g.section_size_bits, g.arch_memmap_on_memory};
+}
+
+}  // namespace
+
 
 namespace {
 
