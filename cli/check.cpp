@@ -52,7 +52,11 @@ void print_failure(std::ostream& out, const Counterexample& c) {
 
 void print_text(std::ostream& out, const CheckOptions& o, const CheckReport& r) {
   out << "memhp check: suite " << o.suite << ", seed " << r.seed << ", " << r.cases << " cases, "
-      << r.steps << " steps\n";
+      << r.steps << " steps";
+  if (r.top_up_rounds)
+    out << " (" << r.top_up_rounds << " more round" << (r.top_up_rounds > 1 ? "s" : "")
+        << " of cases to meet every premise)";
+  out << "\n";
   for (const std::string& n : r.store_notes) out << "store: " << n << "\n";
   print_counts(out, r);
   if (r.failure) print_failure(out, *r.failure);
@@ -81,6 +85,7 @@ void print_json(std::ostream& out, const CheckOptions& o, const CheckReport& r) 
                    {"trace", print_trace(r.failure->trace)}};
   const Json j{{"suite", o.suite},     {"seed", r.seed},
                {"cases", r.cases},     {"steps", r.steps},
+               {"top_up_rounds", r.top_up_rounds},
                {"ops", ops},           {"witnesses", witnesses},
                {"properties", properties}, {"store", r.store_notes},
                {"coverage_gaps", r.coverage_gaps}, {"failure", failure},
@@ -118,7 +123,8 @@ Run setup_check(CLI::App& app) {
   std::vector<std::string> suites;
   for (const auto& [name, description] : check_suites()) suites.push_back(name);
   app.add_option("--suite", a->o.suite, "the suite to run")->check(CLI::IsMember(suites))->capture_default_str();
-  app.add_option("--cases", a->o.cases, "successful cases to run")
+  app.add_option("--cases", a->o.cases,
+                 "successful cases to run (up to 4 more rounds of as many when a premise is not met yet)")
       ->check(CLI::Range(1, 100000000))
       ->capture_default_str();
   app.add_option("--steps", a->o.steps, "longest operation sequence")

@@ -333,8 +333,21 @@ CheckReport run_check(const CheckOptions& opts) {
   meta.id = "memhp check " + opts.suite;
   meta.description = meta.id;
   Listener listener(rs);
-  const rc::detail::TestResult result =
-      rc::detail::checkTestable([&rs] { property(rs); }, meta, params, listener);
+  rc::detail::TestResult result = rc::detail::checkTestable([&rs] { property(rs); }, meta, params, listener);
+  // Coverage by case count: a passing run whose premises are not all met
+  // yet gets up to kTopUpRounds more rounds of --cases cases. Their seeds
+  // derive from the first, so --seed still replays the whole run. A rare
+  // premise (one whose case has to draw a rare profile and layout) is met
+  // by running longer, never by dropping it.
+  rc::detail::SuccessResult success;
+  while (opts.coverage && report.top_up_rounds < kTopUpRounds && result.match(success)) {
+    CheckReport probe;
+    check_coverage(rs, probe);
+    if (probe.coverage_gaps.empty()) break;
+    ++report.top_up_rounds;
+    params.seed = report.seed ^ (0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(report.top_up_rounds));
+    result = rc::detail::checkTestable([&rs] { property(rs); }, meta, params, listener);
+  }
 
   report.cases = rs.cases;
   report.steps = rs.steps;

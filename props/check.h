@@ -45,10 +45,14 @@ struct CheckReport {
   std::vector<std::pair<std::string, std::uint64_t>> witnesses;    // registry order
   std::vector<std::pair<std::string, std::uint64_t>> properties;   // sequence properties applied
   std::vector<std::string> coverage_gaps;
+  int top_up_rounds = 0;  // extra rounds of cases run because a premise was not met yet
   std::vector<std::string> store_notes;  // stored failures replayed first
   std::optional<Counterexample> failure;
   bool passed() const { return !failure && coverage_gaps.empty(); }
 };
+
+// At most this many extra rounds of --cases cases when coverage is not met.
+inline constexpr int kTopUpRounds = 4;
 
 // Names of the suites `--suite` accepts, with one-line descriptions.
 const std::vector<std::pair<std::string, std::string>>& check_suites();

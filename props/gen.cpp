@@ -145,7 +145,7 @@ struct Range {
 Range gen_add_range(const GenContext& s, const SuiteConfig& cfg) {
   const u64 block = s.geo.block_bytes;
   const std::vector<u64>& reboot = s.removed_boot;
-  const int kind = *rc::gen::weightedElement<int>({{70, 0}, {reboot.empty() ? 0 : 30, 1}, {6, 2}, {20, 3}});
+  const int kind = *rc::gen::weightedElement<int>({{70, 0}, {reboot.empty() ? 0 : 30, 1}, {4, 2}, {6, 3}});
   Range r{cfg.hot_base + static_cast<u64>(*rc::gen::inRange(0, cfg.hot_slots)) * block, block};
   if (kind == 1) r.start = pick(reboot);
   if (kind == 2) r.start = s.geo.block_start(1).v << s.geo.page_shift;  // boot RAM: -EEXIST
@@ -619,7 +619,7 @@ GenStep gen_step(const GenContext& s, const SuiteConfig& cfg) {
     const Kind k = *rc::gen::weightedElement<Kind>({{5, Add}, {5, Online}, {5, Offline}, {3, Remove},
                                                     {2, Eject}, {3, Alloc}, {2, Free}, {1, Notifier},
                                                     {2, Cycle}, {1, RoundTrip}, {1, ReaddBoot},
-                                                    {1, Migrate}, {ratio_limit_reachable(s) ? 4 : 0, RatioLimit},
+                                                    {1, Migrate}, {ratio_limit_reachable(s) ? 8 : 0, RatioLimit},
                                                     {1 - dev, StarvedAdd},
                                                     {6 * dev, Memremap}, {4 * dev, Memunmap},
                                                     {2 * dev, DeviceRoundTrip}, {4 * dev, DeviceNeighbour}});

@@ -110,6 +110,23 @@ TEST_CASE("suites: the correct model passes every suite with full coverage") {
   }
 }
 
+// Coverage by case count: an unmet premise buys more rounds of cases, a
+// bounded number of them, and a premise that stays unmet still fails the run.
+TEST_CASE("suites: unmet premises get at most kTopUpRounds more rounds, and still fail when unmet") {
+  CheckOptions o;
+  o.cases = 1;  // one case cannot meet every premise of the suite
+  o.seed = 7;
+  o.use_store = false;
+  const CheckReport r = run_check(o);
+  CHECK(!r.failure);
+  CHECK(r.top_up_rounds == kTopUpRounds);
+  CHECK(r.cases == 1 + kTopUpRounds);
+  CHECK(!r.coverage_gaps.empty());
+  CHECK(!r.passed());
+  o.coverage = false;  // nothing to meet: no top-up
+  CHECK(run_check(o).top_up_rounds == 0);
+}
+
 TEST_CASE("suites: the same seed gives the same run") {
   CheckOptions o;
   o.cases = 80;
