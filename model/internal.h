@@ -62,7 +62,6 @@ struct MhpParams {
 inline bool valid_section(const SectionState& ms) { return ms.has_mem_map; }
 inline bool online_section(const SectionState& ms) { return ms.has_mem_map && ms.online; }
 bool pfn_section_valid(const System& s, const SectionState& ms, Pfn pfn);
-bool pfn_valid(const System& s, Pfn pfn);
 bool pfn_in_present_section(const System& s, Pfn pfn);
 void online_mem_sections(System& s, Result& r, Pfn start, Pfn end);
 void offline_mem_sections(System& s, Result& r, Pfn start, Pfn end);

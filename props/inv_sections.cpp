@@ -54,6 +54,11 @@ Msg subsection_map_matches_memmap(const StepView& v) {
   const System& s = v.after;
   const Geometry& g = s.geo;
   return first_section(s, [&](u64 a, u64 b, const SectionState& ms) -> Msg {
+    // The map lives in ms->usage: a section without one has no bits, and a
+    // usage section_activate() allocates starts empty (kzalloc).
+    if (ms.usage == UsageOrigin::None && ms.subsection_map.any())
+      return sec(a) + " has no usage but its subsection_map has " + std::to_string(ms.subsection_map.count()) +
+             " bits (the map lives in ms->usage)";
     if (ms.early) return std::nullopt;
     const bool none = ms.usage == UsageOrigin::None || ms.subsection_map.none();
     const bool all = ms.usage != UsageOrigin::None &&
@@ -175,7 +180,7 @@ std::vector<Invariant> section_invariants() {
        witness_hot_added_section, "deactivate_keeps_mem_map"},
       {"subsection_map_matches_memmap", "INV-3",
        "In a hot-added section, struct pages exist exactly for the subsections whose "
-       "subsection_map bit is set.",
+       "subsection_map bit is set; a section without a usage has no bits (the map lives in it).",
        "fill_subsection_map() / clear_subsection_map(); pfn_valid()", subsection_map_matches_memmap,
        witness_hot_added_section, "subsection_mask_first_only"},
       {"early_section_memmap_complete", "INV-5a",

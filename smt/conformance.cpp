@@ -1,9 +1,7 @@
 #include "conformance.h"
 
 #include <chrono>
-#include <functional>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 #include <variant>
 
@@ -269,8 +267,7 @@ class Judge {
 
   // "" when the plan, evaluated on the encoding from `pre`, gives `post`.
   std::string run_plan(const System& pre, const System& post, const Plan& plan) {
-    std::map<u64, Abs> blk;
-    for (u64 id : blocks_) blk[id] = abs_block(pre, id);
+    std::map<u64, Abs> blk = blocks_of(pre);
     Counts cnt = counts(pre);
     for (const Step& st : plan) {
       BlockEvaluator::In in = input(st.block, blk[st.block]);
@@ -293,22 +290,21 @@ class Judge {
                std::string(phase_name(abs_block(post, id).ph)) + " p=" + std::to_string(abs_block(post, id).p);
     if (const Counts want = counts(post); !(cnt == want)) return describe(want, cnt);
     for (u64 x : watched(pre, post))
-      if (!reaches(pre, plan, x, abs_class(pre, x), abs_class(post, x), 0, blk_at_start(pre)))
+      if (!reaches(plan, x, abs_class(pre, x), abs_class(post, x), 0, blocks_of(pre)))
         return "pfn " + std::to_string(x) + ": no choice takes its page class from " +
                std::string(page_class_name(abs_class(pre, x))) + " to the model's " +
                std::string(page_class_name(abs_class(post, x)));
     return "";
   }
 
-  std::map<u64, Abs> blk_at_start(const System& pre) const {
+  std::map<u64, Abs> blocks_of(const System& s) const {
     std::map<u64, Abs> blk;
-    for (u64 id : blocks_) blk[id] = abs_block(pre, id);
+    for (u64 id : blocks_) blk[id] = abs_block(s, id);
     return blk;
   }
 
   // Whether some choice at each step from step i takes x from class kx to `want`.
-  bool reaches(const System& pre, const Plan& plan, u64 x, int kx, int want, std::size_t i,
-               std::map<u64, Abs> blk) {
+  bool reaches(const Plan& plan, u64 x, int kx, int want, std::size_t i, std::map<u64, Abs> blk) {
     if (i == plan.size()) return kx == want;
     const Step& st = plan[i];
     BlockEvaluator::In in = input(st.block, blk[st.block]);
@@ -319,7 +315,7 @@ class Judge {
       const BlockEvaluator::Out out = ev_.eval(st.op, m_, in);
       std::map<u64, Abs> next = blk;
       next[st.block] = {out.ph, out.p};
-      if (reaches(pre, plan, x, out.kx, want, i + 1, next)) return true;
+      if (reaches(plan, x, out.kx, want, i + 1, next)) return true;
     }
     return false;
   }
