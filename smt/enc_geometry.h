@@ -96,8 +96,8 @@ std::optional<std::string> matching_preset(const Geometry& g);
 std::string geometry_fields(const Geometry& g);
 
 // ------------------------------------------------ memmap_on_memory (6.1) --
-// mhp_supports_memmap_on_memory(g, profile, size): the model's checks in its
-// order. `reason` is 0 when supported, else which check refused first:
+// mhp_supports_memmap_on_memory(g, profile, size): the model's own code
+// (memhp/proven/memmap_on_memory.h) over bit-vectors, checks in its order. `reason` is 0 when supported, else which check refused first:
 // 1 arch (CONFIG), 2 the module parameter, 3 size != block, 4 vmemmap not
 // PMD-aligned, 5 remainder not pageblock-aligned (support_reason_index()
 // maps the model's reason text to the same number).

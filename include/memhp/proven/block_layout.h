@@ -3,7 +3,8 @@
 // nr_vmemmap_pages to mhp_init_memmap_on_memory() (they never reach the
 // buddy allocator) and the rest to online_pages(); memory_block_offline()
 // splits the same way. Single-source (domain.h): model/memory.cpp runs it,
-// smt/enc_block.cpp proves vmemmap_never_in_buddy over it.
+// smt/enc_block.cpp instantiates it for vmemmap_never_in_buddy_per_transition,
+// memmap_on_memory_accounting and vmemmap_never_in_buddy_unbounded.
 #pragma once
 
 namespace memhp::proven {

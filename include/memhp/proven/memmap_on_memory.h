@@ -2,7 +2,7 @@
 // may host its own memmap (mhp_supports_memmap_on_memory()), and the range
 // check online_pages() and offline_pages() WARN on. Single-source
 // (domain.h): model/memory_hotplug.cpp runs these; smt/enc_geometry.cpp
-// proves memmap_on_memory_geometry over them for every geometry.
+// instantiates them for memmap_on_memory_geometry, over every geometry.
 #pragma once
 
 #include "memhp/types.h"

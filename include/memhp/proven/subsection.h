@@ -2,8 +2,8 @@
 // (subsection_mask_set()), and adding it to or taking it from a section's
 // map (fill_subsection_map(), clear_subsection_map()). Single-source
 // (domain.h): model/sparse.cpp runs these inside section_activate() and
-// section_deactivate(); smt/enc_subsection.cpp proves
-// subsection_map_matches_memmap over them.
+// section_deactivate(); smt/enc_subsection.cpp instantiates them for the
+// theorem subsection_map_fill_clear.
 #pragma once
 
 #include <cerrno>

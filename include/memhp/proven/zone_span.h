@@ -3,7 +3,7 @@
 // answer leaves. The finders themselves walk the page map and stay in
 // model/memory_hotplug.cpp (smt/enc_span.cpp encodes them over slots).
 // Single-source (domain.h): model/memory_hotplug.cpp runs these,
-// smt/enc_span.cpp proves zone_span_shrink_exact over them.
+// smt/enc_span.cpp instantiates them for zone_span_shrinks_to_hull.
 #pragma once
 
 #include "memhp/types.h"
