@@ -51,14 +51,8 @@ namespace {
 
 // The geometry as the single-source kernels (memhp/proven/) read it.
 proven::GeometryWords<proven::Concrete> geometry_words(const Geometry& g) {
-  return {g.page_shift,      g.struct_page_size,  g.block_bytes,          g.pmd_shift,
-          g.pageblock_order, g.section_size_bits, g.arch_memmap_on_memory};
+  return proven::geometry_words<proven::Concrete>(g);
 }
-
-}  // namespace
-
-
-namespace {
 
 // The "scan" both find_*_section_pfn() helpers do: does the kernel accept
 // this pfn as an online pfn of (nid, zone)?

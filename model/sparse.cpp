@@ -155,9 +155,9 @@ int fill_subsection_map(SubsectionMap& map, const SubsectionMap& mask) {
 
 /* mm/sparse.c: clear_subsection_map() */
 int clear_subsection_map(SubsectionMap* map, const SubsectionMap& mask) {
-  if (!map) return proven::clear_subsection_map(proven::Concrete{}, false, SubsectionMap{}, mask).err;
-  const auto r = proven::clear_subsection_map(proven::Concrete{}, true, *map, mask);
-  *map = r.map;
+  // No usage: the kernel's clear_subsection_map() WARNs on a NULL map.
+  const auto r = proven::clear_subsection_map(proven::Concrete{}, map != nullptr, map ? *map : SubsectionMap{}, mask);
+  if (map) *map = r.map;
   return r.err;
 }
 

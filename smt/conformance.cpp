@@ -134,9 +134,10 @@ class Judge {
     const MemmapOnMemorySupport sup = mhp_supports_memmap_on_memory(g, on, g.block_bytes);
     mom_ = sup.supported;
     pv_ = sup.supported ? sup.vmemmap_pages : 0;
-    for (const ExploreSlot& s : c.slots)
-      for (u64 b = g.block_id(g.pfn_of(s.start)); b < g.block_id(g.pfn_of(s.start + s.size)); ++b)
-        blocks_.push_back(b);
+    for (const ExploreSlot& s : c.slots) {
+      const std::vector<u64> ids = slot_blocks(s.start, s.size);
+      blocks_.insert(blocks_.end(), ids.begin(), ids.end());
+    }
   }
 
   // nullopt: the candidate plans do not apply (an op outside the encoding).
@@ -156,7 +157,7 @@ class Judge {
   }
 
  private:
-  u64 start_of(u64 id) const { return id * n_; }
+  u64 start_of(u64 id) const { return c_.geo.block_start(id).v; }
   int phase_of(const System& s, u64 id) const { return abs_block(s, id).ph; }
   std::vector<u64> slot_blocks(u64 start, u64 size) const {
     std::vector<u64> out;

@@ -28,10 +28,7 @@ z3::expr field(z3::context& c, const std::string& prefix, const char* name) {
 }
 
 // The geometry as the single-source kernels (memhp/proven/) read it.
-proven::GeometryWords<Bv64> geometry_words(const SymGeometry& g) {
-  return {g.page_shift,      g.struct_page_size,  g.block_bytes,          g.pmd_shift,
-          g.pageblock_order, g.section_size_bits, g.arch_memmap_on_memory};
-}
+proven::GeometryWords<Bv64> geometry_words(const SymGeometry& g) { return proven::geometry_words<Bv64>(g); }
 
 }  // namespace
 
