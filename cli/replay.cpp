@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "diff.h"
 #include "memhp/trace.h"
 #include "replay.h"
 #include "report.h"
@@ -26,6 +27,7 @@ std::string json_replay_step(const ReplayStep& s) {
   if (!s.result.warnings.empty()) j["warnings"] = s.result.warnings;
   if (!s.result.bug.empty()) j["bug"] = s.result.bug;
   j["diff"] = s.diff;
+  if (!s.result.walked.empty()) j["walked"] = describe_walk(s.result.walked);
   return json_line(j);
 }
 

@@ -67,6 +67,9 @@ struct ExploreConfig {
   // (`online_types online,online_kernel,online_movable`); plain `online`
   // lets the profile's policy choose the zone.
   std::vector<OnlineType> online_types = {OnlineType::OnlineKernel, OnlineType::OnlineMovable};
+  // `compact`: the alphabet also compacts each node that has slots. Moved
+  // pages are new page layouts, so it is asked for, not implied.
+  bool compact = false;
   u64 pages_per_alloc() const { return alloc_pages ? alloc_pages : geo.pageblock_pages(); }
   friend bool operator==(const ExploreConfig&, const ExploreConfig&) = default;
 };

@@ -20,6 +20,7 @@
 //                                  # writes per block (default: online_kernel,online_movable)
 //   device id=1 type=fsdax node=0 ranges=0x6000000+2M   # optional: a ZONE_DEVICE
 //                                  # range, memremap_pages' keys; mapped and unmapped
+//   compact                        # optional: compact_node of each slot's node
 //
 // The named configurations below are written in this format and parsed, so
 // the built-ins exercise the parser the files use.
@@ -105,6 +106,10 @@ std::vector<ExploreConfig> build_named() {
        slots_text(1, 128) + "notifier -EBUSY\n"},
       {"x86-2slot", "QEMU 1 GiB x86_64, two 128 MiB DIMM slots", slots_text(2, 128)},
       {"x86-256m", "QEMU 1 GiB x86_64, one 256 MiB (two-block) DIMM slot", slots_text(1, 256)},
+      // An allocation of one and a half pageblocks leaves a pageblock half
+      // used above a full one: compaction has something to move.
+      {"x86-1slot-compact", "QEMU 1 GiB x86_64, one 128 MiB DIMM slot, allocations of 1.5 pageblocks, compaction",
+       slots_text(1, 128) + "pages count=768 max=1\ncompact\n"},
       {"x86-2node", "QEMU 1 GiB x86_64 on node 0, two 128 MiB DIMM slots on node 1",
        slots_text(2, 128, 0x100000000, 1), {true}},
       {"x86-3slot-noalloc", "QEMU 1 GiB x86_64, three 128 MiB DIMM slots, no allocations",
@@ -256,6 +261,11 @@ bool config_line(std::string_view raw, ExploreConfig& c, std::string& err) {
     if (err.empty() && c.online_types.empty()) err = "online_types: want at least one type";
     return true;
   }
+  if (w[0] == "compact") {
+    if (w.size() != 1) err = "compact: takes no value";
+    else c.compact = true;
+    return true;
+  }
   if (w[0] == "notifier") {
     const auto e = w.size() == 2 ? errno_from_name(w[1]) : std::nullopt;
     if (!e || *e >= 0) err = "notifier: want one errno, e.g. -EBUSY";
@@ -359,6 +369,7 @@ std::string print_explore_config(const ExploreConfig& c) {
   }
   out += "pages count=" + std::to_string(c.alloc_pages) + " max=" + std::to_string(c.max_allocs) + "\n";
   if (c.notifier_errno) out += "notifier " + errno_name(c.notifier_errno) + "\n";
+  if (c.compact) out += "compact\n";
   if (c.max_depth) out += "depth " + std::to_string(c.max_depth) + "\n";
   if (c.online_types != ExploreConfig{}.online_types) {
     out += "online_types ";
@@ -412,6 +423,22 @@ std::vector<AlphabetOp> explore_alphabet(const ExploreConfig& c) {
   for (const MemremapRequest& d : c.devices) {
     a.push_back({OpMemremap{d}, false});
     a.push_back({OpMemunmap{d.id}, false});
+  }
+  // The pfn walkers: compaction of each node that has slots, where the
+  // configuration asks for it, and a /proc/kpageflags read of the first
+  // device range's, or slot's, pfns (it changes nothing: a self-loop).
+  if (c.compact) {
+    std::vector<int> nodes;
+    for (const ExploreSlot& s : c.slots)
+      if (std::find(nodes.begin(), nodes.end(), s.nid) == nodes.end()) nodes.push_back(s.nid);
+    for (int nid : nodes) a.push_back({OpCompactNode{nid}, false});
+  }
+  if (!c.devices.empty()) {
+    const auto& [start, size] = c.devices.front().ranges.front();
+    a.push_back({OpKpageflags{c.geo.pfn_of(start).v, size >> c.geo.page_shift}, false});
+  } else if (!c.slots.empty()) {
+    a.push_back({OpKpageflags{c.geo.pfn_of(c.slots.front().start).v, c.slots.front().size >> c.geo.page_shift},
+                 false});
   }
   if (c.notifier_errno) {
     a.push_back({OpNotifier{c.notifier_errno, 0}, false});

@@ -218,6 +218,7 @@ void put(KeyWriter& w, const ZoneState& z) {
   w.u(z.present_early_pages);
   w.u(z.managed_pages);
   w.i(z.nr_isolate_pageblock);
+  w.u(z.contiguous);
 }
 void get(KeyReader& r, ZoneState& z) {
   z.zone_start_pfn = r.u();
@@ -226,6 +227,7 @@ void get(KeyReader& r, ZoneState& z) {
   z.present_early_pages = r.u();
   z.managed_pages = r.u();
   z.nr_isolate_pageblock = static_cast<long>(r.i());
+  z.contiguous = r.u() != 0;
 }
 
 // Most of the kMaxNodes nodes are never used: an all-zero node is one 0 byte.

@@ -89,6 +89,7 @@ std::variant<System, std::string> boot_system(const Geometry& geo, const Profile
   k::sparse_init(s, mem);
   k::free_area_init(s, mem, k::arch_max_zone_pfns(geo, mem));
   k::memmap_init(s, mem);
+  k::page_alloc_init_late(s);
   k::memory_dev_init(s, mem);
   return s;
 }

@@ -62,6 +62,7 @@ struct MhpParams {
 inline bool valid_section(const SectionState& ms) { return ms.has_mem_map; }
 inline bool online_section(const SectionState& ms) { return ms.has_mem_map && ms.online; }
 bool pfn_section_valid(const System& s, const SectionState& ms, Pfn pfn);
+bool pfn_valid(const System& s, Pfn pfn);
 bool pfn_in_present_section(const System& s, Pfn pfn);
 void online_mem_sections(System& s, Result& r, Pfn start, Pfn end);
 void offline_mem_sections(System& s, Result& r, Pfn start, Pfn end);
@@ -124,6 +125,27 @@ bool mhp_range_allowed(const Geometry& g, u64 start, u64 size);
 // online_memory_block(): auto-online of a hot-added block.
 int online_memory_block(System& s, Result& r, u64 id, OnlineType type);
 void try_offline_node(System& s, int nid);
+
+// ----------------------------------------------------- mm/page_alloc.c --
+// __pageblock_pfn_to_page() and pageblock_pfn_to_page(), as yes/no: whether
+// the scanner gets the struct page of [start, end)'s first pfn for `zone`.
+bool __pageblock_pfn_to_page(const System& s, Pfn start, Pfn end, int nid, Zone zone);
+bool pageblock_pfn_to_page(const System& s, Pfn start, Pfn end, int nid, Zone zone);
+void set_zone_contiguous(System& s, int nid, Zone zone);
+void clear_zone_contiguous(System& s, int nid, Zone zone);
+void page_alloc_init_late(System& s);
+// The pageblocks of [lo, hi) that a scanner of `zone` is handed, merged into
+// ranges: pageblock_pfn_to_page() true (fast_path: with the zone->contiguous
+// shortcut; otherwise __pageblock_pfn_to_page(), as set_zone_contiguous() asks).
+std::vector<PfnRange> handed_pageblocks(const System& s, u64 lo, u64 hi, int nid, Zone zone,
+                                        bool fast_path);
+
+// --------------------------------------------------------- fs/proc/page.c --
+// Not the kernel's: the pfns in (lo, hi) where an input of
+// pfn_to_online_page() or of a struct page read may change (section runs,
+// the subsections of a partly populated section, page runs, pgmap runs),
+// with lo and hi, sorted. Walkers ask one question per piece.
+std::vector<u64> walker_pieces(const System& s, u64 lo, u64 hi);
 
 // ----------------------------------------------- drivers/base/memory.c --
 int create_memory_block_devices(System& s, Result& r, u64 start, u64 size,

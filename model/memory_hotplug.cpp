@@ -441,6 +441,7 @@ void __remove_pages(System& s, Result& r, Pfn pfn, u64 nr_pages, const MhpParams
 void move_pfn_range_to_zone(System& s, Result& r, int nid, Zone zone, Pfn start,
                             u64 nr_pages, Migratetype mt, const VmemAltmap* altmap) {
   (void)r;
+  clear_zone_contiguous(s, nid, zone);
   ZoneState& z = s.zone(nid, zone);
   if (z.is_empty()) z.zone_start_pfn = start.v;  // init_currently_empty_zone()
   resize_zone_range(s, z, start, nr_pages);
@@ -456,6 +457,9 @@ void move_pfn_range_to_zone(System& s, Result& r, int nid, Zone zone, Pfn start,
       }
   }
   memmap_init_range(s, nr_pages, nid, zone, start, mt, altmap);
+  // The new range is not online yet, so a zone it lies in stays
+  // non-contiguous until an offline looks again.
+  set_zone_contiguous(s, nid, zone);
 }
 
 /* mm/memory_hotplug.c: remove_pfn_range_from_zone() */
@@ -467,9 +471,12 @@ void remove_pfn_range_from_zone(System& s, Result& r, int nid, Zone zone, Pfn st
     s.pages.assign(start.v, start.v + nr_pages, PageState::poisoned());
   // Zone shrinking code cannot properly deal with ZONE_DEVICE.
   if (zone == Zone::Device && !s.mutants.has(Mutant::DeviceShrinksZone)) return;
+  const bool recheck = !s.mutants.has(Mutant::RemoveKeepsZoneContiguous);
+  if (recheck) clear_zone_contiguous(s, nid, zone);
   if (!s.mutants.has(Mutant::ShrinkZoneSpanSkipped))
     shrink_zone_span(s, nid, zone, start, start + nr_pages);
   if (!s.mutants.has(Mutant::PgdatSpanNotUpdated)) update_pgdat_span(s, nid);
+  if (recheck) set_zone_contiguous(s, nid, zone);
 }
 
 /* mm/memory_hotplug.c: adjust_present_page_count() */

@@ -118,6 +118,13 @@ const std::vector<MutantInfo>& mutant_registry() {
        "pfn_to_online_page() returns the page whenever the section is online and the subsection "
        "valid, without the pgmap lookup a ZONE_DEVICE-tainted section needs (the bug 1f90a3477df3 "
        "fixed in 5.12)"},
+      {M::RemoveKeepsZoneContiguous, "remove_keeps_zone_contiguous",
+       "remove_pfn_range_from_zone() neither clears nor rechecks zone->contiguous, so a zone that "
+       "was contiguous keeps the flag over the hole an offline leaves, and compaction's scanners "
+       "take pfn_to_page() there without a check"},
+      {M::PageblockIgnoresZone, "pageblock_ignores_zone",
+       "__pageblock_pfn_to_page() does not check that the pageblock's first page is in the zone: "
+       "compaction of one zone scans a block of another zone inside its span"},
   };
   return all;
 }

@@ -196,6 +196,81 @@ void __offline_isolated_pages(System& s, Result& r, Pfn start, Pfn end) {
   s.pages.update(start.v, end.v, [](PageState& p) { p.kind = PageKind::Reserved; });
 }
 
+namespace {
+
+// page_zone_id() of an initialised struct page equals the zone's; a
+// poisoned one reads as no zone at all.
+bool page_in_zone(const PageState& p, int nid, Zone zone) {
+  return p.initialised() && p.nid == nid && p.zone == zone;
+}
+
+}  // namespace
+
+/* mm/page_alloc.c: __pageblock_pfn_to_page() */
+bool __pageblock_pfn_to_page(const System& s, Pfn start, Pfn end, int nid, Zone zone) {
+  const Pfn last = end - 1;  // end is one past the pageblock
+  if (!pfn_valid(s, start) || !pfn_valid(s, last)) return false;
+  if (!pfn_to_online_page(s, start)) return false;
+  const PageState& first = s.page(start);
+  if (!s.mutants.has(Mutant::PageblockIgnoresZone) && !page_in_zone(first, nid, zone)) return false;
+  // The last page only has to share the first one's zone id.
+  return first.initialised() && page_in_zone(s.page(last), first.nid, first.zone);
+}
+
+/* mm/internal.h: pageblock_pfn_to_page(): a contiguous zone skips the checks */
+bool pageblock_pfn_to_page(const System& s, Pfn start, Pfn end, int nid, Zone zone) {
+  return s.zone(nid, zone).contiguous || __pageblock_pfn_to_page(s, start, end, nid, zone);
+}
+
+/* Every pageblock of [lo, hi) (clipped to it, as the scanners clip to the
+   zone) asked of pageblock_pfn_to_page(). The answer depends only on the
+   pageblock's first and last pfn, and every input is constant on a piece of
+   walker_pieces(), so the pageblocks lying wholly inside one piece share the
+   answer of the first of them: the cost follows the runs, not the pfns. */
+std::vector<PfnRange> handed_pageblocks(const System& s, u64 lo, u64 hi, int nid, Zone zone,
+                                        bool fast_path) {
+  const u64 pb = s.geo.pageblock_pages();
+  const std::vector<u64> cuts = walker_pieces(s, lo, hi);
+  std::vector<PfnRange> out;
+  std::size_t i = 0;
+  for (u64 a = lo; a < hi;) {
+    const u64 b = std::min(align_down(a, pb) + pb, hi);
+    while (cuts[i + 1] <= a) ++i;
+    u64 next = b;  // where the pageblocks that share this answer end
+    if (b <= cuts[i + 1]) next = std::max(b, std::min(align_down(cuts[i + 1], pb), hi));
+    if (fast_path ? pageblock_pfn_to_page(s, Pfn{a}, Pfn{b}, nid, zone)
+                  : __pageblock_pfn_to_page(s, Pfn{a}, Pfn{b}, nid, zone)) {
+      if (!out.empty() && out.back().end.v == a)
+        out.back().end = Pfn{next};
+      else
+        out.push_back({Pfn{a}, Pfn{next}});
+    }
+    a = next;
+  }
+  return out;
+}
+
+/* mm/page_alloc.c: set_zone_contiguous() */
+void set_zone_contiguous(System& s, int nid, Zone zone) {
+  ZoneState& z = s.zone(nid, zone);
+  const std::vector<PfnRange> handed =
+      handed_pageblocks(s, z.zone_start_pfn, z.end_pfn(), nid, zone, false);
+  // A hole leaves the flag as it was (clear, on every kernel path); an
+  // empty span has no hole.
+  if (z.is_empty() || (handed.size() == 1 && handed.front() == PfnRange{Pfn{z.zone_start_pfn}, Pfn{z.end_pfn()}}))
+    z.contiguous = true;
+}
+
+/* mm/page_alloc.c: clear_zone_contiguous() */
+void clear_zone_contiguous(System& s, int nid, Zone zone) { s.zone(nid, zone).contiguous = false; }
+
+/* mm/page_alloc.c: page_alloc_init_late(): every populated zone is checked once */
+void page_alloc_init_late(System& s) {
+  for (int nid = 0; nid < static_cast<int>(s.nodes.size()); ++nid)
+    for (Zone z : kAllZones)
+      if (s.zone(nid, z).populated()) set_zone_contiguous(s, nid, z);
+}
+
 bool alloc_pages_zonelist(System& s, const AllocRequest& req) {
   std::vector<Run> take;
   u64 need = req.count;

@@ -14,10 +14,9 @@
 
 namespace memhp {
 
-namespace {
+namespace k {
 
-// Where an input of pfn_to_online_page() may change inside [lo, hi).
-std::vector<u64> piece_bounds(const System& s, u64 lo, u64 hi) {
+std::vector<u64> walker_pieces(const System& s, u64 lo, u64 hi) {
   const Geometry& g = s.geo;
   std::vector<u64> cuts = {lo, hi};
   auto cut = [&](u64 x) {
@@ -40,7 +39,7 @@ std::vector<u64> piece_bounds(const System& s, u64 lo, u64 hi) {
   return cuts;
 }
 
-}  // namespace
+}  // namespace k
 
 /* fs/proc/page.c: kpageflags_read() */
 std::vector<WalkedRun> kpageflags_read(const System& s, u64 pfn, u64 count) {
@@ -48,9 +47,9 @@ std::vector<WalkedRun> kpageflags_read(const System& s, u64 pfn, u64 count) {
   const u64 lo = std::min(pfn, limit), hi = count > limit - lo ? limit : lo + count;
   std::vector<WalkedRun> out;
   if (lo >= hi) return out;
-  const std::vector<u64> cuts = piece_bounds(s, lo, hi);
+  const std::vector<u64> cuts = k::walker_pieces(s, lo, hi);
   for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
-    WalkedRun r{cuts[i], cuts[i + 1], std::nullopt};
+    WalkedRun r{cuts[i], cuts[i + 1], std::nullopt, std::nullopt};
     if (k::pfn_to_online_page(s, Pfn{r.lo})) r.page = s.pages.at(r.lo);
     if (!out.empty() && out.back().hi == r.lo && out.back().page == r.page)
       out.back().hi = r.hi;
@@ -58,6 +57,13 @@ std::vector<WalkedRun> kpageflags_read(const System& s, u64 pfn, u64 count) {
       out.push_back(r);
   }
   return out;
+}
+
+/* fs/proc/page.c: kpageflags_read(), as the op a reader issues */
+Result kpageflags(const System& s, u64 pfn, u64 count) {
+  Result r;
+  r.walked = kpageflags_read(s, pfn, count);
+  return r;
 }
 
 }  // namespace memhp

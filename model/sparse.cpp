@@ -165,6 +165,14 @@ bool pfn_section_valid(const System& s, const SectionState& ms, Pfn pfn) {
   return ms.subsection_map.test(s.geo.subsection_index(pfn));
 }
 
+/* include/linux/mmzone.h: pfn_valid() (SPARSEMEM) */
+bool pfn_valid(const System& s, Pfn pfn) {
+  if (pfn.v >= s.geo.max_pfn_limit()) return false;
+  const SectionState& ms = s.section_of(pfn);
+  // An early section's memmap is whole, whatever its subsection map says.
+  return valid_section(ms) && (ms.early || pfn_section_valid(s, ms, pfn));
+}
+
 bool pfn_in_present_section(const System& s, Pfn pfn) {
   return pfn.v < s.geo.max_pfn_limit() && s.section_of(pfn).present;
 }

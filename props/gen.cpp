@@ -145,7 +145,7 @@ struct Range {
 Range gen_add_range(const GenContext& s, const SuiteConfig& cfg) {
   const u64 block = s.geo.block_bytes;
   const std::vector<u64>& reboot = s.removed_boot;
-  const int kind = *rc::gen::weightedElement<int>({{70, 0}, {reboot.empty() ? 0 : 30, 1}, {4, 2}, {6, 3}});
+  const int kind = *weighted_to_default<int>({{70, 0}, {reboot.empty() ? 0 : 30, 1}, {4, 2}, {6, 3}});
   Range r{cfg.hot_base + static_cast<u64>(*rc::gen::inRange(0, cfg.hot_slots)) * block, block};
   if (kind == 1) r.start = pick(reboot);
   if (kind == 2) r.start = s.geo.block_start(1).v << s.geo.page_shift;  // boot RAM: -EEXIST
@@ -246,6 +246,36 @@ std::optional<Op> gen_alloc(const GenContext& s, bool free) {
     a.count = chance(10) ? u64{1} << 40 : static_cast<u64>(*rc::gen::inRange(1, 4097));
   }
   return a;
+}
+
+// The pfn walkers: a node's compaction (sometimes a node without a sysfs
+// directory: -ENOENT), or a /proc/kpageflags read of a block, of the whole
+// machine or of a range that runs past the end of the pfn space.
+Op gen_walk(const GenContext& s) {
+  if (chance(60)) return OpCompactNode{chance(5) ? 5 : gen_node(s) == 1 ? 1 : 0};
+  auto all = blocks_where(s, any);
+  const int kind = *rc::gen::weightedElement<int>({{all.empty() ? 0 : 60, 0}, {25, 1}, {15, 2}});
+  if (kind == 0) return OpKpageflags{s.geo.block_start(pick(all).id).v, s.geo.block_pages() * (chance(20) ? 2 : 1)};
+  if (kind == 1) return OpKpageflags{0, s.geo.max_pfn_limit()};
+  return OpKpageflags{s.geo.max_pfn_limit() - static_cast<u64>(*rc::gen::inRange(0, 4096)),
+                      static_cast<u64>(*rc::gen::inRange(1, 8192))};
+}
+
+// Something for compaction to move: movable pages in a lower block and a
+// partly used pageblock in a higher block of the same zone, then compact.
+std::optional<GenStep> gen_compaction(const GenContext& s) {
+  auto online = blocks_where(s, online_with_zone);
+  if (online.size() < 2) return std::nullopt;
+  BlockInfo lo = pick(online), hi = pick(online);
+  if (lo.id > hi.id) std::swap(lo, hi);
+  if (lo.id == hi.id || lo.m.nid != hi.m.nid || lo.m.zone != hi.m.zone) return std::nullopt;
+  auto alloc = [&](u64 block, u64 count) {
+    return OpAlloc{false, lo.m.nid, Zone::Movable, count, AllocKind::Movable, block};
+  };
+  const u64 pb = s.geo.pageblock_pages();
+  return GenStep{{alloc(lo.id, static_cast<u64>(*rc::gen::inRange<u64>(1, 2 * pb))),
+                  alloc(hi.id, static_cast<u64>(*rc::gen::inRange<u64>(1, pb))), OpCompactNode{lo.m.nid}},
+                 {}};
 }
 
 // Eject a DIMM: usually one that exists (its blocks may be online), sometimes
@@ -613,7 +643,8 @@ GenContext make_gen_context(const System& s) {
 
 GenStep gen_step(const GenContext& s, const SuiteConfig& cfg) {
   enum Kind { Add, Online, Offline, Remove, Eject, Alloc, Free, Notifier, Cycle, RoundTrip, ReaddBoot,
-              Migrate, RatioLimit, StarvedAdd, Memremap, Memunmap, DeviceRoundTrip, DeviceNeighbour };
+              Migrate, RatioLimit, StarvedAdd, Memremap, Memunmap, DeviceRoundTrip, DeviceNeighbour,
+              Walk, Compaction };
   const int dev = cfg.device_base ? 1 : 0;
   while (true) {
     const Kind k = *rc::gen::weightedElement<Kind>({{5, Add}, {5, Online}, {5, Offline}, {3, Remove},
@@ -622,7 +653,8 @@ GenStep gen_step(const GenContext& s, const SuiteConfig& cfg) {
                                                     {1, Migrate}, {ratio_limit_reachable(s) ? 8 : 0, RatioLimit},
                                                     {1 - dev, StarvedAdd},
                                                     {6 * dev, Memremap}, {4 * dev, Memunmap},
-                                                    {2 * dev, DeviceRoundTrip}, {4 * dev, DeviceNeighbour}});
+                                                    {2 * dev, DeviceRoundTrip}, {4 * dev, DeviceNeighbour},
+                                                    {2, Walk}, {1, Compaction}});
     std::optional<Op> op;
     switch (k) {
       case Add: op = gen_add(s, cfg); break;
@@ -658,6 +690,10 @@ GenStep gen_step(const GenContext& s, const SuiteConfig& cfg) {
         break;
       case DeviceNeighbour:
         if (auto c = gen_device_neighbour(s)) return *c;
+        break;
+      case Walk: op = gen_walk(s); break;
+      case Compaction:
+        if (auto c = gen_compaction(s)) return *c;
         break;
     }
     if (op) return GenStep{{*op}, {}};

@@ -102,4 +102,21 @@ bool witness_vmemmap_online(const StepView& v) {
   });
 }
 
+// Whether every pfn of [lo, hi) is in a present, online section with its
+// subsection populated: what makes a struct page safe to hand out.
+bool online_and_populated(const System& s, u64 lo, u64 hi) {
+  const Geometry& g = s.geo;
+  bool ok = true;
+  s.sections.for_each_while(g.section_nr(Pfn{lo}), g.section_nr(Pfn{hi - 1}) + 1,
+                            [&](u64 a, u64 b, const SectionState& ms) {
+                              ok = ms.present && ms.online;
+                              if (!ok || ms.subsection_map.count() == g.subsections_per_section()) return ok;
+                              const u64 x = std::max(lo, g.section_start(a).v), y = std::min(hi, g.section_start(b).v);
+                              for (u64 p = x; p < y && ok; p = align_down(p, g.pages_per_subsection()) + g.pages_per_subsection())
+                                ok = ms.subsection_map.test(g.subsection_index(Pfn{p}));
+                              return ok;
+                            });
+  return ok;
+}
+
 }  // namespace memhp::inv

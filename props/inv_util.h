@@ -106,6 +106,18 @@ inline bool hot_added(const System& s, u64 id) {
 // The first hot-added block of [x, y), found over section runs.
 std::optional<u64> first_hot_added(const System& s, u64 x, u64 y);
 
+// pfn walkers (inv_walkers.cpp, inv_compaction.cpp).
+// Whether every pfn of [lo, hi) is in a present, online section with its
+// subsection populated: what makes a struct page safe to hand out.
+bool online_and_populated(const System& s, u64 lo, u64 hi);
+// What a walker was handed, run by run, against the state it walked: a
+// handed struct page is online, populated, initialised, not ZONE_DEVICE and
+// what the page holds; a NULL run of the /proc/kpageflags reader hides no
+// online RAM (a scanner's, `zone` set, may skip a pageblock).
+std::optional<std::string> judge_walk(const System& s, const std::vector<WalkedRun>& runs);
+// Whether the runs cover [lo, hi) exactly, in order, without gaps.
+bool covers(const std::vector<WalkedRun>& runs, u64 lo, u64 hi);
+
 // Witnesses several files share.
 bool witness_hot_added_online(const StepView& v);  // an online hot-added block
 bool witness_vmemmap_online(const StepView& v);    // an online block with self-hosted vmemmap

@@ -18,23 +18,6 @@ namespace {
 
 using Msg = std::optional<std::string>;
 
-// Whether every pfn of [lo, hi) is in a present, online section with its
-// subsection populated: what makes a struct page safe to hand out.
-bool online_and_populated(const System& s, u64 lo, u64 hi) {
-  const Geometry& g = s.geo;
-  bool ok = true;
-  s.sections.for_each_while(g.section_nr(Pfn{lo}), g.section_nr(Pfn{hi - 1}) + 1,
-                            [&](u64 a, u64 b, const SectionState& ms) {
-                              ok = ms.present && ms.online;
-                              if (!ok || ms.subsection_map.count() == g.subsections_per_section()) return ok;
-                              const u64 x = std::max(lo, g.section_start(a).v), y = std::min(hi, g.section_start(b).v);
-                              for (u64 p = x; p < y && ok; p = align_down(p, g.pages_per_subsection()) + g.pages_per_subsection())
-                                ok = ms.subsection_map.test(g.subsection_index(Pfn{p}));
-                              return ok;
-                            });
-  return ok;
-}
-
 // The first pfn of [lo, hi) that is online RAM: an online section, a
 // populated subsection, and no pgmap.
 std::optional<u64> first_online_ram(const System& s, u64 lo, u64 hi) {
@@ -61,10 +44,12 @@ std::optional<u64> first_online_ram(const System& s, u64 lo, u64 hi) {
   return out;
 }
 
-Msg walkers_see_initialised_memmap(const StepView& v) {
-  const System& s = v.after;
-  for (const WalkedRun& r : kpageflags_read(s, 0, s.geo.max_pfn_limit())) {
+}  // namespace
+
+Msg judge_walk(const System& s, const std::vector<WalkedRun>& runs) {
+  for (const WalkedRun& r : runs) {
     if (!r.page) {
+      if (r.zone) continue;  // a scanner may skip a pageblock; only the reader must see all RAM
       if (auto p = first_online_ram(s, r.lo, r.hi))
         return pfn_range(*p, *p + 1) + " is online RAM, but pfn_to_online_page() returns NULL for it";
       continue;
@@ -81,6 +66,31 @@ Msg walkers_see_initialised_memmap(const StepView& v) {
              pfn_range(r.lo, r.hi);
   }
   return std::nullopt;
+}
+
+bool covers(const std::vector<WalkedRun>& runs, u64 lo, u64 hi) {
+  u64 at = lo;
+  for (const WalkedRun& r : runs) {
+    if (r.lo != at || r.hi <= r.lo) return false;
+    at = r.hi;
+  }
+  return at == hi;
+}
+
+namespace {
+
+Msg walkers_see_initialised_memmap(const StepView& v) {
+  const System& s = v.after;
+  if (Msg m = judge_walk(s, kpageflags_read(s, 0, s.geo.max_pfn_limit()))) return m;
+  // The reader as an op: what it returned, against the state it read.
+  const OpKpageflags* op = op_as<OpKpageflags>(v);
+  if (!op || !step_ok(v)) return std::nullopt;
+  if (!(v.after == v.before)) return "reading /proc/kpageflags changed the state";
+  const u64 limit = s.geo.max_pfn_limit();
+  const u64 lo = std::min(op->pfn, limit), hi = op->count > limit - lo ? limit : lo + op->count;
+  if (!covers(v.result->walked, lo, hi))
+    return "the /proc/kpageflags read of " + pfn_range(lo, hi) + " did not return one entry per pfn";
+  return judge_walk(v.before, v.result->walked);
 }
 
 // A section that ZONE_DEVICE shares with online RAM: the walker must look

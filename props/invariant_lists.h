@@ -16,6 +16,7 @@ std::vector<Invariant> zone_choice_invariants();  // inv_zone_choice.cpp
 std::vector<Invariant> step_invariants();     // inv_steps.cpp
 std::vector<Invariant> device_invariants();   // inv_device.cpp
 std::vector<Invariant> walker_invariants();   // inv_walkers.cpp
+std::vector<Invariant> compaction_invariants();  // inv_compaction.cpp
 // Whether an invariant's premise needs device ops (the ZONE_DEVICE
 // invariants, and the walkers', whose premise is a section RAM and
 // ZONE_DEVICE share).

@@ -10,7 +10,7 @@ const std::vector<Invariant>& invariant_registry() {
     std::vector<Invariant> v;
     for (auto list : {inv::step_invariants, inv::section_invariants, inv::memmap_invariants,
                       inv::zone_invariants, inv::block_invariants, inv::zone_choice_invariants,
-                      inv::device_invariants, inv::walker_invariants}) {
+                      inv::device_invariants, inv::walker_invariants, inv::compaction_invariants}) {
       auto part = list();
       v.insert(v.end(), part.begin(), part.end());
     }

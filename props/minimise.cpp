@@ -1,5 +1,8 @@
 #include "minimise.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "replay.h"
 
 namespace memhp {
@@ -35,6 +38,46 @@ bool drop_one(Trace& t, const std::string& invariant) {
   return false;
 }
 
+// Where `size` bytes of fresh memory can go: the lowest block boundary
+// above the boot ranges where no range the trace adds lies; from the
+// trace's text alone.
+u64 fresh_start(const Trace& t, u64 size) {
+  u64 top = 0;
+  std::vector<std::pair<u64, u64>> added;
+  for (const BootRange& b : t.boot) top = std::max(top, b.start + b.size);
+  for (const TraceStep& s : t.steps) {
+    if (const auto* a = std::get_if<OpAddMemory>(&s.op)) added.emplace_back(a->start, a->size);
+    if (const auto* d = std::get_if<OpDimmAdd>(&s.op)) added.emplace_back(d->start, d->size);
+  }
+  u64 at = align_up(top, t.geo.block_bytes);
+  for (bool moved = true; moved;) {
+    moved = false;
+    for (const auto& [a, n] : added)
+      if (a < at + size && at < a + n) at = align_up(a + n, t.geo.block_bytes), moved = true;
+  }
+  return at;
+}
+
+// One pass: the first add that still fails when it adds fresh memory
+// instead (an add that re-adds removed memory needs the steps that removed
+// it; one of fresh memory does not, and drop_one() can then take them).
+bool relocate_one(Trace& t, const std::string& invariant) {
+  for (TraceStep& s : t.steps) {
+    u64* start = nullptr;
+    u64 size = 0;
+    if (auto* a = std::get_if<OpAddMemory>(&s.op)) start = &a->start, size = a->size;
+    if (auto* d = std::get_if<OpDimmAdd>(&s.op)) start = &d->start, size = d->size;
+    if (!start) continue;
+    const u64 was = *start;
+    const u64 fresh = fresh_start(t, size);
+    if (was == fresh || was > fresh) continue;  // already fresh, or above: leave it
+    *start = fresh;
+    if (still_fails(t, invariant)) return true;
+    *start = was;
+  }
+  return false;
+}
+
 // Each step's `# expect:` set to what it returns now, as the suites write it.
 void refresh_expects(Trace& t) {
   for (TraceStep& s : t.steps) s.expect.reset();
@@ -49,7 +92,7 @@ Trace minimise_trace(const Trace& t, const std::string& invariant) {
   if (!still_fails(t, invariant)) return t;  // nothing to keep: leave it as it came
   Trace m = t;
   bool changed = false;
-  while (drop_one(m, invariant)) changed = true;
+  while (drop_one(m, invariant) || relocate_one(m, invariant)) changed = true;
   if (!changed) return t;
   for (const TraceStep& s : t.steps)
     if (s.expect) return refresh_expects(m), m;

@@ -151,6 +151,7 @@ void format_step(std::string& out, const ReplayStep& s, const std::string& file)
   if (!s.result.reason.empty()) out += " (" + s.result.reason + ")";
   out += '\n';
   for (const auto& d : s.diff) out += "    " + d + '\n';
+  for (const auto& w : describe_walk(s.result.walked)) out += "    saw " + w + '\n';
   for (const auto& w : s.result.warnings) out += "    WARNING: " + w + '\n';
   if (s.result.partial != Partial::None)
     out += "    PARTIAL: the kernel left part of the work done\n";

@@ -181,6 +181,21 @@ void pagemap_erase(const StepView& v, System& before, System& after) {
   after = without_device_residue(after, v.before);
 }
 
+// ------------------------------------------- zone->contiguous rechecked --
+// mm/memory_hotplug.c: a failed online undoes move_pfn_range_to_zone() with
+// remove_pfn_range_from_zone() (online_pages()'s failed_addition; the eject
+// rollback and an auto-online inside a hot-add go the same way), and that
+// calls set_zone_contiguous() on the zone's span as it is again. It may find
+// contiguous a zone the state before had flagged not contiguous (a flag
+// 6.1's onlines leave clear); a set flag it cannot clear.
+bool contiguous_applies(const StepView& v) {
+  return v.result && !v.result->ok() &&
+         (op_as<OpOnlineBlock>(v) || op_as<OpDimmAdd>(v) || op_as<OpAddMemory>(v) || op_as<OpDimmRemove>(v));
+}
+void contiguous_erase(const StepView& v, System&, System& after) {
+  after = without_contiguous_recheck(after, v.before);
+}
+
 }  // namespace
 
 const std::vector<ResiduePath>& residue_catalogue() {
@@ -204,6 +219,10 @@ const std::vector<ResiduePath>& residue_catalogue() {
        "the ZONE_DEVICE zone and node span, the sections' zone-device taint, the poison on an "
        "early section's hole, and which free pages hold vmemmap",
        pagemap_applies, pagemap_erase, "memremap_failure_keeps_ranges"},
+      {"failed_online_rechecks_contiguous", "mm/memory_hotplug.c: remove_pfn_range_from_zone(), set_zone_contiguous()",
+       "zone->contiguous set on a zone that was flagged not contiguous, where a failed online's "
+       "undo looked at the zone again; never a flag cleared",
+       contiguous_applies, contiguous_erase, "remove_keeps_zone_contiguous"},
   };
   return paths;
 }

@@ -62,6 +62,7 @@ void diff_zone(const std::string& zn, const ZoneState& p, const ZoneState& q, st
   diff_num(zn + " present", p.present_pages, q.present_pages, out);
   diff_num(zn + " present_early", p.present_early_pages, q.present_early_pages, out);
   diff_num(zn + " managed", p.managed_pages, q.managed_pages, out);
+  diff_flag(zn + " contiguous", p.contiguous, q.contiguous, out);
   if (p.nr_isolate_pageblock != q.nr_isolate_pageblock)
     out.push_back(zn + " nr_isolate_pageblock: " + std::to_string(p.nr_isolate_pageblock) + " -> " +
                   std::to_string(q.nr_isolate_pageblock));
@@ -280,6 +281,36 @@ System without_device_residue(const System& s, const System& before) {
       before.pages.for_each(x, y, [&](u64 c, u64 d, const PageState& q) { t.pages.assign(c, d, q); });
     });
   });
+  return t;
+}
+
+std::vector<std::string> describe_walk(const std::vector<WalkedRun>& runs) {
+  std::vector<std::string> out;
+  for (const WalkedRun& r : runs)
+    out.push_back(range("pfn", r.lo, r.hi, true) +
+                  (r.zone ? " in " + std::string(zone_name(*r.zone)) : std::string()) + ": " +
+                  (r.page ? describe(*r.page) : "NULL"));
+  return out;
+}
+
+void clear_zone_contiguous_flags(System& s) {
+  for (NodeState& n : s.nodes)
+    for (ZoneState& z : n.zones) z.contiguous = false;
+}
+
+System without_zone_contiguous(const System& s) {
+  System t = s;
+  clear_zone_contiguous_flags(t);
+  return t;
+}
+
+System without_contiguous_recheck(const System& s, const System& before) {
+  System t = s;
+  for (std::size_t nid = 0; nid < t.nodes.size() && nid < before.nodes.size(); ++nid)
+    for (Zone z : kAllZones) {
+      ZoneState& now = t.nodes[nid].zones[zone_idx(z)];
+      if (now.contiguous && !before.nodes[nid].zones[zone_idx(z)].contiguous) now.contiguous = false;
+    }
   return t;
 }
 

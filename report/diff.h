@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "memhp/system.h"
+#include "memhp/ops.h"
 
 namespace memhp {
 
@@ -22,9 +22,25 @@ std::vector<std::string> diff_systems(const System& before, const System& after)
 // views asks "was everything else undone?".
 System without_device_residue(const System& s, const System& before);
 
+// `s` with every zone->contiguous flag that is set in `s` but clear in
+// `before` cleared again. set_zone_contiguous() runs only where the kernel
+// calls it, so the flag is a cache: a clear one may be stale (6.1 clears it
+// on every online and sets it again only on an offline), a set one must be
+// true (INV-44). An op that rechecks a zone may therefore find it
+// contiguous where it was not flagged before; comparing two such views asks
+// "was everything else the same?". A flag that went from set to clear stays
+// visible.
+System without_contiguous_recheck(const System& s, const System& before);
+// `s` with every zone->contiguous flag clear: the state without the cache.
+System without_zone_contiguous(const System& s);
+void clear_zone_contiguous_flags(System& s);
+
 // One-line descriptions of the values diff_systems() compares.
 std::string describe(const PageState& p);
 std::string describe(const SectionState& s);
 std::string describe(const MemoryBlock& m);
+// A pfn walker's view (Result::walked), a line per run: "pfn 0x100000-0x1001ff
+// in Movable: vmemmap 0:Movable", or "...: NULL" where it was handed none.
+std::vector<std::string> describe_walk(const std::vector<WalkedRun>& runs);
 
 }  // namespace memhp

@@ -29,7 +29,8 @@ Json zone_json(const ZoneState& zs) {
   return Json{{"start_pfn", zs.zone_start_pfn},
               {"spanned", zs.spanned_pages},
               {"present", zs.present_pages},
-              {"managed", zs.managed_pages}};
+              {"managed", zs.managed_pages},
+              {"contiguous", zs.contiguous}};
 }
 
 Json zones_json(const System& s) {

@@ -188,6 +188,15 @@ class Judge {
       return std::vector<Plan>{{{blocks_.front(), b}}};
     }
     if (std::holds_alternative<OpNotifier>(op)) return std::vector<Plan>{{{blocks_.front(), BlockOp::Rejected}}};
+    // The walkers: the reader changes nothing. Compaction migrates: each
+    // target page is allocated and each source page freed, so in block
+    // terms it is an Alloc and a Free (which pages, the encoding leaves
+    // open, as for the allocator's own letters); whether they stay in their
+    // zone is compaction_stays_in_zone's (INV-43).
+    if (std::holds_alternative<OpKpageflags>(op) || (std::holds_alternative<OpCompactNode>(op) && !r.ok()))
+      return std::vector<Plan>{{{blocks_.front(), BlockOp::Rejected}}};
+    if (std::holds_alternative<OpCompactNode>(op))
+      return std::vector<Plan>{{{blocks_.front(), BlockOp::Alloc}, {blocks_.front(), BlockOp::Free}}};
     if (const auto* o = std::get_if<OpDimmAdd>(&op)) return dimm_add_plans(*o, r, post);
     if (const auto* o = std::get_if<OpDimmRemove>(&op)) return dimm_remove_plans(pre, *o, r);
     return std::nullopt;
@@ -358,7 +367,8 @@ class Judge {
 
 const std::vector<std::string>& conformance_configs() {
   static const std::vector<std::string> names = {"x86-1slot",     "x86-1slot-mom", "x86-1slot-veto-mom",
-                                                 "x86-256m-mom",  "x86-2slot-mom", "x86-auto-kernel-mom"};
+                                                 "x86-256m-mom",  "x86-2slot-mom", "x86-auto-kernel-mom",
+                                                 "x86-1slot-compact-mom"};
   return names;
 }
 

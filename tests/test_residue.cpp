@@ -191,3 +191,33 @@ TEST_CASE("residue: when the notifier refuses going online, a refused eject leav
   CHECK(x.after.blocks.at(33).state == BlockState::Online);
   CHECK_FALSE(gen1(x));
 }
+
+TEST_CASE("residue: a failed online's undo may find a zone contiguous; a stale flag is caught") {
+  System s = qemu_1g();
+  REQUIRE_OK(dimm_add(s, 0, k4G, 256 * MiB));
+  set_memory_notifier(s, -EBUSY, 0);
+  // An empty Movable zone was never looked at: not flagged. The undo of a
+  // refused online empties it again, and an empty span has no hole.
+  const Step good = take(s, OpOnlineBlock{32, OnlineType::OnlineMovable});
+  CHECK(good.r.err == -EBUSY);
+  CHECK(takes(good, "failed_online_rechecks_contiguous"));
+  CHECK_FALSE(good.before.zone(0, Zone::Movable).contiguous);
+  CHECK(good.after.zone(0, Zone::Movable).contiguous);
+  CHECK_FALSE(good.after == good.before);  // the exemption is needed
+  CHECK_FALSE(gen1(good));
+  // Block 32 online, block 33 onlined and offlined again: the offline finds
+  // the Movable zone whole. A refused online of 33 must leave it so; an
+  // undo that does not look again leaves the flag its online cleared.
+  set_memory_notifier(s, 0, 0);
+  REQUIRE_OK(online_block(s, 32, OnlineType::OnlineMovable));
+  REQUIRE_OK(online_block(s, 33, OnlineType::OnlineMovable));
+  REQUIRE_OK(offline_block(s, 33));
+  REQUIRE(s.zone(0, Zone::Movable).contiguous);
+  set_memory_notifier(s, -EBUSY, 0);
+  const Step kept = take(s, OpOnlineBlock{33, OnlineType::OnlineMovable});
+  CHECK(kept.r.err == -EBUSY);
+  CHECK_FALSE(gen1(kept));
+  const Step bad = take(with(s, Mutant::RemoveKeepsZoneContiguous), OpOnlineBlock{33, OnlineType::OnlineMovable});
+  CHECK(bad.r.err == -EBUSY);
+  CHECK(gen1(bad));
+}

@@ -171,6 +171,17 @@ TEST_CASE("trace: print_op and op_name") {
   CHECK(op_name(f) == "free");
   CHECK(op_name(OpNotifier{}) == "memory_notifier");
   CHECK(op_name(OpOnlineBlock{}) == "online_block");
+  CHECK(print_op(OpCompactNode{1}) == "compact_node node=1");
+  CHECK(print_op(OpKpageflags{0x100000, 512}) == "kpageflags pfn=0x100000 count=512");
+  CHECK(op_name(OpKpageflags{}) == "kpageflags");
+}
+
+TEST_CASE("trace: a kpageflags read no pread() can make is a bad line") {
+  const std::string head = "geometry x86_64\nboot node=0 start=0x100000 size=1G\n";
+  CHECK(parse_bad(head + "kpageflags pfn=0x1000000000000000 count=1\n").line == 3);
+  CHECK(parse_bad(head + "kpageflags pfn=0 count=0x2000000000000000\n").line == 3);
+  CHECK(parse_bad(head + "kpageflags pfn=0\n").message.find("count") != std::string::npos);
+  CHECK(parse_ok(head + "kpageflags pfn=0xfffffffffffffff count=0x1fffffffffffffff\n").steps.size() == 1);
 }
 
 TEST_CASE("trace: numbers, suffixes and hex") {
@@ -391,7 +402,7 @@ class TraceGen {
   TraceStep step() {
     TraceStep s;
     if (coin()) s.expect = err();
-    switch (pick(7)) {
+    switch (pick(9)) {
       case 0: s.op = OpAddMemory{node(), number(), number(), static_cast<unsigned>(pick(4))}; break;
       case 1: s.op = OpDimmAdd{node(), number(), number()}; break;
       case 2: s.op = OpOnlineBlock{number(), static_cast<OnlineType>(1 + pick(3))}; break;
@@ -406,6 +417,9 @@ class TraceGen {
         s.op = a;
         break;
       }
+      case 6: s.op = OpCompactNode{node()}; break;
+      // Below 2^60 and 2^61: past them the parser refuses the read.
+      case 7: s.op = OpKpageflags{number() >> 4, number() >> 3}; break;
       default: s.op = OpNotifier{err(), err()}; break;
     }
     return s;

@@ -5,6 +5,7 @@
 // only moves the end of the span that the offlined range touched, scanning
 // in subsection steps for a pfn pfn_to_online_page() still accepts), and
 // try_offline_node().
+#include "diff.h"
 #include "fixtures.h"
 
 using namespace memhp;
@@ -125,7 +126,11 @@ TEST_CASE("nodes: a memory-only node comes and goes with its memory") {
   CHECK_FALSE(s.node(1).online);  // try_offline_node()
   s.dimms.clear();
   s.groups.clear();
-  CHECK(s == boot);
+  // The emptied zone was looked at again: set_zone_contiguous() finds no
+  // hole in an empty span (6.1), where boot never asked about the zone.
+  CHECK(s.zone(1, Zone::Movable).contiguous);
+  CHECK_FALSE(boot.zone(1, Zone::Movable).contiguous);
+  CHECK(without_contiguous_recheck(s, boot) == boot);
 }
 
 TEST_CASE("round trip: add, online, offline, remove is the identity on every preset") {
@@ -150,10 +155,12 @@ TEST_CASE("round trip: add, online, offline, remove is the identity on every pre
         CHECK(z.present_pages - added.zone(0, *s.blocks.at(id).zone).present_pages ==
               g.block_pages());
         REQUIRE_OK(offline_block(s, id));
-        CHECK(s == added);  // offline then online restores the zone counters
+        // Online then offline restores everything but zone->contiguous,
+        // which the offline may find set on the emptied zone.
+        CHECK(without_contiguous_recheck(s, added) == added);
       }
       REQUIRE_OK(remove_memory(s, k4G, g.block_bytes));
-      CHECK(s == boot);
+      CHECK(without_contiguous_recheck(s, boot) == boot);
     }
   }
 }

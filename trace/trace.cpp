@@ -469,12 +469,29 @@ Parsed parse_notifier(const std::vector<std::string_view>& args) {
   return finish(f, o);
 }
 
+Parsed parse_compact_node(const std::vector<std::string_view>& args) {
+  Fields f("compact_node", {"node"}, {});
+  if (!f.load(args)) return f.error();
+  OpCompactNode o;
+  o.nid = f.node("node");
+  return finish(f, o);
+}
+
+Parsed parse_kpageflags(const std::vector<std::string_view>& args) {
+  Fields f("kpageflags", {"pfn", "count"}, {});
+  if (!f.load(args)) return f.error();
+  OpKpageflags o;
+  o.pfn = f.number("pfn");
+  o.count = f.number("count");
+  return finish(f, o);
+}
+
 Parsed parse_alloc_op(const std::vector<std::string_view>& args) { return parse_alloc(args, false); }
 Parsed parse_free_op(const std::vector<std::string_view>& args) { return parse_alloc(args, true); }
 
 // Every op of the language, in the order docs/trace-format.md lists them;
 // op_names() (README and docs tests) reads the same table.
-constexpr std::array<std::pair<std::string_view, Parsed (*)(const std::vector<std::string_view>&)>, 11> kOps = {{
+constexpr std::array<std::pair<std::string_view, Parsed (*)(const std::vector<std::string_view>&)>, 13> kOps = {{
     {"add_memory", parse_add_memory},
     {"dimm_add", parse_dimm_add},
     {"dimm_remove", parse_dimm_remove},
@@ -486,6 +503,8 @@ constexpr std::array<std::pair<std::string_view, Parsed (*)(const std::vector<st
     {"memory_notifier", parse_notifier},
     {"memremap_pages", parse_memremap},
     {"memunmap_pages", parse_memunmap},
+    {"compact_node", parse_compact_node},
+    {"kpageflags", parse_kpageflags},
 }};
 
 Parsed parse_op(std::string_view name, const std::vector<std::string_view>& args) {
@@ -537,6 +556,15 @@ struct Bounds {
                                      " wraps around 2^64";
     if (o.req.altmap && wraps(o.req.altmap->first, o.req.altmap->second))
       return "memremap_pages: altmap reserve + free wraps around 2^64";
+    return {};
+  }
+
+  /* fs/proc/page.c: kpageflags_read() is reached by pread() at offset
+     pfn * 8, a loff_t: a pfn from 2^60 on has no offset, and a count of
+     2^61 entries or more no byte count (count * 8 in a size_t). */
+  std::string operator()(const OpKpageflags& o) const {
+    if (o.pfn >> 60) return "kpageflags: pfn " + hex(o.pfn) + " is past any /proc/kpageflags offset";
+    if (o.count >> 61) return "kpageflags: count " + hex(o.count) + " is past any read size";
     return {};
   }
 
@@ -747,6 +775,10 @@ struct OpPrinter {
     return s;
   }
   std::string operator()(const OpMemunmap& o) const { return "memunmap_pages id=" + std::to_string(o.id); }
+  std::string operator()(const OpCompactNode& o) const { return "compact_node node=" + std::to_string(o.nid); }
+  std::string operator()(const OpKpageflags& o) const {
+    return "kpageflags pfn=" + hex(o.pfn) + " count=" + std::to_string(o.count);
+  }
   std::string operator()(const OpOnlineBlock& o) const {
     return "online_block block=" + std::to_string(o.block) +
            " type=" + std::string(online_type_name(o.type));
@@ -780,6 +812,8 @@ struct OpNamer {
   std::string operator()(const OpDimmRemove&) const { return "dimm_remove"; }
   std::string operator()(const OpMemremap&) const { return "memremap_pages"; }
   std::string operator()(const OpMemunmap&) const { return "memunmap_pages"; }
+  std::string operator()(const OpCompactNode&) const { return "compact_node"; }
+  std::string operator()(const OpKpageflags&) const { return "kpageflags"; }
   std::string operator()(const OpOnlineBlock&) const { return "online_block"; }
   std::string operator()(const OpOfflineBlock&) const { return "offline_block"; }
   std::string operator()(const OpRemoveMemory&) const { return "remove_memory"; }

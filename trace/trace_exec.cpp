@@ -23,6 +23,8 @@ struct Apply {
     return o.free ? free_pages(s, o.nid, o.zone, o.count, o.kind, o.block)
                   : alloc_pages(s, o.nid, o.zone, o.count, o.kind, o.block);
   }
+  Result operator()(const OpCompactNode& o) const { return compact_node(s, o.nid); }
+  Result operator()(const OpKpageflags& o) const { return kpageflags(s, o.pfn, o.count); }
   // Registering a notifier cannot fail: it only changes what later events see.
   Result operator()(const OpNotifier& o) const {
     set_memory_notifier(s, o.going_online, o.going_offline);

@@ -79,6 +79,8 @@ enum class Mutant : std::uint8_t {
   HotplugRangeIgnoresStart,       // check_hotplug_memory_range() checks the size's alignment only
   // pfn walkers
   OnlinePageIgnoresDeviceTaint,   // pfn_to_online_page() skips the pgmap lookup (before 1f90a3477df3)
+  RemoveKeepsZoneContiguous,      // remove_pfn_range_from_zone() neither clears nor rechecks zone->contiguous
+  PageblockIgnoresZone,           // __pageblock_pfn_to_page() skips the page_zone() check
   kCount
 };
 

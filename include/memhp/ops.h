@@ -14,6 +14,16 @@
 
 namespace memhp {
 
+// What a pfn walker was handed for pfns [lo, hi): the struct page
+// pfn_to_online_page() (or the scanner's pageblock lookup) gave it, or
+// nullopt for NULL (KPF_NOPAGE; a pageblock the scanner skips).
+struct WalkedRun {
+  u64 lo = 0, hi = 0;
+  std::optional<PageState> page;
+  std::optional<Zone> zone;  // the zone a scanner was walking, if it walks one
+  friend bool operator==(const WalkedRun&, const WalkedRun&) = default;
+};
+
 // The kernel paths that fail without undoing all they did (NOTES.md 4).
 enum class Partial : std::uint8_t {
   None,
@@ -28,9 +38,12 @@ struct Result {
   std::vector<std::string> warnings;  // WARN()s that fired on the way
   std::string bug;                    // non-empty: the kernel would BUG()
   Partial partial = Partial::None;    // the kernel left part of the work done
+  // A pfn walker op's view (kpageflags, compact_node): each pfn range it
+  // looked at and the struct page it was handed there, in pfn order.
+  std::vector<WalkedRun> walked;
 
   bool ok() const { return err == 0 && bug.empty(); }
-  static Result error(int e, std::string why = {}) { return {e, std::move(why), {}, {}, Partial::None}; }
+  static Result error(int e, std::string why = {}) { return {e, std::move(why), {}, {}, Partial::None, {}}; }
 };
 
 // mhp_t flags (include/linux/memory_hotplug.h).
@@ -106,6 +119,15 @@ Result alloc_pages(System& s, int nid, Zone highest, u64 count, AllocKind kind,
 // order; -EINVAL if fewer are allocated.
 Result free_pages(System& s, int nid, Zone highest, u64 count, AllocKind kind,
                   std::optional<u64> block = std::nullopt);
+
+// ------------------------------------------------------------ pfn walkers --
+// echo 1 > /sys/devices/system/node/nodeN/compact: compact_node(), every
+// populated zone of the node. Result::walked holds the pageblocks the two
+// scanners were handed. -ENOENT when the node has no sysfs directory.
+Result compact_node(System& s, int nid);
+// pread() of /proc/kpageflags at pfn*8 for count*8 bytes: Result::walked is
+// what the reader was handed for each pfn (walkers.h). Changes nothing.
+Result kpageflags(const System& s, u64 pfn, u64 count);
 
 // ------------------------------------------------------------ notifier --
 // Register (errno != 0) or drop (errno == 0) a memory notifier that vetoes

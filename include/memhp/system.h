@@ -136,6 +136,10 @@ struct ZoneState {
   u64 present_early_pages = 0;
   u64 managed_pages = 0;
   long nr_isolate_pageblock = 0;
+  // zone->contiguous: every pageblock of the span passed
+  // __pageblock_pfn_to_page() when set_zone_contiguous() last ran, so
+  // compaction's scanners may take pfn_to_page() without checking.
+  bool contiguous = false;
   friend bool operator==(const ZoneState&, const ZoneState&) = default;
 
   u64 end_pfn() const { return zone_start_pfn + spanned_pages; }  // zone_end_pfn()

@@ -71,8 +71,19 @@ struct OpMemunmap {  // memunmap_pages id=
   friend bool operator==(const OpMemunmap&, const OpMemunmap&) = default;
 };
 
+// pfn walkers: they report what they were handed (Result::walked).
+struct OpCompactNode {  // compact_node node=   (echo 1 > /sys/devices/system/node/nodeN/compact)
+  int nid = 0;
+  friend bool operator==(const OpCompactNode&, const OpCompactNode&) = default;
+};
+struct OpKpageflags {  // kpageflags pfn= count=   (pread of /proc/kpageflags)
+  u64 pfn = 0, count = 0;
+  friend bool operator==(const OpKpageflags&, const OpKpageflags&) = default;
+};
+
 using Op = std::variant<OpAddMemory, OpDimmAdd, OpOnlineBlock, OpOfflineBlock,
-                        OpRemoveMemory, OpAlloc, OpNotifier, OpDimmRemove, OpMemremap, OpMemunmap>;
+                        OpRemoveMemory, OpAlloc, OpNotifier, OpDimmRemove, OpMemremap, OpMemunmap,
+                        OpCompactNode, OpKpageflags>;
 
 struct TraceStep {
   int line = 0;                // 1-based line in the source, 0 if generated

@@ -13,15 +13,9 @@
 #include <optional>
 #include <vector>
 
-#include "memhp/system.h"
+#include "memhp/ops.h"
 
 namespace memhp {
-
-struct WalkedRun {
-  u64 lo = 0, hi = 0;             // pfns [lo, hi)
-  std::optional<PageState> page;  // what each pfn's struct page holds; nullopt: NULL (KPF_NOPAGE)
-  friend bool operator==(const WalkedRun&, const WalkedRun&) = default;
-};
 
 // fs/proc/page.c: kpageflags_read() over pfns [pfn, pfn + count), capped at
 // the end of the physical address space: for each pfn, the page
