@@ -106,14 +106,18 @@ int __add_pages(System& s, Result& r, int nid, Pfn pfn, u64 nr_pages, const MhpP
 void __remove_pages(System& s, Result& r, Pfn pfn, u64 nr_pages, const MhpParams& params);
 void move_pfn_range_to_zone(System& s, Result& r, int nid, Zone zone, Pfn start,
                             u64 nr_pages, Migratetype mt, const VmemAltmap* altmap = nullptr);
+// `vouched`: whether the zone was flagged contiguous when the op began (by
+// default: the flag now), which spares set_zone_contiguous() a walk when
+// the range comes off the span's edge.
 void remove_pfn_range_from_zone(System& s, Result& r, int nid, Zone zone, Pfn start,
-                                u64 nr_pages);
+                                u64 nr_pages, std::optional<bool> vouched = std::nullopt);
 void adjust_present_page_count(System& s, Pfn page, int group, long nr_pages);
 Zone zone_for_pfn_range(const System& s, OnlineType type, int nid, int group,
                         Pfn start, u64 nr_pages);
 int mhp_init_memmap_on_memory(System& s, Result& r, Pfn pfn, u64 nr_pages, int nid,
                               Zone zone);
-void mhp_deinit_memmap_on_memory(System& s, Result& r, Pfn pfn, u64 nr_pages);
+void mhp_deinit_memmap_on_memory(System& s, Result& r, Pfn pfn, u64 nr_pages,
+                                 std::optional<bool> vouched = std::nullopt);
 int online_pages(System& s, Result& r, Pfn pfn, u64 nr_pages, int nid, Zone zone,
                  int group);
 int offline_pages(System& s, Result& r, Pfn pfn, u64 nr_pages, int nid, Zone zone,
@@ -131,7 +135,9 @@ void try_offline_node(System& s, int nid);
 // the scanner gets the struct page of [start, end)'s first pfn for `zone`.
 bool __pageblock_pfn_to_page(const System& s, Pfn start, Pfn end, int nid, Zone zone);
 bool pageblock_pfn_to_page(const System& s, Pfn start, Pfn end, int nid, Zone zone);
-void set_zone_contiguous(System& s, int nid, Zone zone);
+// `changed`: the range the caller just moved into or out of the zone (asked
+// first); `vouched`: the flag was set when the caller began (an offline).
+void set_zone_contiguous(System& s, int nid, Zone zone, PfnRange changed, bool vouched);
 void clear_zone_contiguous(System& s, int nid, Zone zone);
 void page_alloc_init_late(System& s);
 // The pageblocks of [lo, hi) that a scanner of `zone` is handed, merged into

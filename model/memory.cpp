@@ -88,13 +88,16 @@ int memory_block_offline(System& s, Result& r, u64 id) {
   const PfnRange vmemmap = memory_block_vmemmap_range(start, nr_vmemmap);
   const PfnRange online = memory_block_online_range(start, nr_pages, nr_vmemmap);
   const long nr_vmemmap_delta = static_cast<long>(vmemmap.size());
+  // Whether the zone was flagged contiguous before this offline: the vmemmap's
+  // removal then need not walk the zone again (set_zone_contiguous()).
+  const bool was_contiguous = s.zone(mem.nid, *mem.zone).contiguous;
   // Unaccount before offlining, so that the zone and node can be torn down.
   if (nr_vmemmap) adjust_present_page_count(s, vmemmap.start, mem.group, -nr_vmemmap_delta);
   if (int err = offline_pages(s, r, online.start, online.size(), mem.nid, *mem.zone, mem.group)) {
     if (nr_vmemmap) adjust_present_page_count(s, vmemmap.start, mem.group, nr_vmemmap_delta);
     return err;
   }
-  if (nr_vmemmap) mhp_deinit_memmap_on_memory(s, r, vmemmap.start, vmemmap.size());
+  if (nr_vmemmap) mhp_deinit_memmap_on_memory(s, r, vmemmap.start, vmemmap.size(), was_contiguous);
   mem = memory_block(s, id);
   if (!s.mutants.has(Mutant::OfflineKeepsBlockZone)) mem.zone.reset();
   set_memory_block(s, id, mem);

@@ -459,12 +459,12 @@ void move_pfn_range_to_zone(System& s, Result& r, int nid, Zone zone, Pfn start,
   memmap_init_range(s, nr_pages, nid, zone, start, mt, altmap);
   // The new range is not online yet, so a zone it lies in stays
   // non-contiguous until an offline looks again.
-  set_zone_contiguous(s, nid, zone);
+  set_zone_contiguous(s, nid, zone, {start, start + nr_pages}, false);
 }
 
 /* mm/memory_hotplug.c: remove_pfn_range_from_zone() */
 void remove_pfn_range_from_zone(System& s, Result& r, int nid, Zone zone, Pfn start,
-                                u64 nr_pages) {
+                                u64 nr_pages, std::optional<bool> vouched) {
   (void)r;
   // Poison struct pages because they are now uninitialized again.
   if (!s.mutants.has(Mutant::OfflineSkipsPoison))
@@ -472,11 +472,12 @@ void remove_pfn_range_from_zone(System& s, Result& r, int nid, Zone zone, Pfn st
   // Zone shrinking code cannot properly deal with ZONE_DEVICE.
   if (zone == Zone::Device && !s.mutants.has(Mutant::DeviceShrinksZone)) return;
   const bool recheck = !s.mutants.has(Mutant::RemoveKeepsZoneContiguous);
+  const bool was_contiguous = vouched.value_or(s.zone(nid, zone).contiguous);
   if (recheck) clear_zone_contiguous(s, nid, zone);
   if (!s.mutants.has(Mutant::ShrinkZoneSpanSkipped))
     shrink_zone_span(s, nid, zone, start, start + nr_pages);
   if (!s.mutants.has(Mutant::PgdatSpanNotUpdated)) update_pgdat_span(s, nid);
-  if (recheck) set_zone_contiguous(s, nid, zone);
+  if (recheck) set_zone_contiguous(s, nid, zone, {start, start + nr_pages}, was_contiguous);
 }
 
 /* mm/memory_hotplug.c: adjust_present_page_count() */
@@ -521,11 +522,11 @@ int mhp_init_memmap_on_memory(System& s, Result& r, Pfn pfn, u64 nr_pages, int n
 }
 
 /* mm/memory_hotplug.c: mhp_deinit_memmap_on_memory() */
-void mhp_deinit_memmap_on_memory(System& s, Result& r, Pfn pfn, u64 nr_pages) {
+void mhp_deinit_memmap_on_memory(System& s, Result& r, Pfn pfn, u64 nr_pages, std::optional<bool> vouched) {
   if (nr_pages >= s.geo.pages_per_section())
     offline_mem_sections(s, r, pfn, Pfn{align_down((pfn + nr_pages).v, s.geo.pages_per_section())});
   const PageState p = s.page(pfn);  // page_zone(pfn_to_page(pfn))
-  remove_pfn_range_from_zone(s, r, p.nid, p.zone, pfn, nr_pages);
+  remove_pfn_range_from_zone(s, r, p.nid, p.zone, pfn, nr_pages, vouched);
 }
 
 /* mm/memory_hotplug.c: online_pages() */

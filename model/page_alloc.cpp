@@ -15,6 +15,8 @@
 // Boot: memblock reservations (kernel image, boot memmap, ...) are not
 // modelled, so boot memory starts with managed == present.
 #include <algorithm>
+#include <optional>
+#include <tuple>
 
 #include "internal.h"
 
@@ -204,6 +206,48 @@ bool page_in_zone(const PageState& p, int nid, Zone zone) {
   return p.initialised() && p.nid == nid && p.zone == zone;
 }
 
+// Where an input of the pageblock lookup may change inside [lo, hi), with
+// lo and hi, sorted: pfn_valid() and pfn_to_online_page() read the
+// section's flags, its subsection map and the pgmap; page_zone_id() reads
+// whether the struct page is initialised, and its node and zone. Runs that
+// differ in nothing else (a block's vmemmap beside its free pages, the
+// memmap accounting of each section) are one piece, so a zone of 32,000
+// online blocks is a handful of pieces.
+std::vector<u64> pageblock_pieces(const System& s, u64 lo, u64 hi) {
+  const Geometry& g = s.geo;
+  std::vector<u64> cuts = {lo, hi};
+  auto cut = [&](u64 x) {
+    if (lo < x && x < hi) cuts.push_back(x);
+  };
+  using SectionInputs = std::tuple<bool, bool, bool, bool, bool>;
+  std::optional<SectionInputs> last_section;
+  s.sections.for_each(g.section_nr(Pfn{lo}), g.section_nr(Pfn{hi - 1}) + 1,
+                      [&](u64 a, u64 b, const SectionState& ms) {
+                        const bool full = ms.subsection_map.count() == g.subsections_per_section();
+                        const SectionInputs in{ms.has_mem_map, ms.online, ms.early, ms.taint_zone_device, full};
+                        if (last_section != in) cut(g.section_start(a).v);
+                        last_section = in;
+                        if (!full && ms.subsection_map.any())
+                          for (u64 nr = std::max(a, g.section_nr(Pfn{lo})); nr < b && g.section_start(nr).v < hi; ++nr) {
+                            cut(g.section_start(nr).v);
+                            for (u64 i = 1; i < g.subsections_per_section(); ++i)
+                              cut(g.section_start(nr).v + i * g.pages_per_subsection());
+                            cut(g.section_start(nr + 1).v);
+                          }
+                      });
+  using PageInputs = std::tuple<bool, int, Zone>;
+  std::optional<PageInputs> last_page;
+  s.pages.for_each(lo, hi, [&](u64 a, u64, const PageState& p) {
+    const PageInputs in{p.initialised(), p.nid, p.zone};
+    if (last_page != in) cut(a);
+    last_page = in;
+  });
+  s.pgmap_array.for_each(lo, hi, [&](u64 a, u64, int) { cut(a); });
+  std::sort(cuts.begin(), cuts.end());
+  cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+  return cuts;
+}
+
 }  // namespace
 
 /* mm/page_alloc.c: __pageblock_pfn_to_page() */
@@ -225,12 +269,12 @@ bool pageblock_pfn_to_page(const System& s, Pfn start, Pfn end, int nid, Zone zo
 /* Every pageblock of [lo, hi) (clipped to it, as the scanners clip to the
    zone) asked of pageblock_pfn_to_page(). The answer depends only on the
    pageblock's first and last pfn, and every input is constant on a piece of
-   walker_pieces(), so the pageblocks lying wholly inside one piece share the
-   answer of the first of them: the cost follows the runs, not the pfns. */
+   pageblock_pieces(), so the pageblocks lying wholly inside one piece share
+   the answer of the first of them: the cost follows the runs, not the pfns. */
 std::vector<PfnRange> handed_pageblocks(const System& s, u64 lo, u64 hi, int nid, Zone zone,
                                         bool fast_path) {
   const u64 pb = s.geo.pageblock_pages();
-  const std::vector<u64> cuts = walker_pieces(s, lo, hi);
+  const std::vector<u64> cuts = pageblock_pieces(s, lo, hi);
   std::vector<PfnRange> out;
   std::size_t i = 0;
   for (u64 a = lo; a < hi;) {
@@ -251,14 +295,32 @@ std::vector<PfnRange> handed_pageblocks(const System& s, u64 lo, u64 hi, int nid
 }
 
 /* mm/page_alloc.c: set_zone_contiguous() */
-void set_zone_contiguous(System& s, int nid, Zone zone) {
+void set_zone_contiguous(System& s, int nid, Zone zone, PfnRange changed, bool vouched) {
   ZoneState& z = s.zone(nid, zone);
-  const std::vector<PfnRange> handed =
-      handed_pageblocks(s, z.zone_start_pfn, z.end_pfn(), nid, zone, false);
-  // A hole leaves the flag as it was (clear, on every kernel path); an
-  // empty span has no hole.
-  if (z.is_empty() || (handed.size() == 1 && handed.front() == PfnRange{Pfn{z.zone_start_pfn}, Pfn{z.end_pfn()}}))
+  const u64 lo = z.zone_start_pfn, hi = z.end_pfn(), pb = s.geo.pageblock_pages();
+  if (z.is_empty()) {  // no pageblock to fail
     z.contiguous = true;
+    return;
+  }
+  // The kernel asks every pageblock and wants all to pass; the order does
+  // not matter, so the pageblock of the range the caller just moved in or
+  // out is asked first. On every kernel path it fails there at once: the
+  // range an online moves in is still offline, and one an offline leaves
+  // inside the span is a hole.
+  if (!changed.empty() && changed.start.v < hi && lo < changed.end.v) {
+    const u64 a = std::max(align_down(std::max(changed.start.v, lo), pb), lo);
+    if (!__pageblock_pfn_to_page(s, Pfn{a}, Pfn{std::min(align_down(a, pb) + pb, hi)}, nid, zone)) return;
+  } else if (vouched && !changed.empty()) {
+    // An offline that took a range off the span's edge, from a zone the
+    // flag vouched for: every pageblock left passed when it was last set,
+    // and offlining changes no section, subsection or page zone outside
+    // its range (migration changes page kinds only). No walk needed.
+    z.contiguous = true;
+    return;
+  }
+  const std::vector<PfnRange> handed = handed_pageblocks(s, lo, hi, nid, zone, false);
+  if (handed.size() == 1 && handed.front() == PfnRange{Pfn{lo}, Pfn{hi}}) z.contiguous = true;
+  // A hole leaves the flag as it was: clear, on every kernel path.
 }
 
 /* mm/page_alloc.c: clear_zone_contiguous() */
@@ -268,7 +330,7 @@ void clear_zone_contiguous(System& s, int nid, Zone zone) { s.zone(nid, zone).co
 void page_alloc_init_late(System& s) {
   for (int nid = 0; nid < static_cast<int>(s.nodes.size()); ++nid)
     for (Zone z : kAllZones)
-      if (s.zone(nid, z).populated()) set_zone_contiguous(s, nid, z);
+      if (s.zone(nid, z).populated()) set_zone_contiguous(s, nid, z, {}, false);
 }
 
 bool alloc_pages_zonelist(System& s, const AllocRequest& req) {

@@ -91,7 +91,9 @@ TEST_CASE("residue: a failed online resets mem->online_type; the mutant that kee
   set_memory_notifier(s, -EBUSY, 0);
   const Step good = take(s, OpOnlineBlock{32, OnlineType::OnlineMovable});
   CHECK(good.r.err == -EBUSY);
-  CHECK(good.after == good.before);
+  // Nothing else stays: the undo may only have found the emptied Movable
+  // zone contiguous (failed_online_rechecks_contiguous).
+  CHECK(without_contiguous_recheck(good.after, good.before) == good.before);
   CHECK_FALSE(gen1(good));
   const Step bad = take(with(s, Mutant::FailedOnlineKeepsType), OpOnlineBlock{32, OnlineType::OnlineMovable});
   CHECK(bad.r.err == -EBUSY);
