@@ -114,6 +114,9 @@ const std::vector<MutantInfo>& mutant_registry() {
       {M::HotplugRangeIgnoresStart, "hotplug_range_ignores_start",
        "check_hotplug_memory_range() does not check that the start is block-aligned (a survivor of "
        "the mutation campaign)"},
+      {M::RemoveBlocksPastRange, "remove_blocks_past_range",
+       "remove_memory_block_devices() walks one block past the range and WARNs when that block is "
+       "absent (a survivor of the mutation campaign)"},
       {M::OnlinePageIgnoresDeviceTaint, "online_page_ignores_device_taint",
        "pfn_to_online_page() returns the page whenever the section is online and the subsection "
        "valid, without the pgmap lookup a ZONE_DEVICE-tainted section needs (the bug 1f90a3477df3 "

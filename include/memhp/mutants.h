@@ -77,6 +77,7 @@ enum class Mutant : std::uint8_t {
   AutoMovableRatioExclusive,      // auto_movable_can_online_movable() wants movable < limit
   EarlyZoneIgnoresSpans,          // early_node_zone_for_memory_block() counts every populated zone
   HotplugRangeIgnoresStart,       // check_hotplug_memory_range() checks the size's alignment only
+  RemoveBlocksPastRange,          // remove_memory_block_devices() also looks at the block after the range
   // pfn walkers
   OnlinePageIgnoresDeviceTaint,   // pfn_to_online_page() skips the pgmap lookup (before 1f90a3477df3)
   kCount
