@@ -117,6 +117,9 @@ const std::vector<MutantInfo>& mutant_registry() {
       {M::RemoveBlocksPastRange, "remove_blocks_past_range",
        "remove_memory_block_devices() walks one block past the range and WARNs when that block is "
        "absent (a survivor of the mutation campaign)"},
+      {M::TaintAlignedBoundary, "taint_aligned_boundary",
+       "move_pfn_range_to_zone() taints the sections of a ZONE_DEVICE range's start and end also when "
+       "they are section-aligned (a survivor of the mutation campaign)"},
       {M::OnlinePageIgnoresDeviceTaint, "online_page_ignores_device_taint",
        "pfn_to_online_page() returns the page whenever the section is online and the subsection "
        "valid, without the pgmap lookup a ZONE_DEVICE-tainted section needs (the bug 1f90a3477df3 "

@@ -98,6 +98,29 @@ Msg zone_device_taint(const StepView& v) {
     });
     return lost;
   });
+  if (out) return out;
+  // And only such a section gets the taint: move_pfn_range_to_zone() taints
+  // the section of a ZONE_DEVICE range's start and of its end when that pfn
+  // is not section-aligned, nothing else. A section that gains the taint in
+  // a step must hold such a boundary of a range the op asked for.
+  out = first_section(s, [&](u64 a, u64 b, const SectionState& ms) -> Msg {
+    if (!ms.taint_zone_device) return std::nullopt;
+    Msg wrong;
+    v.before.sections.for_each_while(a, b, [&](u64 x, u64, const SectionState& was) {
+      if (was.taint_zone_device) return true;
+      const OpMemremap* op = op_as<OpMemremap>(v);
+      bool boundary = false;
+      for (const auto& [start, size] : op ? op->req.ranges : std::vector<std::pair<u64, u64>>{})
+        for (const u64 at : {start, start + size}) {
+          const Pfn p{at >> g.page_shift};
+          boundary |= !is_aligned(p.v, g.pages_per_section()) && g.section_nr(p) == x;
+        }
+      if (!boundary)
+        wrong = sec(x) + " became tainted, but no ZONE_DEVICE range of the step starts or ends inside it";
+      return !wrong;
+    });
+    return wrong;
+  });
   if (out || s.pgmaps.empty()) return out;
   // Only a section a device run starts or ends in can hold device pfns
   // besides others: a section the run covers whole is all device.
@@ -354,9 +377,10 @@ std::vector<Invariant> device_invariants() {
        "section_deactivate() -> depopulate_section_memmap(pfn, nr_pages) on the removed span only",
        depopulate_within_removed_subsections, witness_partial_removal, "depopulate_frees_whole_section"},
       {"zone_device_taint", "INV-10",
-       "A present section holding ZONE_DEVICE pfns besides other pfns is tainted, and stays tainted.",
+       "A present section holding ZONE_DEVICE pfns besides other pfns is tainted, and stays tainted; "
+       "a section is tainted only by a ZONE_DEVICE range that starts or ends inside it.",
        "move_pfn_range_to_zone() section_taint_zone_device(); pfn_to_online_page()", zone_device_taint,
-       witness_tainted, "no_zone_device_taint"},
+       witness_tainted, {"no_zone_device_taint", "taint_aligned_boundary"}},
       {"zone_device_accounting", "INV-14",
        "ZONE_DEVICE has present = managed = 0, and its span never shrinks.",
        "remove_pfn_range_from_zone() returns early for ZONE_DEVICE", zone_device_accounting,
