@@ -218,12 +218,13 @@ void remove_memory_block_devices(System& s, Result& r, u64 start, u64 size) {
            "remove_memory_block_devices: unaligned range"))
     return;
   auto [first, end] = block_ids(g, start, size);
-  const u64 walk_end = s.mutants.has(Mutant::RemoveBlocksPastRange) ? end + 1 : end;
-  s.blocks.for_each(first, walk_end, [&](u64 a, u64 b, const MemoryBlock& m) {
+  s.blocks.for_each(first, end, [&](u64 a, u64 b, const MemoryBlock& m) {
     WARN(r, !m.present,
          "remove_memory_block_devices: no memory block " + std::to_string(a) +
              (b - a > 1 ? ".." + std::to_string(b - 1) : ""));
   });
+  if (s.mutants.has(Mutant::RemoveBlocksPastRange))
+    WARN(r, !memory_block(s, end).present, "remove_memory_block_devices: no memory block " + std::to_string(end));
   s.blocks.assign(first, end, MemoryBlock{});
 }
 

@@ -450,11 +450,15 @@ void move_pfn_range_to_zone(System& s, Result& r, int nid, Zone zone, Pfn start,
   if (zone == Zone::Device && !s.mutants.has(Mutant::NoZoneDeviceTaint)) {
     const u64 pps = s.geo.pages_per_section();
     for (Pfn p : {start, start + nr_pages})
-      if ((!is_aligned(p.v, pps) || s.mutants.has(Mutant::TaintAlignedBoundary)) &&
-          p.v < s.geo.max_pfn_limit()) {
+      if (!is_aligned(p.v, pps) && p.v < s.geo.max_pfn_limit()) {
         const u64 sec = s.geo.section_nr(p);
         s.sections.update(sec, sec + 1, [](SectionState& ms) { ms.taint_zone_device = true; });
       }
+    if (s.mutants.has(Mutant::TaintAlignedBoundary))
+      for (Pfn p : {start, start + nr_pages})
+        if (p.v < s.geo.max_pfn_limit())
+          s.sections.update(s.geo.section_nr(p), s.geo.section_nr(p) + 1,
+                            [](SectionState& ms) { ms.taint_zone_device = true; });
   }
   memmap_init_range(s, nr_pages, nid, zone, start, mt, altmap);
 }
