@@ -117,6 +117,9 @@ const std::vector<MutantInfo>& mutant_registry() {
       {M::RemoveBlocksPastRange, "remove_blocks_past_range",
        "remove_memory_block_devices() walks one block past the range and WARNs when that block is "
        "absent (a survivor of the mutation campaign)"},
+      {M::AltmapRefusesExactFit, "altmap_refuses_exact_fit",
+       "a section's vmemmap is refused (-ENOMEM) when it would fill the altmap to its last page "
+       "(altmap_alloc_block_buf() off by one; a survivor of the mutation campaign)"},
       {M::TaintAlignedBoundary, "taint_aligned_boundary",
        "move_pfn_range_to_zone() taints the sections of a ZONE_DEVICE range's start and end also when "
        "they are section-aligned (a survivor of the mutation campaign)"},

@@ -437,7 +437,10 @@ std::optional<Op> gen_memremap(const GenContext& s, const SuiteConfig& cfg) {
     const u64 pages = q.ranges[0].second >> s.geo.page_shift;
     const u64 memmap = s.geo.memmap_pages(pages);
     const u64 reserve = chance(50) ? 0 : 16;
-    const u64 free = chance(85) ? std::min(pages - std::min(pages, reserve), memmap * 2) : memmap / 2;
+    u64 free = chance(85) ? std::min(pages - std::min(pages, reserve), memmap * 2) : memmap / 2;
+    // Sometimes exactly the memmap: filled to the last page (a uniform pick,
+    // as chance() favours its first branch in small cases).
+    if (*rc::gen::weightedElement<int>({{3, 0}, {1, 1}})) free = memmap;
     q.altmap = {reserve, free};
   }
   return op;

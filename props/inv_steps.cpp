@@ -130,8 +130,9 @@ bool witness_bad_arguments(const StepView& v) {
 // in arch/x86/mm/init_64.c add_pages(); add_memory_resource()'s
 // node_possible() WARN; pagemap_range()'s "altmap not supported for
 // multiple ranges"; __add_pages()'s check_pfn_span() "Misaligned";
-// remove_memory_block_devices()'s WARN_ON_ONCE(!mem) and
-// __remove_section()'s WARN_ON_ONCE(!valid_section(ms)).
+// remove_memory_block_devices()'s WARN_ON_ONCE(!mem),
+// __remove_section()'s WARN_ON_ONCE(!valid_section(ms)) and
+// clear_subsection_map()'s "section already deactivated".
 
 bool has_prefix(const std::string& w, std::string_view p) { return w.rfind(p, 0) == 0; }
 
@@ -220,6 +221,23 @@ bool kernel_warns(const StepView& v, const std::string& w) {
     const auto absent = absent_blocks(s, r->first, r->second);
     return std::find(absent.begin(), absent.end(), w) != absent.end();
   }
+  if (has_prefix(w, "section already deactivated (pfn ")) {
+    // clear_subsection_map(): a removal over subsections of a valid section
+    // that are not populated (or a section without usage).
+    unsigned long long pfn = 0, nr = 0;
+    if (std::sscanf(w.c_str(), "section already deactivated (pfn %llu + %llu)", &pfn, &nr) != 2 || !nr)
+      return false;
+    const auto r = removed_range(v);
+    const Geometry& g = s.geo;
+    if (!r || (pfn << g.page_shift) < r->first || ((pfn + nr) << g.page_shift) > r->second) return false;
+    if (g.section_nr(Pfn{pfn}) != g.section_nr(Pfn{pfn + nr - 1})) return false;
+    const SectionState& ms = s.sections.at(g.section_nr(Pfn{pfn}));
+    if (!ms.has_mem_map) return false;
+    if (ms.usage == UsageOrigin::None) return true;
+    for (u64 p = align_down(pfn, g.pages_per_subsection()); p < pfn + nr; p += g.pages_per_subsection())
+      if (!ms.subsection_map.test(g.subsection_index(Pfn{p}))) return true;
+    return false;
+  }
   if (has_prefix(w, "__remove_section: section ")) {
     const auto r = removed_range(v);
     const auto inv = r ? invalid_sections(s, r->first, r->second) : std::pair<u64, u64>{0, 0};
@@ -279,10 +297,12 @@ std::vector<Invariant> step_invariants() {
       {"warnings_match_kernel", "GEN-4",
        "A step WARNs only where 6.1 WARNs on it: x86 add_pages() when __add_pages() failed, "
        "add_memory() on an impossible node, memremap_pages() with an altmap on several ranges or "
-       "a range not of whole subsections, and a removal over absent memory blocks or sections "
-       "without a memmap, naming exactly those (all of them when remove_memory() succeeds).",
+       "a range not of whole subsections, and a removal over absent memory blocks, sections "
+       "without a memmap or unpopulated subsections, naming exactly those (blocks and sections: all "
+       "of them when remove_memory() succeeds).",
        "arch/x86 add_pages() WARN_ON_ONCE(ret); add_memory_resource(); pagemap_range(); "
-       "__add_pages() check_pfn_span(); remove_memory_block_devices(); __remove_section()",
+       "__add_pages() check_pfn_span(); remove_memory_block_devices(); __remove_section(); "
+       "clear_subsection_map()",
        warnings_match_kernel, witness_kernel_warn, "remove_blocks_past_range"},
   };
 }
