@@ -120,6 +120,9 @@ const std::vector<MutantInfo>& mutant_registry() {
       {M::AltmapRefusesExactFit, "altmap_refuses_exact_fit",
        "a section's vmemmap is refused (-ENOMEM) when it would fill the altmap to its last page "
        "(altmap_alloc_block_buf() off by one; a survivor of the mutation campaign)"},
+      {M::StaticGroupPageMore, "static_group_page_more",
+       "acpi_memory_enable_device() registers the DIMM's static memory group one page larger than "
+       "the device (a survivor of the mutation campaign)"},
       {M::TaintAlignedBoundary, "taint_aligned_boundary",
        "move_pfn_range_to_zone() taints the sections of a ZONE_DEVICE range's start and end also when "
        "they are section-aligned (a survivor of the mutation campaign)"},
