@@ -424,6 +424,7 @@ void __remove_pages(System& s, Result& r, Pfn pfn, u64 nr_pages, const MhpParams
       if (!invalid) first_invalid = sec;
       invalid += upto - sec + 1;
       cur = upto == last_sec ? end : g.section_start(upto + 1);
+      if (s.mutants.has(Mutant::RemovePagesStopsAtInvalid)) cur = end;
       continue;
     }
     const Pfn next = std::min(end, g.section_start(sec + 1));

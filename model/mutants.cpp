@@ -123,6 +123,9 @@ const std::vector<MutantInfo>& mutant_registry() {
       {M::StaticGroupPageMore, "static_group_page_more",
        "acpi_memory_enable_device() registers the DIMM's static memory group one page larger than "
        "the device (a survivor of the mutation campaign)"},
+      {M::RemovePagesStopsAtInvalid, "remove_pages_stops_at_invalid",
+       "__remove_pages() stops at the first run of sections without a memmap instead of skipping it "
+       "(a survivor of the mutation campaign)"},
       {M::TaintAlignedBoundary, "taint_aligned_boundary",
        "move_pfn_range_to_zone() taints the sections of a ZONE_DEVICE range's start and end also when "
        "they are section-aligned (a survivor of the mutation campaign)"},

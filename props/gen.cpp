@@ -220,6 +220,14 @@ std::optional<Op> gen_remove(const GenContext& s) {
       {{hot.empty() ? 0 : 60, 0}, {off.empty() ? 0 : 30, 1}, {10, 2}});
   const BlockInfo b = kind == 0 ? pick(hot) : kind == 1 ? pick(off) : pick(all);
   const u64 blocks = chance(20) ? 2 : 1;
+  // Sometimes from the absent block before an offline hot one:
+  // __remove_pages() must walk past the sections it never had.
+  std::vector<u64> after_gap;
+  for (const BlockInfo& h : hot)
+    if (h.id > 0 && std::none_of(all.begin(), all.end(), [&](const BlockInfo& x) { return x.id + 1 == h.id; }))
+      after_gap.push_back(h.id);
+  if (!after_gap.empty() && *rc::gen::weightedElement<int>({{2, 0}, {1, 1}}))
+    return OpRemoveMemory{s.geo.phys_of(s.geo.block_start(pick(after_gap) - 1)), 2 * s.geo.block_bytes};
   return OpRemoveMemory{s.geo.phys_of(s.geo.block_start(b.id)), blocks * s.geo.block_bytes};
 }
 

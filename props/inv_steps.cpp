@@ -269,6 +269,49 @@ bool witness_kernel_warn(const StepView& v) {
   return v.result && !v.at_boot() && !v.result->warnings.empty();
 }
 
+// ---------------------------------------------------------------- GEN-5 --
+// try_remove_memory() -> arch_remove_memory() -> __remove_pages() visits
+// every section of the range: it skips (and WARNs about) those without a
+// memmap and deactivates the rest, whose clear_subsection_map() clears the
+// range's bits or, if some are not set, WARNs and clears nothing. So after a
+// remove_memory() that succeeded no subsection of the range is populated,
+// except in a section that gave that WARN.
+Msg remove_clears_range(const StepView& v) {
+  const auto* op = op_as<OpRemoveMemory>(v);
+  if (!op || !step_ok(v) || !op->size) return std::nullopt;
+  const System& s = v.after;
+  const Geometry& g = s.geo;
+  const u64 lo = op->start >> g.page_shift, hi = (op->start + op->size) >> g.page_shift;
+  if (lo >= hi) return std::nullopt;
+  const u64 sub = g.pages_per_subsection();
+  Msg out;
+  s.sections.for_each(g.section_nr(Pfn{lo}), g.section_nr(Pfn{hi - 1}) + 1,
+                      [&](u64 a, u64 b, const SectionState& ms) {
+    if (out || ms.usage == UsageOrigin::None || ms.subsection_map.none()) return;
+    for (u64 nr = a; nr < b && !out; ++nr) {
+      const u64 x = std::max(lo, g.section_start(nr).v), y = std::min(hi, g.section_start(nr + 1).v);
+      bool set = false;
+      for (u64 p = align_down(x, sub); p < y && !set; p += sub) set = ms.subsection_map.test(g.subsection_index(Pfn{p}));
+      if (!set) continue;
+      const std::string refused = "section already deactivated (pfn " + std::to_string(x) + " + ";
+      const bool warned = std::any_of(v.result->warnings.begin(), v.result->warnings.end(),
+                                      [&](const std::string& w) { return has_prefix(w, refused); });
+      if (!warned)
+        out = "`" + print_op(*v.op) + "` succeeded but left subsections of " + sec(nr) +
+              " in its range populated";
+    }
+  });
+  return out;
+}
+bool witness_remove_over_absent(const StepView& v) {
+  // A removal that took sections away (the generator also starts some at
+  // an absent block before a hot one: the walk must go past it).
+  const auto* op = op_as<OpRemoveMemory>(v);
+  if (!op || !step_ok(v)) return false;
+  const u64 sections = op->size / (v.before.geo.pages_per_section() << v.before.geo.page_shift);
+  return invalid_sections(v.before, op->start, op->start + op->size).second < sections;
+}
+
 }  // namespace
 
 std::vector<Invariant> step_invariants() {
@@ -304,6 +347,12 @@ std::vector<Invariant> step_invariants() {
        "__add_pages() check_pfn_span(); remove_memory_block_devices(); __remove_section(); "
        "clear_subsection_map()",
        warnings_match_kernel, witness_kernel_warn, "remove_blocks_past_range"},
+      {"remove_clears_range", "GEN-5",
+       "A remove_memory() that succeeds leaves no subsection of its range populated (sections without "
+       "a memmap are skipped, not the end of the walk), except in a section whose "
+       "clear_subsection_map() refused with a WARN.",
+       "__remove_pages() -> __remove_section() -> sparse_remove_section() -> section_deactivate()",
+       remove_clears_range, witness_remove_over_absent, "remove_pages_stops_at_invalid"},
   };
 }
 
