@@ -202,6 +202,13 @@ bool kernel_warns(const StepView& v, const std::string& w) {
     if (const auto* d = op_as<OpDimmAdd>(v)) return d->nid == nid;
     return false;
   }
+  if (w == "memunmap_pages: failed to free all reserved pages") {
+    // memremap_pages() failing unwinds with memunmap_pages(), whose
+    // WARN_ONCE(pgmap->altmap.alloc) fires when sections range 0 added
+    // before __add_pages() failed keep their altmap pages (the leak).
+    const auto* op = op_as<OpMemremap>(v);
+    return op && op->req.altmap && err != 0;
+  }
   if (w == "altmap not supported for multiple ranges") {
     const auto* op = op_as<OpMemremap>(v);
     return op && op->req.altmap && op->req.ranges.size() > 1 && err == -EINVAL;

@@ -319,6 +319,12 @@ const std::map<std::string_view, std::string_view>& unreachable_mutants() {
        "needs memremap_pages() to fail after it mapped a range; the device window always fits"},
       {"hotplug_range_ignores_start",
        "needs an add_memory() at an unaligned start; the alphabet adds whole slots only"},
+      {"altmap_refuses_exact_fit",
+       "needs an altmap exactly as large as range 0's PMD-mapped vmemmap; the device configuration's "
+       "altmaps hold more (or serve no whole section)"},
+      {"remove_pages_stops_at_invalid",
+       "needs a remove_memory() from an absent block into a present one; the alphabet removes whole "
+       "slots only"},
   };
   return m;
 }
