@@ -171,14 +171,14 @@ void put(KeyWriter& w, const Resource& x) {
   w.u(x.start);
   w.u(x.end);
   w.str(x.name);
-  w.u(pack(x.system_ram, x.driver_managed));
+  w.u(pack(x.system_ram, x.driver_managed, x.mergeable));
 }
 void get(KeyReader& r, Resource& x) {
   x.start = r.u();
   x.end = r.u();
   x.name = r.str();
   const u64 f = r.u();
-  x.system_ram = bit(f, 0), x.driver_managed = bit(f, 1);
+  x.system_ram = bit(f, 0), x.driver_managed = bit(f, 1), x.mergeable = bit(f, 2);
 }
 
 void put(KeyWriter& w, const MemoryGroup& g) {

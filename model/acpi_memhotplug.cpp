@@ -22,6 +22,7 @@ Result dimm_add(System& s, int nid, u64 start, u64 size) {
   Result r;
   const int mgid = k::memory_group_register_static(s, nid, (size + s.geo.page_size() - 1) >>
                                                                s.geo.page_shift);
+  if (mgid >= 0 && s.mutants.has(Mutant::StaticGroupPageMore)) s.groups.at(mgid).max_pages += 1;
   if (mgid < 0) {
     r.err = mgid;
     r.reason = "memory_group_register_static failed";

@@ -226,6 +226,8 @@ void remove_memory_block_devices(System& s, Result& r, u64 start, u64 size) {
          "remove_memory_block_devices: no memory block " + std::to_string(a) +
              (b - a > 1 ? ".." + std::to_string(b - 1) : ""));
   });
+  if (s.mutants.has(Mutant::RemoveBlocksPastRange))
+    WARN(r, !memory_block(s, end).present, "remove_memory_block_devices: no memory block " + std::to_string(end));
   s.blocks.assign(first, end, MemoryBlock{});
 }
 

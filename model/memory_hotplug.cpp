@@ -326,14 +326,18 @@ int check_hotplug_memory_range(const Geometry& g, u64 start, u64 size) {
   return 0;
 }
 
-/* kernel/resource.c: merge_system_ram_resource(): merge with adjacent
-   System RAM of the same name and flags. */
+/* kernel/resource.c: merge_system_ram_resource(): mark the resource
+   IORESOURCE_SYSRAM_MERGEABLE and merge it with an adjacent one of the same
+   name and the same flags (system_ram_resources_mergeable()), so only with
+   another mergeable one: never with boot RAM, nor with memory added
+   without MHP_MERGE_RESOURCE. */
 void merge_system_ram_resource(System& s, u64 start) {
   auto it = s.iomem.find(start);
   if (it == s.iomem.end()) return;
+  it->second.mergeable = true;
   auto same = [](const Resource& a, const Resource& b) {
-    return a.name == b.name && a.system_ram == b.system_ram &&
-           a.driver_managed == b.driver_managed;
+    return a.name == b.name && a.system_ram == b.system_ram && a.driver_managed == b.driver_managed &&
+           a.mergeable == b.mergeable;
   };
   if (auto nx = std::next(it); nx != s.iomem.end() && nx->second.start == it->second.end &&
                                same(nx->second, it->second)) {
@@ -424,6 +428,7 @@ void __remove_pages(System& s, Result& r, Pfn pfn, u64 nr_pages, const MhpParams
       if (!invalid) first_invalid = sec;
       invalid += upto - sec + 1;
       cur = upto == last_sec ? end : g.section_start(upto + 1);
+      if (s.mutants.has(Mutant::RemovePagesStopsAtInvalid)) cur = end;
       continue;
     }
     const Pfn next = std::min(end, g.section_start(sec + 1));
@@ -455,6 +460,11 @@ void move_pfn_range_to_zone(System& s, Result& r, int nid, Zone zone, Pfn start,
         const u64 sec = s.geo.section_nr(p);
         s.sections.update(sec, sec + 1, [](SectionState& ms) { ms.taint_zone_device = true; });
       }
+    if (s.mutants.has(Mutant::TaintAlignedBoundary))
+      for (Pfn p : {start, start + nr_pages})
+        if (p.v < s.geo.max_pfn_limit())
+          s.sections.update(s.geo.section_nr(p), s.geo.section_nr(p) + 1,
+                            [](SectionState& ms) { ms.taint_zone_device = true; });
   }
   memmap_init_range(s, nr_pages, nid, zone, start, mt, altmap);
   // The new range is not online yet, so a zone it lies in stays

@@ -114,6 +114,21 @@ const std::vector<MutantInfo>& mutant_registry() {
       {M::HotplugRangeIgnoresStart, "hotplug_range_ignores_start",
        "check_hotplug_memory_range() does not check that the start is block-aligned (a survivor of "
        "the mutation campaign)"},
+      {M::RemoveBlocksPastRange, "remove_blocks_past_range",
+       "remove_memory_block_devices() walks one block past the range and WARNs when that block is "
+       "absent (a survivor of the mutation campaign)"},
+      {M::AltmapRefusesExactFit, "altmap_refuses_exact_fit",
+       "a section's vmemmap is refused (-ENOMEM) when it would fill the altmap to its last page "
+       "(altmap_alloc_block_buf() off by one; a survivor of the mutation campaign)"},
+      {M::StaticGroupPageMore, "static_group_page_more",
+       "acpi_memory_enable_device() registers the DIMM's static memory group one page larger than "
+       "the device (a survivor of the mutation campaign)"},
+      {M::RemovePagesStopsAtInvalid, "remove_pages_stops_at_invalid",
+       "__remove_pages() stops at the first run of sections without a memmap instead of skipping it "
+       "(a survivor of the mutation campaign)"},
+      {M::TaintAlignedBoundary, "taint_aligned_boundary",
+       "move_pfn_range_to_zone() taints the sections of a ZONE_DEVICE range's start and end also when "
+       "they are section-aligned (a survivor of the mutation campaign)"},
       {M::OnlinePageIgnoresDeviceTaint, "online_page_ignores_device_taint",
        "pfn_to_online_page() returns the page whenever the section is online and the subsection "
        "valid, without the pgmap lookup a ZONE_DEVICE-tainted section needs (the bug 1f90a3477df3 "

@@ -100,6 +100,10 @@ int populate_section_memmap(System& s, Result& r, Pfn pfn, u64 nr_pages, int nid
   // allocation failed, falling back to system memory"). The kernel decides
   // per vmemmap page; the model, whose ppc64 vmemmap is approximated by base
   // pages, decides per section.
+  if (plan.uses_altmap && s.mutants.has(Mutant::AltmapRefusesExactFit)) {
+    VmemAltmap t = *altmap;
+    if (altmap_alloc_many(t, plan.unit, plan.pages / plan.unit) && altmap_nr_free(t) == 0) return -ENOMEM;
+  }
   if (plan.uses_altmap && !altmap_alloc_many(*altmap, plan.unit, plan.pages / plan.unit)) {
     if (g.arch != Arch::Ppc64) return -ENOMEM;
     plan.uses_altmap = false;

@@ -220,6 +220,14 @@ std::optional<Op> gen_remove(const GenContext& s) {
       {{hot.empty() ? 0 : 60, 0}, {off.empty() ? 0 : 30, 1}, {10, 2}});
   const BlockInfo b = kind == 0 ? pick(hot) : kind == 1 ? pick(off) : pick(all);
   const u64 blocks = chance(20) ? 2 : 1;
+  // Sometimes from the absent block before an offline hot one:
+  // __remove_pages() must walk past the sections it never had.
+  std::vector<u64> after_gap;
+  for (const BlockInfo& h : hot)
+    if (h.id > 0 && std::none_of(all.begin(), all.end(), [&](const BlockInfo& x) { return x.id + 1 == h.id; }))
+      after_gap.push_back(h.id);
+  if (!after_gap.empty() && *rc::gen::weightedElement<int>({{2, 0}, {1, 1}}))
+    return OpRemoveMemory{s.geo.phys_of(s.geo.block_start(pick(after_gap) - 1)), 2 * s.geo.block_bytes};
   return OpRemoveMemory{s.geo.phys_of(s.geo.block_start(b.id)), blocks * s.geo.block_bytes};
 }
 
@@ -467,7 +475,10 @@ std::optional<Op> gen_memremap(const GenContext& s, const SuiteConfig& cfg) {
     const u64 pages = q.ranges[0].second >> s.geo.page_shift;
     const u64 memmap = s.geo.memmap_pages(pages);
     const u64 reserve = chance(50) ? 0 : 16;
-    const u64 free = chance(85) ? std::min(pages - std::min(pages, reserve), memmap * 2) : memmap / 2;
+    u64 free = chance(85) ? std::min(pages - std::min(pages, reserve), memmap * 2) : memmap / 2;
+    // Sometimes exactly the memmap: filled to the last page (a uniform pick,
+    // as chance() favours its first branch in small cases).
+    if (*rc::gen::weightedElement<int>({{3, 0}, {1, 1}})) free = memmap;
     q.altmap = {reserve, free};
   }
   return op;

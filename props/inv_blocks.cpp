@@ -205,6 +205,15 @@ Msg groups_belong_to_devices(const StepView& v) {
   for (const auto& [start, d] : s.dimms) {
     if (!s.groups.count(d.mgid)) return "the DIMM at " + std::to_string(start) + " lost its memory group";
     ++owners[d.mgid];
+    // acpi_memory_enable_device(): a static group of PFN_UP(total_length)
+    // pages on the device's node.
+    const MemoryGroup& g = s.groups.at(d.mgid);
+    const u64 pages = (d.size + s.geo.page_size() - 1) >> s.geo.page_shift;
+    if (g.is_dynamic || g.max_pages != pages || g.nid != d.nid)
+      return "memory group " + std::to_string(d.mgid) + " of the DIMM at " + std::to_string(start) + " is " +
+             (g.is_dynamic ? "dynamic" : "static") + " with " + std::to_string(g.max_pages) +
+             " pages on node " + std::to_string(g.nid) + "; the DIMM registers a static group of " +
+             std::to_string(pages) + " pages on node " + std::to_string(d.nid);
   }
   for (const auto& [mgid, g] : s.groups)
     if (owners[mgid] != 1)
@@ -397,9 +406,11 @@ std::vector<Invariant> block_invariants() {
        "adjust_present_page_count(); auto_movable_zone_for_pfn()", group_present_accounting,
        witness_group_online, "group_present_not_adjusted"},
       {"groups_belong_to_devices", "INV-35b",
-       "Every memory group belongs to exactly one ACPI memory device, and blocks only name live groups.",
-       "acpi_memory_device_free() -> memory_group_unregister()", groups_belong_to_devices,
-       witness_dimm, "dimm_add_leaks_group"},
+       "Every memory group belongs to exactly one ACPI memory device, a static group of the device's "
+       "pages (PFN_UP of its length) on its node, and blocks only name live groups.",
+       "acpi_memory_enable_device() -> memory_group_register_static(); acpi_memory_device_free() -> "
+       "memory_group_unregister()", groups_belong_to_devices,
+       witness_dimm, {"dimm_add_leaks_group", "static_group_page_more"}},
       {"ram_resources_match_memory", "INV-29b",
        "iomem resources and populated subsections describe the same memory: System RAM has valid "
        "memmaps, each device resource is one live pgmap range's claim, and each populated "

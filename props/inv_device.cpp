@@ -1,5 +1,5 @@
 // Invariants of ZONE_DEVICE memory and subsection hotplug
-// (docs/kernel-reference.md INV-4, INV-7, INV-10, INV-14, INV-23a, INV-38,
+// (docs/kernel-reference.md INV-4, INV-7, INV-10, INV-14, INV-23a, INV-23c, INV-38,
 // INV-39, and INV-33b, the ZONE_DEVICE counterpart of INV-33a).
 //
 // Device memory is added at subsection granularity, so it is what makes
@@ -98,6 +98,29 @@ Msg zone_device_taint(const StepView& v) {
     });
     return lost;
   });
+  if (out) return out;
+  // And only such a section gets the taint: move_pfn_range_to_zone() taints
+  // the section of a ZONE_DEVICE range's start and of its end when that pfn
+  // is not section-aligned, nothing else. A section that gains the taint in
+  // a step must hold such a boundary of a range the op asked for.
+  out = first_section(s, [&](u64 a, u64 b, const SectionState& ms) -> Msg {
+    if (!ms.taint_zone_device) return std::nullopt;
+    Msg wrong;
+    v.before.sections.for_each_while(a, b, [&](u64 x, u64, const SectionState& was) {
+      if (was.taint_zone_device) return true;
+      const OpMemremap* op = op_as<OpMemremap>(v);
+      bool boundary = false;
+      for (const auto& [start, size] : op ? op->req.ranges : std::vector<std::pair<u64, u64>>{})
+        for (const u64 at : {start, start + size}) {
+          const Pfn p{at >> g.page_shift};
+          boundary |= !is_aligned(p.v, g.pages_per_section()) && g.section_nr(p) == x;
+        }
+      if (!boundary)
+        wrong = sec(x) + " became tainted, but no ZONE_DEVICE range of the step starts or ends inside it";
+      return !wrong;
+    });
+    return wrong;
+  });
   if (out || s.pgmaps.empty()) return out;
   // Only a section a device run starts or ends in can hold device pfns
   // besides others: a section the run covers whole is all device.
@@ -179,6 +202,81 @@ bool witness_device_altmap_unmapped(const StepView& v) {
   if (!op || !step_ok(v)) return false;
   const auto it = v.before.pgmaps.find(op->id);
   return it != v.before.pgmaps.end() && it->second.altmap && it->second.altmap->alloc > 0;
+}
+
+// -------------------------------------------------------------- INV-23c --
+// What an altmap must give range 0's vmemmap, by x86_64's rules: a chunk of
+// a whole section is mapped with PMDs (vmemmap_populate() ->
+// vmemmap_populate_hugepages(), one vmemmap_alloc_block_buf(PMD_SIZE) per
+// PMD, -ENOMEM when the altmap runs out: no fallback), a smaller chunk with
+// base pages from RAM (no altmap); compound pages never take the dedup path
+// with an altmap (__populate_section_memmap()). Each allocation is
+// altmap_alloc_block_buf(): padded to its natural alignment from
+// base + reserve + alloc + align, refused past free - alloc - align.
+struct AltmapNeed {
+  bool fits = true;
+  u64 alloc = 0, align = 0;
+};
+std::optional<AltmapNeed> x86_altmap_need(const Geometry& g, const MemremapRequest& q) {
+  if (g.arch != Arch::X86_64 || !q.altmap || q.ranges.empty()) return std::nullopt;
+  const auto [start, size] = q.ranges[0];
+  const u64 sub = g.pages_per_subsection() << g.page_shift;
+  const u64 pps = g.pages_per_section(), pmd = g.pmd_size();
+  const u64 sec_memmap = g.memmap_bytes(pps);
+  if (!size || start % sub || size % sub || sec_memmap % pmd) return std::nullopt;
+  const u64 first = start >> g.page_shift, last = (start + size) >> g.page_shift;
+  // __add_pages(): an altmap must start at the range and fit in it (-EINVAL).
+  if (q.altmap->first + q.altmap->second > last - first) return std::nullopt;
+  u64 whole = 0;
+  for (u64 p = first; p < last;) {
+    const u64 next = std::min(last, (p / pps + 1) * pps);
+    whole += (p % pps == 0 && next - p == pps) ? 1 : 0;
+    p = next;
+  }
+  const u64 unit = pmd >> g.page_shift, n = whole * (sec_memmap / pmd);
+  const u64 natural = unit & (~unit + 1);
+  AltmapNeed need;
+  for (u64 i = 0; i < n; ++i) {
+    const u64 used = need.alloc + need.align;
+    const u64 nr_free = q.altmap->second > used ? q.altmap->second - used : 0;
+    const u64 pfn = first + q.altmap->first + used;
+    const u64 pad = (pfn + natural - 1) / natural * natural - pfn;
+    if (unit + pad > nr_free) {
+      need.fits = false;
+      break;
+    }
+    need.alloc += unit;
+    need.align += pad;
+  }
+  return need;
+}
+
+Msg altmap_capacity_matches_kernel(const StepView& v) {
+  const OpMemremap* op = op_as<OpMemremap>(v);
+  if (!op || !v.result) return std::nullopt;
+  const auto need = x86_altmap_need(v.before.geo, op->req);
+  if (!need) return std::nullopt;
+  const int err = v.result->err;
+  const std::string what = "`" + print_op(*v.op) + "` ";
+  if (err == -ENOMEM && need->fits)
+    return what + "failed with -ENOMEM, but its altmap holds the " + std::to_string(need->alloc) +
+           " vmemmap pages range 0 needs (" + std::to_string(need->align) + " of padding)";
+  if (err != 0) return std::nullopt;
+  if (!need->fits) return what + "succeeded, but its altmap cannot hold range 0's vmemmap";
+  const auto it = v.after.pgmaps.find(op->req.id);
+  if (it == v.after.pgmaps.end() || !it->second.altmap) return what + "left no pgmap with an altmap";
+  const DevAltmap& a = *it->second.altmap;
+  if (a.alloc != need->alloc || a.align != need->align)
+    return what + "left altmap alloc " + std::to_string(a.alloc) + " align " + std::to_string(a.align) +
+           "; the PMD-mapped vmemmap of range 0's whole sections takes alloc " +
+           std::to_string(need->alloc) + " align " + std::to_string(need->align);
+  return std::nullopt;
+}
+bool witness_altmap_judged(const StepView& v) {
+  const OpMemremap* op = op_as<OpMemremap>(v);
+  if (!op || !v.result || (v.result->err != 0 && v.result->err != -ENOMEM)) return false;
+  const auto need = x86_altmap_need(v.before.geo, op->req);
+  return need && need->alloc > 0;
 }
 
 // --------------------------------------------------------------- INV-38 --
@@ -354,9 +452,10 @@ std::vector<Invariant> device_invariants() {
        "section_deactivate() -> depopulate_section_memmap(pfn, nr_pages) on the removed span only",
        depopulate_within_removed_subsections, witness_partial_removal, "depopulate_frees_whole_section"},
       {"zone_device_taint", "INV-10",
-       "A present section holding ZONE_DEVICE pfns besides other pfns is tainted, and stays tainted.",
+       "A present section holding ZONE_DEVICE pfns besides other pfns is tainted, and stays tainted; "
+       "a section is tainted only by a ZONE_DEVICE range that starts or ends inside it.",
        "move_pfn_range_to_zone() section_taint_zone_device(); pfn_to_online_page()", zone_device_taint,
-       witness_tainted, "no_zone_device_taint"},
+       witness_tainted, {"no_zone_device_taint", "taint_aligned_boundary"}},
       {"zone_device_accounting", "INV-14",
        "ZONE_DEVICE has present = managed = 0, and its span never shrinks.",
        "remove_pfn_range_from_zone() returns early for ZONE_DEVICE", zone_device_accounting,
@@ -366,6 +465,13 @@ std::vector<Invariant> device_invariants() {
        "and memunmap_pages() gives it all back.",
        "pagemap_range() / pageunmap_range() pass the pgmap altmap; memunmap_pages() WARN_ONCE",
        device_altmap_balanced, witness_device_altmap_unmapped, "unmap_without_altmap"},
+      {"altmap_capacity_matches_kernel", "INV-23c",
+       "On x86_64 memremap_pages() takes one PMD of vmemmap per whole section of range 0 from its "
+       "altmap, each padded to its natural alignment: it succeeds only if the altmap holds them all, "
+       "fails with -ENOMEM only if it does not, and leaves the altmap's alloc and align at their sum.",
+       "vmemmap_populate() -> vmemmap_populate_hugepages() -> altmap_alloc_block_buf(); "
+       "__populate_section_memmap() (no dedup with an altmap)",
+       altmap_capacity_matches_kernel, witness_altmap_judged, "altmap_refuses_exact_fit"},
       {"pgmap_ranges_disjoint", "INV-38",
        "pgmap ranges never intersect System RAM (the owner's region claim says -EBUSY, "
        "region_intersects() -ENXIO behind it) and own their pgmap_array entries, which name live "

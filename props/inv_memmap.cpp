@@ -157,7 +157,9 @@ Msg altmap_pages_match_block(const StepView& v) {
   if (out) return out;
   u64 total = 0;
   s.sections.for_each(0, RunMap<SectionState>::kEnd, [&](u64 a, u64 b, const SectionState& ms) {
-    total += ms.memmap_altmap_pages * (b - a);
+    // Sections a failed __add_pages() left behind keep the vmemmap they
+    // took, from an altmap too: nobody removes them (leaked_run()).
+    if (ms.memmap_altmap_pages && !leaked_run(s, a, b)) total += ms.memmap_altmap_pages * (b - a);
   });
   // The rest belongs to pgmap altmaps (device_altmap_balanced checks which).
   for (const auto& [id, pgmap] : s.pgmaps)

@@ -58,22 +58,42 @@ u64 fresh_start(const Trace& t, u64 size) {
   return at;
 }
 
+// The steps after step i that name memory of [from, from + size) (a block
+// id, a start) name the same place in [to, to + size) instead.
+void follow_move(Trace& t, std::size_t i, u64 from, u64 to, u64 size) {
+  const Geometry& g = t.geo;
+  auto moved = [&](u64 addr) { return from <= addr && addr < from + size ? addr - from + to : addr; };
+  auto moved_block = [&](u64 id) {
+    const u64 addr = g.block_bytes * id;
+    return from <= addr && addr < from + size ? (addr - from + to) / g.block_bytes : id;
+  };
+  for (std::size_t k = i + 1; k < t.steps.size(); ++k) {
+    Op& op = t.steps[k].op;
+    if (auto* o = std::get_if<OpOnlineBlock>(&op)) o->block = moved_block(o->block);
+    if (auto* o = std::get_if<OpOfflineBlock>(&op)) o->block = moved_block(o->block);
+    if (auto* o = std::get_if<OpAlloc>(&op); o && o->block) o->block = moved_block(*o->block);
+    if (auto* o = std::get_if<OpRemoveMemory>(&op)) o->start = moved(o->start);
+    if (auto* o = std::get_if<OpDimmRemove>(&op)) o->start = moved(o->start);
+  }
+}
+
 // One pass: the first add that still fails when it adds fresh memory
-// instead (an add that re-adds removed memory needs the steps that removed
-// it; one of fresh memory does not, and drop_one() can then take them).
+// instead, the later steps following it there (an add that re-adds
+// removed memory needs the steps that removed it; one of fresh memory does
+// not, and drop_one() can then take them).
 bool relocate_one(Trace& t, const std::string& invariant) {
-  for (TraceStep& s : t.steps) {
-    u64* start = nullptr;
-    u64 size = 0;
-    if (auto* a = std::get_if<OpAddMemory>(&s.op)) start = &a->start, size = a->size;
-    if (auto* d = std::get_if<OpDimmAdd>(&s.op)) start = &d->start, size = d->size;
-    if (!start) continue;
-    const u64 was = *start;
+  for (std::size_t i = 0; i < t.steps.size(); ++i) {
+    u64 start = 0, size = 0;
+    if (const auto* a = std::get_if<OpAddMemory>(&t.steps[i].op)) start = a->start, size = a->size;
+    else if (const auto* d = std::get_if<OpDimmAdd>(&t.steps[i].op)) start = d->start, size = d->size;
+    else continue;
     const u64 fresh = fresh_start(t, size);
-    if (was == fresh || was > fresh) continue;  // already fresh, or above: leave it
-    *start = fresh;
-    if (still_fails(t, invariant)) return true;
-    *start = was;
+    if (start >= fresh || size == 0) continue;  // already fresh, or above it: leave it
+    Trace c = t;
+    if (auto* a = std::get_if<OpAddMemory>(&c.steps[i].op)) a->start = fresh;
+    if (auto* d = std::get_if<OpDimmAdd>(&c.steps[i].op)) d->start = fresh;
+    follow_move(c, i, start, fresh, size);
+    if (still_fails(c, invariant)) return t = std::move(c), true;
   }
   return false;
 }

@@ -150,7 +150,8 @@ struct FieldDiff {
                              [](const u64&, const Resource& r) {
                                return hex(r.start) + "-" + hex(r.end - 1) + " " + r.name +
                                       (r.system_ram ? " SYSTEM_RAM" : "") +
-                                      (r.driver_managed ? " DRIVER_MANAGED" : "");
+                                      (r.driver_managed ? " DRIVER_MANAGED" : "") +
+                                      (r.mergeable ? " MERGEABLE" : "");
                              },
                              out);
   }

@@ -332,6 +332,12 @@ const std::map<std::string_view, std::string_view>& unreachable_mutants() {
       {"pageblock_ignores_zone",
        "needs a zone whose span holds another zone's block (Normal around Movable: three blocks) "
        "and compact_node; the compact configurations have one slot"},
+      {"altmap_refuses_exact_fit",
+       "needs an altmap exactly as large as range 0's PMD-mapped vmemmap; the device configuration's "
+       "altmaps hold more (or serve no whole section)"},
+      {"remove_pages_stops_at_invalid",
+       "needs a remove_memory() from an absent block into a present one; the alphabet removes whole "
+       "slots only"},
   };
   return m;
 }

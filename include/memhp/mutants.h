@@ -77,6 +77,11 @@ enum class Mutant : std::uint8_t {
   AutoMovableRatioExclusive,      // auto_movable_can_online_movable() wants movable < limit
   EarlyZoneIgnoresSpans,          // early_node_zone_for_memory_block() counts every populated zone
   HotplugRangeIgnoresStart,       // check_hotplug_memory_range() checks the size's alignment only
+  RemoveBlocksPastRange,          // remove_memory_block_devices() also looks at the block after the range
+  AltmapRefusesExactFit,          // the vmemmap allocation refuses the request that fills the altmap exactly
+  StaticGroupPageMore,            // acpi_memory_enable_device() registers a static group one page larger
+  RemovePagesStopsAtInvalid,      // __remove_pages() stops at the first run of sections without a memmap
+  TaintAlignedBoundary,           // move_pfn_range_to_zone() taints a device range's boundary sections when aligned too
   // pfn walkers
   OnlinePageIgnoresDeviceTaint,   // pfn_to_online_page() skips the pgmap lookup (before 1f90a3477df3)
   RemoveKeepsZoneContiguous,      // remove_pfn_range_from_zone() neither clears nor rechecks zone->contiguous

@@ -28,6 +28,7 @@ struct Resource {
   std::string name;        // "System RAM", "System RAM (kmem)", ...
   bool system_ram = false; // IORESOURCE_SYSTEM_RAM
   bool driver_managed = false;  // IORESOURCE_SYSRAM_DRIVER_MANAGED
+  bool mergeable = false;       // IORESOURCE_SYSRAM_MERGEABLE (MHP_MERGE_RESOURCE)
   friend bool operator==(const Resource&, const Resource&) = default;
 };
 
