@@ -122,32 +122,37 @@ bool witness_pages_compacted(const StepView& v) {
   return op_as<OpCompactNode>(v) && step_ok(v) && !(v.before.pages == v.after.pages);
 }
 
-Msg contiguous_zone_has_no_holes(const StepView& v) {
-  const System& s = v.after;
+// The first non-empty zone flagged contiguous for which f(nid, zone, zs)
+// answers something, and that answer.
+template <class F>
+auto first_contiguous_zone(const System& s, F&& f) -> decltype(f(0, Zone::DMA, s.zone(0, Zone::DMA))) {
   for (int nid = 0; nid < static_cast<int>(s.nodes.size()); ++nid)
     for (Zone z : kAllZones) {
       const ZoneState& zs = s.zone(nid, z);
       if (!zs.contiguous || zs.is_empty()) continue;
-      if (Msg m = scannable(s, zs.zone_start_pfn, zs.end_pfn(), nid, z))
-        return zone_label(nid, z) + " is flagged contiguous, but its span " +
-               pfn_range(zs.zone_start_pfn, zs.end_pfn()) + " has a hole: " + *m;
+      if (auto answer = f(nid, z, zs)) return answer;
     }
-  return std::nullopt;
+  return {};
+}
+
+Msg contiguous_zone_has_no_holes(const StepView& v) {
+  const System& s = v.after;
+  return first_contiguous_zone(s, [&](int nid, Zone z, const ZoneState& zs) -> Msg {
+    const Msg m = scannable(s, zs.zone_start_pfn, zs.end_pfn(), nid, z);
+    if (!m) return std::nullopt;
+    return zone_label(nid, z) + " is flagged contiguous, but its span " +
+           pfn_range(zs.zone_start_pfn, zs.end_pfn()) + " has a hole: " + *m;
+  });
 }
 
 // A contiguous zone whose span holds hot-added memory: set_zone_contiguous()
 // looked again after a hotplug op.
 bool witness_hotplugged_zone_contiguous(const StepView& v) {
   const System& s = v.after;
-  for (int nid = 0; nid < static_cast<int>(s.nodes.size()); ++nid)
-    for (Zone z : kAllZones) {
-      const ZoneState& zs = s.zone(nid, z);
-      if (!zs.contiguous || zs.is_empty()) continue;
-      const u64 first = s.geo.block_id(Pfn{zs.zone_start_pfn});
-      const u64 last = s.geo.block_id(Pfn{zs.end_pfn() - 1});
-      if (first_hot_added(s, first, last + 1)) return true;
-    }
-  return false;
+  return first_contiguous_zone(s, [&](int, Zone, const ZoneState& zs) {
+    return first_hot_added(s, s.geo.block_id(Pfn{zs.zone_start_pfn}), s.geo.block_id(Pfn{zs.end_pfn() - 1}) + 1)
+        .has_value();
+  });
 }
 
 }  // namespace
