@@ -147,14 +147,15 @@ class Explorer {
   // flag is always sound, and the flag's history no longer multiplies the
   // states (about 3x on the named configurations). With `compact` the
   // flags are state like any other.
-  System stored(System s) const {
+  void store_view(System& s) const {
     if (!c_.compact) clear_zone_contiguous_flags(s);
-    return s;
   }
 
   // The boot state: vertex 0, checked as a boot step (before == after).
   void start() {
-    const Vertex v = add_vertex(state_key(stored(boot_)), StateVertex{0, 0, 0, 0, false, false});
+    System boot = boot_;
+    store_view(boot);
+    const Vertex v = add_vertex(state_key(boot), StateVertex{0, 0, 0, 0, false, false});
     if (auto bad = judge(StepView{boot_, boot_, nullptr, nullptr}, only_)) {
       g_[v].violating = true;
       record(*bad, v);
@@ -198,7 +199,7 @@ class Explorer {
       if (o_.stop_at_violation) r_.truncated = stop_ = true;
       return false;
     }
-    if (!c_.compact) clear_zone_contiguous_flags(t);
+    store_view(t);
     // Most failed ops change nothing: == says so without encoding a key.
     if (!res.ok() && t == s) return true;
     state_key(t, key_);
@@ -279,6 +280,8 @@ class Explorer {
 // set aside too, as the device round-trip property compares.
 std::vector<Vertex> home_states(const ExploreConfig& c, const ExploreResult& r, const System& boot) {
   std::vector<Vertex> home{0};
+  // Stored without the flags and without devices, only boot's own key is home.
+  if (c.devices.empty() && !c.compact) return home;
   const System boot_view = without_zone_contiguous(boot);
   for (Vertex v = 1; v < r.keys.size(); ++v) {
     if ((*r.graph)[v].violating) continue;

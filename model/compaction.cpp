@@ -110,16 +110,17 @@ void compact_zone(System& s, Result& r, int nid, Zone zone) {
   std::vector<TargetBlock> targets = free_scanner_targets(s, handed, z);
   std::vector<std::pair<Run, u64>> moves;  // source pages, first target pfn
   std::size_t t = 0, ti = 0;               // target pageblock, free run inside it
-  for (Run src : sources)
-    for (u64 x = src.lo; x < src.hi;) {
+  bool met = false;
+  for (std::size_t i = 0; i < sources.size() && !met; ++i)
+    for (u64 x = sources[i].lo; x < sources[i].hi;) {
       while (t < targets.size() && ti == targets[t].free.size()) ++t, ti = 0;
       // The scanners met: no target pageblock above this page's own is left.
       if (t == targets.size() || targets[t].pb_start <= align_down(x, pb)) {
-        src.hi = x;  // later sources lie higher and stop here too
+        met = true;
         break;
       }
       Run& dst = targets[t].free[ti];
-      const u64 n = std::min(src.hi - x, dst.hi - dst.lo);
+      const u64 n = std::min(sources[i].hi - x, dst.hi - dst.lo);
       moves.push_back({{x, x + n}, dst.lo});
       x += n;
       dst.lo += n;
