@@ -13,41 +13,16 @@
 #include <algorithm>
 
 #include "internal.h"
+#include "proven_words.h"
+#include "memhp/proven/vmemmap.h"
 
 namespace memhp::k {
 
+/* arch/x86/mm/init_64.c, arch/arm64/mm/mmu.c, arch/powerpc/mm/init_64.c:
+   vmemmap_populate(), counted by memhp/proven/vmemmap.h */
 VmemmapPlan arch_vmemmap_plan(const Geometry& g, u64 nr_pages, bool have_altmap) {
-  const u64 bytes = g.memmap_bytes(nr_pages);
-  const u64 pmd_pages = g.pmd_size() >> g.page_shift;
-  VmemmapPlan plan;
-  switch (g.arch) {
-    case Arch::X86_64:
-      /* arch/x86/mm/init_64.c: vmemmap_populate() */
-      if (nr_pages < g.pages_per_section()) {
-        plan.pages = g.memmap_pages(nr_pages);  // base pages, altmap ignored
-        return plan;
-      }
-      plan.pages = align_up(bytes, g.pmd_size()) >> g.page_shift;
-      plan.unit = pmd_pages;
-      plan.uses_altmap = have_altmap;
-      return plan;
-    case Arch::Arm64:
-      /* arch/arm64/mm/mmu.c: vmemmap_populate() */
-      if (g.page_shift == 12) {
-        plan.pages = align_up(bytes, g.pmd_size()) >> g.page_shift;
-        plan.unit = pmd_pages;
-      } else {
-        plan.pages = g.memmap_pages(nr_pages);
-      }
-      plan.uses_altmap = have_altmap;
-      return plan;
-    case Arch::Ppc64:
-      /* arch/powerpc/mm/init_64.c: vmemmap_populate() (approximated) */
-      plan.pages = g.memmap_pages(nr_pages);
-      plan.uses_altmap = have_altmap;
-      return plan;
-  }
-  return plan;
+  const auto w = proven::arch_vmemmap_plan(proven::Concrete{}, geometry_words(g), nr_pages, have_altmap);
+  return VmemmapPlan{w.pages, w.unit, w.uses_altmap};
 }
 
 /* arch/x86/mm/init_64.c: arch_add_memory() -> add_pages();

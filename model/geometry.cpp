@@ -16,6 +16,9 @@
 //             ARCH_MHP_MEMMAP_ON_MEMORY_ENABLE for powerpc.
 #include "memhp/geometry.h"
 
+#include "memhp/proven/domain.h"
+#include "memhp/proven/geometry.h"
+
 namespace memhp {
 
 namespace {
@@ -67,26 +70,26 @@ const std::vector<std::string>& geometry_preset_names() {
   return names;
 }
 
+/* include/linux/mmzone.h BUILD_BUG_ONs, drivers/base/memory.c memory_dev_init() */
 std::string geometry_error(const Geometry& g) {
-  if (g.page_shift < 12 || g.page_shift > 16) return "PAGE_SHIFT must be 12..16";
-  if (g.subsection_shift < g.page_shift) return "SUBSECTION_SHIFT below PAGE_SHIFT";
-  // include/linux/mmzone.h: #error "Subsection size exceeds section size"
-  if (g.subsection_shift > g.section_size_bits) return "subsection exceeds section";
-  if (g.section_size_bits - g.subsection_shift > 8)
-    return "more than 256 subsections per section";
-  // include/linux/mmzone.h: #error Allocator MAX_ORDER exceeds SECTION_SIZE
-  if (g.max_order == 0 || g.max_order - 1 + g.page_shift > g.section_size_bits)
-    return "MAX_ORDER exceeds SECTION_SIZE";
-  if (g.pageblock_order > g.max_order - 1) return "pageblock_order exceeds MAX_ORDER-1";
-  if (g.struct_page_size == 0) return "sizeof(struct page) is 0";
-  if (g.pmd_shift < g.page_shift) return "PMD_SHIFT below PAGE_SHIFT";
-  if (g.max_physmem_bits <= g.section_size_bits || g.max_physmem_bits > 52)
-    return "MAX_PHYSMEM_BITS out of range";
-  // drivers/base/memory.c memory_dev_init(): panic("Memory block size not suitable")
-  if (!is_pow2(g.block_bytes) || g.block_bytes < (u64{1} << g.section_size_bits))
-    return "memory block size must be a power of two of at least one section";
-  if (g.block_bytes > (u64{1} << g.max_physmem_bits)) return "block exceeds physical space";
-  return {};
+  // The checks are memhp/proven/geometry.h's, in its order; `memhp prove`
+  // ranges over the geometries they accept.
+  static const char* const kWhy[proven::kGeometryChecks] = {
+      "PAGE_SHIFT must be 12..16",
+      "SUBSECTION_SHIFT below PAGE_SHIFT",
+      "subsection exceeds section",
+      "more than 256 subsections per section",
+      "MAX_ORDER exceeds SECTION_SIZE",
+      "pageblock_order exceeds MAX_ORDER-1",
+      "sizeof(struct page) is 0",
+      "PMD_SHIFT below PAGE_SHIFT",
+      "MAX_PHYSMEM_BITS out of range",
+      "memory block size must be a power of two of at least one section",
+      "block exceeds physical space",
+  };
+  const proven::Concrete d;
+  const u64 code = proven::geometry_error_code(d, proven::geometry_words<proven::Concrete>(g));
+  return code ? kWhy[code - 1] : std::string();
 }
 
 }  // namespace memhp

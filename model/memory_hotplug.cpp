@@ -41,6 +41,7 @@
 #include <algorithm>
 
 #include "internal.h"
+#include "proven_words.h"
 #include "memhp/proven/domain.h"
 #include "memhp/proven/memmap_on_memory.h"
 #include "memhp/proven/zone_span.h"
@@ -48,11 +49,6 @@
 namespace memhp::k {
 
 namespace {
-
-// The geometry as the single-source kernels (memhp/proven/) read it.
-proven::GeometryWords<proven::Concrete> geometry_words(const Geometry& g) {
-  return proven::geometry_words<proven::Concrete>(g);
-}
 
 // The "scan" both find_*_section_pfn() helpers do: does the kernel accept
 // this pfn as an online pfn of (nid, zone)?

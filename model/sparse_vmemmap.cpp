@@ -14,6 +14,8 @@
 #include <algorithm>
 
 #include "internal.h"
+#include "proven_words.h"
+#include "memhp/proven/vmemmap.h"
 
 namespace memhp::k {
 
@@ -57,26 +59,19 @@ bool altmap_alloc_block_buf(VmemAltmap& a, u64 nr_pfns) {
    reuse_compound_section(), as a count of newly allocated pages */
 std::optional<u64> compound_vmemmap_pages(const Geometry& g, Pfn pfn, u64 nr_pages,
                                           const MhpParams& params) {
-  // __populate_section_memmap(): only without an altmap, for compound pages,
-  // and with a power-of-two struct page.
-  if (!params.pgmap || params.altmap || !is_pow2(g.struct_page_size) || params.pgmap->vmemmap_nr() <= 1)
+  // __populate_section_memmap(): only a pgmap's range takes the compound
+  // path (memhp/proven/vmemmap.h says when, and counts the pages). The
+  // kernel populates the page after the head's whatever the sizes, so a
+  // chunk with one head of a compound page at least as large as itself
+  // keeps 2 even where that compound page's memmap is one page or two
+  // (ppc64-64k, vmemmap_shift 9..11); it also populates the one vmemmap
+  // page after a plainly counted chunk's memmap, which the next chunk
+  // shares (NOTES.md section 3).
+  const proven::Concrete d;
+  const auto gw = geometry_words(g);
+  if (!params.pgmap || !proven::compound_path(d, gw, params.pgmap->vmemmap_shift, params.altmap != nullptr))
     return std::nullopt;
-  const u64 n = params.pgmap->vmemmap_nr();
-  // A chunk that starts inside a compound page larger than a subsection
-  // maps all its vmemmap onto the previous section's last tail page.
-  if (!is_aligned(pfn - params.range_start, n) && n > g.pages_per_subsection()) return 0;
-  // Each compound page keeps two vmemmap pages (the head's and the first
-  // tails'); the others map the second one again. The kernel populates the
-  // page after the head's whatever the sizes, so a chunk holding one head
-  // of a compound page at least as large as the chunk keeps 2, even where
-  // that compound page's whole memmap is one page or two (ppc64-64k,
-  // vmemmap_shift 9..11). Smaller compound pages whose memmap is at most two
-  // pages gain nothing, and the model counts their chunk plainly; the kernel
-  // also populates the one vmemmap page after the chunk's memmap, which the
-  // next chunk's memmap shares (NOTES.md section 3).
-  if (n >= nr_pages) return 2;
-  if (g.memmap_bytes(n) <= 2 * g.page_size()) return g.memmap_pages(nr_pages);
-  return 2 * (nr_pages / n);
+  return proven::compound_chunk_pages(d, gw, pfn.v - params.range_start.v, nr_pages, params.pgmap->vmemmap_shift);
 }
 
 /* mm/sparse-vmemmap.c: __populate_section_memmap() */

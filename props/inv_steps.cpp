@@ -63,7 +63,8 @@ bool witness_offline_ok(const StepView& v) { return op_as<OpOfflineBlock>(v) && 
 
 // The errno 6.1's add_memory() gives for bad arguments, in the order it
 // checks them, from the arguments and the state before; nullopt where the
-// arguments pass these checks. __add_memory() -> register_memory_resource():
+// arguments pass these checks. add_memory_driver_managed()'s name check
+// (-EINVAL), then __add_memory() -> register_memory_resource():
 // mhp_range_allowed() (-E2BIG: empty, wrapping, or past MAX_PHYSMEM_BITS,
 // the cap every arch's pluggable range has), then __request_region()
 // (-EEXIST over any resource); add_memory_resource():
@@ -72,6 +73,9 @@ bool witness_offline_ok(const StepView& v) { return op_as<OpOfflineBlock>(v) && 
 // pluggable range is its linear map, which the model does not narrow.
 std::optional<int> add_memory_argument_errno(const System& s, const OpAddMemory& op) {
   const Geometry& g = s.geo;
+  // add_memory_driver_managed() first wants a name "System RAM (...)".
+  if (const auto& name = op.resource_name; name && !(name->starts_with("System RAM (") && name->ends_with(')')))
+    return -EINVAL;
   const u64 end = op.start + op.size;
   if (end <= op.start || end - 1 > (u64{1} << g.max_physmem_bits) - 1) return -E2BIG;
   if (g.arch != Arch::X86_64) return std::nullopt;
@@ -338,10 +342,12 @@ std::vector<Invariant> step_invariants() {
        witness_migration, "offline_drops_movable_pages"},
       {"argument_errors_match_kernel", "GEN-3",
        "add_memory() with arguments 6.1 refuses returns the errno of the first check they fail: "
+       "-EINVAL for a driver-managed resource name not \"System RAM (...)\", "
        "-E2BIG past the pluggable range, -EEXIST over a resource, -EINVAL when not block-aligned; "
        "it refuses them before any work, so without a WARN. A DIMM gets -EEXIST exactly when it "
        "overlaps a plugged one.",
-       "register_memory_resource(): mhp_range_allowed(), __request_region(); add_memory_resource(): "
+       "add_memory_driver_managed()'s name check; register_memory_resource(): mhp_range_allowed(), "
+       "__request_region(); add_memory_resource(): "
        "check_hotplug_memory_range(); acpi_memory_enable_device() (QEMU's pc-dimm overlap check)",
        argument_errors_match_kernel, witness_bad_arguments, "hotplug_range_ignores_start"},
       {"warnings_match_kernel", "GEN-4",

@@ -5,11 +5,12 @@
 #include "enc_geometry.h"
 
 #include <iterator>
-#include <vector>
 
 #include "discharge.h"
 #include "domain_z3.h"
+#include "memhp/proven/geometry.h"
 #include "memhp/proven/memmap_on_memory.h"
+#include "memhp/proven/vmemmap.h"
 
 namespace memhp::smt {
 
@@ -98,48 +99,17 @@ z3::expr theorem_space(const SymGeometry& g) {
          z3::uge(g.pmd_shift, ps + 1) && z3::ule(g.pmd_shift, 2 * ps - 3);
 }
 
-namespace {
-
-// The checks of geometry_error(), in its order. Each is written as the
-// condition that rejects; the ones that subtract rely on the earlier checks
-// (as the C++ does) to exclude a wrap.
-std::vector<z3::expr> geometry_rejects(const SymGeometry& g) {
-  const z3::expr section = g.section_bytes();
-  return {
-      z3::ult(g.page_shift, 12) || z3::ugt(g.page_shift, 16),
-      z3::ult(g.subsection_shift, g.page_shift),
-      z3::ugt(g.subsection_shift, g.section_size_bits),  // "Subsection size exceeds section size"
-      z3::ugt(g.section_size_bits - g.subsection_shift, 8),
-      g.max_order == 0 || z3::ugt(g.max_order - 1 + g.page_shift, g.section_size_bits),  // MAX_ORDER vs SECTION_SIZE
-      z3::ugt(g.pageblock_order, g.max_order - 1),
-      g.struct_page_size == 0,
-      z3::ult(g.pmd_shift, g.page_shift),
-      z3::ule(g.max_physmem_bits, g.section_size_bits) || z3::ugt(g.max_physmem_bits, 52),
-      !is_pow2(g.block_bytes) || z3::ult(g.block_bytes, section),  // memory_dev_init() panic
-      z3::ugt(g.block_bytes, z3::shl(g.one(), g.max_physmem_bits)),
-  };
+z3::expr geometry_error_code(const SymGeometry& g) {
+  return proven::geometry_error_code(Bv64{g.ctx()}, geometry_words(g));
 }
 
-// 0, or the 1-based position of the first condition that holds.
-z3::expr first_index(z3::context& c, const std::vector<z3::expr>& conds) {
-  z3::expr code = bv64(c, 0);
-  for (auto i = conds.size(); i-- > 0;) code = z3::ite(conds[i], bv64(c, i + 1), code);
-  return code;
-}
-
-// None of the conditions holds: first_index() == 0 as a plain conjunction,
-// which is what the theorems' premises want.
-z3::expr none_of(z3::context& c, const std::vector<z3::expr>& conds) {
-  z3::expr ok = c.bool_val(true);
-  for (const z3::expr& e : conds) ok = ok && !e;
+// No check rejects: geometry_error_code() == 0 as a plain conjunction, which
+// is what the theorems' premises want.
+z3::expr geometry_ok(const SymGeometry& g) {
+  z3::expr ok = g.ctx().bool_val(true);
+  for (const z3::expr& e : proven::geometry_rejects(Bv64{g.ctx()}, geometry_words(g))) ok = ok && !e;
   return ok;
 }
-
-}  // namespace
-
-z3::expr geometry_error_code(const SymGeometry& g) { return first_index(g.ctx(), geometry_rejects(g)); }
-
-z3::expr geometry_ok(const SymGeometry& g) { return none_of(g.ctx(), geometry_rejects(g)); }
 
 int geometry_error_index(const std::string& message) {
   static const char* const kPrefixes[] = {
@@ -228,55 +198,19 @@ z3::expr online_pages_warns(const SymGeometry& g, const z3::expr& pfn, const z3:
 // --------------------------------------------------------------------------
 
 /* arch/x86/mm/init_64.c, arch/arm64/mm/mmu.c, arch/powerpc/mm/init_64.c:
-   vmemmap_populate(), as model/arch_mm.cpp arch_vmemmap_plan() counts it */
+   vmemmap_populate(): the model's own count (memhp/proven/vmemmap.h) */
 SymPlan sym_arch_vmemmap_plan(const SymGeometry& g, const z3::expr& nr_pages) {
-  z3::context& c = g.ctx();
-  const z3::expr base = g.memmap_pages(nr_pages);
-  const z3::expr pmd_blocks = z3::lshr(align_up(g.memmap_bytes(nr_pages), g.pmd_size()), g.page_shift);
-  const z3::expr pmd_unit_is_base = z3::lshr(g.pmd_size(), g.page_shift) == 1;
-  const z3::expr x86 = g.arch == static_cast<int>(Arch::X86_64);
-  const z3::expr arm64 = g.arch == static_cast<int>(Arch::Arm64);
-  const z3::expr ppc64 = g.arch == static_cast<int>(Arch::Ppc64);
-  // x86 maps whole sections with PMD blocks, anything smaller with base
-  // pages; arm64 uses PMD blocks only with 4K pages; ppc64 is approximated
-  // by base pages. An Arch outside the three allocates nothing.
-  const z3::expr pmd = (x86 && z3::uge(nr_pages, g.pages_per_section())) || (arm64 && g.page_shift == 12);
-  const z3::expr known = x86 || arm64 || ppc64;
-  return SymPlan{z3::ite(!known, bv64(c, 0), z3::ite(pmd, pmd_blocks, base)),
-                 !known || !pmd || pmd_unit_is_base};
+  const auto w = proven::arch_vmemmap_plan(Bv64{g.ctx()}, geometry_words(g), nr_pages, g.ctx().bool_val(false));
+  return SymPlan{w.pages, w.unit == 1};
 }
 
 z3::expr compound_path(const SymGeometry& g, const z3::expr& vmemmap_shift, const z3::expr& altmap) {
-  return !altmap && is_pow2(g.struct_page_size) && z3::ugt(z3::shl(g.one(), vmemmap_shift), 1);
+  return proven::compound_path(Bv64{g.ctx()}, geometry_words(g), vmemmap_shift, altmap);
 }
 
 z3::expr dedup_saves(const SymGeometry& g, const z3::expr& vmemmap_shift) {
-  return z3::ugt(g.memmap_bytes(z3::shl(g.one(), vmemmap_shift)), 2 * g.page_size());
+  return proven::dedup_saves(Bv64{g.ctx()}, geometry_words(g), vmemmap_shift);
 }
-
-namespace {
-
-/* mm/sparse-vmemmap.c: vmemmap_populate_compound_pages() with
-   reuse_compound_section(), as model/sparse_vmemmap.cpp
-   compound_vmemmap_pages() counts it (on the compound path) */
-z3::expr compound_chunk_pages(const SymGeometry& g, const z3::expr& offset, const z3::expr& nr_pages,
-                              const z3::expr& vmemmap_shift, DedupVariant v) {
-  z3::context& c = g.ctx();
-  const z3::expr n = z3::shl(g.one(), vmemmap_shift);
-  // A chunk starting inside a compound page larger than a subsection maps
-  // all of its vmemmap onto the previous section's last tail page.
-  const z3::expr reuse = !is_aligned(offset, n) && z3::ugt(n, g.pages_per_subsection());
-  // Pages each compound page keeps: the head's and the first tails' (2).
-  const u64 kept = v == DedupVariant::KeepsOne ? 1 : v == DedupVariant::ExtraTail ? 3 : 2;
-  const z3::expr per_chunk = bv64(c, kept) * z3::lshr(nr_pages, vmemmap_shift);
-  // One head of a compound page at least as large as the chunk: its page
-  // and the next, whatever the compound page's memmap size.
-  return z3::ite(reuse, bv64(c, 0),
-                 z3::ite(z3::uge(n, nr_pages), bv64(c, kept),
-                         z3::ite(!dedup_saves(g, vmemmap_shift), g.memmap_pages(nr_pages), per_chunk)));
-}
-
-}  // namespace
 
 /* model/memmap_cost.cpp: device_chunk_vmemmap() */
 SymChunk sym_device_chunk_vmemmap(const SymGeometry& g, const z3::expr& offset, const z3::expr& nr_pages,
@@ -284,8 +218,11 @@ SymChunk sym_device_chunk_vmemmap(const SymGeometry& g, const z3::expr& offset, 
   const SymPlan plan = sym_arch_vmemmap_plan(g, nr_pages);
   if (!dedup || v == DedupVariant::NoDedup) return SymChunk{plan.pages, plan.base_pages};
   const z3::expr path = compound_path(g, vmemmap_shift, g.ctx().bool_val(false));
-  return SymChunk{z3::ite(path, compound_chunk_pages(g, offset, nr_pages, vmemmap_shift, v), plan.pages),
-                  path || plan.base_pages};
+  // The weakenings keep another number of pages per compound page.
+  const u64 kept = v == DedupVariant::KeepsOne ? 1 : v == DedupVariant::ExtraTail ? 3 : proven::kDedupKeptPages;
+  const z3::expr pages =
+      proven::compound_chunk_pages(Bv64{g.ctx()}, geometry_words(g), offset, nr_pages, vmemmap_shift, kept);
+  return SymChunk{z3::ite(path, pages, plan.pages), path || plan.base_pages};
 }
 
 namespace {

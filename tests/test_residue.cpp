@@ -105,12 +105,12 @@ TEST_CASE("residue: a failed online resets mem->online_type; the mutant that kee
 
 TEST_CASE("residue: __add_pages() keeps the sections it added; a leaked resource is caught") {
   const System s = short_of_memmap(qemu_1g(mom(false)));
-  const Step good = take(s, OpAddMemory{0, k4G, 256 * MiB, MHP_NONE});
+  const Step good = take(s, OpAddMemory{0, k4G, 256 * MiB, MHP_NONE, std::nullopt});
   CHECK(good.r.err == -ENOMEM);
   CHECK(takes(good, "add_pages_keeps_added_sections"));
   CHECK_FALSE(good.after == good.before);
   CHECK_FALSE(gen1(good));
-  const Step bad = take(with(s, Mutant::AddFailureKeepsResource), OpAddMemory{0, k4G, 256 * MiB, MHP_NONE});
+  const Step bad = take(with(s, Mutant::AddFailureKeepsResource), OpAddMemory{0, k4G, 256 * MiB, MHP_NONE, std::nullopt});
   CHECK(bad.r.err == -ENOMEM);
   const auto v = gen1(bad);
   REQUIRE(v);
@@ -124,11 +124,11 @@ TEST_CASE("residue: an add over the leftovers of a failed add fails with -EEXIST
   // section 31 and stops at 32 in fill_subsection_map(): -EEXIST, with
   // section 31 left behind too.
   System s = short_of_memmap(qemu_1g(mom(false)));
-  REQUIRE(apply_op(s, OpAddMemory{0, k4G, 256 * MiB, MHP_NONE}).err == -ENOMEM);
+  REQUIRE(apply_op(s, OpAddMemory{0, k4G, 256 * MiB, MHP_NONE, std::nullopt}).err == -ENOMEM);
   REQUIRE(s.sections.at(32).present);
   const u64 taken = s.pages.count_if(0, RunMap<PageState>::kEnd, [](const PageState& p) { return p.kind == PageKind::Unmovable; });
   REQUIRE_OK(memhp::free_pages(s, 0, Zone::Normal, taken, AllocKind::Unmovable, std::nullopt));
-  const Step x = take(s, OpAddMemory{0, k4G - 128 * MiB, 256 * MiB, MHP_NONE});
+  const Step x = take(s, OpAddMemory{0, k4G - 128 * MiB, 256 * MiB, MHP_NONE, std::nullopt});
   CHECK(x.r.err == -EEXIST);
   CHECK(x.after.sections.at(31).present);
   CHECK(takes(x, "add_pages_keeps_added_sections"));
@@ -136,7 +136,7 @@ TEST_CASE("residue: an add over the leftovers of a failed add fails with -EEXIST
   // A resource conflict is -EEXIST too, but changes nothing: not this path.
   System t = qemu_1g(mom(false));
   REQUIRE_OK(add_memory(t, 0, k4G, 128 * MiB, MHP_NONE));
-  const Step y = take(t, OpAddMemory{0, k4G, 128 * MiB, MHP_NONE});
+  const Step y = take(t, OpAddMemory{0, k4G, 128 * MiB, MHP_NONE, std::nullopt});
   CHECK(y.r.err == -EEXIST);
   CHECK(y.after == y.before);
   CHECK_FALSE(takes(y, "add_pages_keeps_added_sections"));

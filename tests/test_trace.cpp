@@ -116,7 +116,7 @@ TEST_CASE("trace: the full sample parses to the values written") {
   REQUIRE(t.steps.size() == 20);
   CHECK(t.steps[0].line == 6);
   CHECK(t.steps[0].expect == 0);
-  CHECK(t.steps[0].op == Op{OpAddMemory{1, 4 * GiB, GiB, MHP_MEMMAP_ON_MEMORY | MHP_MERGE_RESOURCE}});
+  CHECK(t.steps[0].op == Op{OpAddMemory{1, 4 * GiB, GiB, MHP_MEMMAP_ON_MEMORY | MHP_MERGE_RESOURCE, std::nullopt}});
   CHECK(std::get<OpAddMemory>(t.steps[2].op).flags == (MHP_MEMMAP_ON_MEMORY | MHP_MERGE_RESOURCE));
   CHECK(std::get<OpAddMemory>(t.steps[3].op).flags == MHP_NONE);
   CHECK(t.steps[5].op == Op{OpDimmAdd{2, 8 * GiB, GiB}});
@@ -150,10 +150,14 @@ TEST_CASE("trace: round trip and fixed point on the samples") {
 }
 
 TEST_CASE("trace: print_op and op_name") {
-  CHECK(print_op(OpAddMemory{0, 5 * GiB, 128 * MiB, MHP_NONE}) ==
+  CHECK(print_op(OpAddMemory{0, 5 * GiB, 128 * MiB, MHP_NONE, std::nullopt}) ==
         "add_memory node=0 start=0x140000000 size=128M");
-  CHECK(print_op(OpAddMemory{3, 0, GiB, MHP_MERGE_RESOURCE | MHP_MEMMAP_ON_MEMORY}) ==
+  CHECK(print_op(OpAddMemory{3, 0, GiB, MHP_MERGE_RESOURCE | MHP_MEMMAP_ON_MEMORY, std::nullopt}) ==
         "add_memory node=3 start=0x0 size=1G flags=memmap_on_memory,merge_resource");
+  CHECK(print_op(OpAddMemory{0, 4 * GiB, GiB, MHP_MERGE_RESOURCE, "System RAM (virtio_mem)"}) ==
+        "add_memory_driver_managed node=0 start=0x100000000 size=1G name=\"System RAM (virtio_mem)\" "
+        "flags=merge_resource");
+  CHECK(op_name(OpAddMemory{0, 0, 0, 0, "kmem"}) == "add_memory_driver_managed");
   CHECK(print_op(OpRemoveMemory{5 * GiB, 0x1001}) ==
         "remove_memory start=0x140000000 size=0x1001");
   CHECK(print_op(OpRemoveMemory{0, 1536 * MiB}) == "remove_memory start=0x0 size=1536M");
@@ -306,6 +310,14 @@ TEST_CASE("trace: error messages and their lines") {
        "bad value 'merge_resource,merge_resource' for 'flags'"},
       {"add_memory node=0 start=0 size=1G flags=merge_resource,", 1,
        "bad value 'merge_resource,' for 'flags'"},
+      {"add_memory_driver_managed node=0 start=4G size=1G name=kmem", 1,
+       "bad value 'kmem' for 'name' (a name is written in double quotes)"},
+      {"add_memory_driver_managed node=0 start=4G size=1G name=\"System RAM (kmem)", 1,
+       "bad value '\"System RAM (kmem)' for 'name' (a name is written in double quotes)"},
+      {"add_memory_driver_managed node=0 start=4G size=1G name=\"a\"b\"", 1,
+       "bad value '\"a\"b\"' for 'name' (a name is written in double quotes)"},
+      {"add_memory_driver_managed node=0 start=4G size=1G", 1, "add_memory_driver_managed: missing key 'name'"},
+      {"add_memory node=0 start=4G size=1G name=\"System RAM (kmem)\"", 1, "add_memory: unknown key 'name'"},
       {"remove_memory node=0 start=0 size=1G", 1, "remove_memory: unknown key 'node'"},
       {"memory_notifier going_online=EBUSY", 1, "bad value 'EBUSY' for 'going_online'"},
       {"memory_notifier going_offline=1", 1, "bad value '1' for 'going_offline'"},
@@ -326,6 +338,11 @@ TEST_CASE("trace: comments, blank lines and CRLF") {
   CHECK(t.steps[0].expect == 0);
   CHECK(t.steps[1].line == 4);
   CHECK_FALSE(t.steps[1].expect);
+  // A '#' between double quotes is part of a name, not a comment.
+  Trace q = parse_ok("add_memory_driver_managed node=0 start=4G size=128M name=\"System RAM (a#b)\" # expect: ok\n");
+  REQUIRE(q.steps.size() == 1);
+  CHECK(std::get<OpAddMemory>(q.steps[0].op).resource_name == "System RAM (a#b)");
+  CHECK(q.steps[0].expect == 0);
   // A whole-line comment is ignored even when it mentions expect:.
   CHECK(parse_ok("# expect: nonsense\n").steps.empty());
 }
@@ -399,11 +416,19 @@ class TraceGen {
     }
   }
 
+  // Resource names: none (add_memory), valid and invalid ones, blanks,
+  // '#' (a comment start outside quotes) and '=' inside the quotes.
+  std::optional<std::string> name() {
+    static const char* const kNames[] = {"System RAM (kmem)", "kmem", "", " a  b ", "x # y", "k=v"};
+    if (coin()) return std::nullopt;
+    return kNames[pick(std::size(kNames))];
+  }
+
   TraceStep step() {
     TraceStep s;
     if (coin()) s.expect = err();
     switch (pick(9)) {
-      case 0: s.op = OpAddMemory{node(), number(), number(), static_cast<unsigned>(pick(4))}; break;
+      case 0: s.op = OpAddMemory{node(), number(), number(), static_cast<unsigned>(pick(4)), name()}; break;
       case 1: s.op = OpDimmAdd{node(), number(), number()}; break;
       case 2: s.op = OpOnlineBlock{number(), static_cast<OnlineType>(1 + pick(3))}; break;
       case 3: s.op = OpOfflineBlock{number()}; break;

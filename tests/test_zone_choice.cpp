@@ -268,7 +268,7 @@ TEST_CASE("zone choice: a 62 TiB boot is judged by runs") {
   CHECK_FALSE(zone_choice().check(StepView{s, s, nullptr, nullptr}));
   // A 1 TiB offline hot-add next to it: one run, a few pieces.
   System t = s;
-  const Op op = OpAddMemory{0, (u64{62} << 40) + 4 * GiB, u64{1} << 40, MHP_NONE};
+  const Op op = OpAddMemory{0, (u64{62} << 40) + 4 * GiB, u64{1} << 40, MHP_NONE, std::nullopt};
   const Result r = apply_op(t, op);
   REQUIRE(r.ok());
   CHECK_FALSE(check_step(s, t, op, r));
@@ -287,7 +287,7 @@ TEST_CASE("zone choice: auto-online on a node the hot-add brings online") {
   p.possible_nodes = 2;
   System s = qemu_1g(p);
   const System before = s;
-  const Op op = OpAddMemory{1, 4 * GiB, 256 * MiB, MHP_NONE};
+  const Op op = OpAddMemory{1, 4 * GiB, 256 * MiB, MHP_NONE, std::nullopt};
   const Result r = apply_op(s, op);
   REQUIRE(r.ok());
   CHECK(s.blocks.at(32).zone == Zone::Movable);

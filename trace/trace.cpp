@@ -39,17 +39,35 @@ bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
 
+// Where a double-quoted run that opens at s[i] ends (one past its closing
+// quote), or s.size() when it never closes.
+std::size_t quote_end(std::string_view s, std::size_t i) {
+  const auto close = s.find('"', i + 1);
+  return close == std::string_view::npos ? s.size() : close + 1;
+}
+
+// Tokens split at blanks, except inside double quotes: a resource name
+// (`name="System RAM (kmem)"`) is one token, quotes included.
 std::vector<std::string_view> split_tokens(std::string_view s) {
   std::vector<std::string_view> out;
   std::size_t i = 0;
   while (i < s.size()) {
     while (i < s.size() && is_space(s[i])) ++i;
     std::size_t j = i;
-    while (j < s.size() && !is_space(s[j])) ++j;
+    while (j < s.size() && !is_space(s[j])) j = s[j] == '"' ? quote_end(s, j) : j + 1;
     if (j > i) out.push_back(s.substr(i, j - i));
     i = j;
   }
   return out;
+}
+
+// The '#' that starts the line's comment, skipping any inside quotes.
+std::size_t comment_start(std::string_view s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '#') return i;
+    if (s[i] == '"') i = quote_end(s, i) - 1;
+  }
+  return std::string_view::npos;
 }
 
 // ------------------------------------------------------------- numbers --
@@ -280,6 +298,19 @@ class Fields {
     return *r;
   }
 
+  // A double-quoted string: the text between the quotes, which holds no
+  // quote itself (the printer could not write one back).
+  std::string quoted_text(std::string_view key) {
+    auto v = raw(key);
+    if (!v) return {};
+    if (v->size() < 2 || v->front() != '"' || v->back() != '"' ||
+        v->substr(1, v->size() - 2).find('"') != std::string_view::npos) {
+      fail("bad value " + quoted(*v) + " for " + quoted(key) + " (a name is written in double quotes)");
+      return {};
+    }
+    return std::string(v->substr(1, v->size() - 2));
+  }
+
   unsigned flags(std::string_view key) {
     auto v = raw(key);
     if (!v || *v == "none") return MHP_NONE;
@@ -341,6 +372,20 @@ Parsed parse_add_memory(const std::vector<std::string_view>& args) {
   o.nid = f.node("node");
   o.start = f.number("start", Unit::Bytes);
   o.size = f.number("size", Unit::Bytes);
+  o.flags = f.flags("flags");
+  return finish(f, o);
+}
+
+// The resource name is what the driver passes; 6.1 checks it (-EINVAL
+// unless "System RAM (...)"), so any quoted text parses.
+Parsed parse_add_memory_driver_managed(const std::vector<std::string_view>& args) {
+  Fields f("add_memory_driver_managed", {"node", "start", "size", "name"}, {"flags"});
+  if (!f.load(args)) return f.error();
+  OpAddMemory o;
+  o.nid = f.node("node");
+  o.start = f.number("start", Unit::Bytes);
+  o.size = f.number("size", Unit::Bytes);
+  o.resource_name = f.quoted_text("name");
   o.flags = f.flags("flags");
   return finish(f, o);
 }
@@ -491,8 +536,9 @@ Parsed parse_free_op(const std::vector<std::string_view>& args) { return parse_a
 
 // Every op of the language, in the order docs/trace-format.md lists them;
 // op_names() (README and docs tests) reads the same table.
-constexpr std::array<std::pair<std::string_view, Parsed (*)(const std::vector<std::string_view>&)>, 13> kOps = {{
+constexpr std::array<std::pair<std::string_view, Parsed (*)(const std::vector<std::string_view>&)>, 14> kOps = {{
     {"add_memory", parse_add_memory},
+    {"add_memory_driver_managed", parse_add_memory_driver_managed},
     {"dimm_add", parse_dimm_add},
     {"dimm_remove", parse_dimm_remove},
     {"online_block", parse_online_block},
@@ -663,7 +709,7 @@ struct Line {
 // Splits off the comment and reads an `expect:` in it.
 std::variant<Line, std::string> split_line(std::string_view text) {
   Line line;
-  auto hash = text.find('#');
+  auto hash = comment_start(text);
   line.tokens = split_tokens(text.substr(0, hash));
   if (hash == std::string_view::npos) return line;
   auto comment = text.substr(hash + 1);
@@ -751,10 +797,28 @@ bool is_blank_or_comment(std::string_view s) {
 
 // ----------------------------------------------------------- printing --
 
+struct OpNamer {
+  std::string operator()(const OpAddMemory& o) const {
+    return o.resource_name ? "add_memory_driver_managed" : "add_memory";
+  }
+  std::string operator()(const OpDimmAdd&) const { return "dimm_add"; }
+  std::string operator()(const OpDimmRemove&) const { return "dimm_remove"; }
+  std::string operator()(const OpMemremap&) const { return "memremap_pages"; }
+  std::string operator()(const OpMemunmap&) const { return "memunmap_pages"; }
+  std::string operator()(const OpCompactNode&) const { return "compact_node"; }
+  std::string operator()(const OpKpageflags&) const { return "kpageflags"; }
+  std::string operator()(const OpOnlineBlock&) const { return "online_block"; }
+  std::string operator()(const OpOfflineBlock&) const { return "offline_block"; }
+  std::string operator()(const OpRemoveMemory&) const { return "remove_memory"; }
+  std::string operator()(const OpAlloc& o) const { return o.free ? "free" : "alloc"; }
+  std::string operator()(const OpNotifier&) const { return "memory_notifier"; }
+};
+
 struct OpPrinter {
   std::string operator()(const OpAddMemory& o) const {
-    std::string s = "add_memory node=" + std::to_string(o.nid) + " start=" + hex(o.start) +
+    std::string s = OpNamer{}(o) + " node=" + std::to_string(o.nid) + " start=" + hex(o.start) +
                     " size=" + format_size(o.size);
+    if (o.resource_name) s += " name=\"" + *o.resource_name + "\"";
     if (o.flags != MHP_NONE) s += " flags=" + format_flags(o.flags);
     return s;
   }
@@ -806,20 +870,6 @@ struct OpPrinter {
   }
 };
 
-struct OpNamer {
-  std::string operator()(const OpAddMemory&) const { return "add_memory"; }
-  std::string operator()(const OpDimmAdd&) const { return "dimm_add"; }
-  std::string operator()(const OpDimmRemove&) const { return "dimm_remove"; }
-  std::string operator()(const OpMemremap&) const { return "memremap_pages"; }
-  std::string operator()(const OpMemunmap&) const { return "memunmap_pages"; }
-  std::string operator()(const OpCompactNode&) const { return "compact_node"; }
-  std::string operator()(const OpKpageflags&) const { return "kpageflags"; }
-  std::string operator()(const OpOnlineBlock&) const { return "online_block"; }
-  std::string operator()(const OpOfflineBlock&) const { return "offline_block"; }
-  std::string operator()(const OpRemoveMemory&) const { return "remove_memory"; }
-  std::string operator()(const OpAlloc& o) const { return o.free ? "free" : "alloc"; }
-  std::string operator()(const OpNotifier&) const { return "memory_notifier"; }
-};
 
 std::string print_geometry(const Geometry& g) {
   std::string s = "geometry " + g.name;

@@ -10,6 +10,7 @@ namespace {
 struct Apply {
   System& s;
   Result operator()(const OpAddMemory& o) const {
+    if (o.resource_name) return add_memory_driver_managed(s, o.nid, o.start, o.size, *o.resource_name, o.flags);
     return add_memory(s, o.nid, o.start, o.size, o.flags);
   }
   Result operator()(const OpDimmAdd& o) const { return dimm_add(s, o.nid, o.start, o.size); }

@@ -22,6 +22,10 @@ struct OpAddMemory {  // add_memory node= start= size= [flags=a,b]
   int nid = 0;
   u64 start = 0, size = 0;
   unsigned flags = MHP_NONE;
+  // Set: add_memory_driver_managed() with this resource name, as dax/kmem
+  // ("System RAM (kmem)") and virtio-mem call it; the trace line is
+  // `add_memory_driver_managed ... name="System RAM (kmem)"`.
+  std::optional<std::string> resource_name;
   friend bool operator==(const OpAddMemory&, const OpAddMemory&) = default;
 };
 struct OpDimmAdd {  // dimm_add node= start= size=

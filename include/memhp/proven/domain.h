@@ -18,7 +18,8 @@
 //   ult/ule(a, b)       unsigned comparison (plain < and <= on a Z3
 //                       bit-vector are signed, hence the functions);
 //   lshr(a, k)          logical shift right by a constant;
-//   shl(a, b), shr(a, b) shifts by a Word (bit-vector domains only);
+//   shl(a, b), shr(a, b) shifts by a Word, 0 from a shift of 64 or more
+//                       (bit-vector domains only);
 //   Map, map_none(m), map_from_bits(width, bit)
 //                       a subsection bitmap, its emptiness, and the map whose
 //                       bit i is bit(i) for i < width;
@@ -48,8 +49,10 @@ struct Concrete {
   static Bool ult(Word a, Word b) { return a < b; }
   static Bool ule(Word a, Word b) { return a <= b; }
   static Word lshr(Word a, unsigned k) { return a >> k; }
-  static Word shl(Word a, Word b) { return a << b; }
-  static Word shr(Word a, Word b) { return a >> b; }
+  // Shifts by the width or more give 0, as bvshl and bvlshr do (and as
+  // C++'s << does not: there it is undefined).
+  static Word shl(Word a, Word b) { return b >= 64 ? 0 : a << b; }
+  static Word shr(Word a, Word b) { return b >= 64 ? 0 : a >> b; }
   static Bool map_none(const Map& m) { return m.none(); }
   template <class F>
   static Map map_from_bits(unsigned width, F&& bit) {

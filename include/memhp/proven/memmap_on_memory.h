@@ -5,30 +5,9 @@
 // instantiates them for memmap_on_memory_geometry, over every geometry.
 #pragma once
 
-#include "memhp/types.h"
+#include "memhp/proven/geometry.h"
 
 namespace memhp::proven {
-
-// The geometry fields the arithmetic reads, in the domain's words.
-template <class D>
-struct GeometryWords {
-  typename D::Word page_shift, struct_page_size, block_bytes, pmd_shift, pageblock_order,
-      section_size_bits;
-  typename D::Bool arch_memmap_on_memory;  // CONFIG_MHP_MEMMAP_ON_MEMORY
-};
-
-// The words from a geometry: memhp::Geometry for Concrete, smt's
-// SymGeometry for Z3 (the two name their fields alike).
-template <class D, class G>
-GeometryWords<D> geometry_words(const G& g) {
-  return {g.page_shift,      g.struct_page_size,  g.block_bytes,          g.pmd_shift,
-          g.pageblock_order, g.section_size_bits, g.arch_memmap_on_memory};
-}
-
-template <class D>
-typename D::Bool word_aligned(const D& d, const typename D::Word& x, const typename D::Word& a) {
-  return (x & (a - d.word(1))) == d.word(0);  // a is a power of two
-}
 
 // Which check refuses, 0 for none: the order mhp_supports_memmap_on_memory()
 // tests them in. The model turns the number into its reason text.
