@@ -57,13 +57,18 @@ std::size_t widest(const std::vector<T>& v, F&& field) {
 
 // ------------------------------------------------------------------ text --
 
+// "state" when the check reads only the state after a step (the explorer
+// judges it once per distinct state), "step" when it reads the step.
+std::string_view reads(const Invariant& i) { return i.check.of_state() ? "state" : "step"; }
+
 void text_invariants(std::ostream& os) {
   const auto& all = invariant_registry();
   auto name_w = widest(all, [](const Invariant& i) { return i.name; });
   auto id_w = widest(all, [](const Invariant& i) { return i.id; });
   os << "Invariants (" << all.size() << "), checked after every step:\n\n";
   for (const Invariant& i : all)
-    os << "  " << pad(i.name, name_w) << "  " << pad(i.id, id_w) << "  killed by " << join(names(i.killed_by), ", ")
+    os << "  " << pad(i.name, name_w) << "  " << pad(i.id, id_w) << "  " << pad(reads(i), 5) << "  killed by "
+       << join(names(i.killed_by), ", ")
        << "\n      " << i.statement << "\n      kernel: " << i.kernel_ref << '\n';
 }
 
@@ -95,6 +100,7 @@ void json_catalogue(std::ostream& os) {
   for (const Invariant& i : invariant_registry())
     invariants.push_back(Json{{"name", i.name},
                               {"id", i.id},
+                              {"reads", reads(i)},
                               {"statement", i.statement},
                               {"kernel_ref", i.kernel_ref},
                               {"killed_by", names(i.killed_by)}});
@@ -127,12 +133,12 @@ std::string cell(std::string_view s) {
 std::string code(std::string_view s) { return s.empty() ? "" : "`" + cell(s) + "`"; }
 
 void markdown_catalogue(std::ostream& os) {
-  os << "### Invariants\n\n| name | id | statement | kernel place | killed by |\n"
-        "|---|---|---|---|---|\n";
+  os << "### Invariants\n\n| name | id | reads | statement | kernel place | killed by |\n"
+        "|---|---|---|---|---|---|\n";
   for (const Invariant& i : invariant_registry()) {
     std::string killers;
     for (auto k : i.killed_by) killers += (killers.empty() ? "" : ", ") + code(k);
-    os << "| " << code(i.name) << " | " << cell(i.id) << " | " << cell(i.statement) << " | "
+    os << "| " << code(i.name) << " | " << cell(i.id) << " | " << reads(i) << " | " << cell(i.statement) << " | "
        << cell(i.kernel_ref) << " | " << killers << " |\n";
   }
   os << "\n### Sequence properties\n\n| name | steps | statement | kernel place | killed by |\n"

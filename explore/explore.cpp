@@ -19,8 +19,10 @@
 // Algorithm. The configuration fixes a machine (geometry, profile, boot
 // RAM), DIMM slots and an alphabet (explore_alphabet()). From the boot
 // state, breadth-first: for each state and each letter, apply the op to a
-// copy of the state, check the invariant registry on the step (before, op,
-// result, after), and intern the successor by its exact canonical key
+// copy of the state, check the step invariants of the registry on the
+// step (before, op, result, after) and its state invariants on each state
+// the first time it is reached, and intern the successor by its exact
+// canonical key
 // (state_key(): the serialized maps, not a hash of them, so two states are
 // never merged; every new state is decoded again and compared, so a field
 // the key misses is caught rather than silently merged). The state graph is
@@ -56,7 +58,7 @@
 //   remember history, and (without memmap_on_memory) memmap pages placed by
 //   the order of hot-adds multiply the states; 3 and 4 slots already run to
 //   millions. The pinned counts bound those configurations by depth.
-// - Cost: every transition copies a System and runs every invariant, each
+// - Cost: every transition copies a System and runs every step invariant, each
 //   walking the state's maps; the invariants, not hashing, bound the speed
 //   (NOTES.md section 10, bench/bench_explore.cpp).
 // - Peak memory is the process's getrusage() peak, not the search's alone.
@@ -86,10 +88,11 @@ using Vertex = std::uint32_t;
 
 
 // What replay would report for this step: the first invariant broken, else
-// a BUG (which stops a replay whatever `check only=` says).
-std::optional<Violation> judge(const StepView& v, const Invariant* only) {
-  if (auto bad = check_invariants(v, only)) return bad;
-  if (v.result && !v.result->bug.empty())
+// a BUG (which stops a replay whatever `check only=` says). `which` narrows
+// the invariants; a BUG is looked for unless only state invariants are.
+std::optional<Violation> judge(const StepView& v, const Invariant* only, Judged which = Judged::All) {
+  if (auto bad = check_invariants(v, only, which)) return bad;
+  if (which != Judged::States && v.result && !v.result->bug.empty())
     return Violation{"no_kernel_bug", "the kernel would crash: " + v.result->bug};
   return std::nullopt;
 }
@@ -119,7 +122,11 @@ class Explorer {
  public:
   Explorer(const ExploreConfig& c, const ExploreOptions& o, System boot, ExploreResult& r)
       : c_(c), o_(o), only_(o.only.empty() ? nullptr : find_invariant(o.only)), boot_(std::move(boot)),
-        r_(r), g_(*r.graph) {}
+        r_(r), g_(*r.graph) {
+    for (const Invariant& i : invariant_registry())
+      if (i.check.of_state() && !c_.compact && reads_zone_contiguous(i) && (!only_ || only_ == &i))
+        unkeyed_.push_back(&i);
+  }
 
   void run() {
     const auto t0 = Clock::now();
@@ -191,12 +198,10 @@ class Explorer {
     ++r_.transitions;
     ++(res.ok() ? r_.ops[k].ok : r_.ops[k].failed);
     const StateVertex next{g_[v].depth + 1, v, k, res.err, false, false};
-    if (auto bad = judge(StepView{s, t, &op, &res}, only_)) {
-      const Vertex w = add_vertex(state_key(t), next);
-      g_[w].violating = true;
-      add_edge(v, w, k, res.err);
-      record(*bad, w);
-      if (o_.stop_at_violation) r_.truncated = stop_ = true;
+    const StepView step{s, t, &op, &res};
+    if (breaks_step(step)) {
+      // Reported as replay reports it: the first of all the invariants.
+      violating(v, state_key(t), next, *judge(step, only_));
       return false;
     }
     store_view(t);
@@ -207,8 +212,33 @@ class Explorer {
       if (res.ok()) add_edge(v, v, k, 0);
       return true;
     }
+    // The state invariants read the stored state alone, so a state already
+    // in the table has passed them: only a new one is judged. Its step
+    // invariants all held, so the first state invariant broken is the first
+    // of all.
+    if (!index_.count(key_))
+      if (auto bad = judge(StepView{s, t, &op, &res}, only_, Judged::States)) {
+        violating(v, key_, next, *bad);
+        return false;
+      }
     successor(v, t, next);
     return false;
+  }
+
+  // Whether the transition breaks a step invariant, a state invariant the
+  // stored key cannot vouch for (unkeyed_), or BUGs.
+  bool breaks_step(const StepView& step) const {
+    if (judge(step, only_, Judged::Steps)) return true;
+    return std::any_of(unkeyed_.begin(), unkeyed_.end(), [&](const Invariant* i) { return i->check(step); });
+  }
+
+  // A violating vertex: outside the state table, never expanded.
+  void violating(Vertex v, std::string key, const StateVertex& next, const Violation& bad) {
+    const Vertex w = add_vertex(std::move(key), next);
+    g_[w].violating = true;
+    add_edge(v, w, next.via, next.via_err);
+    record(bad, w);
+    if (o_.stop_at_violation) r_.truncated = stop_ = true;
   }
 
   // An edge to the state t, interned if it is new.
@@ -258,6 +288,7 @@ class Explorer {
   const ExploreConfig& c_;
   const ExploreOptions& o_;
   const Invariant* only_;
+  std::vector<const Invariant*> unkeyed_;  // state invariants judged per transition
   const System boot_;
   ExploreResult& r_;
   StateGraph& g_;

@@ -36,7 +36,7 @@ std::optional<u64> first_block_without_present_section(const System& s, u64 x, u
 }
 
 // --------------------------------------------------------------- INV-29a --
-Msg block_exists_iff_memory_added(const StepView& v) {
+Msg block_exists_iff_memory_added(const StateView& v) {
   const System& s = v.after;
   const u64 spb = s.geo.sections_per_block();
   if (Msg m = first_block_run(s, [&](u64 x, u64 y, const MemoryBlock&) -> Msg {
@@ -85,7 +85,7 @@ bool witness_remove_ok(const StepView& v) {
 }
 
 // ---------------------------------------------------------------- INV-31 --
-Msg block_state_at_rest(const StepView& v) {
+Msg block_state_at_rest(const StateView& v) {
   return first_block_run(v.after, [](u64 x, u64, const MemoryBlock& m) -> Msg {
     if (m.state == BlockState::GoingOffline) return blk(x) + " is still going-offline";
     return std::nullopt;
@@ -109,7 +109,7 @@ std::optional<std::tuple<u64, u64, u64>> first_bad_pages(const System& s, u64 lo
 }
 
 // ---------------------------------------------------------------- INV-32 --
-Msg block_zone_iff_online_single_zone(const StepView& v) {
+Msg block_zone_iff_online_single_zone(const StateView& v) {
   const System& s = v.after;
   return first_block_run(s, [&](u64 x, u64 y, const MemoryBlock& m) -> Msg {
     if (m.zone && m.state != BlockState::Online)
@@ -146,7 +146,7 @@ std::optional<u64> first_online_reachable(const System& s, u64 lo, u64 hi) {
   return std::nullopt;
 }
 
-Msg block_memmap_matches_state(const StepView& v) {
+Msg block_memmap_matches_state(const StateView& v) {
   const System& s = v.after;
   const Geometry& g = s.geo;
   return first_block_run(s, [&](u64 x, u64 y, const MemoryBlock& m) -> Msg {
@@ -174,7 +174,7 @@ bool witness_offline_block(const StepView& v) {
 }
 
 // --------------------------------------------- INV-35a, INV-35b, INV-29b --
-Msg group_present_accounting(const StepView& v) {
+Msg group_present_accounting(const StateView& v) {
   const System& s = v.after;
   std::map<int, std::pair<u64, u64>> sums;  // mgid -> {kernel, movable}
   for_each_block_run(s, [&](u64 x, u64 y, const MemoryBlock& m) {
@@ -199,7 +199,7 @@ bool witness_group_online(const StepView& v) {
   });
 }
 
-Msg groups_belong_to_devices(const StepView& v) {
+Msg groups_belong_to_devices(const StateView& v) {
   const System& s = v.after;
   std::map<int, int> owners;
   for (const auto& [start, d] : s.dimms) {
@@ -341,7 +341,7 @@ Msg device_resources_match_pgmaps(const System& s) {
   return std::nullopt;
 }
 
-Msg ram_resources_match_memory(const StepView& v) {
+Msg ram_resources_match_memory(const StateView& v) {
   const System& s = v.after;
   const Geometry& g = s.geo;
   for (const auto& [key, res] : s.iomem) {

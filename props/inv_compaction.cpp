@@ -135,7 +135,7 @@ auto first_contiguous_zone(const System& s, F&& f) -> decltype(f(0, Zone::DMA, s
   return {};
 }
 
-Msg contiguous_zone_has_no_holes(const StepView& v) {
+Msg contiguous_zone_has_no_holes(const StateView& v) {
   const System& s = v.after;
   return first_contiguous_zone(s, [&](int nid, Zone z, const ZoneState& zs) -> Msg {
     const Msg m = scannable(s, zs.zone_start_pfn, zs.end_pfn(), nid, z);
@@ -177,3 +177,7 @@ std::vector<Invariant> compaction_invariants() {
 }
 
 }  // namespace memhp::inv
+
+namespace memhp {
+bool reads_zone_contiguous(const Invariant& i) { return i.name == "contiguous_zone_has_no_holes"; }
+}  // namespace memhp

@@ -30,7 +30,7 @@ bool any_partial_section(const System& s) {
 bool has_pgmap(const StepView& v) { return !v.after.pgmaps.empty(); }
 
 // ---------------------------------------------------------------- INV-4 --
-Msg hotplug_section_valid_iff_subsections(const StepView& v) {
+Msg hotplug_section_valid_iff_subsections(const StateView& v) {
   return first_section(v.after, [](u64 a, u64, const SectionState& ms) -> Msg {
     if (ms.early) return std::nullopt;
     const bool populated = ms.usage != UsageOrigin::None && ms.subsection_map.any();
@@ -402,7 +402,7 @@ Msg for_each_dedup_section(const System& s, F&& f) {
   });
 }
 
-Msg device_vmemmap_deduplicated(const StepView& v) {
+Msg device_vmemmap_deduplicated(const StateView& v) {
   const System& s = v.after;
   if (s.pgmaps.empty()) return std::nullopt;  // the common case, on every step
   return for_each_dedup_section(s, [&](u64 nr, const SectionState& ms, int id, const DevPagemap& p) {
@@ -420,7 +420,7 @@ bool witness_dedup(const StepView& v) {
 // Every pfn of a live pgmap has an initialised struct page: the altmap's
 // memmap pfns as vmemmap, the rest (the altmap's reserve aside) as device
 // pages.
-Msg device_memmap_initialised(const StepView& v) {
+Msg device_memmap_initialised(const StateView& v) {
   const System& s = v.after;
   for (const auto& [id, p] : s.pgmaps)
     for (std::size_t i = 0; i < p.ranges.size(); ++i) {

@@ -25,7 +25,7 @@ Msg first_vmemmap_block(const System& s, F&& f) {
 }
 
 // ------------------------------------------------------ INV-20a, INV-20b --
-Msg vmemmap_never_in_buddy(const StepView& v) {
+Msg vmemmap_never_in_buddy(const StateView& v) {
   const System& s = v.after;
   u64 in_ranges = 0;
   for_each_block_run(s, [&](u64 x, u64 y, const MemoryBlock& m) { in_ranges += m.nr_vmemmap_pages * (y - x); });
@@ -49,7 +49,7 @@ Msg vmemmap_never_in_buddy(const StepView& v) {
   return std::nullopt;
 }
 
-Msg vmemmap_in_block_zone_unmovable(const StepView& v) {
+Msg vmemmap_in_block_zone_unmovable(const StateView& v) {
   const System& s = v.after;
   return first_vmemmap_block(s, [&](u64 id, const MemoryBlock& m, u64 start) -> Msg {
     if (m.state != BlockState::Online || !m.zone) return std::nullopt;
@@ -66,7 +66,7 @@ Msg vmemmap_in_block_zone_unmovable(const StepView& v) {
 }
 
 // ---------------------------------------------------------------- INV-21 --
-Msg vmemmap_range_is_block_memmap(const StepView& v) {
+Msg vmemmap_range_is_block_memmap(const StateView& v) {
   const System& s = v.after;
   const Geometry& g = s.geo;
   return first_block_run(s, [&](u64 x, u64, const MemoryBlock& m) -> Msg {
@@ -86,7 +86,7 @@ bool witness_vmemmap_block(const StepView& v) {
 }
 
 // ---------------------------------------------------------------- INV-40 --
-Msg memmap_pages_accounted(const StepView& v) {
+Msg memmap_pages_accounted(const StateView& v) {
   const System& s = v.after;
   std::map<std::uint32_t, u64> held;  // PageState::owner -> memmap pages
   s.pages.for_each(0, RunMap<PageState>::kEnd, [&](u64 a, u64 b, const PageState& p) {
@@ -128,7 +128,7 @@ u64 block_altmap_pages(const System& s, u64 id) {
   return altmap;
 }
 
-Msg altmap_pages_match_block(const StepView& v) {
+Msg altmap_pages_match_block(const StateView& v) {
   const System& s = v.after;
   const u64 spb = s.geo.sections_per_block();
   u64 in_blocks = 0;

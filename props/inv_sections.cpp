@@ -21,7 +21,7 @@ bool any_section(const System& s, bool (*pred)(const SectionState&)) {
 bool hot_added_valid(const SectionState& ms) { return ms.has_mem_map && !ms.early; }
 
 // ---------------------------------------------------------------- INV-1 --
-Msg valid_section_has_usage(const StepView& v) {
+Msg valid_section_has_usage(const StateView& v) {
   return first_section(v.after, [](u64 a, u64, const SectionState& ms) -> Msg {
     if (ms.has_mem_map && ms.usage == UsageOrigin::None)
       return sec(a) + " has SECTION_HAS_MEM_MAP but no mem_section_usage";
@@ -50,7 +50,7 @@ Msg check_subsections(const System& s, u64 nr, const SectionState& ms) {
   return std::nullopt;
 }
 
-Msg subsection_map_matches_memmap(const StepView& v) {
+Msg subsection_map_matches_memmap(const StateView& v) {
   const System& s = v.after;
   const Geometry& g = s.geo;
   return first_section(s, [&](u64 a, u64 b, const SectionState& ms) -> Msg {
@@ -78,7 +78,7 @@ Msg subsection_map_matches_memmap(const StepView& v) {
 }
 
 // --------------------------------------------------------------- INV-5a --
-Msg early_section_memmap_complete(const StepView& v) {
+Msg early_section_memmap_complete(const StateView& v) {
   const System& s = v.after;
   return first_section(s, [&](u64 a, u64 b, const SectionState& ms) -> Msg {
     if (!ms.early) return std::nullopt;
@@ -97,7 +97,7 @@ bool witness_boot_hole(const StepView& v) {
 }
 
 // ---------------------------------------------------------------- INV-6 --
-Msg early_section_has_boot_memmap(const StepView& v) {
+Msg early_section_has_boot_memmap(const StateView& v) {
   return first_section(v.after, [](u64 a, u64, const SectionState& ms) -> Msg {
     if (ms.early && (ms.memmap_buddy_pages || ms.memmap_altmap_pages))
       return sec(a) + " is EARLY but its memmap was populated by hotplug (" +
@@ -141,7 +141,7 @@ bool witness_boot_section_removed(const StepView& v) {
 // (an fsdax namespace in a 2 GiB block whose boot RAM ends below it); such a
 // block has a hole and can never be offlined again (offline_pages() refuses
 // memory holes), so the section stays as memremap_pages() left it.
-Msg section_online_iff_block_online(const StepView& v) {
+Msg section_online_iff_block_online(const StateView& v) {
   const System& s = v.after;
   const u64 spb = s.geo.sections_per_block();
   return first_section(s, [&](u64 a, u64 b, const SectionState& ms) -> Msg {

@@ -34,7 +34,7 @@ Census take_census(const System& s) {
   return c;
 }
 
-const Census& census_after(const StepView& v) {
+const Census& census_after(const StateView& v) {
   if (!v.census_after) v.census_after = std::make_shared<const Census>(take_census(v.after));
   return *v.census_after;
 }

@@ -38,7 +38,7 @@ struct Census {
 };
 Census take_census(const System& s);
 // take_census(v.after), computed once per step.
-const Census& census_after(const StepView& v);
+const Census& census_after(const StateView& v);
 
 std::string zone_label(int nid, Zone z);                  // "0:Movable"
 std::string pfn_range(u64 lo, u64 hi);                    // "pfn 0x100000-0x107fff"

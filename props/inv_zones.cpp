@@ -34,7 +34,7 @@ bool any_zone_change(const StepView& v, F&& pred) {
 std::string num(u64 x) { return std::to_string(x); }
 
 // -------------------- INV-12a, INV-12b, INV-22, INV-18, INV-12c, INV-12d --
-Msg empty_zone_is_zero(const StepView& v) {
+Msg empty_zone_is_zero(const StateView& v) {
   return first_zone(v.after, [](int nid, Zone z, const ZoneState& zs) -> Msg {
     if (zs.spanned_pages == 0 && zs.zone_start_pfn != 0)
       return "zone " + zone_label(nid, z) + " spans nothing but zone_start_pfn is " +
@@ -48,7 +48,7 @@ bool witness_zone_emptied(const StepView& v) {
   });
 }
 
-Msg zone_counters_ordered(const StepView& v) {
+Msg zone_counters_ordered(const StateView& v) {
   return first_zone(v.after, [](int nid, Zone z, const ZoneState& zs) -> Msg {
     if (zs.present_pages > zs.spanned_pages || zs.managed_pages > zs.present_pages ||
         zs.present_early_pages > zs.present_pages)
@@ -66,7 +66,7 @@ bool witness_zone_lost_pages(const StepView& v) {
 
 // Compare one zone counter with what the page map says.
 template <class Get, class Want>
-Msg counter_matches(const StepView& v, const char* what, Get get, Want want) {
+Msg counter_matches(const StateView& v, const char* what, Get get, Want want) {
   const Census& c = census_after(v);
   return first_zone(v.after, [&](int nid, Zone z, const ZoneState& zs) -> Msg {
     const u64 have = get(zs), expect = want(c.at(nid, z));
@@ -77,17 +77,17 @@ Msg counter_matches(const StepView& v, const char* what, Get get, Want want) {
   });
 }
 
-Msg zone_present_counts_pages(const StepView& v) {
+Msg zone_present_counts_pages(const StateView& v) {
   return counter_matches(
       v, "present_pages", [](const ZoneState& z) { return z.present_pages; },
       [](const ZoneCensus& c) { return c.counted; });
 }
-Msg zone_managed_counts_buddy_pages(const StepView& v) {
+Msg zone_managed_counts_buddy_pages(const StateView& v) {
   return counter_matches(
       v, "managed_pages", [](const ZoneState& z) { return z.managed_pages; },
       [](const ZoneCensus& c) { return c.buddy; });
 }
-Msg present_early_counts_early_pages(const StepView& v) {
+Msg present_early_counts_early_pages(const StateView& v) {
   return counter_matches(
       v, "present_early_pages", [](const ZoneState& z) { return z.present_early_pages; },
       [](const ZoneCensus& c) { return c.counted_early; });
@@ -102,7 +102,7 @@ bool witness_early_block_offline(const StepView& v) {
   return any;
 }
 
-Msg node_present_is_zone_sum(const StepView& v) {
+Msg node_present_is_zone_sum(const StateView& v) {
   const System& s = v.after;
   for (int nid = 0; nid < static_cast<int>(s.nodes.size()); ++nid) {
     u64 sum = 0;
@@ -115,7 +115,7 @@ Msg node_present_is_zone_sum(const StepView& v) {
 }
 
 // ------------------------------------------------------ INV-13a, INV-13b --
-Msg zone_span_covers_its_pages(const StepView& v) {
+Msg zone_span_covers_its_pages(const StateView& v) {
   const Census& c = census_after(v);
   return first_zone(v.after, [&](int nid, Zone z, const ZoneState& zs) -> Msg {
     const ZoneCensus& zc = c.at(nid, z);
@@ -153,7 +153,7 @@ bool witness_zone_shrank(const StepView& v) {
 }
 
 // ---------------------------------------------------------------- INV-15 --
-Msg node_span_is_zone_hull(const StepView& v) {
+Msg node_span_is_zone_hull(const StateView& v) {
   const System& s = v.after;
   for (int nid = 0; nid < static_cast<int>(s.nodes.size()); ++nid) {
     const NodeState& n = s.node(nid);
@@ -180,7 +180,7 @@ bool witness_node_span_changed(const StepView& v) {
 }
 
 // ---------------------------------------------------------------- INV-17 --
-Msg no_isolation_at_rest(const StepView& v) {
+Msg no_isolation_at_rest(const StateView& v) {
   if (Msg m = first_zone(v.after, [](int nid, Zone z, const ZoneState& zs) -> Msg {
         if (zs.nr_isolate_pageblock != 0)
           return "zone " + zone_label(nid, z) + " nr_isolate_pageblock is " +
@@ -200,7 +200,7 @@ bool witness_online_or_offline_ok(const StepView& v) {
 }
 
 // ------------------------------------------------------ INV-19a, INV-19b --
-Msg node_states_match_present(const StepView& v) {
+Msg node_states_match_present(const StateView& v) {
   const System& s = v.after;
   for (int nid = 0; nid < static_cast<int>(s.nodes.size()); ++nid) {
     const NodeState& n = s.node(nid);
@@ -223,7 +223,7 @@ bool witness_node_memory_changed(const StepView& v) {
 
 // Only one direction holds: try_remove_memory() tries to offline only the
 // last node of the range it removed, so an emptied node can stay online.
-Msg node_online_if_used(const StepView& v) {
+Msg node_online_if_used(const StateView& v) {
   const System& s = v.after;
   std::set<int> with_blocks;
   for_each_block_run(s, [&](u64, u64, const MemoryBlock& m) { with_blocks.insert(m.nid); });

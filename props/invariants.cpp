@@ -36,8 +36,13 @@ const Invariant* find_invariant(std::string_view name) {
 }
 
 std::optional<Violation> check_invariants(const StepView& step, const Invariant* only) {
+  return check_invariants(step, only, Judged::All);
+}
+
+std::optional<Violation> check_invariants(const StepView& step, const Invariant* only, Judged which) {
   for (const Invariant& i : invariant_registry()) {
     if (only && &i != only) continue;
+    if (which != Judged::All && i.check.of_state() != (which == Judged::States)) continue;
     if (std::optional<std::string> msg = i.check(step))
       return Violation{std::string(i.name), std::move(*msg)};
   }

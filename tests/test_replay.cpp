@@ -433,6 +433,7 @@ TEST_CASE("invariants: memhp invariants lists the catalogue") {
     CHECK_FALSE(m.at("aimed_at").empty());  // every mutant is aimed at a check
   }
   CHECK(invs[0].at("name") == std::string(invariant_registry()[0].name));
+  for (const Json& i : invs) CHECK((i.at("reads") == "state" || i.at("reads") == "step"));
 
   Exec t = run_memhp(s, "invariants");
   CHECK(t.status == 0);
@@ -441,9 +442,10 @@ TEST_CASE("invariants: memhp invariants lists the catalogue") {
 
   Exec md = run_memhp(s, "invariants --markdown");
   CHECK(md.status == 0);
-  CHECK(md.out.find("| name | id | statement | kernel place | killed by |\n|---|---|---|---|---|\n") !=
+  CHECK(md.out.find("| name | id | reads | statement | kernel place | killed by |\n|---|---|---|---|---|---|\n") !=
         std::string::npos);
-  CHECK(md.out.find("| `vmemmap_never_in_buddy` | INV-20a | ") != std::string::npos);
+  CHECK(md.out.find("| `vmemmap_never_in_buddy` | INV-20a | state | ") != std::string::npos);
+  CHECK(md.out.find("| `failed_op_changes_nothing` | GEN-1 | step | ") != std::string::npos);
 
   CHECK(run_memhp(s, "invariants --json --markdown").status == 2);
   CHECK(run_memhp(s, "invariants extra").status == 2);

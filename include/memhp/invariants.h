@@ -31,17 +31,41 @@ namespace inv {
 struct Census;  // per-zone page counts of a state (props/inv_util.h)
 }
 
-struct StepView {
-  StepView(const System& b, const System& a, const Op* o, const Result* r)
-      : before(b), after(a), op(o), result(r) {}
-  const System& before;
+// What a state invariant may read: the state after the step, nothing else.
+// A check written against StateView cannot see the state before, the op or
+// its result, so the explorer may judge it once per distinct state instead
+// of once per transition (the compiler, not a comment, says it is sound).
+struct StateView {
+  explicit StateView(const System& a) : after(a) {}
   const System& after;
-  const Op* op;          // nullptr at boot
-  const Result* result;  // nullptr at boot
-  bool at_boot() const { return op == nullptr; }
   // Several invariants count the pages of `after` the same way; the first
   // one to ask computes the count for all of them.
   mutable std::shared_ptr<const inv::Census> census_after;
+};
+
+struct StepView : StateView {
+  StepView(const System& b, const System& a, const Op* o, const Result* r)
+      : StateView(a), before(b), op(o), result(r) {}
+  const System& before;
+  const Op* op;          // nullptr at boot
+  const Result* result;  // nullptr at boot
+  bool at_boot() const { return op == nullptr; }
+};
+
+using Msg = std::optional<std::string>;  // a message if violated
+
+// An invariant's check: of a step (it reads the state before, the op or the
+// result), or of a state (it reads only the state after).
+class Check {
+ public:
+  Check(Msg (*step)(const StepView&)) : step_(step) {}     // NOLINT: converts
+  Check(Msg (*state)(const StateView&)) : state_(state) {}  // NOLINT: converts
+  bool of_state() const { return state_ != nullptr; }
+  Msg operator()(const StepView& v) const { return step_ ? step_(v) : state_(v); }
+
+ private:
+  Msg (*step_)(const StepView&) = nullptr;
+  Msg (*state_)(const StateView&) = nullptr;
 };
 
 struct Violation {
@@ -71,8 +95,8 @@ struct Invariant {
   std::string_view id;          // docs/kernel-reference.md id: "INV-20a", or "GEN-1"
   std::string_view statement;   // one line of English
   std::string_view kernel_ref;  // the kernel place that relies on it
-  std::optional<std::string> (*check)(const StepView&);  // a message if violated
-  bool (*witness)(const StepView&);                      // the premise occurred
+  Check check;                      // a message if violated
+  bool (*witness)(const StepView&);  // the premise occurred
   Killers killed_by;            // the mutants that must make it fail
 };
 
@@ -82,5 +106,16 @@ const Invariant* find_invariant(std::string_view name);
 // The first invariant the step violates, in registry order. With `only`,
 // just that invariant is checked (used to show that its mutant breaks it).
 std::optional<Violation> check_invariants(const StepView& step, const Invariant* only = nullptr);
+
+// Which invariants a call judges: all, only the step invariants (per
+// transition), or only the state invariants (once per distinct state).
+enum class Judged : std::uint8_t { All, Steps, States };
+
+// Whether a state invariant reads zone->contiguous, the one field of a
+// state that the explorer's key leaves out unless the configuration
+// compacts (explore/explore.cpp store_view()): the explorer judges those
+// on every transition, like a step invariant.
+bool reads_zone_contiguous(const Invariant& i);
+std::optional<Violation> check_invariants(const StepView& step, const Invariant* only, Judged which);
 
 }  // namespace memhp
