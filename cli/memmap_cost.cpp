@@ -57,9 +57,6 @@ void print_text(const Geometry& g, const MemmapCost& c, std::ostream& os) {
   row("vmemmap + PTE tables", human_bytes(c.plain_total_bytes()),
       human_bytes(c.dedup_total_bytes()));
   row("struct pages initialised", std::to_string(c.init_plain), std::to_string(c.init_dedup));
-  if (c.init_overruns)
-    os << "\nnote: 6.1 compound_nr_pages() is larger than a compound page here, so\n"
-          "memmap_init_zone_device() also initialises struct pages of the next ones.\n";
 }
 
 Json side(u64 per, u64 pages, u64 bytes, u64 tables, u64 tbytes, u64 total, u64 init) {
@@ -89,8 +86,7 @@ void print_json(const Geometry& g, const MemmapCost& c, std::ostream& os) {
                {"without_dedup", side(c.compound_plain_pages, c.plain_pages, c.plain_bytes(), c.plain_pte_tables,
                                       c.plain_table_bytes(), c.plain_total_bytes(), c.init_plain)},
                {"with_dedup", side(c.compound_dedup_pages, c.dedup_pages, c.dedup_bytes(), c.dedup_pte_tables,
-                                   c.dedup_table_bytes(), c.dedup_total_bytes(), c.init_dedup)},
-               {"init_overruns", c.init_overruns}};
+                                   c.dedup_table_bytes(), c.dedup_total_bytes(), c.init_dedup)}};
   os << json_line(j) << '\n';
 }
 

@@ -13,6 +13,8 @@
 #include <limits>
 
 #include "internal.h"
+#include "memhp/proven/vmemmap.h"
+#include "proven_words.h"
 
 namespace memhp {
 
@@ -107,8 +109,9 @@ MemmapCost memmap_cost(const Geometry& g, u64 size_bytes, u64 align_bytes) {
   // PTRS_PER_PTE entries of 8 bytes, one table per PMD entry.
   c.pte_table_bytes = (g.pmd_size() >> g.page_shift) * 8;
 
-  // A range at pfn 0: aligned to a section and to align.
-  c.compound_path = is_pow2(g.struct_page_size) && c.pfns_per_compound > 1;
+  // A range at pfn 0: aligned to a section and to align. No altmap: dax_pmem
+  // registers none when it wants dedup.
+  c.compound_path = proven::compound_path(proven::Concrete{}, k::geometry_words(g), c.vmemmap_shift, false);
   u64 plain_last = kNone, dedup_last = kNone;
   // __add_pages(): one call per section, or per part of one.
   for (u64 pfn = 0; pfn < c.nr_pages;) {
@@ -124,24 +127,19 @@ MemmapCost memmap_cost(const Geometry& g, u64 size_bytes, u64 align_bytes) {
     pfn += n;
   }
 
-  // Per compound page (rounded up to whole pages when smaller than one). As
-  // in compound_vmemmap_pages(), a compound page whose memmap fits in the
-  // two kept pages gains nothing, even though its vmemmap is PTE-mapped.
+  // Per compound page (rounded up to whole pages when smaller than one). A
+  // compound page whose memmap fits in the two kept pages never takes the
+  // compound path (vmemmap_can_optimize()), so it saves nothing.
   c.compound_plain_pages = g.memmap_pages(c.pfns_per_compound);
-  c.dedup_saves = c.compound_path && g.memmap_bytes(c.pfns_per_compound) > 2 * g.page_size();
+  c.dedup_saves = c.compound_path;
   c.compound_dedup_pages = c.dedup_saves ? c.dedup_pages / c.nr_compound : c.compound_plain_pages;
 
   // memmap_init_zone_device(): the head, then compound_nr_pages() - 1 tails
-  // (mm/page_alloc.c: compound_nr_pages()), or every pfn without compound pages.
+  // (Debian 6.1.192 mm/mm_init.c: VMEMMAP_RESERVE_NR pages of struct pages
+  // when vmemmap_can_optimize(), else every pfn of the compound page).
   c.init_plain = c.nr_pages;
-  if (c.pfns_per_compound == 1) {
-    c.init_dedup = c.nr_pages;
-  } else {
-    const u64 per = is_pow2(g.struct_page_size) ? 2 * (g.page_size() / g.struct_page_size)
-                                                : c.pfns_per_compound;
-    c.init_dedup = c.nr_compound * per;
-    c.init_overruns = per > c.pfns_per_compound;
-  }
+  const u64 per = c.compound_path ? 2 * (g.page_size() / g.struct_page_size) : c.pfns_per_compound;
+  c.init_dedup = c.nr_compound * per;
   return c;
 }
 

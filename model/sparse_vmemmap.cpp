@@ -60,13 +60,10 @@ bool altmap_alloc_block_buf(VmemAltmap& a, u64 nr_pfns) {
 std::optional<u64> compound_vmemmap_pages(const Geometry& g, Pfn pfn, u64 nr_pages,
                                           const MhpParams& params) {
   // __populate_section_memmap(): only a pgmap's range takes the compound
-  // path (memhp/proven/vmemmap.h says when, and counts the pages). The
-  // kernel populates the page after the head's whatever the sizes, so a
-  // chunk with one head of a compound page at least as large as itself
-  // keeps 2 even where that compound page's memmap is one page or two
-  // (ppc64-64k, vmemmap_shift 9..11); it also populates the one vmemmap
-  // page after a plainly counted chunk's memmap, which the next chunk
-  // shares (NOTES.md section 3).
+  // path, and only when vmemmap_can_optimize() (memhp/proven/vmemmap.h
+  // says when, and counts the pages). Compound pages whose memmap is two
+  // pages or less (ppc64-64k, vmemmap_shift 9..11) go to the arch's
+  // vmemmap_populate() in Debian's 6.1.192, as in 6.4 on.
   const proven::Concrete d;
   const auto gw = geometry_words(g);
   if (!params.pgmap || !proven::compound_path(d, gw, params.pgmap->vmemmap_shift, params.altmap != nullptr))

@@ -28,14 +28,10 @@
 // form over symbolic range sizes is not a proof obligation (its products of
 // symbolic counts take Z3 seconds), only the figures are.
 //
-// Assumed, not proved: no altmap (with one there is no dedup at all). The
-// kernel populates the page after each head's whatever the sizes, so a
-// compound page that fills its chunk keeps 2 even when its whole memmap is
-// one page (ppc64-64k, vmemmap_shift 9..11; the model once counted such a
-// chunk plainly, which this theorem found). Compound pages small enough to
-// share a chunk with others (memmap <= 2 pages) are counted plainly by the
-// model, which leaves out the one page after the chunk's memmap that the
-// kernel also populates (the next chunk's memmap shares it).
+// Assumed, not proved: no altmap (with one there is no dedup at all).
+// Compound pages whose memmap is 2 pages or less never take the compound
+// path in Debian's 6.1.192 (vmemmap_can_optimize()'s VMEMMAP_RESERVE_NR
+// test), so the compound path's space excludes them.
 //
 // The figures are ground obligations on x86_64: the encoding is evaluated,
 // compared with the seeds' numbers (2 MiB: 8 -> 2 pages, 1 GiB: 4096 -> 2,
@@ -50,8 +46,10 @@
 #include <functional>
 
 #include "discharge.h"
+#include "domain_z3.h"
 #include "enc_geometry.h"
 #include "groups.h"
+#include "memhp/proven/vmemmap.h"
 
 namespace memhp::smt {
 
@@ -59,9 +57,11 @@ namespace {
 
 constexpr std::string_view kScope =
     "Symbolic: geometry as in memmap_on_memory_geometry (any arch), vmemmap_shift 1..30 within the physical "
-    "space, any subsection-aligned chunk within one section; no altmap. Assumed: small compound pages (memmap <= 2 "
-    "pages, several per chunk) counted plainly, without the one page after the chunk. Seed figures are "
-    "ground obligations on x86_64, checked against memmap_cost().";
+    "space, any subsection-aligned chunk within one section; no altmap. Small compound pages (memmap <= 2 "
+    "pages) are outside the compound path, as vmemmap_can_optimize() has it in 6.1.192. Seed figures are "
+    "ground obligations on x86_64, checked against memmap_cost(); each preset's vmemmap_populate() of a section "
+    "and a subsection, with and without an altmap, and when the compound path is taken, are ground figures "
+    "from the arch code.";
 
 constexpr u64 MiB = u64{1} << 20, GiB = u64{1} << 30, TiB = u64{1} << 40;
 constexpr unsigned kMaxShift = 30;  // memremap_pages shift= in a trace (trace/trace.cpp)
@@ -107,7 +107,7 @@ std::string at(const z3::model& m, const Inputs& in) {
 }
 
 // A compound page within one section: a chunk of whole compound pages keeps
-// 2 per compound page, or its plain memmap when dedup saves nothing.
+// 2 per compound page.
 Obligation within_section(z3::context& c, DedupVariant v) {
   const Inputs in = fresh_inputs(c, "w.");
   const SymGeometry& g = in.g;
@@ -119,10 +119,7 @@ Obligation within_section(z3::context& c, DedupVariant v) {
                             z3::ule(nr, sec) && z3::ule((off & (sec - 1)) + nr, sec);
   const z3::expr got = chunk_pages(in, off, nr, v);
   const z3::expr compounds = z3::lshr(nr, in.shift);
-  const z3::expr saves = dedup_saves(g, in.shift);
-  // One compound page filling the chunk keeps its head's page and the next
-  // whatever its memmap size.
-  const z3::expr want = z3::ite(saves || compounds == 1, 2 * compounds, g.memmap_pages(nr));
+  const z3::expr want = 2 * compounds;
   auto explain = [=](const z3::model& m) {
     return "at " + at(m, in) + ": the chunk [" + std::to_string(eval_u64(m, off)) + ", +" +
            std::to_string(eval_u64(m, nr)) + ") of " + std::to_string(eval_u64(m, compounds)) +
@@ -219,6 +216,86 @@ Obligation seed_figures(z3::context& c, DedupVariant v, const SymGeometry& g) {
   return {"seed_figures_x86_64", premises, conclusion, explain};
 }
 
+// ------------------------------------------ the arch plan, preset by preset --
+
+// What one vmemmap_populate() call allocates for a section and for one 2 MiB
+// subsection of each preset, with and without an altmap, read off the arch
+// code (6.1.192), not computed by the model's formula:
+//   x86_64 (init_64.c): below PAGES_PER_SECTION * sizeof(struct page) base
+//     pages, the altmap ignored; a section's 2 MiB of memmap is one PMD
+//     block of 512 pages, from the altmap when there is one.
+//   arm64-4k (mmu.c, ARM64_KERNEL_USES_PMD_MAPS): PMD blocks always, so a
+//     subsection's 32 KiB of memmap takes a whole 2 MiB block too.
+//   arm64-16k/64k: base pages, the altmap passed down: a section (8192
+//     pages) has 512 KiB of memmap, 32 16 KiB pages or 8 64 KiB pages; a
+//     subsection (128 or 32 pages) 8 KiB or 2 KiB, one page.
+//   ppc64-64k (the model's base-page approximation): a 16 MiB section of 256
+//     pages has 16 KiB of memmap, one 64 KiB page.
+// And whether a pgmap takes the compound path (vmemmap_can_optimize()):
+// x86_64's 64-byte struct page with 2 MiB pages (vmemmap_shift 9) does,
+// not with an altmap, not with 64 KiB pages (shift 4: 1 KiB of memmap), and
+// not with a 56-byte struct page.
+struct PlanFigure {
+  std::string preset;
+  bool section, altmap;
+  u64 pages, unit;
+  bool uses_altmap;
+};
+
+const std::vector<PlanFigure>& plan_figures() {
+  static const std::vector<PlanFigure> all = {
+      {"x86_64", true, false, 512, 512, false},   {"x86_64", true, true, 512, 512, true},
+      {"x86_64", false, true, 8, 1, false},       {"arm64-4k", true, true, 512, 512, true},
+      {"arm64-4k", false, false, 512, 512, false}, {"arm64-16k", true, true, 32, 1, true},
+      {"arm64-16k", false, false, 1, 1, false},   {"arm64-64k", true, true, 8, 1, true},
+      {"arm64-64k", false, true, 1, 1, true},     {"ppc64-64k", true, true, 1, 1, true},
+  };
+  return all;
+}
+
+struct PathFigure {
+  unsigned struct_page_size, shift;
+  bool altmap, compound;
+};
+
+const std::vector<PathFigure>& path_figures() {
+  static const std::vector<PathFigure> all = {
+      {64, 9, false, true}, {64, 9, true, false}, {64, 4, false, false}, {56, 9, false, false}, {64, 18, false, true}};
+  return all;
+}
+
+Obligation arch_plan_figures(z3::context& c) {
+  z3::expr conclusion = c.bool_val(true);
+  std::vector<std::pair<std::string, z3::expr>> parts;
+  for (const PlanFigure& f : plan_figures()) {
+    const Geometry p = *geometry_preset(f.preset);
+    const auto w = proven::geometry_words<Bv64>(constant_geometry(c, p));
+    const u64 nr = f.section ? p.pages_per_section() : p.pages_per_subsection();
+    const auto plan = proven::arch_vmemmap_plan(Bv64{c}, w, bv64(c, nr), c.bool_val(f.altmap));
+    const z3::expr ok = plan.pages == bv64(c, f.pages) && plan.unit == bv64(c, f.unit) &&
+                        plan.uses_altmap == c.bool_val(f.uses_altmap);
+    parts.emplace_back(f.preset + (f.section ? " section" : " subsection") + (f.altmap ? " with altmap" : ""), ok);
+  }
+  for (const PathFigure& f : path_figures()) {
+    Geometry p = *geometry_preset("x86_64");
+    p.struct_page_size = f.struct_page_size;
+    const auto w = proven::geometry_words<Bv64>(constant_geometry(c, p));
+    const z3::expr ok =
+        proven::compound_path(Bv64{c}, w, bv64(c, f.shift), c.bool_val(f.altmap)) == c.bool_val(f.compound);
+    parts.emplace_back("compound path, struct page " + std::to_string(f.struct_page_size) + ", shift " +
+                           std::to_string(f.shift) + (f.altmap ? ", altmap" : ""),
+                       ok);
+  }
+  for (const auto& [what, ok] : parts) conclusion = conclusion && ok;
+  auto explain = [parts](const z3::model&) {
+    std::string out = "at the arch figures:";
+    for (const auto& [what, ok] : parts)
+      if (!ok.simplify().is_true()) out += " " + what + " differs;";
+    return out;
+  };
+  return {"arch_plan_figures", c.bool_val(true), conclusion, explain};
+}
+
 // --------------------------------------------------------- counterexample --
 
 // `memhp replay` of this trace breaks INV-39 under Mutant::NoVmemmapDedup:
@@ -245,7 +322,8 @@ std::string explain_geometry(const z3::model& m, const Obligation& ob) {
 TheoremResult prove_vmemmap_dedup(const ProveOptions& o, DedupVariant v) {
   z3::context c;
   const SymGeometry fig_g = symbolic_geometry(c, "f.");
-  const std::vector<Obligation> obs = {seed_figures(c, v, fig_g), within_section(c, v), across_sections(c, v)};
+  const std::vector<Obligation> obs = {seed_figures(c, v, fig_g), within_section(c, v), across_sections(c, v),
+                                       arch_plan_figures(c)};
   std::vector<ObligationResult> results;
   std::optional<Counterexample> cex;
   bool figures_refuted = false;
@@ -257,7 +335,8 @@ TheoremResult prove_vmemmap_dedup(const ProveOptions& o, DedupVariant v) {
       // when they fail, which is also the geometry of the trace.
       if (!cex) {
         cex = Counterexample{};
-        cex->geometry = ob.name == "seed_figures_x86_64" ? geometry_fields(*geometry_preset("x86_64"))
+        cex->geometry = ob.name == "seed_figures_x86_64"  ? geometry_fields(*geometry_preset("x86_64"))
+                        : ob.name == "arch_plan_figures" ? "every preset"
                                                          : explain_geometry(*d.model, ob);
       }
       cex->summary += "refuted: " + ob.name + " " + ob.explain(*d.model) + "\n";
@@ -287,8 +366,8 @@ TheoremResult prove_dedup(const ProveOptions& o) {
 std::vector<Theorem> dedup_theorems() {
   return {Theorem{
       "vmemmap_dedup_arithmetic",
-      "On the compound path every compound page keeps exactly 2 vmemmap pages when its memmap exceeds 2 pages "
-      "or it fills its chunk (else the chunk's plain memmap), for every vmemmap_shift, and x86_64 gets the seeds' 8->2, 4096->2, "
+      "On the compound path (memmap of a compound page over 2 pages) every compound page keeps exactly 2 vmemmap "
+      "pages, for every vmemmap_shift; each arch's vmemmap_populate() allocates what its code does; x86_64 gets the seeds' 8->2, 4096->2, "
       "16 GiB->4 GiB and 8 MiB + 32 MiB = 40 MiB per TiB.",
       kScope,
       "mm/sparse-vmemmap.c: __populate_section_memmap(), vmemmap_populate_compound_pages(), "

@@ -196,6 +196,51 @@ std::string fencing_table(z3::context& c) {
   return out;
 }
 
+// The build checks at their bounds: x86_64 with one field moved, and the
+// number geometry_error() gives (0: a possible build). From
+// include/linux/mmzone.h (MAX_ORDER - 1 + PAGE_SHIFT <= SECTION_SIZE_BITS),
+// pageblock-flags.h (pageblock_order <= MAX_ORDER - 1), the largest physical
+// address any arch has (52 bits) and above the section, and the page sizes
+// of the three arches (4 KiB to 64 KiB). Every theorem's premise is these
+// checks, so a bound that moves silently widens or narrows what is proved.
+struct BoundFigure {
+  std::string what;
+  void (*edit)(Geometry&);
+  u64 code;
+};
+
+const std::vector<BoundFigure>& bound_figures() {
+  static const std::vector<BoundFigure> all = {
+      {"x86_64 as it is", [](Geometry&) {}, 0},
+      {"PAGE_SHIFT 11", [](Geometry& g) { g.page_shift = 11; }, 1},
+      {"PAGE_SHIFT 17", [](Geometry& g) { g.page_shift = 17; }, 1},
+      {"MAX_ORDER 16 (15 + 12 = 27 bits, one section)", [](Geometry& g) { g.max_order = 16; }, 0},
+      {"MAX_ORDER 17 (past the section)", [](Geometry& g) { g.max_order = 17; }, 5},
+      {"pageblock_order 10 = MAX_ORDER - 1", [](Geometry& g) { g.pageblock_order = 10; }, 0},
+      {"pageblock_order 11 = MAX_ORDER", [](Geometry& g) { g.pageblock_order = 11; }, 6},
+      {"MAX_PHYSMEM_BITS 52", [](Geometry& g) { g.max_physmem_bits = 52; }, 0},
+      {"MAX_PHYSMEM_BITS 53", [](Geometry& g) { g.max_physmem_bits = 53; }, 9},
+      {"MAX_PHYSMEM_BITS 27, one section", [](Geometry& g) { g.max_physmem_bits = 27; }, 9},
+  };
+  return all;
+}
+
+// The figures as one ground obligation, and the ones that fail as text.
+std::pair<z3::expr, std::string> bounds_conclusion(z3::context& c) {
+  z3::expr all = c.bool_val(true);
+  std::string wrong;
+  for (const BoundFigure& f : bound_figures()) {
+    Geometry g = *geometry_preset("x86_64");
+    f.edit(g);
+    const z3::expr code = geometry_error_code(constant_geometry(c, g));
+    all = all && code == bv64(c, f.code);
+    if (ground_u64(code) != f.code)
+      wrong += "\nrefuted: geometry_checks_at_bounds: " + f.what + " gives " + std::to_string(ground_u64(code)) +
+               ", not " + std::to_string(f.code);
+  }
+  return {all, wrong};
+}
+
 // One line for a refuted obligation that is not shown in full.
 std::string refuted_line(const z3::model& m, const Obligation& ob, const ProveOptions& o) {
   const Geometry g = concrete_geometry(m, ob.in.g);
@@ -217,6 +262,10 @@ TheoremResult prove_geometry(const ProveOptions& o) {
     if (d.model) refuted.emplace_back(i, *d.model);
     results.push_back(std::move(d.result));
   }
+  const auto [bounds, bounds_wrong] = bounds_conclusion(c);
+  Discharged bd = discharge(c, "geometry_checks_at_bounds", c.bool_val(true), bounds, o);
+  const bool bounds_refuted = bd.model.has_value();
+  results.push_back(std::move(bd.result));
   TheoremResult r = summarise(std::move(results));
   if (!refuted.empty()) {
     // The arm64-64k counterexample is the seeds' fencing: shown in full when
@@ -227,6 +276,13 @@ TheoremResult prove_geometry(const ProveOptions& o) {
     r.cex = counterexample(main->second, obs[main->first].in, o, obs[main->first].name);
     for (auto it = refuted.begin(); it != refuted.end(); ++it)
       if (it != main) r.cex->summary += refuted_line(it->second, obs[it->first], o);
+  }
+  if (bounds_refuted) {
+    if (!r.cex) {
+      r.cex = Counterexample{};
+      r.cex->geometry = geometry_fields(*geometry_preset("x86_64"));
+    }
+    r.cex->summary += bounds_wrong;
   }
   r.detail = fencing_table(c);
   return r;

@@ -46,9 +46,6 @@ struct MemmapCost {
   // __init_zone_device_page() calls of memmap_init_zone_device().
   u64 init_plain = 0;
   u64 init_dedup = 0;
-  // compound_nr_pages() exceeds the compound page (6.1 initialises struct
-  // pages of the following compound pages too; see NOTES.md).
-  bool init_overruns = false;
 
   u64 plain_bytes() const { return plain_pages * page_size; }
   u64 dedup_bytes() const { return dedup_pages * page_size; }

@@ -4,7 +4,7 @@
 // with its tail-page dedup. Single-source (domain.h): model/arch_mm.cpp and
 // model/sparse_vmemmap.cpp run these for every hot-add and memremap_pages()
 // (and memmap_cost() for `memhp memmap-cost`); smt/enc_geometry.cpp
-// instantiates them for vmemmap_dedup_saves, over every geometry.
+// instantiates them for vmemmap_dedup_arithmetic, over every geometry.
 #pragma once
 
 #include "memhp/proven/geometry.h"
@@ -40,20 +40,25 @@ VmemmapPlanWords<D> arch_vmemmap_plan(const D& d, const GeometryWords<D>& g, con
           d.ite(known && uses_pmd, d.shr(pmd, g.page_shift), one), known && !x86_base && have_altmap};
 }
 
-/* mm/sparse-vmemmap.c: __populate_section_memmap(): whether a ZONE_DEVICE
-   chunk takes vmemmap_populate_compound_pages(): no altmap, a power-of-two
-   struct page, and compound pages of more than one pfn */
-template <class D>
-typename D::Bool compound_path(const D& d, const GeometryWords<D>& g, const typename D::Word& vmemmap_shift,
-                               const typename D::Bool& have_altmap) {
-  return !have_altmap && word_is_pow2(d, g.struct_page_size) && d.ult(d.word(1), d.shl(d.word(1), vmemmap_shift));
-}
-
 // Whether dedup saves anything: a compound page's memmap is more than the
-// two vmemmap pages it keeps.
+// two vmemmap pages it keeps (VMEMMAP_RESERVE_NR). Both sides are powers of
+// two, so "more than 2 pages" and include/linux/mm.h's
+// "(nr * sizeof(struct page)) >> PAGE_SHIFT > 2" agree.
 template <class D>
 typename D::Bool dedup_saves(const D& d, const GeometryWords<D>& g, const typename D::Word& vmemmap_shift) {
   return d.ult(d.word(2) * g.page_size(d), g.memmap_bytes(d.shl(d.word(1), vmemmap_shift)));
+}
+
+/* include/linux/mm.h: vmemmap_can_optimize(), as Debian's 6.1.192 has it
+   (the VMEMMAP_RESERVE_NR test came with the 6.4 fix for devdax probing,
+   backported): whether __populate_section_memmap() sends a ZONE_DEVICE
+   chunk to vmemmap_populate_compound_pages(): a power-of-two struct page,
+   no altmap, and compound pages whose memmap is more than the two pages
+   dedup keeps. Anything else is the arch's vmemmap_populate(). */
+template <class D>
+typename D::Bool compound_path(const D& d, const GeometryWords<D>& g, const typename D::Word& vmemmap_shift,
+                               const typename D::Bool& have_altmap) {
+  return !have_altmap && word_is_pow2(d, g.struct_page_size) && dedup_saves(d, g, vmemmap_shift);
 }
 
 // Vmemmap pages each compound page keeps: the head's and the first tails'.
@@ -72,14 +77,10 @@ typename D::Word compound_chunk_pages(const D& d, const GeometryWords<D>& g, con
   // A chunk that starts inside a compound page larger than a subsection
   // maps all its vmemmap onto the previous section's last tail page.
   const typename D::Bool reuse = !word_aligned(d, offset, n) && d.ult(g.pages_per_subsection(d), n);
-  // One head of a compound page at least as large as the chunk keeps its
-  // pages whatever that compound page's memmap size (the kernel populates
-  // the page after the head's regardless); smaller compound pages whose
-  // memmap is at most two pages gain nothing and are counted plainly.
+  // A chunk inside one compound page keeps its head's pages; a chunk of
+  // several keeps them for each.
   return d.ite(reuse, d.word(0),
-               d.ite(d.ule(nr_pages, n), d.word(kept),
-                     d.ite(!dedup_saves(d, g, vmemmap_shift), g.memmap_pages(d, nr_pages),
-                           d.word(kept) * d.shr(nr_pages, vmemmap_shift))));
+               d.ite(d.ule(nr_pages, n), d.word(kept), d.word(kept) * d.shr(nr_pages, vmemmap_shift)));
 }
 
 }  // namespace memhp::proven
