@@ -365,30 +365,26 @@ Parsed finish(const Fields& f, Op op) {
   return op;
 }
 
-Parsed parse_add_memory(const std::vector<std::string_view>& args) {
-  Fields f("add_memory", {"node", "start", "size"}, {"flags"});
+// add_memory and add_memory_driver_managed: the same arguments, and the
+// resource name for the second. The name is what the driver passes; 6.1
+// checks it (-EINVAL unless "System RAM (...)"), so any quoted text parses.
+Parsed parse_add(const std::vector<std::string_view>& args, bool driver_managed) {
+  Fields f(driver_managed ? "add_memory_driver_managed" : "add_memory",
+           driver_managed ? std::vector<std::string_view>{"node", "start", "size", "name"}
+                          : std::vector<std::string_view>{"node", "start", "size"},
+           {"flags"});
   if (!f.load(args)) return f.error();
   OpAddMemory o;
   o.nid = f.node("node");
   o.start = f.number("start", Unit::Bytes);
   o.size = f.number("size", Unit::Bytes);
+  if (driver_managed) o.resource_name = f.quoted_text("name");
   o.flags = f.flags("flags");
   return finish(f, o);
 }
 
-// The resource name is what the driver passes; 6.1 checks it (-EINVAL
-// unless "System RAM (...)"), so any quoted text parses.
-Parsed parse_add_memory_driver_managed(const std::vector<std::string_view>& args) {
-  Fields f("add_memory_driver_managed", {"node", "start", "size", "name"}, {"flags"});
-  if (!f.load(args)) return f.error();
-  OpAddMemory o;
-  o.nid = f.node("node");
-  o.start = f.number("start", Unit::Bytes);
-  o.size = f.number("size", Unit::Bytes);
-  o.resource_name = f.quoted_text("name");
-  o.flags = f.flags("flags");
-  return finish(f, o);
-}
+Parsed parse_add_memory(const std::vector<std::string_view>& args) { return parse_add(args, false); }
+Parsed parse_add_memory_driver_managed(const std::vector<std::string_view>& args) { return parse_add(args, true); }
 
 Parsed parse_dimm_add(const std::vector<std::string_view>& args) {
   Fields f("dimm_add", {"node", "start", "size"}, {});
