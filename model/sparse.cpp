@@ -198,7 +198,11 @@ int sparse_add_section(System& s, Result& r, int nid, Pfn start, u64 nr_pages,
   s.pages.assign(start.v, start.v + nr_pages, PageState::poisoned());
 
   update_section(s, start, [&](SectionState& ms) {
-    ms.nid = static_cast<std::int16_t>(nid);  // set_section_nid()
+    // set_section_nid() is a no-op on 64-bit kernels (the node lives in
+    // page->flags), so the section's node is the one that first populated
+    // it: a later range of another node in the same section (a device range
+    // in an early section's hole) does not rewrite it.
+    if (!ms.present) ms.nid = static_cast<std::int16_t>(nid);
     ms.present = true;                        // __section_mark_present()
     ms.has_mem_map = true;                    // sparse_init_one_section(.., 0)
     if (boot_usage && s.mutants.has(Mutant::ReaddBootSectionEarly)) ms.early = true;

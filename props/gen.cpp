@@ -488,7 +488,9 @@ std::optional<Op> gen_memremap(const GenContext& s, const SuiteConfig& cfg) {
   MemremapRequest& q = op.req;
   q.id = unused_pgmap_id(s);
   q.type = *rc::gen::element(PgmapType::FsDax, PgmapType::Generic, PgmapType::Private);
-  q.nid = chance(5) ? 3 : 0;
+  // Node 3 is impossible, node 1 possible but online only once RAM was
+  // added to it: memremap_pages() wants an online node.
+  q.nid = *rc::gen::weightedElement<int>({{90, 0}, {5, 1}, {5, 3}});
   q.vmemmap_shift = *rc::gen::weightedElement<unsigned>({{10, 0}, {6, 9}, {2, 18}});
   q.ranges.push_back(gen_device_range(s, cfg, q.vmemmap_shift));
   if (chance(20)) q.ranges.push_back(gen_device_range(s, cfg, q.vmemmap_shift));

@@ -1,6 +1,7 @@
 // Invariants of memory blocks, memory groups and the iomem resources that
 // back them (docs/kernel-reference.md INV-29a, INV-29b, INV-30, INV-31,
 // INV-32, INV-33a, INV-35a, INV-35b).
+#include <algorithm>
 #include <map>
 #include <tuple>
 
@@ -316,6 +317,30 @@ bool leaked_run(const System& s, u64 a, u64 b) {
     return false;
   const u64 lo = g.section_start(a).v, hi = g.section_start(b).v;
   return s.pgmap_array.all_of(lo, hi, [](int id) { return id == 0; }) && !any_ram_in(s, lo, hi);
+}
+
+u64 leaked_sections(const System& s, u64 a, u64 b) {
+  if (leaked_run(s, a, b)) return b - a;
+  const Geometry& g = s.geo;
+  std::vector<u64> cuts = {a, b};
+  auto cut = [&](u64 nr) {
+    if (a < nr && nr < b) cuts.push_back(nr);
+  };
+  // A section only partly covered is a piece of its own.
+  auto cut_pfns = [&](u64 lo, u64 hi) {
+    for (u64 nr : {g.section_nr(Pfn{lo}), g.section_nr(Pfn{hi - 1})}) cut(nr), cut(nr + 1);
+  };
+  const u64 spb = g.sections_per_block();
+  s.blocks.for_each(a / spb, (b - 1) / spb + 1, [&](u64 x, u64 y, const MemoryBlock&) { cut(x * spb), cut(y * spb); });
+  s.pgmap_array.for_each(g.section_start(a).v, g.section_start(b).v, [&](u64 x, u64 y, int) { cut_pfns(x, y); });
+  for (const auto& [key, r] : s.iomem)
+    if (r.end > r.start) cut_pfns(g.pfn_of(r.start).v, g.pfn_of(r.end - 1).v + 1);
+  std::sort(cuts.begin(), cuts.end());
+  cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+  u64 n = 0;
+  for (std::size_t i = 0; i + 1 < cuts.size(); ++i)
+    if (leaked_run(s, cuts[i], cuts[i + 1])) n += cuts[i + 1] - cuts[i];
+  return n;
 }
 
 namespace {

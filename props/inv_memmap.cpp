@@ -159,7 +159,7 @@ Msg altmap_pages_match_block(const StateView& v) {
   s.sections.for_each(0, RunMap<SectionState>::kEnd, [&](u64 a, u64 b, const SectionState& ms) {
     // Sections a failed __add_pages() left behind keep the vmemmap they
     // took, from an altmap too: nobody removes them (leaked_run()).
-    if (ms.memmap_altmap_pages && !leaked_run(s, a, b)) total += ms.memmap_altmap_pages * (b - a);
+    if (ms.memmap_altmap_pages) total += ms.memmap_altmap_pages * (b - a - leaked_sections(s, a, b));
   });
   // The rest belongs to pgmap altmaps (device_altmap_balanced checks which).
   for (const auto& [id, pgmap] : s.pgmaps)

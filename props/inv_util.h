@@ -128,6 +128,11 @@ bool leaked_by_failed_add(const System& s, u64 nr);
 // leftover, decided for the whole run at once; false means "ask
 // leaked_by_failed_add() section by section", not "none is".
 bool leaked_run(const System& s, u64 a, u64 b);
+// How many sections of the run [a, b) of equal sections a failed hot-add
+// left behind. A run of equal sections can hold leaked ones next to a live
+// pgmap's or a block's (same flags, same altmap memmap), so the run is cut
+// where blocks, pgmaps and resources change and each piece judged whole.
+u64 leaked_sections(const System& s, u64 a, u64 b);
 
 // Whether every populated subsection of section `nr` belongs to a pgmap:
 // ZONE_DEVICE memory gets sections but no memory blocks, and is never online.
