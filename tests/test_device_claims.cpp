@@ -160,3 +160,25 @@ TEST_CASE("device claims: leaked sections next to a live pgmap's are still leake
   CHECK(hi > g.section_nr(Pfn{0xb8000}));
   CHECK(after.pgmaps.size() == 1);
 }
+
+// set_section_nid() is a no-op on 64-bit kernels: a device range of node 1
+// in the hole of node 0's early section leaves the section node 0's, and
+// unmapping it gives back the section as it was (but for the taint and the
+// hole's poisoned struct pages, which 6.1 leaves).
+TEST_CASE("device claims: a range of another node in an early section's hole keeps the section's node") {
+  const Trace t = parse_ok(
+      "geometry x86_64\n"
+      "profile v6.1 possible_nodes=2\n"
+      "boot node=0 start=0x0 size=96M\n"
+      "boot node=0 start=0x8000000 size=896M\n"
+      "add_memory node=1 start=4G size=128M  # expect: ok\n"
+      "memremap_pages id=1 type=generic node=1 ranges=0x6000000+32M  # expect: ok\n"
+      "memunmap_pages id=1  # expect: ok\n");
+  const ReplayResult rr = replay_trace(t);
+  CHECK(rr.expect_failures == 0);
+  CHECK_FALSE(rr.violation);
+  System s = std::get<System>(boot_trace(t));
+  for (std::size_t i = 0; i < 2; ++i) REQUIRE(apply_op(s, t.steps[i].op).ok());
+  CHECK(s.sections.at(0).nid == 0);
+  CHECK(s.page(Pfn{0x6000}).nid == 1);  // the device's struct pages are node 1's
+}
