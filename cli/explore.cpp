@@ -210,6 +210,8 @@ Run setup_explore(CLI::App& app) {
           [](std::string& v) -> std::string { return find_invariant(v) ? "" : "unknown invariant '" + v + "'"; },
           "INVARIANT"));
   app.add_flag("--first", a->opts.stop_at_violation, "stop at the first violation");
+  app.add_flag("--no-canonical-groups", [a](std::int64_t) { a->opts.canonical_groups = false; },
+               "keep memory-group ids as the model hands them out (the full graph, not its quotient)");
   app.add_option("--dot", a->dot, "write the state graph to FILE (Graphviz)")->check(nonempty());
   app.add_flag("--json", a->json, "one JSON object, timing included (docs/json.md)");
   app.add_option("--max-states", a->opts.max_states, "stop after this many states (0: no limit)")

@@ -156,6 +156,7 @@ class Explorer {
   // flags are state like any other.
   void store_view(System& s) const {
     if (!c_.compact) clear_zone_contiguous_flags(s);
+    if (o_.canonical_groups) canonicalize_group_ids(s);
   }
 
   // The boot state: vertex 0, checked as a boot step (before == after).

@@ -116,6 +116,16 @@ void state_key(const System& s, std::string& out);
 // std::runtime_error on a key state_key() cannot have produced.
 System state_from_key(const std::string& key, const System& like);
 
+// Memory-group ids renamed canonically. An id is a handle: xa_alloc() hands
+// out the lowest free one, no op names a group by id (traces name DIMMs by
+// address and blocks by number), and every rule that reads groups reads
+// their contents. So two states that differ only in which id each group
+// has are the same machine. The canonical ids are 0, 1, ... in the order of
+// the lowest block each group holds, then groups holding no block (a leaked
+// group) by their contents; a DIMM's mgid follows its group.
+// tests/test_explore.cpp checks the quotient against the full graph.
+void canonicalize_group_ids(System& s);
+
 // ------------------------------------------------------------ the search --
 
 struct ExploreOptions {
@@ -128,6 +138,8 @@ struct ExploreOptions {
   // is exact on the explored space whatever fields System gains: a field
   // the key misses fails this as soon as it differs from its default.
   bool verify_keys = true;
+  // Store states with canonical memory-group ids (canonicalize_group_ids()).
+  bool canonical_groups = true;
 };
 
 // Graph vertex: a distinct state, or a violating successor (kept outside the

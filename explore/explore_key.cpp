@@ -20,8 +20,12 @@
 // instead of the few kilobytes of the System's fixed-width fields. Each
 // encoder has its decoder next to it; a field added to a struct in
 // system.h must be added to both, and the round-trip test fails until it is.
+#include <algorithm>
+#include <map>
 #include <stdexcept>
+#include <tuple>
 #include <type_traits>
+#include <vector>
 
 #include "explore.h"
 
@@ -388,6 +392,37 @@ System state_from_key(const std::string& key, const System& like) {
   });
   if (!r.done()) throw std::runtime_error("state key: trailing bytes");
   return s;
+}
+
+void canonicalize_group_ids(System& s) {
+  if (s.groups.empty()) return;
+  // Each group's rank: the lowest block holding it, else (after every
+  // block) its contents, then its old id, which only orders groups that
+  // are interchangeable anyway.
+  std::map<int, u64> first_block;
+  s.blocks.for_each(0, RunMap<MemoryBlock>::kEnd, [&](u64 a, u64, const MemoryBlock& m) {
+    if (m.present && m.group >= 0) first_block.emplace(m.group, a);
+  });
+  std::vector<int> order;
+  for (const auto& [id, g] : s.groups) order.push_back(id);
+  auto rank = [&](int id) {
+    const MemoryGroup& g = s.groups.at(id);
+    const auto it = first_block.find(id);
+    return std::make_tuple(it == first_block.end(), it == first_block.end() ? 0 : it->second, g.nid,
+                           g.is_dynamic, g.max_pages, g.present_kernel_pages, g.present_movable_pages, id);
+  };
+  std::sort(order.begin(), order.end(), [&](int a, int b) { return rank(a) < rank(b); });
+  std::map<int, int> to;
+  for (std::size_t i = 0; i < order.size(); ++i) to[order[i]] = static_cast<int>(i);
+  if (std::all_of(to.begin(), to.end(), [](const auto& p) { return p.first == p.second; })) return;
+  std::map<int, MemoryGroup> groups;
+  for (const auto& [id, g] : s.groups) groups.emplace(to.at(id), g);
+  s.groups = std::move(groups);
+  s.blocks.update(0, RunMap<MemoryBlock>::kEnd, [&](MemoryBlock& m) {
+    if (m.group >= 0) m.group = to.at(m.group);
+  });
+  for (auto& [at, d] : s.dimms)
+    if (d.mgid >= 0 && to.count(d.mgid)) d.mgid = to.at(d.mgid);
 }
 
 }  // namespace memhp
