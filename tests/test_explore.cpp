@@ -217,13 +217,16 @@ TEST_CASE("explore: pinned x86-2slot") { check_large_pin("x86-2slot"); }
 TEST_CASE("explore: pinned x86-3slot-noalloc") { check_large_pin("x86-3slot-noalloc"); }
 TEST_CASE("explore: pinned x86-3slot-noalloc-mom") { check_large_pin("x86-3slot-noalloc-mom"); }
 TEST_CASE("explore: pinned x86-device-mom") { check_large_pin("x86-device-mom"); }
-TEST_CASE("explore: pinned x86-4slot-noalloc-mom" * doctest::test_suite("slow")) {
+TEST_CASE("explore: pinned x86-4slot-noalloc-mom") {
   check_large_pin("x86-4slot-noalloc-mom");  // 10,000 states (233,425 before the group-id quotient)
+}
+TEST_CASE("explore: pinned x86-5slot-noalloc-mom" * doctest::test_suite("slow")) {
+  check_large_pin("x86-5slot-noalloc-mom");  // 100,000 states, about 25 s
 }
 
 TEST_CASE("explore: every complete configuration of 5,000 states or more has its own case") {
   const std::set<std::string_view> own = {"x86-2slot", "x86-3slot-noalloc", "x86-3slot-noalloc-mom",
-                                          "x86-device-mom", "x86-4slot-noalloc-mom"};
+                                          "x86-device-mom", "x86-4slot-noalloc-mom", "x86-5slot-noalloc-mom"};
   for (const Pin& p : kPins)
     if (!p.max_depth && p.states >= 5000) CHECK_MESSAGE(own.count(p.config), p.config << " is pinned but never explored");
 }
