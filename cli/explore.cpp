@@ -210,6 +210,8 @@ Run setup_explore(CLI::App& app) {
           [](std::string& v) -> std::string { return find_invariant(v) ? "" : "unknown invariant '" + v + "'"; },
           "INVARIANT"));
   app.add_flag("--first", a->opts.stop_at_violation, "stop at the first violation");
+  app.add_flag("--verify-keys", a->opts.verify_keys,
+               "decode every new state's key and compare it with the state (a check of the key, slower)");
   app.add_flag("--no-canonical-groups", [a](std::int64_t) { a->opts.canonical_groups = false; },
                "keep memory-group ids as the model hands them out (the full graph, not its quotient)");
   app.add_option("--dot", a->dot, "write the state graph to FILE (Graphviz)")->check(nonempty());

@@ -24,8 +24,9 @@
 // the first time it is reached, and intern the successor by its exact
 // canonical key
 // (state_key(): the serialized maps, not a hash of them, so two states are
-// never merged; every new state is decoded again and compared, so a field
-// the key misses is caught rather than silently merged). The state graph is
+// never merged; with verify_keys, which every explorer test sets, every new
+// state is decoded again and compared, so a field the key misses is caught
+// rather than silently merged). The state graph is
 // a Boost adjacency_list; vertex ids are handed out in discovery order, so
 // the vertex vector is the BFS queue, and each vertex remembers its BFS
 // parent and the letter (and errno) that reached it: the path from boot is

@@ -378,7 +378,6 @@ ConformanceReport check_conformance(const std::string& name, MutantSet m) {
   if (!c) throw std::runtime_error("no explorer configuration '" + name + "'");
   ExploreOptions o;
   o.mutants = m;
-  o.verify_keys = false;
   auto res = explore(*c, o);
   if (auto* err = std::get_if<std::string>(&res)) throw std::runtime_error(name + ": " + *err);
   const ExploreResult& r = std::get<ExploreResult>(res);

@@ -36,6 +36,7 @@ namespace fs = std::filesystem;
 namespace {
 
 ExploreResult must_explore(const std::string& name, ExploreOptions o = {}) {
+  o.verify_keys = true;  // every state of every test decodes to itself
   const ExploreConfig* c = find_explore_config(name);
   REQUIRE_MESSAGE(c, "no configuration " << name);
   auto r = explore(*c, o);
