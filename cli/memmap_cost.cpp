@@ -39,9 +39,8 @@ void print_text(const Geometry& g, const MemmapCost& c, std::ostream& os) {
      << " pages; compound pages of " << human_bytes(c.align_bytes) << " (vmemmap_shift "
      << c.vmemmap_shift << ", " << c.pfns_per_compound << " pfns) x " << c.nr_compound << '\n'
      << "vmemmap virtual span " << human_bytes(c.vmemmap_span_bytes) << "; dedup "
-     << (c.dedup_saves     ? "applies"
-         : c.compound_path ? "path taken, saves nothing (memmap of a compound page <= 2 pages)"
-                           : "not used (no compound pages)")
+     << (c.compound_path ? "applies"
+                         : "not used (no compound pages, or a compound page's memmap is 2 pages or less)")
      << "\n\n";
   constexpr std::size_t w0 = 30, w1 = 26;
   os << pad("", w0) << pad("without dedup", w1) << "with dedup\n";
@@ -80,7 +79,6 @@ void print_json(const Geometry& g, const MemmapCost& c, std::ostream& os) {
                {"pfns_per_compound", c.pfns_per_compound},
                {"nr_compound", c.nr_compound},
                {"compound_path", c.compound_path},
-               {"dedup_saves", c.dedup_saves},
                {"vmemmap_span_bytes", c.vmemmap_span_bytes},
                {"pte_table_bytes", c.pte_table_bytes},
                {"without_dedup", side(c.compound_plain_pages, c.plain_pages, c.plain_bytes(), c.plain_pte_tables,

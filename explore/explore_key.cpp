@@ -395,7 +395,8 @@ System state_from_key(const std::string& key, const System& like) {
 }
 
 void canonicalize_group_ids(System& s) {
-  if (s.groups.empty()) return;
+  // No group, or one already numbered 0 (most states): nothing to rename.
+  if (s.groups.empty() || (s.groups.size() == 1 && s.groups.begin()->first == 0)) return;
   // Each group's rank: the lowest block holding it, else (after every
   // block) its contents, then its old id, which only orders groups that
   // are interchangeable anyway.

@@ -13,13 +13,18 @@
 #include <algorithm>
 
 #include "internal.h"
-#include "proven_words.h"
 #include "memhp/proven/vmemmap.h"
+#include "proven_words.h"
 
 namespace memhp::k {
 
 /* arch/x86/mm/init_64.c, arch/arm64/mm/mmu.c, arch/powerpc/mm/init_64.c:
    vmemmap_populate(), counted by memhp/proven/vmemmap.h */
+// vmemmap.h names the arches by number: memhp::Arch's.
+static_assert(proven::kArchX86_64 == static_cast<u64>(Arch::X86_64) &&
+              proven::kArchArm64 == static_cast<u64>(Arch::Arm64) &&
+              proven::kArchPpc64 == static_cast<u64>(Arch::Ppc64));
+
 VmemmapPlan arch_vmemmap_plan(const Geometry& g, u64 nr_pages, bool have_altmap) {
   const auto w = proven::arch_vmemmap_plan(proven::Concrete{}, geometry_words(g), nr_pages, have_altmap);
   return VmemmapPlan{w.pages, w.unit, w.uses_altmap};

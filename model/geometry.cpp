@@ -16,8 +16,7 @@
 //             ARCH_MHP_MEMMAP_ON_MEMORY_ENABLE for powerpc.
 #include "memhp/geometry.h"
 
-#include "memhp/proven/domain.h"
-#include "memhp/proven/geometry.h"
+#include "proven_words.h"
 
 namespace memhp {
 
@@ -87,8 +86,7 @@ std::string geometry_error(const Geometry& g) {
       "memory block size must be a power of two of at least one section",
       "block exceeds physical space",
   };
-  const proven::Concrete d;
-  const u64 code = proven::geometry_error_code(d, proven::geometry_words<proven::Concrete>(g));
+  const u64 code = proven::geometry_error_code(proven::Concrete{}, k::geometry_words(g));
   return code ? kWhy[code - 1] : std::string();
 }
 

@@ -131,8 +131,7 @@ MemmapCost memmap_cost(const Geometry& g, u64 size_bytes, u64 align_bytes) {
   // compound page whose memmap fits in the two kept pages never takes the
   // compound path (vmemmap_can_optimize()), so it saves nothing.
   c.compound_plain_pages = g.memmap_pages(c.pfns_per_compound);
-  c.dedup_saves = c.compound_path;
-  c.compound_dedup_pages = c.dedup_saves ? c.dedup_pages / c.nr_compound : c.compound_plain_pages;
+  c.compound_dedup_pages = c.compound_path ? c.dedup_pages / c.nr_compound : c.compound_plain_pages;
 
   // memmap_init_zone_device(): the head, then compound_nr_pages() - 1 tails
   // (Debian 6.1.192 mm/mm_init.c: VMEMMAP_RESERVE_NR pages of struct pages

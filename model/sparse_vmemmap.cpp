@@ -14,8 +14,8 @@
 #include <algorithm>
 
 #include "internal.h"
-#include "proven_words.h"
 #include "memhp/proven/vmemmap.h"
+#include "proven_words.h"
 
 namespace memhp::k {
 

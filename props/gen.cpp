@@ -166,7 +166,7 @@ Range gen_add_range(const GenContext& s, const SuiteConfig& cfg) {
 // dax/kmem and virtio-mem pass, and now and then a name a buggy driver
 // might, which 6.1 refuses with -EINVAL.
 std::optional<std::string> gen_resource_name() {
-  // weightedElement, not chance(): rc::gen::inRange() shrinks its range with
+  // A weighted element, not chance(): rc::gen::inRange() shrinks its range with
   // RapidCheck's size, so chance(n) is not n% (it is near 100% for small
   // sizes) and a rare branch behind it may never run in a command sequence.
   static const std::vector<std::pair<std::size_t, std::optional<std::string>>> kNames = {

@@ -322,6 +322,9 @@ bool leaked_run(const System& s, u64 a, u64 b) {
 u64 leaked_sections(const System& s, u64 a, u64 b) {
   if (leaked_run(s, a, b)) return b - a;
   const Geometry& g = s.geo;
+  const u64 spb = g.sections_per_block();
+  // A leaked section has no memory block: with every block present, none is.
+  if (s.blocks.all_of(a / spb, (b - 1) / spb + 1, [](const MemoryBlock& m) { return m.present; })) return 0;
   std::vector<u64> cuts = {a, b};
   auto cut = [&](u64 nr) {
     if (a < nr && nr < b) cuts.push_back(nr);
@@ -330,7 +333,6 @@ u64 leaked_sections(const System& s, u64 a, u64 b) {
   auto cut_pfns = [&](u64 lo, u64 hi) {
     for (u64 nr : {g.section_nr(Pfn{lo}), g.section_nr(Pfn{hi - 1})}) cut(nr), cut(nr + 1);
   };
-  const u64 spb = g.sections_per_block();
   s.blocks.for_each(a / spb, (b - 1) / spb + 1, [&](u64 x, u64 y, const MemoryBlock&) { cut(x * spb), cut(y * spb); });
   s.pgmap_array.for_each(g.section_start(a).v, g.section_start(b).v, [&](u64 x, u64 y, int) { cut_pfns(x, y); });
   for (const auto& [key, r] : s.iomem)

@@ -46,6 +46,17 @@ constexpr const char* kDimmOverPgmap =
     "dimm_add node=0 start=0x100000000 size=128M\n"
     "dimm_remove start=0x100000000\n";
 
+// Replays t, which must hold its `# expect:` lines and break no invariant,
+// and gives the state after its first n steps.
+System replayed_clean(const Trace& t, std::size_t n) {
+  const ReplayResult rr = replay_trace(t);
+  CHECK(rr.expect_failures == 0);
+  CHECK_FALSE(rr.violation);
+  System s = std::get<System>(boot_trace(t));
+  for (std::size_t i = 0; i < n; ++i) apply_op(s, t.steps.at(i).op);
+  return s;
+}
+
 }  // namespace
 
 TEST_CASE("device claims: memremap_pages claims its ranges and memunmap_pages releases them") {
@@ -147,13 +158,8 @@ TEST_CASE("device claims: leaked sections next to a live pgmap's are still leake
       "boot node=0 start=0x8000000 size=896M\n"
       "memremap_pages id=0 type=generic node=0 ranges=0x80000000+1G shift=18 altmap=16+4096  # expect: -ENOMEM\n"
       "memremap_pages id=0 type=private node=0 ranges=0xb8000000+128M altmap=0+512  # expect: ok\n");
-  const ReplayResult rr = replay_trace(t);
-  CHECK(rr.expect_failures == 0);
-  CHECK_FALSE(rr.violation);
   // The premise: the leaked sections and the pgmap's section are one run.
-  const System s = std::get<System>(boot_trace(t));
-  System after = s;
-  for (const TraceStep& st : t.steps) apply_op(after, st.op);
+  const System after = replayed_clean(t, t.steps.size());
   const Geometry& g = after.geo;
   const auto [lo, hi] = after.sections.run_bounds(g.section_nr(Pfn{0xb8000}));
   CHECK(lo <= g.section_nr(Pfn{0x80000}));
@@ -174,11 +180,7 @@ TEST_CASE("device claims: a range of another node in an early section's hole kee
       "add_memory node=1 start=4G size=128M  # expect: ok\n"
       "memremap_pages id=1 type=generic node=1 ranges=0x6000000+32M  # expect: ok\n"
       "memunmap_pages id=1  # expect: ok\n");
-  const ReplayResult rr = replay_trace(t);
-  CHECK(rr.expect_failures == 0);
-  CHECK_FALSE(rr.violation);
-  System s = std::get<System>(boot_trace(t));
-  for (std::size_t i = 0; i < 2; ++i) REQUIRE(apply_op(s, t.steps[i].op).ok());
+  const System s = replayed_clean(t, 2);  // the add and the memremap
   CHECK(s.sections.at(0).nid == 0);
   CHECK(s.page(Pfn{0x6000}).nid == 1);  // the device's struct pages are node 1's
 }

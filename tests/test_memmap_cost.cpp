@@ -43,7 +43,7 @@ TEST_CASE("memmap: vmemmap pages per compound page (2 MiB: 8 -> 2, 1 GiB: 4096 -
   CHECK(m2.compound_plain_pages == 8);
   CHECK(m2.compound_dedup_pages == 2);
   CHECK(m2.compound_plain_pages - m2.compound_dedup_pages == 6);
-  CHECK(m2.dedup_saves);
+  CHECK(m2.compound_path);
 
   // 1 GiB = 262144 base pages; 262144 / 64 = 4096 vmemmap pages, 2 kept:
   // saves 4094. The compound page spans 8 sections; sections 2..8 reuse the
@@ -134,7 +134,6 @@ TEST_CASE("memmap: no compound pages, small compound pages, partial sections") {
   // struct page is written.
   const MemmapCost s = memmap_cost(kX86, 128 * MiB, 64 * KiB);
   CHECK_FALSE(s.compound_path);
-  CHECK_FALSE(s.dedup_saves);
   CHECK(s.dedup_pages == s.plain_pages);
   CHECK(s.dedup_pages == 2 * MiB / kPage);  // 128 MiB -> 2 MiB of memmap
   CHECK(s.dedup_pte_tables == 0);
@@ -157,13 +156,13 @@ TEST_CASE("memmap: other geometries") {
   // dedup (Documentation/powerpc/vmemmap_dedup.rst); 1 GiB = 16384 pfns =
   // 16 vmemmap pages -> 2.
   const Geometry ppc = *geometry_preset("ppc64-64k");
-  CHECK_FALSE(memmap_cost(ppc, 1 * GiB, 2 * MiB).dedup_saves);
+  CHECK_FALSE(memmap_cost(ppc, 1 * GiB, 2 * MiB).compound_path);
   const MemmapCost p1 = memmap_cost(ppc, 1 * GiB, 1 * GiB);
   CHECK(p1.compound_plain_pages == 16);
   CHECK(p1.compound_dedup_pages == 2);
   // arm64-16k: 2 MiB = 128 pfns = 8 KiB of memmap, half a 16 KiB page.
   const Geometry a16 = *geometry_preset("arm64-16k");
-  CHECK_FALSE(memmap_cost(a16, 1 * GiB, 2 * MiB).dedup_saves);
+  CHECK_FALSE(memmap_cost(a16, 1 * GiB, 2 * MiB).compound_path);
   // 32 MiB (a PMD) = 2048 pfns * 64 B = 128 KiB = 8 pages of 16 KiB -> 2.
   const MemmapCost a32 = memmap_cost(a16, 32 * MiB, 32 * MiB);
   CHECK(a32.compound_plain_pages == 8);

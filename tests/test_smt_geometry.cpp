@@ -755,7 +755,6 @@ TEST_CASE("smt vmemmap_dedup_arithmetic: a compound page with a memmap of 2 page
   const MemmapCost cost = memmap_cost(ppc, 128 * MiB, 128 * MiB);
   CHECK(cost.nr_compound == 1);
   CHECK_FALSE(cost.compound_path);
-  CHECK_FALSE(cost.dedup_saves);
   CHECK(cost.compound_plain_pages == 2);
   CHECK(cost.dedup_pages == cost.plain_pages);
   CHECK(cost.plain_pages == 8);  // eight 16 MiB sections, 16 KiB of memmap each: one page

@@ -22,13 +22,11 @@ struct MemmapCost {
   u64 nr_pages = 0;             // base pages of the device
   u64 pfns_per_compound = 0;    // pgmap_vmemmap_nr()
   u64 nr_compound = 0;          // compound pages in the device
-  // __populate_section_memmap() takes vmemmap_populate_compound_pages():
-  // no altmap, power-of-two struct page, vmemmap_nr > 1. The vmemmap is then
-  // PTE-mapped even where no page is saved.
+  // __populate_section_memmap() takes vmemmap_populate_compound_pages()
+  // (vmemmap_can_optimize(): no altmap, power-of-two struct page, a compound
+  // page's memmap more than two pages), so dedup saves pages; its vmemmap is
+  // then PTE-mapped.
   bool compound_path = false;
-  // ... and that keeps fewer pages than the plain memmap (a compound page
-  // needs more than two pages of struct pages).
-  bool dedup_saves = false;
   u64 vmemmap_span_bytes = 0;   // virtual span of the memmap: nr_pages * sizeof(struct page)
 
   // Vmemmap pages of one compound page.
