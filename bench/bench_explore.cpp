@@ -50,6 +50,7 @@ System typical_state(std::string& key) {
   const ExploreConfig& c = *find_explore_config("x86-4slot-mom");
   ExploreOptions o;
   o.max_states = 2000;
+  o.keep_keys = true;
   const ExploreResult r = std::get<ExploreResult>(explore(c, o));
   key = r.keys.back();
   const System boot = std::get<System>(boot_system(c.geo, c.prof, c.boot));

@@ -71,6 +71,17 @@ void print_ops(std::ostream& out, const ExploreResult& r) {
   }
 }
 
+// The price of the visited set holding fingerprints, not keys.
+void print_fingerprints(std::ostream& out, const ExploreOptions& o, const ExploreResult& r) {
+  if (o.verify_keys) {
+    out << "fingerprints: 64-bit, every hit checked against its key (--verify-keys)\n";
+    return;
+  }
+  char bound[32];
+  std::snprintf(bound, sizeof bound, "%.1e", r.collision_bound);
+  out << "fingerprints: 64-bit, chance that two states share one <= " << bound << "\n";
+}
+
 void print_graph_properties(std::ostream& out, const ExploreResult& r) {
   if (r.truncated) {
     out << "search stopped early: stuck states and op coverage not checked\n";
@@ -99,6 +110,7 @@ void print_text(std::ostream& out, const ExploreConfig& c, const ExploreArgs& a,
   if (!a.opts.only.empty()) out << ", checking only " << a.opts.only;
   out << "\nstates " << r.states << ", transitions " << r.transitions << ", edges " << r.edges
       << ", depth " << r.depth << (r.truncated ? " (stopped early)" : "") << "\n";
+  print_fingerprints(out, a.opts, r);
   print_ops(out, r);
   for (const ExploreViolation& v : r.violations) {
     out << "VIOLATION " << v.violation.invariant << ": " << v.violation.message << "\n"
@@ -108,11 +120,8 @@ void print_text(std::ostream& out, const ExploreConfig& c, const ExploreArgs& a,
   print_graph_properties(out, r);
   if (r.stuck_count) {
     out << "STUCK: " << r.stuck_count << " states cannot return to boot; the shallowest:\n";
-    System like;  // what state_from_key() needs besides the key
-    like.geo = c.geo;
-    like.prof = c.prof;
     for (const StuckState& s : r.stuck) {
-      out << "  state " << s.vertex << " (" << state_summary(c, state_from_key(r.keys[s.vertex], like)) << "), "
+      out << "  state " << s.vertex << " (" << s.summary << "), "
           << s.trace.steps.size() << " steps from boot:\n";
       indent(out, print_trace(s.trace), "    ");
     }
@@ -145,6 +154,9 @@ void print_json(std::ostream& out, const ExploreConfig& c, const ExploreResult& 
                {"milliseconds", static_cast<std::uint64_t>(r.seconds * 1000)},
                {"states_per_second", static_cast<std::uint64_t>(r.states_per_second())},
                {"peak_rss_kib", r.peak_rss_kib},
+               {"search_bytes", r.search_bytes},
+               {"key_bytes", r.key_bytes},
+               {"fingerprint_collision_bound", r.collision_bound},
                {"ops", ops},
                {"violations", violations},
                {"stuck", r.stuck_count},
@@ -172,7 +184,9 @@ int explore(const ExploreArgs& a) {
   }
   const std::optional<ExploreConfig> c = load_config(a.config);
   if (!c) return kExitUsage;
-  auto explored = explore(*c, a.opts);
+  ExploreOptions o = a.opts;
+  o.keep_keys = o.keep_keys || !a.dot.empty();  // the DOT labels describe each state
+  auto explored = explore(*c, o);
   if (auto* e = std::get_if<std::string>(&explored)) {
     std::cerr << "memhp explore: " << c->name << ": " << *e << "\n";
     return kExitUsage;
@@ -183,9 +197,11 @@ int explore(const ExploreArgs& a) {
     print_json(std::cout, *c, r);
   } else {
     print_text(std::cout, *c, a, r);
-    std::fprintf(stderr, "memhp explore: %llu states in %.2f s (%.0f states/s), peak RSS %.1f MiB\n",
-                 static_cast<unsigned long long>(r.states), r.seconds, r.states_per_second(),
-                 static_cast<double>(r.peak_rss_kib) / 1024);
+    std::fprintf(stderr,
+                 "memhp explore: %llu states in %.2f s (%.0f states/s, %u job%s), search memory %.0f B/state, "
+                 "peak RSS %.1f MiB\n",
+                 static_cast<unsigned long long>(r.states), r.seconds, r.states_per_second(), o.jobs,
+                 o.jobs == 1 ? "" : "s", r.search_bytes_per_state(), static_cast<double>(r.peak_rss_kib) / 1024);
   }
   return r.passed() ? kExitOk : kExitFailed;
 }
@@ -215,6 +231,9 @@ Run setup_explore(CLI::App& app) {
   app.add_flag("--no-canonical-groups", [a](std::int64_t) { a->opts.canonical_groups = false; },
                "keep memory-group ids as the model hands them out (the full graph, not its quotient)");
   app.add_option("--dot", a->dot, "write the state graph to FILE (Graphviz)")->check(nonempty());
+  app.add_option("--jobs", a->opts.jobs, "threads expanding states; the output is the same for every N")
+      ->check(CLI::Range(1u, 256u))
+      ->capture_default_str();
   app.add_flag("--json", a->json, "one JSON object, timing included (docs/json.md)");
   app.add_option("--max-states", a->opts.max_states, "stop after this many states (0: no limit)")
       ->check(unsigned_number())

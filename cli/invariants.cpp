@@ -58,8 +58,12 @@ std::size_t widest(const std::vector<T>& v, F&& field) {
 // ------------------------------------------------------------------ text --
 
 // "state" when the check reads only the state after a step (the explorer
-// judges it once per distinct state), "step" when it reads the step.
-std::string_view reads(const Invariant& i) { return i.check.of_state() ? "state" : "step"; }
+// judges it once per distinct state), "step" when it reads the step, and
+// "step+state" for a check with a part of each.
+std::string_view reads(const Invariant& i) {
+  if (!i.check.has_state_part()) return "step";
+  return i.check.has_step_part() ? "step+state" : "state";
+}
 
 void text_invariants(std::ostream& os) {
   const auto& all = invariant_registry();
@@ -67,7 +71,7 @@ void text_invariants(std::ostream& os) {
   auto id_w = widest(all, [](const Invariant& i) { return i.id; });
   os << "Invariants (" << all.size() << "), checked after every step:\n\n";
   for (const Invariant& i : all)
-    os << "  " << pad(i.name, name_w) << "  " << pad(i.id, id_w) << "  " << pad(reads(i), 5) << "  killed by "
+    os << "  " << pad(i.name, name_w) << "  " << pad(i.id, id_w) << "  " << pad(reads(i), 10) << "  killed by "
        << join(names(i.killed_by), ", ")
        << "\n      " << i.statement << "\n      kernel: " << i.kernel_ref << '\n';
 }

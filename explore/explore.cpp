@@ -21,25 +21,41 @@
 // state, breadth-first: for each state and each letter, apply the op to a
 // copy of the state, check the step invariants of the registry on the
 // step (before, op, result, after) and its state invariants on each state
-// the first time it is reached, and intern the successor by its exact
-// canonical key
-// (state_key(): the serialized maps, not a hash of them, so two states are
-// never merged; with verify_keys, which every explorer test sets, every new
-// state is decoded again and compared, so a field the key misses is caught
-// rather than silently merged). The state graph is
-// a Boost adjacency_list; vertex ids are handed out in discovery order, so
-// the vertex vector is the BFS queue, and each vertex remembers its BFS
-// parent and the letter (and errno) that reached it: the path from boot is
-// a shortest trace, printed in the trace format with `# expect:` on every
-// step, and replayable. A transition that breaks an invariant leads to a
-// violating vertex outside the state table, never expanded (everything
-// after a broken state derives from it). Only keys are kept: expanding a
-// state decodes it. After the search, the graph properties use Boost.Graph:
-// breadth_first_search on the reverse graph from the boot state reaches
-// every state that can get back to boot (the others are stuck), and
-// strong_components counts the components (1 when every state lies on a
-// cycle through boot). Op coverage (every letter succeeded somewhere) comes
-// from per-letter tallies kept as the transitions run.
+// the first time it is reached, and intern the successor by the 64-bit
+// fingerprint of its exact canonical key (state_key(); fingerprints.h
+// gives the collision bound every run reports, and with verify_keys, which
+// every explorer test sets, each hit is checked against the key behind it
+// and each new state decoded again and compared, so neither a collision nor
+// a field the key misses can merge two states unnoticed). Vertex ids are
+// handed out in discovery order, so the vertex array is the BFS queue, and
+// each vertex remembers its BFS parent and the letter (and errno) that
+// reached it: the path from boot is a shortest trace, printed in the trace
+// format with `# expect:` on every step, and replayable. The same path
+// gives the state back: expanding a vertex applies its path's ops to the
+// stored boot state again (state_of(), which reuses the part of the path
+// the last expansion walked), so the search keeps no state, only
+// fingerprints, vertices and edges (ExploreResult::search_bytes). A
+// transition that breaks an invariant leads to a violating vertex outside
+// the state table, never expanded (everything after a broken state derives
+// from it).
+//
+// Threads. The vertices are expanded in batches: every thread takes states
+// of the batch, applies the letters and judges the steps, reading but never
+// writing the tables; then one thread merges what they found in vertex and
+// letter order, exactly as a single thread would have (tallies, new
+// vertices, edges, and where a bound or a violation stops the search). A
+// state that is new to the tables as they were at the start of the batch
+// has its state invariants judged, perhaps by two threads, with the same
+// verdict. So counts, traces and pins do not depend on the number of
+// threads, which tests/test_explore.cpp checks edge by edge.
+//
+// After the search, the edges become a Boost compressed_sparse_row_graph,
+// and the graph properties use Boost.Graph: breadth_first_search on the
+// reverse graph from the home states (boot) reaches every state that can
+// get back (the others are stuck), and strong_components counts the
+// components (1 when every state lies on a cycle through boot). Op
+// coverage (every letter succeeded somewhere) comes from per-letter
+// tallies kept as the transitions are merged.
 //
 // Known limits.
 // - Finite only through the bounds: allocations are capped (max_allocs of
@@ -51,7 +67,7 @@
 //   add_memory/remove_memory, no removal of boot memory, no plain `online`
 //   (the zone default). NOTES.md section 10 lists the mutants this leaves
 //   out of reach. With devices, "back at boot" means equal to boot up to the
-//   residue ZONE_DEVICE never gives back (home_states()).
+//   residue ZONE_DEVICE never gives back (Explorer::home_view()).
 // - Sequence properties are not checked, only the invariant registry.
 // - Violations are reported per invariant, the first (shortest) for each;
 //   a transition shows only the first invariant it breaks, in registry order.
@@ -62,7 +78,8 @@
 // - Cost: every transition copies a System and runs every step invariant, each
 //   walking the state's maps; the invariants, not hashing, bound the speed
 //   (NOTES.md section 10, bench/bench_explore.cpp).
-// - Peak memory is the process's getrusage() peak, not the search's alone.
+// - Peak memory is the process's getrusage() peak, not the search's alone;
+//   search_bytes is the search's own.
 #include "explore.h"
 
 #include "diff.h"
@@ -75,11 +92,15 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <deque>
 #include <exception>
 #include <ostream>
 #include <set>
-#include <unordered_map>
+#include <thread>
+
+#include "fingerprints.h"
 
 namespace memhp {
 namespace {
@@ -119,33 +140,93 @@ bool under_cap(const AlphabetOp& a, const PageCounts& n, const ExploreConfig& c)
   return (op.kind == AllocKind::Movable ? n.movable : n.unmovable) < c.max_allocs * op.count;
 }
 
+// One letter tried on one state: what an expanding thread found, which the
+// merge turns into tallies, vertices and edges.
+struct Outcome {
+  enum class Kind : std::uint8_t {
+    Skipped,    // an alloc over the page bound: not tried
+    Unchanged,  // failed and changed nothing
+    Loop,       // the same state again
+    Successor,  // another state, whose invariants held
+    Violating,  // a transition that breaks an invariant
+  };
+  Kind kind = Kind::Unchanged;
+  bool ok = false;
+  bool home = false;             // Successor: it counts as back at boot
+  int err = 0;
+  std::uint32_t key = 0;         // Successor, Violating: index into Expansion::keys
+  std::uint32_t bad = 0;         // Violating: index into Expansion::bad
+  std::uint64_t fp = 0;          // Successor: fingerprint(key)
+};
+
+// Every letter tried on one state, by letter.
+struct Expansion {
+  bool beyond_depth = false;  // on the last BFS level allowed: not expanded
+  std::vector<Outcome> outcomes;
+  std::vector<std::string> keys;
+  std::vector<Violation> bad;
+};
+
+// Edges as the search stores them, in rows by source (the merge handles the
+// states in vertex order, so each state's edges are appended together).
+struct SearchEdge {
+  Vertex to = 0;
+  std::uint16_t op = 0;
+  std::int16_t err = 0;
+};
+
+// A thread's own buffers, and the states along the BFS path to the last
+// state it expanded (by depth), which the next one mostly shares.
+struct Scratch {
+  System t;
+  std::string key;
+  std::vector<Vertex> path;    // path[d]: the ancestor at depth d
+  std::vector<System> states;  // states[d]: its stored state
+};
+
+// The memory a deque holds: libstdc++ allocates 512-byte blocks, and a
+// pointer to each in its map.
+template <class T>
+std::uint64_t deque_bytes(const std::deque<T>& d) {
+  constexpr std::uint64_t kBlock = 512, per_block = sizeof(T) < kBlock ? kBlock / sizeof(T) : 1;
+  const std::uint64_t blocks = d.size() / per_block + 1;
+  return blocks * (per_block * sizeof(T) + sizeof(void*));
+}
+
 class Explorer {
  public:
   Explorer(const ExploreConfig& c, const ExploreOptions& o, System boot, ExploreResult& r)
       : c_(c), o_(o), only_(o.only.empty() ? nullptr : find_invariant(o.only)), boot_(std::move(boot)),
-        r_(r), g_(*r.graph) {
+        boot_view_(stored(boot_)), home_view_(without_zone_contiguous(boot_)), r_(r), keep_keys_(o.keep_keys || o.verify_keys),
+        scratch_(std::max(1u, o.jobs)) {
     for (const Invariant& i : invariant_registry())
-      if (i.check.of_state() && !c_.compact && reads_zone_contiguous(i) && (!only_ || only_ == &i))
+      if (i.check.has_state_part() && !c_.compact && reads_zone_contiguous(i) && (!only_ || only_ == &i))
         unkeyed_.push_back(&i);
   }
 
   void run() {
     const auto t0 = Clock::now();
     start();
-    for (Vertex v = 0; v < boost::num_vertices(g_) && !stop_; ++v) {
-      if (g_[v].violating) continue;
-      // The vertices are in BFS order: from the first one on the last
-      // level allowed, nothing more is expanded.
-      if (o_.max_depth && g_[v].depth + 1 >= o_.max_depth) {
-        r_.truncated = true;
-        break;
-      }
-      expand(v);
+    // Batches of the vertices known when the batch starts, in BFS order:
+    // expanded by every thread, then merged in vertex order by this one.
+    for (Vertex next = 0; next < vertices_.size() && !stop_;) {
+      const Vertex end = std::min<Vertex>(static_cast<Vertex>(vertices_.size()), next + kBatch);
+      std::vector<Expansion> found(end - next);
+      expand_batch(next, end, found);
+      for (Vertex v = next; v < end && !stop_; ++v) merge(v, found[v - next]);
+      next = end;
     }
     r_.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    r_.search_bytes = index_.bytes() + deque_bytes(vertices_) + deque_bytes(rows_) + deque_bytes(edges_);
+    r_.collision_bound = o_.verify_keys ? 0 : collision_bound(index_.size(), o_.fingerprint_bits);
+    build_graph();
+    for (ExploreViolation& x : r_.violations) x.trace = trace_to(c_, o_, r_, x.vertex);
   }
 
  private:
+  static constexpr Vertex kBatch = 256;  // states a batch expands
+  static constexpr Vertex kChunk = 4;    // states a thread takes at a time
+
   // The state as the explorer stores it. Only compaction reads
   // zone->contiguous (pageblock_pfn_to_page()), and writing the flag
   // changes nothing else, so without `compact` in the configuration two
@@ -159,132 +240,279 @@ class Explorer {
     if (!c_.compact) clear_zone_contiguous_flags(s);
     if (o_.canonical_groups) canonicalize_group_ids(s);
   }
+  System stored(System s) const {
+    store_view(s);
+    return s;
+  }
+
+  // The states that count as "back at boot" (StateVertex::home): equal to
+  // the boot state once zone->contiguous is set aside. The flag is a cache
+  // that 6.1 clears on every online and sets again only where an offline
+  // finds the zone whole, so after a boot block has been offlined and
+  // onlined the kernel never gets it back (its soundness is INV-44's).
+  // ZONE_DEVICE also leaves residue the kernel never gives back (the zone
+  // and node span, section taint, the poisoned boot memmap of a hole:
+  // INV-10, INV-14), so with devices that is set aside too, as the device
+  // round-trip property compares. Stored without the flags and without
+  // devices, only boot's own state (vertex 0) is home.
+  bool tracks_home() const { return !c_.devices.empty() || c_.compact; }
+  System home_view(const System& s) const {
+    System v = without_zone_contiguous(s);
+    return c_.devices.empty() ? v : without_device_residue(v, boot_);
+  }
 
   // The boot state: vertex 0, checked as a boot step (before == after).
   void start() {
-    System boot = boot_;
-    store_view(boot);
-    const Vertex v = add_vertex(state_key(boot), StateVertex{0, 0, 0, 0, false, false});
+    std::string key = state_key(boot_view_);
+    const Vertex v = add_vertex(key, StateVertex{0, 0, 0, 0, false, false, true});
     if (auto bad = judge(StepView{boot_, boot_, nullptr, nullptr}, only_)) {
-      g_[v].violating = true;
+      vertices_[v].violating = true;
       record(*bad, v);
       if (o_.stop_at_violation) r_.truncated = stop_ = true;
     } else {
-      index_.emplace(r_.keys[v], v);
+      index_.insert(fingerprint(key, o_.fingerprint_bits), v);
     }
     r_.states = 1;
     r_.depth = 1;
   }
 
-  void expand(Vertex v) {
-    const System s = state_from_key(r_.keys[v], boot_);
+  // ------------------------------------------------ expanding (threads) --
+
+  // Expands [lo, hi) into found, on o_.jobs threads. Nothing here writes
+  // the explorer's tables: the threads read them, and merge() writes.
+  void expand_batch(Vertex lo, Vertex hi, std::vector<Expansion>& found) {
+    std::atomic<Vertex> cursor{lo};
+    auto work = [&](Scratch& scratch) {
+      for (Vertex a; (a = cursor.fetch_add(kChunk)) < hi;)
+        for (Vertex v = a; v < std::min(hi, a + kChunk); ++v) found[v - lo] = expand(v, scratch);
+    };
+    const std::size_t threads = std::min<std::size_t>(scratch_.size(), (hi - lo + kChunk - 1) / kChunk);
+    std::vector<std::exception_ptr> errors(threads);
+    {
+      std::vector<std::jthread> helpers;
+      for (std::size_t i = 1; i < threads; ++i)
+        helpers.emplace_back([&, i] {
+          try {
+            work(scratch_[i]);
+          } catch (...) {
+            errors[i] = std::current_exception();
+          }
+        });
+      work(scratch_[0]);
+    }
+    for (const std::exception_ptr& e : errors)
+      if (e) std::rethrow_exception(e);
+  }
+
+  // The stored state of v, found again by applying the ops of its BFS path
+  // to the stored boot state (the search keeps no keys): the same ops on
+  // the same states give the same states. Only the part of the path that
+  // differs from the last one this thread walked is applied again.
+  const System& state_of(Vertex v, Scratch& scratch) const {
+    const std::uint32_t depth = vertices_[v].depth;
+    std::vector<Vertex> up;  // v and its ancestors the cached path lacks, deepest first
+    for (Vertex a = v; !(depth - up.size() < scratch.path.size() && scratch.path[depth - up.size()] == a);
+         a = vertices_[a].parent) {
+      up.push_back(a);
+      if (a == 0) break;
+    }
+    const std::uint32_t from = depth + 1 - static_cast<std::uint32_t>(up.size());
+    scratch.path.resize(depth + 1);
+    scratch.states.resize(depth + 1);
+    if (from == 0) {
+      scratch.path[0] = 0;
+      scratch.states[0] = boot_view_;
+      up.pop_back();
+    }
+    for (std::uint32_t d = std::max(from, 1u); d <= depth; ++d) {
+      const Vertex a = up[depth - d];
+      const StateVertex& p = vertices_[a];
+      System& t = scratch.states[d];
+      t = scratch.states[d - 1];
+      if (apply_guarded(t, r_.alphabet[p.via].op).err != p.via_err)
+        throw std::logic_error("a step gave another result when applied again: the model is not deterministic");
+      store_view(t);
+      scratch.path[d] = a;
+    }
+    return scratch.states[depth];
+  }
+
+  Expansion expand(Vertex v, Scratch& scratch) const {
+    Expansion x;
+    if (vertices_[v].violating) return x;
+    // The vertices are in BFS order: from the first one on the last level
+    // allowed, nothing more is expanded.
+    if (o_.max_depth && vertices_[v].depth + 1 >= o_.max_depth) {
+      x.beyond_depth = true;
+      return x;
+    }
+    const System& s = state_of(v, scratch);
+    if (keep_keys_ && !(state_from_key(r_.keys[v], boot_) == s))
+      throw std::logic_error("a state found again by its path differs from the state its key holds");
     const PageCounts n = allocated(s);
     // The successor is built in one scratch System, copied from s again
     // only after an op changed it: most ops fail and change nothing, and
     // copy-assignment reuses the maps' nodes where a fresh copy allocates.
-    System t = s;
-    for (std::uint32_t k = 0; k < r_.alphabet.size() && !stop_; ++k) {
+    System& t = scratch.t;
+    t = s;
+    x.outcomes.resize(r_.alphabet.size());
+    for (std::uint32_t k = 0; k < r_.alphabet.size(); ++k) {
       if (!under_cap(r_.alphabet[k], n, c_)) {
-        ++r_.ops[k].skipped;
+        x.outcomes[k].kind = Outcome::Kind::Skipped;
         continue;
       }
-      if (!transition(v, s, t, k)) t = s;
+      x.outcomes[k] = transition(s, t, k, x, scratch.key);
+      if (x.outcomes[k].kind != Outcome::Kind::Unchanged && x.outcomes[k].kind != Outcome::Kind::Loop) t = s;
     }
+    return x;
   }
 
-  // Applies letter k to t (equal to s on entry) and records the step; true
-  // when t still equals s.
-  bool transition(Vertex v, const System& s, System& t, std::uint32_t k) {
+  // Applies letter k to t (equal to s on entry).
+  Outcome transition(const System& s, System& t, std::uint32_t k, Expansion& x, std::string& key) const {
     const Op& op = r_.alphabet[k].op;
     const Result res = apply_guarded(t, op);
-    ++r_.transitions;
-    ++(res.ok() ? r_.ops[k].ok : r_.ops[k].failed);
-    const StateVertex next{g_[v].depth + 1, v, k, res.err, false, false};
+    Outcome o;
+    o.ok = res.ok();
+    o.err = res.err;
     const StepView step{s, t, &op, &res};
-    if (breaks_step(step)) {
-      // Reported as replay reports it: the first of all the invariants.
-      violating(v, state_key(t), next, *judge(step, only_));
-      return false;
-    }
+    if (breaks_step(step))  // reported as replay reports it: the first of all the invariants
+      return violating(o, state_key(t), *judge(step, only_), x);
     store_view(t);
-    // Most failed ops change nothing: == says so without encoding a key.
-    if (!res.ok() && t == s) return true;
-    state_key(t, key_);
-    if (key_ == r_.keys[v]) {  // a self-loop: kept only when it succeeded
-      if (res.ok()) add_edge(v, v, k, 0);
-      return true;
+    // Most ops change nothing: == says so without encoding a key (which is
+    // exact, so a loop has the same key). A self-loop is kept only when it
+    // succeeded.
+    if (t == s) {
+      if (res.ok()) o.kind = Outcome::Kind::Loop;
+      return o;
     }
+    state_key(t, key);
+    o.fp = fingerprint(key, o_.fingerprint_bits);
     // The state invariants read the stored state alone, so a state already
-    // in the table has passed them: only a new one is judged. Its step
-    // invariants all held, so the first state invariant broken is the first
-    // of all.
-    if (!index_.count(key_))
-      if (auto bad = judge(StepView{s, t, &op, &res}, only_, Judged::States)) {
-        violating(v, key_, next, *bad);
-        return false;
-      }
-    successor(v, t, next);
-    return false;
+    // in the table has passed them: only one not yet in it is judged. Its
+    // step invariants all held, so the first state invariant broken is the
+    // first of all. (A state another thread finds new in the same batch is
+    // judged twice, with the same verdict.)
+    const bool known = index_.find(o.fp) != FingerprintSet::kNone;
+    if (!known) {
+      if (auto bad = judge(StepView{s, t, &op, &res}, only_, Judged::States)) return violating(o, key, *bad, x);
+      if (o_.verify_keys && !(state_from_key(key, boot_) == t))
+        throw std::logic_error("state_key() lost information: a state does not decode to itself");
+      o.home = tracks_home() && home_view(t) == home_view_;
+    }
+    o.kind = Outcome::Kind::Successor;
+    if (!known || o_.verify_keys) {
+      o.key = static_cast<std::uint32_t>(x.keys.size());
+      x.keys.push_back(key);
+    }
+    return o;
+  }
+
+  Outcome violating(Outcome o, std::string key, Violation bad, Expansion& x) const {
+    o.kind = Outcome::Kind::Violating;
+    o.key = static_cast<std::uint32_t>(x.keys.size());
+    o.bad = static_cast<std::uint32_t>(x.bad.size());
+    x.keys.push_back(std::move(key));
+    x.bad.push_back(std::move(bad));
+    return o;
   }
 
   // Whether the transition breaks a step invariant, a state invariant the
   // stored key cannot vouch for (unkeyed_), or BUGs.
   bool breaks_step(const StepView& step) const {
     if (judge(step, only_, Judged::Steps)) return true;
-    return std::any_of(unkeyed_.begin(), unkeyed_.end(), [&](const Invariant* i) { return i->check(step); });
+    return std::any_of(unkeyed_.begin(), unkeyed_.end(),
+                       [&](const Invariant* i) { return i->check.state_part(step).has_value(); });
+  }
+
+  // ------------------------------------------------------ merging (one) --
+
+  // Records what expanding v found, letter by letter, as a single thread
+  // would have, up to the first reason to stop.
+  void merge(Vertex v, Expansion& x) {
+    if (x.beyond_depth) {
+      r_.truncated = stop_ = true;
+      return;
+    }
+    rows_.resize(v + 1, static_cast<std::uint32_t>(edges_.size()));
+    for (std::uint32_t k = 0; k < x.outcomes.size() && !stop_; ++k) {
+      const Outcome& o = x.outcomes[k];
+      if (o.kind == Outcome::Kind::Skipped) {
+        ++r_.ops[k].skipped;
+        continue;
+      }
+      ++r_.transitions;
+      ++(o.ok ? r_.ops[k].ok : r_.ops[k].failed);
+      const StateVertex next{vertices_[v].depth + 1, v, k, o.err, false, false, o.home};
+      if (o.kind == Outcome::Kind::Loop && o.ok) add_edge(v, k, 0);
+      if (o.kind == Outcome::Kind::Violating) violating(std::move(x.keys[o.key]), next, x.bad[o.bad]);
+      if (o.kind == Outcome::Kind::Successor) successor(o, x, next);
+    }
   }
 
   // A violating vertex: outside the state table, never expanded.
-  void violating(Vertex v, std::string key, const StateVertex& next, const Violation& bad) {
+  void violating(std::string key, const StateVertex& next, const Violation& bad) {
     const Vertex w = add_vertex(std::move(key), next);
-    g_[w].violating = true;
-    add_edge(v, w, next.via, next.via_err);
+    vertices_[w].violating = true;
+    add_edge(w, next.via, next.via_err);
     record(bad, w);
     if (o_.stop_at_violation) r_.truncated = stop_ = true;
   }
 
-  // An edge to the state t, interned if it is new.
-  void successor(Vertex v, const System& t, const StateVertex& next) {
-    if (auto it = index_.find(key_); it != index_.end()) {
-      add_edge(v, it->second, next.via, next.via_err);
+  // An edge to a successor, interned if it is new.
+  void successor(const Outcome& o, Expansion& x, const StateVertex& next) {
+    if (const Vertex w = index_.find(o.fp); w != FingerprintSet::kNone) {
+      if (o_.verify_keys && x.keys[o.key] != r_.keys[w])
+        throw std::logic_error("two states share a fingerprint: the search would have lost one");
+      add_edge(w, next.via, next.via_err);
       return;
     }
     if (o_.max_states && r_.states >= o_.max_states) {
       r_.truncated = stop_ = true;
       return;
     }
-    if (o_.verify_keys) verify(key_, t);
-    const Vertex w = add_vertex(key_, next);
-    index_.emplace(r_.keys[w], w);
+    const Vertex w = add_vertex(std::move(x.keys[o.key]), next);
+    index_.insert(o.fp, w);
     ++r_.states;
     r_.depth = std::max(r_.depth, next.depth + 1);
-    add_edge(v, w, next.via, next.via_err);
+    add_edge(w, next.via, next.via_err);
   }
 
   Vertex add_vertex(std::string key, const StateVertex& props) {
     r_.key_bytes += key.size();
-    r_.keys.push_back(std::move(key));
-    // add_vertex(g) then the properties: add_vertex(props, g) goes through
-    // named_graph, where GCC 12 with the sanitizers sees an uninitialised
-    // boost::optional (a false -Wuninitialized, an error under -Werror).
-    const auto v = boost::add_vertex(g_);
-    g_[v] = props;
-    return static_cast<Vertex>(v);
+    if (keep_keys_) r_.keys.push_back(std::move(key));
+    vertices_.push_back(props);
+    return static_cast<Vertex>(vertices_.size() - 1);
   }
 
-  void add_edge(Vertex from, Vertex to, std::uint32_t k, int err) {
-    boost::add_edge(from, to, StateEdge{k, err}, g_);
+  // An edge from the state being merged (the last row).
+  void add_edge(Vertex to, std::uint32_t k, int err) {
+    edges_.push_back(SearchEdge{to, static_cast<std::uint16_t>(k), static_cast<std::int16_t>(err)});
     ++r_.edges;
   }
 
   void record(const Violation& bad, Vertex w) {
     if (!seen_.insert(bad.invariant).second) return;
-    r_.violations.push_back({bad, trace_to(c_, o_, r_, w), w});
+    r_.violations.push_back({bad, {}, w});
   }
 
-  void verify(const std::string& key, const System& t) const {
-    if (!(state_from_key(key, boot_) == t))
-      throw std::logic_error("state_key() lost information: a state does not decode to itself");
+  // The Boost graph, from the rows: out-edges in the order they were found.
+  void build_graph() {
+    rows_.resize(vertices_.size() + 1, static_cast<std::uint32_t>(edges_.size()));
+    std::vector<std::pair<Vertex, Vertex>> ends;
+    std::vector<StateEdge> props;
+    ends.reserve(edges_.size());
+    props.reserve(edges_.size());
+    for (Vertex v = 0; v < vertices_.size(); ++v)
+      for (std::uint32_t e = rows_[v]; e < rows_[v + 1]; ++e) {
+        ends.emplace_back(v, edges_[e].to);
+        props.push_back(StateEdge{edges_[e].op, edges_[e].err});
+      }
+    edges_ = {};
+    rows_ = {};
+    *r_.graph = StateGraph(boost::edges_are_unsorted_multi_pass, ends.begin(), ends.end(), props.begin(),
+                           static_cast<Vertex>(vertices_.size()));
+    for (Vertex v = 0; v < vertices_.size(); ++v) (*r_.graph)[v] = vertices_[v];
+    vertices_ = {};
   }
 
   const ExploreConfig& c_;
@@ -292,55 +520,51 @@ class Explorer {
   const Invariant* only_;
   std::vector<const Invariant*> unkeyed_;  // state invariants judged per transition
   const System boot_;
+  const System boot_view_;  // boot as stored
+  const System home_view_;
   ExploreResult& r_;
-  StateGraph& g_;
-  // Keys live in r_.keys (a deque: they never move), the index views them.
-  std::unordered_map<std::string_view, Vertex> index_;
+  const bool keep_keys_;
+  std::vector<Scratch> scratch_;  // one per thread
+  // The search's tables, written by merge() alone.
+  FingerprintSet index_;            // stored states (not violating ones)
+  // Deques, not vectors: they grow without copying, and without the
+  // half-empty capacity a doubled vector keeps.
+  std::deque<StateVertex> vertices_;
+  std::deque<std::uint32_t> rows_;  // rows_[v]: v's first edge in edges_
+  std::deque<SearchEdge> edges_;
   std::set<std::string> seen_;  // invariants already reported
-  std::string key_;             // the successor's key, reused across transitions
   bool stop_ = false;
 };
 
 // ------------------------------------------------------ graph properties --
 
-// The states that count as "back at boot": equal to the boot state once
-// zone->contiguous is set aside. The flag is a cache that 6.1 clears on
-// every online and sets again only where an offline finds the zone whole,
-// so after a boot block has been offlined and onlined the kernel never
-// gets it back (its soundness is INV-44's). ZONE_DEVICE also leaves residue
-// the kernel never gives back (the zone and node span, section taint, the
-// poisoned boot memmap of a hole: INV-10, INV-14), so with devices that is
-// set aside too, as the device round-trip property compares.
-std::vector<Vertex> home_states(const ExploreConfig& c, const ExploreResult& r, const System& boot) {
-  std::vector<Vertex> home{0};
-  // Stored without the flags and without devices, only boot's own key is home.
-  if (c.devices.empty() && !c.compact) return home;
-  const System boot_view = without_zone_contiguous(boot);
-  for (Vertex v = 1; v < r.keys.size(); ++v) {
-    if ((*r.graph)[v].violating) continue;
-    System s = without_zone_contiguous(state_from_key(r.keys[v], boot));
-    if (!c.devices.empty()) s = without_device_residue(s, boot);
-    if (s == boot_view) home.push_back(v);
-  }
-  return home;
+// The state at the end of a trace from boot (the search keeps no keys of
+// expanded states, so a reported state is found again by its path).
+System state_after(const Trace& t, System s) {
+  for (const TraceStep& step : t.steps) apply_guarded(s, step.op);
+  return s;
 }
 
 // States from which no home state can be reached: BFS from the home states
-// on the reverse graph reaches exactly the states that can get back.
+// (StateVertex::home) on the reverse graph reaches exactly the states that
+// can get back.
 void find_stuck(const ExploreConfig& c, const ExploreOptions& o, const System& boot, ExploreResult& r) {
   StateGraph& g = *r.graph;
   std::vector<boost::default_color_type> color(boost::num_vertices(g), boost::white_color);
   auto colors = boost::make_iterator_property_map(color.begin(), boost::get(boost::vertex_index, g));
   const auto reverse = boost::make_reverse_graph(g);
   boost::queue<Vertex> queue;
-  for (Vertex h : home_states(c, r, boot))
-    if (color[h] == boost::white_color)
+  for (Vertex h = 0; h < boost::num_vertices(g); ++h)
+    if (g[h].home && !g[h].violating && color[h] == boost::white_color)
       boost::breadth_first_visit(reverse, h, queue, boost::default_bfs_visitor(), colors);
   for (Vertex v = 0; v < boost::num_vertices(g); ++v) {
     if (g[v].violating || color[v] != boost::white_color) continue;
     g[v].stuck = true;
     ++r.stuck_count;
-    if (r.stuck.size() < 3) r.stuck.push_back({v, trace_to(c, o, r, v)});
+    if (r.stuck.size() >= 3) continue;
+    Trace t = trace_to(c, o, r, v);
+    std::string summary = state_summary(c, state_after(t, boot));
+    r.stuck.push_back({v, std::move(t), std::move(summary)});
   }
 }
 
@@ -379,12 +603,15 @@ std::vector<std::size_t> ExploreResult::ops_never_ok() const {
 std::variant<ExploreResult, std::string> explore(const ExploreConfig& c, const ExploreOptions& o) {
   // Checking everything instead of an unknown name would test something else.
   if (!o.only.empty() && !find_invariant(o.only)) return "unknown invariant '" + o.only + "'";
+  if (o.fingerprint_bits < 1 || o.fingerprint_bits > 64) return "fingerprints are 1 to 64 bits wide";
   auto booted = boot_system(c.geo, c.prof, c.boot, o.mutants);
   if (auto* e = std::get_if<std::string>(&booted)) return "boot failed: " + *e;
   ExploreResult r;
   r.config = c.name;
   r.alphabet = explore_alphabet(c);
   r.ops.resize(r.alphabet.size());
+  // Edges name their letter in 16 bits.
+  if (r.alphabet.size() > UINT16_MAX) return "an alphabet of more than 65535 ops";
   const System boot = std::get<System>(std::move(booted));
   ExploreOptions bounded = o;  // a configuration's own depth, unless asked for less
   if (c.max_depth && (!o.max_depth || o.max_depth > c.max_depth)) bounded.max_depth = c.max_depth;
@@ -447,7 +674,8 @@ void write_dot(std::ostream& os, const ExploreConfig& c, const ExploreResult& r)
   const StateGraph& g = *r.graph;
   auto vertex_label = [&](std::ostream& out, Vertex v) {
     const StateVertex& p = g[v];
-    const std::string what = state_summary(c, state_from_key(r.keys[v], like));
+    // Without keep_keys the states are gone: the label says where, not what.
+    const std::string what = v < r.keys.size() ? state_summary(c, state_from_key(r.keys[v], like)) : "";
     out << "[label=\"s" << v << " d" << p.depth << "\\n" << dot_escape(what) << "\"";
     if (v == 0) out << ", peripheries=2";
     if (p.violating) out << ", style=filled, fillcolor=red";

@@ -10,7 +10,7 @@
 // explore/explore.cpp.
 #pragma once
 
-#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/compressed_sparse_row_graph.hpp>
 
 #include <cstdint>
 #include <deque>
@@ -142,6 +142,18 @@ struct ExploreOptions {
   bool verify_keys = false;
   // Store states with canonical memory-group ids (canonicalize_group_ids()).
   bool canonical_groups = true;
+  // Keep every state's key in ExploreResult::keys (for --dot, the
+  // conformance stage and the tests). Without it the search keeps the keys
+  // of unexpanded states only, and fingerprints for the rest. verify_keys
+  // implies it: a fingerprint hit is then checked against the key behind it.
+  bool keep_keys = false;
+  // Threads expanding states (`memhp explore --jobs N`). The result is the
+  // same for every N: the threads only expand, and one thread merges their
+  // findings in the order a single thread would have made them.
+  unsigned jobs = 1;
+  // The fingerprints' width, 1 to 64. Only the tests narrow it: with a few
+  // bits, collisions are certain, and verify_keys must catch them.
+  unsigned fingerprint_bits = 64;
 };
 
 // Graph vertex: a distinct state, or a violating successor (kept outside the
@@ -153,14 +165,17 @@ struct StateVertex {
   int via_err = 0;              // and its errno
   bool violating = false;
   bool stuck = false;           // the boot state cannot be reached from here
+  bool home = false;            // counts as back at boot (home_states())
 };
 // Graph edge: a transition that changed the state, or succeeded.
 struct StateEdge {
-  std::uint32_t op = 0;  // alphabet index
-  int err = 0;
+  std::uint16_t op = 0;  // alphabet index
+  std::int16_t err = 0;  // an errno fits: the kernel's go down to -4095
 };
-using StateGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS,
-                                         StateVertex, StateEdge>;
+// Built once the search is over, from the flat arrays the search fills:
+// compressed sparse rows, in and out, with 32-bit vertex and edge indices.
+using StateGraph = boost::compressed_sparse_row_graph<boost::bidirectionalS, StateVertex, StateEdge,
+                                                      boost::no_property, std::uint32_t, std::uint32_t>;
 
 struct ExploreViolation {
   Violation violation;
@@ -170,7 +185,8 @@ struct ExploreViolation {
 
 struct StuckState {
   std::uint32_t vertex = 0;
-  Trace trace;   // the shortest path to it
+  Trace trace;          // the shortest path to it
+  std::string summary;  // state_summary() of the state that trace reaches
 };
 
 struct OpTally {
@@ -183,13 +199,20 @@ struct ExploreResult {
   // Behind a pointer: Boost 1.74's adjacency_list has no move constructor,
   // and moving the result must not copy the graph.
   std::unique_ptr<StateGraph> graph = std::make_unique<StateGraph>();
-  std::deque<std::string> keys;   // state_key() of each vertex, by vertex index
+  std::deque<std::string> keys;   // state_key() of each vertex, by index (with keep_keys only)
   // Named statistics.
   std::uint64_t states = 0;       // distinct states (violating successors excluded)
   std::uint64_t transitions = 0;  // (state, op) pairs executed and checked
   std::uint64_t edges = 0;        // graph edges: transitions that changed the state or succeeded
   std::uint32_t depth = 0;        // BFS levels: longest shortest path + 1
   std::uint64_t key_bytes = 0;    // total size of the state keys
+  // What the search held at its peak: the fingerprint table, the vertex and
+  // edge arrays, and the keys of states not yet expanded (not the graph
+  // built afterwards, nor keep_keys' copies).
+  std::uint64_t search_bytes = 0;
+  // The chance that two of the states share a fingerprint, so that one was
+  // never explored (collision_bound(); 0 with verify_keys, which checks).
+  double collision_bound = 0;
   double seconds = 0;
   long peak_rss_kib = 0;          // getrusage(): the process's peak, not the search's alone
   bool truncated = false;         // a bound was reached, or stopped at a violation
@@ -205,6 +228,7 @@ struct ExploreResult {
     return violations.empty() && stuck_count == 0 && (truncated || ops_never_ok().empty());
   }
   double states_per_second() const { return seconds > 0 ? double(states) / seconds : 0; }
+  double search_bytes_per_state() const { return states ? double(search_bytes) / double(states) : 0; }
   // Alphabet ops that never succeeded (only meaningful when not truncated).
   std::vector<std::size_t> ops_never_ok() const;
 };

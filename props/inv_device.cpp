@@ -149,13 +149,21 @@ bool witness_tainted(const StepView& v) {
 }
 
 // --------------------------------------------------------------- INV-14 --
-Msg zone_device_accounting(const StepView& v) {
+// The state part: ZONE_DEVICE has no present or managed pages.
+Msg zone_device_unpopulated(const StateView& v) {
   for (int nid = 0; nid < static_cast<int>(v.after.nodes.size()); ++nid) {
     const ZoneState& z = v.after.zone(nid, Zone::Device);
-    const ZoneState& old = v.before.zone(nid, Zone::Device);
     if (z.present_pages || z.managed_pages)
       return zone_label(nid, Zone::Device) + " has present " + std::to_string(z.present_pages) +
              ", managed " + std::to_string(z.managed_pages) + " (both must be 0)";
+  }
+  return std::nullopt;
+}
+// The step part: its span never shrinks.
+Msg zone_device_span_kept(const StepView& v) {
+  for (int nid = 0; nid < static_cast<int>(v.after.nodes.size()); ++nid) {
+    const ZoneState& z = v.after.zone(nid, Zone::Device);
+    const ZoneState& old = v.before.zone(nid, Zone::Device);
     if (!old.is_empty() && (z.zone_start_pfn > old.zone_start_pfn || z.end_pfn() < old.end_pfn()))
       return zone_label(nid, Zone::Device) + " span shrank from " + pfn_range(old.zone_start_pfn, old.end_pfn()) +
              " to " + pfn_range(z.zone_start_pfn, z.end_pfn());
@@ -331,10 +339,14 @@ Msg pgmap_array_entries_live(const System& s) {
   return out;
 }
 
-Msg pgmap_ranges_disjoint(const StepView& v) {
+// The step part: a memremap_pages() over System RAM was refused.
+Msg memremap_refuses_ram(const StepView& v) {
+  if (const OpMemremap* op = op_as<OpMemremap>(v)) return ram_refused(v, *op);
+  return std::nullopt;
+}
+// The state part: the live pgmaps' ranges.
+Msg pgmap_ranges_disjoint(const StateView& v) {
   const System& s = v.after;
-  if (const OpMemremap* op = op_as<OpMemremap>(v))
-    if (Msg m = ram_refused(v, *op)) return m;
   for (const auto& [id, pgmap] : s.pgmaps)
     for (const PfnRange& r : pgmap.ranges) {
       const std::string who = "pgmap " + std::to_string(id) + " range " + pfn_range(r.start.v, r.end.v);
@@ -458,7 +470,7 @@ std::vector<Invariant> device_invariants() {
        witness_tainted, {"no_zone_device_taint", "taint_aligned_boundary"}},
       {"zone_device_accounting", "INV-14",
        "ZONE_DEVICE has present = managed = 0, and its span never shrinks.",
-       "remove_pfn_range_from_zone() returns early for ZONE_DEVICE", zone_device_accounting,
+       "remove_pfn_range_from_zone() returns early for ZONE_DEVICE", Check{zone_device_span_kept, zone_device_unpopulated},
        witness_device_unmapped, "device_shrinks_zone"},
       {"device_altmap_balanced", "INV-23a",
        "A pgmap's altmap lies in range 0, alloc + align <= free, alloc = the vmemmap its sections took, "
@@ -477,7 +489,7 @@ std::vector<Invariant> device_invariants() {
        "region_intersects() -ENXIO behind it) and own their pgmap_array entries, which name live "
        "pgmaps only.",
        "devm_request_mem_region() before memremap_pages(); pagemap_range() region_intersects() and "
-       "get_dev_pagemap() conflict checks", pgmap_ranges_disjoint,
+       "get_dev_pagemap() conflict checks", Check{memremap_refuses_ram, pgmap_ranges_disjoint},
        witness_ram_refused, "memremap_skips_ram_check"},
       {"device_vmemmap_deduplicated", "INV-39",
        "A section of a compound pgmap without altmap holds exactly 2 vmemmap pages per compound head.",

@@ -79,10 +79,16 @@ bool covers(const std::vector<WalkedRun>& runs, u64 lo, u64 hi) {
 
 namespace {
 
-Msg walkers_see_initialised_memmap(const StepView& v) {
+// The state part: the reader over every pfn of the state.
+Msg walkers_see_initialised_state(const StateView& v) {
   const System& s = v.after;
-  if (Msg m = judge_walk(s, kpageflags_read(s, 0, s.geo.max_pfn_limit()))) return m;
-  // The reader as an op: what it returned, against the state it read.
+  return judge_walk(s, kpageflags_read(s, 0, s.geo.max_pfn_limit()));
+}
+
+// The step part: the reader as an op, what it returned against the state
+// it read.
+Msg kpageflags_op_saw_initialised_memmap(const StepView& v) {
+  const System& s = v.after;
   const OpKpageflags* op = op_as<OpKpageflags>(v);
   if (!op || !step_ok(v)) return std::nullopt;
   if (!(v.after == v.before)) return "reading /proc/kpageflags changed the state";
@@ -116,7 +122,8 @@ std::vector<Invariant> walker_invariants() {
        "from it.",
        "pfn_to_online_page(), its callers kpageflags_read(), memory_failure(), "
        "page_owner's and compaction's pfn scans",
-       walkers_see_initialised_memmap, witness_mixed_section_walked, "online_page_ignores_device_taint"},
+       Check{kpageflags_op_saw_initialised_memmap, walkers_see_initialised_state}, witness_mixed_section_walked,
+       "online_page_ignores_device_taint"},
   };
 }
 

@@ -123,13 +123,18 @@ std::vector<u64> online_probes(const System& s, u64 x, u64 y) {
 
 std::string zone_text(std::optional<Zone> z) { return z ? std::string(zone_name(*z)) : "none"; }
 
-Msg zone_choice_matches_spec(const StepView& v) {
+// The step part: the zone each online of this step picked.
+Msg online_zone_matches_spec(const StepView& v) {
   for (const Onlined& o : onlined_this_step(v))
     if (o.got != o.want.zone)
       return blk(o.id) + " was onlined (" + std::string(online_type_name(o.type)) + ") into " +
              zone_text(o.got) + "; the spec says " + std::string(zone_name(o.want.zone)) + " (" +
              std::string(spec::rule_name(o.want.rule)) + ")";
+  return std::nullopt;
+}
 
+// The state part: every block's valid_zones.
+Msg valid_zones_match_spec(const StateView& v) {
   const System& s = v.after;
   const u64 nr = s.geo.block_pages();
   std::optional<ZoneInputs> in;  // built for the first offline run
@@ -252,7 +257,7 @@ std::vector<Invariant> zone_choice_invariants() {
        "ratio and numa_aware, the default zone listed first.",
        "zone_for_pfn_range() in memory_block_online(): default_zone_for_pfn(), "
        "default_kernel_zone_for_pfn(), auto_movable_zone_for_pfn(); valid_zones_show()",
-       zone_choice_matches_spec, witness_default_zone_rule,
+       Check{online_zone_matches_spec, valid_zones_match_spec}, witness_default_zone_rule,
        {"default_zone_ignores_movable_node", "valid_zones_kernel_first", "auto_movable_ratio_exclusive",
         "early_zone_ignores_spans"}},
   };

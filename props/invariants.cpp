@@ -42,9 +42,10 @@ std::optional<Violation> check_invariants(const StepView& step, const Invariant*
 std::optional<Violation> check_invariants(const StepView& step, const Invariant* only, Judged which) {
   for (const Invariant& i : invariant_registry()) {
     if (only && &i != only) continue;
-    if (which != Judged::All && i.check.of_state() != (which == Judged::States)) continue;
-    if (std::optional<std::string> msg = i.check(step))
-      return Violation{std::string(i.name), std::move(*msg)};
+    Msg msg = which == Judged::All      ? i.check(step)
+              : which == Judged::Steps ? i.check.step_part(step)
+                                       : i.check.state_part(step);
+    if (msg) return Violation{std::string(i.name), std::move(*msg)};
   }
   return std::nullopt;
 }

@@ -378,6 +378,7 @@ ConformanceReport check_conformance(const std::string& name, MutantSet m) {
   if (!c) throw std::runtime_error("no explorer configuration '" + name + "'");
   ExploreOptions o;
   o.mutants = m;
+  o.keep_keys = true;  // every state is judged again below
   auto res = explore(*c, o);
   if (auto* err = std::get_if<std::string>(&res)) throw std::runtime_error(name + ": " + *err);
   const ExploreResult& r = std::get<ExploreResult>(res);

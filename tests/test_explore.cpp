@@ -18,6 +18,7 @@
 #include "check.h"
 #include "explore.h"
 #include "explore_pins.h"
+#include "fingerprints.h"
 #include "invariant_lists.h"
 #include "report.h"
 #include "replay.h"
@@ -561,4 +562,99 @@ TEST_CASE("explore: canonical group ids give a bisimilar quotient") {
   // (dimm_add_leaks_group needs a failing DIMM add, which no alphabet has.)
   for (std::string_view m : {"group_present_not_adjusted", "static_group_page_more"})
     check_quotient("x86-2slot-mom", with_mutant(m), false);
+}
+
+// ------------------------------------------- threads and fingerprints --
+
+namespace {
+
+// Everything a search reports, as text: counts, tallies, violations and
+// their traces, stuck states, and the graph edge by edge.
+std::string everything(const ExploreResult& r) {
+  std::ostringstream out;
+  out << r.states << " " << r.transitions << " " << r.edges << " " << r.depth << " " << r.truncated << " "
+      << r.components << " " << r.search_bytes << " " << r.key_bytes << "\n";
+  for (const OpTally& t : r.ops) out << t.ok << "/" << t.failed << "/" << t.skipped << " ";
+  for (const ExploreViolation& v : r.violations)
+    out << "\n" << v.vertex << " " << v.violation.invariant << ": " << v.violation.message << "\n" << print_trace(v.trace);
+  out << "\nstuck " << r.stuck_count;
+  for (const StuckState& s : r.stuck) out << "\n" << s.vertex << " " << s.summary << "\n" << print_trace(s.trace);
+  const StateGraph& g = *r.graph;
+  for (std::uint32_t v = 0; v < boost::num_vertices(g); ++v) {
+    const StateVertex& p = g[v];
+    out << "\nv" << v << " " << p.depth << " " << p.parent << " " << p.via << " " << p.via_err << " " << p.violating
+        << p.stuck << p.home << ":";
+    for (auto [e, end] = boost::out_edges(v, g); e != end; ++e)
+      out << " " << boost::target(*e, g) << "/" << g[*e].op << "/" << g[*e].err;
+  }
+  for (const std::string& k : r.keys) out << "\n" << k.size() << ":" << std::hash<std::string>{}(k);
+  return out.str();
+}
+
+}  // namespace
+
+TEST_CASE("explore: the result is the same for any number of threads") {
+  struct Case {
+    const char* config;
+    ExploreOptions o;
+  };
+  ExploreOptions first = with_mutant("vmemmap_freed_to_buddy");
+  first.stop_at_violation = true;
+  ExploreOptions bounded;
+  bounded.max_states = 777;  // stops inside a batch
+  std::vector<Case> cases = {{"x86-2slot-mom", {}},
+                             {"x86-device-mom", {}},  // home states beyond boot's own
+                             {"x86-2slot-mom", with_mutant("vmemmap_freed_to_buddy")},
+                             {"x86-2slot-mom", first},
+                             {"x86-3slot-noalloc", bounded},
+                             {"x86-1slot", with_mutant("remove_keeps_resource", "memmap_pages_accounted")}};
+  for (Case& c : cases) {
+    CAPTURE(c.config);
+    c.o.keep_keys = true;
+    const std::string one = everything(must_explore(c.config, c.o));
+    for (unsigned jobs : {2u, 3u}) {
+      CAPTURE(jobs);
+      c.o.jobs = jobs;
+      CHECK(everything(must_explore(c.config, c.o)) == one);
+    }
+  }
+}
+
+TEST_CASE("explore: the search keeps fingerprints, and checks them against keys when asked") {
+  // Without keys the search holds fingerprints, vertices and edges only.
+  const ExploreConfig& c = *find_explore_config("x86-3slot-noalloc-mom");
+  const ExploreResult lean = std::get<ExploreResult>(explore(c, ExploreOptions{}));
+  const ExploreResult full = must_explore("x86-3slot-noalloc-mom");
+  CHECK(lean.keys.empty());
+  CHECK(full.keys.size() == boost::num_vertices(*full.graph));
+  CHECK(everything(lean).substr(0, 40) == everything(full).substr(0, 40));
+  CHECK(lean.search_bytes < lean.key_bytes);  // less than the keys alone would take
+  CHECK(lean.collision_bound > 0);
+  CHECK(lean.collision_bound < 1e-9);
+  CHECK(full.collision_bound == 0);  // checked, not estimated
+  // Eight-bit fingerprints must collide among hundreds of states: unchecked,
+  // the search silently loses states; checked, it stops with an error.
+  ExploreOptions narrow;
+  narrow.fingerprint_bits = 8;
+  const ExploreResult lossy = std::get<ExploreResult>(explore(c, narrow));
+  CHECK(lossy.states < full.states);
+  CHECK(lossy.collision_bound == 1.0);
+  narrow.verify_keys = true;
+  CHECK_THROWS_WITH_AS(explore(c, narrow), doctest::Contains("share a fingerprint"), std::logic_error);
+  narrow.fingerprint_bits = 0;
+  CHECK(std::get<std::string>(explore(c, narrow)) == "fingerprints are 1 to 64 bits wide");
+}
+
+TEST_CASE("explore: the fingerprint set") {
+  FingerprintSet set;
+  CHECK(set.find(42) == FingerprintSet::kNone);
+  for (std::uint32_t v = 0; v < 5000; ++v) set.insert(fingerprint(std::to_string(v)), v);
+  CHECK(set.size() == 5000);
+  for (std::uint32_t v = 0; v < 5000; ++v) CHECK(set.find(fingerprint(std::to_string(v))) == v);
+  CHECK(set.find(fingerprint("5000")) == FingerprintSet::kNone);
+  CHECK(set.bytes() <= 5000 * 12 * 4);  // at least a quarter full after growing
+  CHECK(fingerprint("x", 1) == 1);      // 0 is the empty slot's
+  CHECK(collision_bound(1) == 0);
+  CHECK(collision_bound(3, 2) == doctest::Approx(0.75));
+  CHECK(collision_bound(1000, 8) == 1.0);  // a bound, not a probability past 1
 }

@@ -55,17 +55,30 @@ struct StepView : StateView {
 using Msg = std::optional<std::string>;  // a message if violated
 
 // An invariant's check: of a step (it reads the state before, the op or the
-// result), or of a state (it reads only the state after).
+// result), of a state (it reads only the state after), or mixed: a part
+// about the step and a part about the state after it alone, so that the
+// explorer can judge the second once per distinct state. A mixed check
+// judges its step part first.
 class Check {
  public:
-  Check(Msg (*step)(const StepView&)) : step_(step) {}     // NOLINT: converts
-  Check(Msg (*state)(const StateView&)) : state_(state) {}  // NOLINT: converts
-  bool of_state() const { return state_ != nullptr; }
-  Msg operator()(const StepView& v) const { return step_ ? step_(v) : state_(v); }
+  using StepFn = Msg (*)(const StepView&);
+  using StateFn = Msg (*)(const StateView&);
+  Check(StepFn step) : step_(step) {}     // NOLINT: converts
+  Check(StateFn state) : state_(state) {}  // NOLINT: converts
+  Check(StepFn step, StateFn state) : step_(step), state_(state) {}
+  bool of_state() const { return step_ == nullptr; }  // a state invariant, with no step part
+  bool has_state_part() const { return state_ != nullptr; }
+  bool has_step_part() const { return step_ != nullptr; }
+  Msg operator()(const StepView& v) const {
+    if (Msg m = step_part(v)) return m;
+    return state_part(v);
+  }
+  Msg step_part(const StepView& v) const { return step_ ? step_(v) : std::nullopt; }
+  Msg state_part(const StateView& v) const { return state_ ? state_(v) : std::nullopt; }
 
  private:
-  Msg (*step_)(const StepView&) = nullptr;
-  Msg (*state_)(const StateView&) = nullptr;
+  StepFn step_ = nullptr;
+  StateFn state_ = nullptr;
 };
 
 struct Violation {
@@ -107,11 +120,12 @@ const Invariant* find_invariant(std::string_view name);
 // just that invariant is checked (used to show that its mutant breaks it).
 std::optional<Violation> check_invariants(const StepView& step, const Invariant* only = nullptr);
 
-// Which invariants a call judges: all, only the step invariants (per
-// transition), or only the state invariants (once per distinct state).
+// Which checks a call judges: all, only the step invariants and the step
+// parts of mixed ones (per transition), or only the state invariants and
+// the state parts of mixed ones (once per distinct state).
 enum class Judged : std::uint8_t { All, Steps, States };
 
-// Whether a state invariant reads zone->contiguous, the one field of a
+// Whether an invariant's state part reads zone->contiguous, the one field of a
 // state that the explorer's key leaves out unless the configuration
 // compacts (explore/explore.cpp store_view()): the explorer judges those
 // on every transition, like a step invariant.
