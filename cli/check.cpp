@@ -9,15 +9,16 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "campaign.h"
 #include "check.h"
+#include "check_json.h"
 #include "commands.h"
 #include "replay.h"
 #include "report.h"
 #include "sequences.h"
+#include "shard.h"
 
 namespace memhp::cli {
-
-namespace {
 
 void print_counts(std::ostream& out, const CheckReport& r) {
   out << "ops (result: count):\n";
@@ -50,13 +51,25 @@ void print_failure(std::ostream& out, const Counterexample& c) {
   }
 }
 
-void print_text(std::ostream& out, const CheckOptions& o, const CheckReport& r) {
+namespace {
+
+void print_shard(std::ostream& out, const ShardRun& s) {
+  out << "shard " << s.spec.index << "/" << s.spec.count << " of campaign seed " << s.campaign_seed
+      << "; coverage is judged over the campaign by memhp merge\n";
+  if (!s.swarm) return;
+  out << "swarm: off:";
+  for (const std::string& k : kinds_named(s.kinds_off, true)) out << " " << k;
+  out << "\n";
+}
+
+void print_text(std::ostream& out, const CheckOptions& o, const CheckReport& r, const std::optional<ShardRun>& shard) {
   out << "memhp check: suite " << o.suite << ", seed " << r.seed << ", " << r.cases << " cases, "
       << r.steps << " steps";
   if (r.top_up_rounds)
     out << " (" << r.top_up_rounds << " more round" << (r.top_up_rounds > 1 ? "s" : "")
         << " of cases to meet every premise)";
   out << "\n";
+  if (shard) print_shard(out, *shard);
   for (const std::string& n : r.store_notes) out << "store: " << n << "\n";
   print_counts(out, r);
   if (r.failure) print_failure(out, *r.failure);
@@ -64,51 +77,52 @@ void print_text(std::ostream& out, const CheckOptions& o, const CheckReport& r) 
   out << (r.passed() ? "PASSED" : "FAILED") << "\n";
 }
 
-void print_json(std::ostream& out, const CheckOptions& o, const CheckReport& r) {
-  Json ops = Json::object();
-  for (const auto& [op, results] : r.op_results) {
-    Json counts = Json::object();
-    for (const auto& [res, n] : results) counts[res] = n;
-    ops[op] = std::move(counts);
-  }
-  Json witnesses = Json::object();
-  for (const auto& [name, n] : r.witnesses) witnesses[name] = n;
-  Json properties = Json::object();
-  for (const auto& [name, n] : r.properties) properties[name] = n;
-  Json failure = nullptr;
-  if (r.failure)
-    failure = Json{{"invariant", r.failure->violation.invariant},
-                   {"message", r.failure->violation.message},
-                   {"steps", r.failure->trace.steps.size()},
-                   {"shrinks", r.failure->shrinks},
-                   {"stored_as", r.failure->stored_as},
-                   {"trace", print_trace(r.failure->trace)}};
-  const Json j{{"suite", o.suite},     {"seed", r.seed},
-               {"cases", r.cases},     {"steps", r.steps},
-               {"top_up_rounds", r.top_up_rounds},
-               {"ops", ops},           {"witnesses", witnesses},
-               {"properties", properties}, {"store", r.store_notes},
-               {"coverage_gaps", r.coverage_gaps}, {"failure", failure},
-               {"passed", r.passed()}};
-  out << json_line(j) << "\n";
-}
-
 struct CheckArgs {
   CheckOptions o;
   bool json = false;
   std::vector<std::string> mutants;
+  std::string shard;  // "I/N", empty without --shard
+  int jobs = 0;       // 0 without --jobs
+  bool swarm = false;
 };
+
+void print(const CheckOptions& o, const CheckReport& r, const std::optional<ShardRun>& shard, bool json) {
+  if (json)
+    std::cout << json_line(check_json(o, r, shard)) << "\n";
+  else
+    print_text(std::cout, o, r, shard);
+}
+
+// --jobs N: the stored failures first, as a single run replays them, then
+// the shards in child processes.
+int jobs(CheckArgs& a) {
+  if (a.o.use_store)
+    if (auto r = replay_stored_failures(a.o)) {
+      print(a.o, *r, std::nullopt, a.json);
+      return kExitFailed;
+    }
+  const std::uint64_t campaign = a.o.seed ? *a.o.seed : default_seed();
+  return run_jobs(JobsRequest{a.o, a.mutants, campaign, a.jobs, a.swarm, a.json});
+}
 
 int check(CheckArgs& a) {
   CheckOptions& o = a.o;
   const bool json = a.json;
   for (const std::string& m : a.mutants) o.mutants.set(*mutant_from_name(m));
+  if (a.swarm && a.shard.empty() && !a.jobs) return usage_error("check", "--swarm needs --shard or --jobs");
+  if (a.jobs) return jobs(a);
+  std::optional<ShardRun> shard;
+  if (!a.shard.empty()) {
+    // Validated by the option's check; --seed is required with it.
+    if (!o.seed) return usage_error("check", "--shard needs --seed (the campaign's seed, the same in every shard)");
+    shard = ShardRun{*parse_shard_spec(a.shard), *o.seed, a.swarm, 0};
+    o.seed = shard_seed(shard->campaign_seed, shard->spec.index);
+    if (a.swarm) shard->kinds_off = o.kinds_off = swarm_kinds_off(*o.seed, shard->spec);
+    o.coverage = false;  // judged over the campaign by memhp merge
+  }
   o.progress = !json && isatty(STDERR_FILENO);
   const CheckReport r = run_check(o);
-  if (json)
-    print_json(std::cout, o, r);
-  else
-    print_text(std::cout, o, r);
+  print(o, r, shard, json);
   if (r.seconds > 0)
     std::fprintf(stderr, "memhp check: %llu steps in %.2f s (%.0f steps/s)\n",
                  static_cast<unsigned long long>(r.steps), r.seconds,
@@ -153,6 +167,18 @@ Run setup_check(CLI::App& app) {
       ->check(CLI::Range(0.0, 86400.0))
       ->capture_default_str();
   app.add_flag("--json", a->json, "one JSON object (docs/json.md)");
+  auto* shard = app.add_option("--shard", a->shard,
+                               "run shard I (0 to N-1) of a campaign of N, with --seed the campaign's seed; "
+                               "coverage is left to memhp merge (docs/campaigns.md)")
+                    ->check(CLI::Validator(
+                        [](std::string& v) -> std::string {
+                          return parse_shard_spec(v) ? "" : "'" + v + "' is not I/N with 0 <= I < N <= 65536";
+                        },
+                        "I/N"));
+  app.add_option("--jobs", a->jobs, "run the campaign as N shards in N processes here and print the merged report")
+      ->check(CLI::Range(1, 256))
+      ->excludes(shard);
+  app.add_flag("--swarm", a->swarm, "swarm testing: each shard draws from its own subset of the step kinds");
   return [a] { return check(*a); };
 }
 

@@ -56,6 +56,7 @@ CLI::Validator nonempty();
 Run setup_run(CLI::App& app);
 Run setup_replay(CLI::App& app);
 Run setup_check(CLI::App& app);
+Run setup_merge(CLI::App& app);
 Run setup_kernel_script(CLI::App& app);
 Run setup_diff_kernel(CLI::App& app);
 Run setup_invariants(CLI::App& app);

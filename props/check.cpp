@@ -216,7 +216,8 @@ class Listener final : public rc::detail::TestListener {
 // sequence, every invariant after every step.
 void property(RunState& rs) {
   if (rs.failing && since(rs.first_failure) > rs.opts.shrink_seconds) return;
-  const SuiteConfig cfg = *gen_config(rs.opts.suite);
+  SuiteConfig cfg = *gen_config(rs.opts.suite);
+  cfg.kinds_off = rs.opts.kinds_off;
   auto booted = boot_system(cfg.geo, cfg.prof, cfg.boot, rs.opts.mutants);
   if (auto* err = std::get_if<std::string>(&booted)) RC_FAIL("boot failed: " + *err);
   const System init = std::get<System>(std::move(booted));
@@ -269,38 +270,33 @@ bool replay_store(const CheckOptions& opts, CheckReport& report) {
   return false;
 }
 
-// Coverage is per suite: the RAM suites must reach the premise of every
-// RAM invariant, the device suite every ZONE_DEVICE one (it checks all of
-// them after every step, but its machine is one x86_64 layout and cannot be
-// asked to reach every RAM corner too).
-void check_coverage(const RunState& rs, CheckReport& report) {
-  const bool device = rs.opts.suite == "device";
-  std::vector<const char*> ops = {"add_memory", "dimm_add", "dimm_remove", "online_block", "offline_block",
-                                  "remove_memory", "alloc", "free", "memory_notifier"};
-  if (device) ops.insert(ops.end(), {"memremap_pages", "memunmap_pages"});
-  for (const char* op : ops) {
-    auto it = rs.ops.find(op);
-    if (it == rs.ops.end() || !it->second.count("ok"))
-      report.coverage_gaps.push_back(std::string("op '") + op + "' never succeeded");
-  }
+// The name a premise's count goes by in CheckReport::witnesses.
+std::string premise_label(const inv::Premise& p) {
+  return std::string(p.invariant) + ": " + std::string(p.name);
+}
+
+std::uint64_t count_of(const std::vector<std::pair<std::string, std::uint64_t>>& counts, const std::string& name) {
+  for (const auto& [n, c] : counts)
+    if (n == name) return c;
+  return 0;
+}
+
+// Copies what the run counted into the report, by name.
+void fill_counts(const RunState& rs, CheckReport& report) {
+  report.cases = rs.cases;
+  report.steps = rs.steps;
+  report.op_results = rs.ops;
+  report.witnesses.clear();
   const std::vector<Invariant>& reg = invariant_registry();
-  for (std::size_t k = 0; k < reg.size(); ++k)
-    if (rs.checks_invariant(reg[k]) && rs.witness[k] == 0 && inv::is_device_invariant(reg[k].name) == device)
-      report.coverage_gaps.push_back("the premise of '" + std::string(reg[k].name) +
-                                     "' never occurred, so it was checked vacuously");
+  for (std::size_t k = 0; k < reg.size(); ++k) report.witnesses.emplace_back(reg[k].name, rs.witness[k]);
   const std::vector<inv::Premise>& premises = inv::coverage_premises();
-  for (std::size_t k = 0; k < premises.size(); ++k) {
-    const auto& suites = premises[k].suites;
-    const bool here = suites.empty() ? !device
-                                     : std::find(suites.begin(), suites.end(), rs.opts.suite) != suites.end();
-    if (here && rs.premise[k] == 0 && rs.checks_invariant(*find_invariant(premises[k].invariant)))
-      report.coverage_gaps.push_back("'" + std::string(premises[k].invariant) + "' never met: " +
-                                     std::string(premises[k].name));
+  for (std::size_t k = 0; k < premises.size(); ++k)
+    report.witnesses.emplace_back(premise_label(premises[k]), rs.premise[k]);
+  report.properties.clear();
+  for (const SequenceProperty& p : sequence_properties()) {
+    auto it = rs.properties.find(std::string(p.name));
+    report.properties.emplace_back(p.name, it == rs.properties.end() ? 0 : it->second);
   }
-  for (const SequenceProperty& p : sequence_properties())
-    if (rs.checks_property(p) && !rs.properties.count(std::string(p.name)) &&
-        is_device_property(p.name) == device)
-      report.coverage_gaps.push_back("sequence property '" + std::string(p.name) + "' never ran");
 }
 
 }  // namespace
@@ -313,6 +309,50 @@ const std::vector<std::pair<std::string, std::string>>& check_suites() {
       {"quick", "the QEMU 1 GiB x86_64 guest only"},
   };
   return all;
+}
+
+// Coverage is per suite: the RAM suites must reach the premise of every
+// RAM invariant, the device suite every ZONE_DEVICE one (it checks all of
+// them after every step, but its machine is one x86_64 layout and cannot be
+// asked to reach every RAM corner too).
+std::vector<std::string> coverage_gaps(const std::string& suite, const std::string& only,
+                                       const CheckReport& counts) {
+  const Invariant* only_inv = only.empty() ? nullptr : find_invariant(only);
+  const SequenceProperty* only_prop = only.empty() ? nullptr : find_sequence_property(only);
+  const auto checks_invariant = [&](const Invariant& i) { return !only_prop && (!only_inv || only_inv == &i); };
+  const auto checks_property = [&](const SequenceProperty& p) { return !only_inv && (!only_prop || only_prop == &p); };
+  std::vector<std::string> gaps;
+  const bool device = suite == "device";
+  std::vector<const char*> ops = {"add_memory", "dimm_add", "dimm_remove", "online_block", "offline_block",
+                                  "remove_memory", "alloc", "free", "memory_notifier"};
+  if (device) ops.insert(ops.end(), {"memremap_pages", "memunmap_pages"});
+  for (const char* op : ops) {
+    auto it = counts.op_results.find(op);
+    if (it == counts.op_results.end() || !it->second.count("ok") || it->second.at("ok") == 0)
+      gaps.push_back(std::string("op '") + op + "' never succeeded");
+  }
+  for (const Invariant& i : invariant_registry())
+    if (checks_invariant(i) && count_of(counts.witnesses, std::string(i.name)) == 0 &&
+        inv::is_device_invariant(i.name) == device)
+      gaps.push_back("the premise of '" + std::string(i.name) + "' never occurred, so it was checked vacuously");
+  for (const inv::Premise& p : inv::coverage_premises()) {
+    const bool here = p.suites.empty() ? !device : std::find(p.suites.begin(), p.suites.end(), suite) != p.suites.end();
+    if (here && count_of(counts.witnesses, premise_label(p)) == 0 && checks_invariant(*find_invariant(p.invariant)))
+      gaps.push_back("'" + std::string(p.invariant) + "' never met: " + std::string(p.name));
+  }
+  for (const SequenceProperty& p : sequence_properties())
+    if (checks_property(p) && count_of(counts.properties, std::string(p.name)) == 0 &&
+        is_device_property(p.name) == device)
+      gaps.push_back("sequence property '" + std::string(p.name) + "' never ran");
+  return gaps;
+}
+
+std::uint64_t default_seed() { return rc::detail::configuration().testParams.seed; }
+
+std::optional<CheckReport> replay_stored_failures(const CheckOptions& opts) {
+  CheckReport report;
+  if (replay_store(opts, report)) return report;
+  return std::nullopt;
 }
 
 CheckReport run_check(const CheckOptions& opts) {
@@ -342,25 +382,15 @@ CheckReport run_check(const CheckOptions& opts) {
   rc::detail::SuccessResult success;
   while (opts.coverage && report.top_up_rounds < kTopUpRounds && result.match(success)) {
     CheckReport probe;
-    check_coverage(rs, probe);
-    if (probe.coverage_gaps.empty()) break;
+    fill_counts(rs, probe);
+    if (coverage_gaps(opts.suite, opts.only, probe).empty()) break;
     ++report.top_up_rounds;
     params.seed = report.seed ^ (0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(report.top_up_rounds));
     result = rc::detail::checkTestable([&rs] { property(rs); }, meta, params, listener);
   }
 
-  report.cases = rs.cases;
-  report.steps = rs.steps;
+  fill_counts(rs, report);
   report.seconds = since(rs.start);
-  report.op_results = rs.ops;
-  const std::vector<Invariant>& reg = invariant_registry();
-  for (std::size_t k = 0; k < reg.size(); ++k) report.witnesses.emplace_back(reg[k].name, rs.witness[k]);
-  const std::vector<inv::Premise>& premises = inv::coverage_premises();
-  for (std::size_t k = 0; k < premises.size(); ++k)
-    report.witnesses.emplace_back(std::string(premises[k].invariant) + ": " + std::string(premises[k].name),
-                                  rs.premise[k]);
-  for (const SequenceProperty& p : sequence_properties())
-    report.properties.emplace_back(p.name, rs.properties[std::string(p.name)]);
 
   rc::detail::FailureResult fail;
   rc::detail::GaveUpResult gave_up;
@@ -383,7 +413,7 @@ CheckReport run_check(const CheckOptions& opts) {
   } else if (result.match(gave_up)) {
     report.coverage_gaps.push_back("RapidCheck gave up: " + gave_up.description);
   } else if (opts.coverage) {
-    check_coverage(rs, report);
+    report.coverage_gaps = coverage_gaps(opts.suite, opts.only, report);
   }
   return report;
 }

@@ -25,6 +25,7 @@ struct CheckOptions {
   double shrink_seconds = 60;  // stop shrinking after this long
   bool progress = false;  // a progress line on stderr
   bool coverage = true;   // fail a passing run that missed an op or a witness
+  std::uint32_t kinds_off = 0;  // swarm: step kinds switched off (SuiteConfig::kinds_off)
 };
 
 struct Counterexample {
@@ -58,5 +59,21 @@ inline constexpr int kTopUpRounds = 4;
 const std::vector<std::pair<std::string, std::string>>& check_suites();
 
 CheckReport run_check(const CheckOptions& opts);
+
+// The seed run_check() uses when CheckOptions::seed is unset: RC_PARAMS's,
+// else the one RapidCheck drew for this process.
+std::uint64_t default_seed();
+
+// Replays the store as run_check() does first (CheckOptions::store_dir,
+// mutants, only): the report of the first stored failure that still fails,
+// or nullopt. Removes stored traces that no longer fail.
+std::optional<CheckReport> replay_stored_failures(const CheckOptions& opts);
+
+// What a passing run of `suite` (checking only `only`, if not empty) missed,
+// judged from the counts of `counts` (op_results, witnesses, properties, by
+// name): run_check() judges one run with it, `memhp merge` the union of a
+// campaign's shards.
+std::vector<std::string> coverage_gaps(const std::string& suite, const std::string& only,
+                                       const CheckReport& counts);
 
 }  // namespace memhp

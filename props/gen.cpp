@@ -676,20 +676,49 @@ GenContext make_gen_context(const System& s) {
   return c;
 }
 
+namespace {
+// The order of Kind and step_kinds() is one.
+enum Kind { Add, Online, Offline, Remove, Eject, Alloc, Free, Notifier, Cycle, RoundTrip, ReaddBoot,
+            Migrate, RatioLimit, StarvedAdd, Memremap, Memunmap, DeviceRoundTrip, DeviceNeighbour,
+            Walk, Compaction, kKinds };
+}  // namespace
+
+const std::vector<StepKind>& step_kinds() {
+  static const std::vector<StepKind> kinds = {
+      {"add", false},         {"online", false},      {"offline", false},      {"remove", false},
+      {"eject", true},        {"alloc", false},       {"free", false},         {"notifier", true},
+      {"cycle", false},       {"round_trip", false},  {"readd_boot", false},   {"migrate", false},
+      {"ratio_limit", false}, {"starved_add", false}, {"memremap", false},     {"memunmap", false},
+      {"device_round_trip", false}, {"device_neighbour", false}, {"walk", true}, {"compaction", false}};
+  return kinds;
+}
+static_assert(kKinds <= 32, "SuiteConfig::kinds_off has a bit per kind");
+
+bool kinds_mask_usable(std::uint32_t kinds_off) {
+  const std::vector<StepKind>& kinds = step_kinds();
+  for (std::size_t k = 0; k < kinds.size(); ++k)
+    if (kinds[k].always_yields && !(kinds_off >> k & 1)) return true;
+  return false;
+}
+
 GenStep gen_step(const GenContext& s, const SuiteConfig& cfg) {
-  enum Kind { Add, Online, Offline, Remove, Eject, Alloc, Free, Notifier, Cycle, RoundTrip, ReaddBoot,
-              Migrate, RatioLimit, StarvedAdd, Memremap, Memunmap, DeviceRoundTrip, DeviceNeighbour,
-              Walk, Compaction };
   const int dev = cfg.device_base ? 1 : 0;
+  // A kind switched off by a swarm shard weighs 0. An unusable mask (every
+  // kind that always yields off) could loop forever on a state where the
+  // others find nothing: it is ignored.
+  const std::uint32_t off = kinds_mask_usable(cfg.kinds_off) ? cfg.kinds_off : 0;
+  const auto w = [off](Kind k, int weight) {
+    return std::pair<std::size_t, Kind>{(off >> k & 1) ? 0 : static_cast<std::size_t>(weight), k};
+  };
   while (true) {
-    const Kind k = *rc::gen::weightedElement<Kind>({{5, Add}, {5, Online}, {5, Offline}, {3, Remove},
-                                                    {2, Eject}, {3, Alloc}, {2, Free}, {1, Notifier},
-                                                    {2, Cycle}, {1, RoundTrip}, {1, ReaddBoot},
-                                                    {1, Migrate}, {ratio_limit_reachable(s) ? 8 : 0, RatioLimit},
-                                                    {1 - dev, StarvedAdd},
-                                                    {6 * dev, Memremap}, {4 * dev, Memunmap},
-                                                    {2 * dev, DeviceRoundTrip}, {4 * dev, DeviceNeighbour},
-                                                    {2, Walk}, {1, Compaction}});
+    const Kind k = *rc::gen::weightedElement<Kind>({w(Add, 5), w(Online, 5), w(Offline, 5), w(Remove, 3),
+                                                    w(Eject, 2), w(Alloc, 3), w(Free, 2), w(Notifier, 1),
+                                                    w(Cycle, 2), w(RoundTrip, 1), w(ReaddBoot, 1),
+                                                    w(Migrate, 1), w(RatioLimit, ratio_limit_reachable(s) ? 8 : 0),
+                                                    w(StarvedAdd, 1 - dev),
+                                                    w(Memremap, 6 * dev), w(Memunmap, 4 * dev),
+                                                    w(DeviceRoundTrip, 2 * dev), w(DeviceNeighbour, 4 * dev),
+                                                    w(Walk, 2), w(Compaction, 1)});
     std::optional<Op> op;
     switch (k) {
       case Add: op = gen_add(s, cfg); break;
@@ -730,6 +759,7 @@ GenStep gen_step(const GenContext& s, const SuiteConfig& cfg) {
       case Compaction:
         if (auto c = gen_compaction(s)) return *c;
         break;
+      case kKinds: break;  // not a kind: weightedElement() never draws it
     }
     if (op) return GenStep{{*op}, {}};
   }

@@ -6,7 +6,9 @@
 
 #include <rapidcheck.h>
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "memhp/trace.h"
@@ -23,6 +25,9 @@ struct SuiteConfig {
   // ZONE_DEVICE: memremap_pages() ranges go to [device_base, hot_base), into
   // the boot memory's holes and, to be refused, over RAM. 0: no device ops.
   u64 device_base = 0;
+  // Swarm testing (docs/campaigns.md): bit k switches step_kinds()[k] off
+  // in gen_step(). 0: every kind at its usual weight.
+  std::uint32_t kinds_off = 0;
 };
 
 rc::Gen<SuiteConfig> gen_config(const std::string& suite);
@@ -68,6 +73,19 @@ GenContext make_gen_context(const System& s);
 // -EEXIST, its eject would remove the device's sections) or remove_memory()
 // over one. Decided from the state, never by a trial run of the model.
 bool step_allowed(const System& s, const GenStep& step);
+
+// The kinds of step gen_step() draws, in its order, by name: what a swarm
+// shard switches on and off. `always_yields`: the kind produces a step in
+// every state (the others may find nothing to act on and draw again).
+struct StepKind {
+  std::string_view name;
+  bool always_yields;
+};
+const std::vector<StepKind>& step_kinds();
+
+// Whether gen_step() can always draw a step under `kinds_off`: some kind that
+// always yields is on. gen_step() ignores a mask for which this is false.
+bool kinds_mask_usable(std::uint32_t kinds_off);
 
 // Draws one step (call inside rc::gen::exec).
 GenStep gen_step(const GenContext& s, const SuiteConfig& cfg);

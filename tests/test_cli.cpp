@@ -16,7 +16,7 @@ using memhp::test::Scratch;
 namespace {
 
 const std::vector<std::string> kCommands = {"run",     "replay",        "check",       "invariants", "explore",
-                                            "prove",   "kernel-script", "diff-kernel", "memmap-cost"};
+                                            "prove",   "kernel-script", "diff-kernel", "memmap-cost", "merge"};
 
 bool contains(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
 
@@ -60,6 +60,7 @@ TEST_CASE("cli: an unknown option -> 2, one line naming it") {
       {"replay", "x.trace"},
       {"kernel-script", "x.trace"},
       {"diff-kernel", "x.trace"},
+      {"merge", "x.json"},
       {"memmap-cost", "--geometry x86_64 --size 1T --align 2M"}};
   for (const std::string& c : kCommands) {
     CAPTURE(c);
@@ -97,6 +98,11 @@ TEST_CASE("cli: a bad value -> 2, one line naming the option") {
       {"check --store ''", "--store"},
       {"check --shrink-seconds -1", "--shrink-seconds"},
       {"check --cases", "--cases"},  // missing value
+      {"check --shard 2/2 --seed 1", "--shard"},
+      {"check --shard 1 --seed 1", "--shard"},
+      {"check --jobs 0", "--jobs"},
+      {"check --jobs 2 --shard 0/2 --seed 1", "--jobs"},
+      {"merge --store '' x.json", "--store"},
       {"explore --max-states -5", "--max-states"},
       {"explore --max-depth 1000001", "--max-depth"},
       {"explore --mutant nope", "--mutant"},
@@ -121,7 +127,7 @@ TEST_CASE("cli: a bad value -> 2, one line naming the option") {
     CHECK(contains(e.err, b.option));
   }
   // Missing or extra positional arguments are usage errors too.
-  for (const std::string args : {"run", "replay", "kernel-script", "run a.trace b.trace", "invariants extra"}) {
+  for (const std::string args : {"run", "replay", "kernel-script", "run a.trace b.trace", "invariants extra", "merge"}) {
     CAPTURE(args);
     const Exec e = run_memhp(s, args);
     CHECK(e.status == 2);
