@@ -83,6 +83,7 @@
 #include "explore.h"
 
 #include "diff.h"
+#include "inv_util.h"
 #include "replay.h"
 
 #include <boost/graph/breadth_first_search.hpp>
@@ -119,22 +120,10 @@ std::optional<Violation> judge(const StepView& v, const Invariant* only, Judged 
   return std::nullopt;
 }
 
-struct PageCounts {
-  u64 movable = 0, unmovable = 0;
-};
-PageCounts allocated(const System& s) {
-  PageCounts n;
-  s.pages.for_each(0, RunMap<PageState>::kEnd, [&](u64 a, u64 b, const PageState& p) {
-    if (p.kind == PageKind::Movable) n.movable += b - a;
-    if (p.kind == PageKind::Unmovable) n.unmovable += b - a;
-  });
-  return n;
-}
-
 // Whether a capped alloc may still be tried: fewer than max_allocs
 // allocations of its kind are outstanding (allocs and frees move whole
 // allocations, and migration keeps the count).
-bool under_cap(const AlphabetOp& a, const PageCounts& n, const ExploreConfig& c) {
+bool under_cap(const AlphabetOp& a, const inv::AllocatedPages& n, const ExploreConfig& c) {
   if (!a.capped) return true;
   const auto& op = std::get<OpAlloc>(a.op);
   return (op.kind == AllocKind::Movable ? n.movable : n.unmovable) < c.max_allocs * op.count;
@@ -349,7 +338,7 @@ class Explorer {
     const System& s = state_of(v, scratch);
     if (keep_keys_ && !(state_from_key(r_.keys[v], boot_) == s))
       throw std::logic_error("a state found again by its path differs from the state its key holds");
-    const PageCounts n = allocated(s);
+    const inv::AllocatedPages n = inv::allocated_pages(s);
     // The successor is built in one scratch System, copied from s again
     // only after an op changed it: most ops fail and change nothing, and
     // copy-assignment reuses the maps' nodes where a fresh copy allocates.
@@ -377,11 +366,13 @@ class Explorer {
     const StepView step{s, t, &op, &res};
     if (breaks_step(step))  // reported as replay reports it: the first of all the invariants
       return violating(o, state_key(t), *judge(step, only_), x);
-    store_view(t);
     // Most ops change nothing: == says so without encoding a key (which is
     // exact, so a loop has the same key). A self-loop is kept only when it
-    // succeeded.
-    if (t == s) {
+    // succeeded. s is stored canonical and canonicalising is idempotent, so
+    // a t equal to s before the renaming is equal after it, and only a t
+    // the renaming changed needs comparing again.
+    if (!c_.compact) clear_zone_contiguous_flags(t);
+    if (t == s || (o_.canonical_groups && canonicalize_group_ids(t) && t == s)) {
       if (res.ok()) o.kind = Outcome::Kind::Loop;
       return o;
     }

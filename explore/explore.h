@@ -124,7 +124,8 @@ System state_from_key(const std::string& key, const System& like);
 // the lowest block each group holds, then groups holding no block (a leaked
 // group) by their contents; a DIMM's mgid follows its group.
 // tests/test_explore.cpp checks the quotient against the full graph.
-void canonicalize_group_ids(System& s);
+// Idempotent; true when it renamed a group.
+bool canonicalize_group_ids(System& s);
 
 // ------------------------------------------------------------ the search --
 

@@ -394,9 +394,9 @@ System state_from_key(const std::string& key, const System& like) {
   return s;
 }
 
-void canonicalize_group_ids(System& s) {
+bool canonicalize_group_ids(System& s) {
   // No group, or one already numbered 0 (most states): nothing to rename.
-  if (s.groups.empty() || (s.groups.size() == 1 && s.groups.begin()->first == 0)) return;
+  if (s.groups.empty() || (s.groups.size() == 1 && s.groups.begin()->first == 0)) return false;
   // Each group's rank: the lowest block holding it, else (after every
   // block) its contents, then its old id, which only orders groups that
   // are interchangeable anyway.
@@ -415,7 +415,7 @@ void canonicalize_group_ids(System& s) {
   std::sort(order.begin(), order.end(), [&](int a, int b) { return rank(a) < rank(b); });
   std::map<int, int> to;
   for (std::size_t i = 0; i < order.size(); ++i) to[order[i]] = static_cast<int>(i);
-  if (std::all_of(to.begin(), to.end(), [](const auto& p) { return p.first == p.second; })) return;
+  if (std::all_of(to.begin(), to.end(), [](const auto& p) { return p.first == p.second; })) return false;
   std::map<int, MemoryGroup> groups;
   for (const auto& [id, g] : s.groups) groups.emplace(to.at(id), g);
   s.groups = std::move(groups);
@@ -424,6 +424,7 @@ void canonicalize_group_ids(System& s) {
   });
   for (auto& [at, d] : s.dimms)
     if (d.mgid >= 0 && to.count(d.mgid)) d.mgid = to.at(d.mgid);
+  return true;
 }
 
 }  // namespace memhp

@@ -6,6 +6,15 @@
 
 namespace memhp::inv {
 
+AllocatedPages allocated_pages(const System& s) {
+  AllocatedPages n;
+  s.pages.for_each(0, RunMap<PageState>::kEnd, [&](u64 a, u64 b, const PageState& p) {
+    if (p.kind == PageKind::Movable) n.movable += b - a;
+    if (p.kind == PageKind::Unmovable) n.unmovable += b - a;
+  });
+  return n;
+}
+
 Census take_census(const System& s) {
   Census c;
   const Geometry& g = s.geo;

@@ -37,8 +37,14 @@ struct Census {
   const ZoneCensus& at(int nid, Zone z) const { return zones[static_cast<std::size_t>(nid)][zone_idx(z)]; }
 };
 Census take_census(const System& s);
+struct AllocatedPages {
+  u64 movable = 0, unmovable = 0;
+};
 // take_census(v.after), computed once per step.
 const Census& census_after(const StateView& v);
+
+// Allocated pages {movable, unmovable}, in one walk over the page runs.
+AllocatedPages allocated_pages(const System& s);
 
 std::string zone_label(int nid, Zone z);                  // "0:Movable"
 std::string pfn_range(u64 lo, u64 hi);                    // "pfn 0x100000-0x107fff"
