@@ -116,10 +116,13 @@ std::vector<ExploreConfig> build_named() {
        slots_text(3, 128) + no_alloc},
       {"x86-4slot-noalloc", "QEMU 1 GiB x86_64, four 128 MiB DIMM slots, no allocations",
        slots_text(4, 128) + no_alloc, {true}},
-      // Each slot's DIMM has ten states of its own here (10^5 in all); the
-      // other variants of five slots and more take minutes to hours.
+      // Each slot's DIMM has ten states of its own here (10^5 and 10^6 in
+      // all); the other variants of five slots and more take minutes to
+      // hours.
       {"x86-5slot-noalloc", "QEMU 1 GiB x86_64, five 128 MiB DIMM slots, no allocations",
        slots_text(5, 128) + no_alloc, {true}},
+      {"x86-6slot-noalloc", "QEMU 1 GiB x86_64, six 128 MiB DIMM slots, no allocations",
+       slots_text(6, 128) + no_alloc, {true}},
       {"x86-device", "boot RAM with a hole in section 0, seven ZONE_DEVICE ranges, one DIMM slot",
        std::string(kDevices) + slots_text(1, 128) + no_alloc, {true}, kHoleBoot},
       {"x86-3slot", "QEMU 1 GiB x86_64, three 128 MiB DIMM slots, 7 BFS levels",

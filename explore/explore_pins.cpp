@@ -30,6 +30,7 @@ const std::vector<ExplorePin>& explore_pins() {
       {"x86-3slot-noalloc-mom", 0, 1000, 16000, 10000, 13},
       {"x86-4slot-noalloc-mom", 0, 10000, 210000, 130000, 17},
       {"x86-5slot-noalloc-mom", 0, 100000, 2600000, 1600000, 21},
+      {"x86-6slot-noalloc-mom", 0, 1000000, 31000000, 19000000, 25},
       {"x86-device-mom", 0, 11584, 231680, 102074, 20},
       {"x86-3slot", 7, 4942, 37057, 14604, 7},
       {"x86-3slot-mom", 7, 813, 9546, 3571, 7},
