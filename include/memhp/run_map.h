@@ -42,18 +42,20 @@
 
 namespace memhp {
 
-// A RunMap with more runs than this is chunked. Why 1024: at this size an
-// edit of the flat vector (moving on average half the runs, 8-16 bytes each
-// for the model's values) still costs no more than the chunked form's extra
-// index search and seam handling; see NOTES.md section 7 for the
-// measurements. The explorer's maps stay far below it (tens of runs), the
-// 63 TiB hotplug benchmark far above (64k).
-inline constexpr std::size_t kRunMapFlatMax = 1024;
+// A RunMap with more runs than this is chunked. Why 512: bench_run_map's
+// single-key assign costs the same flat and chunked at about 256 runs
+// (216 ns flat, 196-219 ns chunked), and the flat form loses from there on
+// (512 runs: 293 ns against 231-283; 1024: 393 against 259-322; 64k: 9 us
+// against under 0.5 us). Going back to flat below 256 puts the gap where
+// the two forms tie. The explorer's maps stay far below it (tens of runs),
+// the 63 TiB hotplug benchmark far above (64k). NOTES.md section 7.
+inline constexpr std::size_t kRunMapFlatMax = 512;
 
-// Most runs in one chunk. Why 512: an edit moves at most one chunk's tail
-// (a few KiB), while the chunk index of a 64k-run map stays a few hundred
-// keys; see NOTES.md section 7.
-inline constexpr std::size_t kRunMapChunkMax = 512;
+// Most runs in one chunk. Why 256: in the same benchmark chunks of at most
+// 64, 128, 256 or 512 runs cost within 15% of each other at every size from
+// 1k to 64k runs; 256 keeps an edit's move to a few KiB and the chunk index
+// of a 64k-run map to a few hundred keys.
+inline constexpr std::size_t kRunMapChunkMax = 256;
 
 // FlatMax and ChunkMax are parameters so that tests can cross the form and
 // chunk boundaries with a few runs; the model uses the defaults.
