@@ -7,20 +7,22 @@
 // because runs are always maximal (adjacent runs never hold equal values).
 //
 // Why contiguous: the explorer copies, compares and walks small maps (tens
-// of runs) millions of times. Kept in a std::map, 37-42% of its CPU went to
-// walking the tree and 15-17% to malloc/free (a System copy was 38
-// allocations). So a map of up to kRunMapFlatMax runs is one sorted vector
-// of (start, value): a lookup is a binary search over contiguous memory and
-// a copy is one allocation.
+// of runs) millions of times. When the runs were a std::map, 37-42% of its
+// CPU went to walking the tree and 15-17% to malloc/free (a System copy was
+// 38 allocations). So a map of up to kRunMapFlatMax runs is one sorted
+// vector of (start, value): a lookup is a binary search over contiguous
+// memory and a copy is one allocation.
 //
 // Why chunks above that: an edit of a sorted vector moves every run after
-// it, which made the 63 TiB hotplug benchmark (64k page runs) 2.3x slower
-// than the tree. A larger map is a vector of chunks, each a sorted vector of
-// at most kRunMapChunkMax runs, with each chunk's first key in a separate
-// index that is binary-searched first. An edit moves the runs of the chunks
-// it touches and, when a chunk splits, merges or empties, the chunk index.
-// Below half the threshold the map goes back to one vector (the gap avoids
-// switching forms back and forth at the boundary).
+// it; a flat-only prototype made the 63 TiB hotplug benchmark (64k page
+// runs) 2.3x slower than the tree (1.9 s). A larger map is a vector of
+// chunks, each a sorted vector of at most kRunMapChunkMax runs, with each
+// chunk's first key in a separate index that is binary-searched first. An
+// edit splits runs at its two ends and then compacts each chunk it touches
+// once, so it moves the runs of those chunks, plus the chunk index when a
+// chunk splits, merges or empties. Below half the threshold the map goes
+// back to one vector (the gap keeps it from switching forms back and forth
+// at the boundary).
 //
 // Equality: where the chunk boundaries fall depends on the history of edits,
 // so they are not canonical; `==` compares the two run sequences run by run,
