@@ -205,11 +205,11 @@ class Explorer {
       for (Vertex v = next; v < end && !stop_; ++v) merge(v, found[v - next]);
       next = end;
     }
-    r_.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     r_.search_bytes = index_.bytes() + deque_bytes(vertices_) + deque_bytes(rows_) + deque_bytes(edges_);
     r_.collision_bound = o_.verify_keys ? 0 : collision_bound(index_.size(), o_.fingerprint_bits);
     build_graph();
     for (ExploreViolation& x : r_.violations) x.trace = trace_to(c_, o_, r_, x.vertex);
+    r_.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   }
 
  private:
