@@ -137,9 +137,11 @@ struct ExploreOptions {
   bool stop_at_violation = false;   // stop at the first (so shortest) violation
   // Check state_from_key(state_key(s)) == s for every new state, so the key
   // is exact on the explored space whatever fields System gains: a field
-  // the key misses fails this as soon as it differs from its default. Off
-  // by default (`memhp explore --verify-keys`); every explorer test turns
-  // it on.
+  // the key misses fails this as soon as it differs from its default. Also
+  // keep every key, and check the key behind every fingerprint hit, so no
+  // collision goes unnoticed; and check each state found again by its path
+  // against its key. Off by default (`memhp explore --verify-keys`); every
+  // explorer test turns it on.
   bool verify_keys = false;
   // Store states with canonical memory-group ids (canonicalize_group_ids()).
   bool canonical_groups = true;

@@ -28,6 +28,7 @@ const std::vector<ExplorePin>& explore_pins() {
       {"x86-2node-mom", 0, 830, 14480, 7206, 13},
       {"x86-3slot-noalloc", 0, 21466, 343456, 191074, 17},
       {"x86-3slot-noalloc-mom", 0, 1000, 16000, 10000, 13},
+      {"x86-4slot-noalloc", 0, 2698417, 56666757, 30583621, 26},
       {"x86-4slot-noalloc-mom", 0, 10000, 210000, 130000, 17},
       {"x86-5slot-noalloc-mom", 0, 100000, 2600000, 1600000, 21},
       {"x86-6slot-noalloc-mom", 0, 1000000, 31000000, 19000000, 25},
