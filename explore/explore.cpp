@@ -186,8 +186,8 @@ class Explorer {
  public:
   Explorer(const ExploreConfig& c, const ExploreOptions& o, System boot, ExploreResult& r)
       : c_(c), o_(o), only_(o.only.empty() ? nullptr : find_invariant(o.only)), boot_(std::move(boot)),
-        boot_view_(stored(boot_)), home_view_(without_zone_contiguous(boot_)), r_(r), keep_keys_(o.keep_keys || o.verify_keys),
-        scratch_(std::max(1u, o.jobs)) {
+        boot_view_(stored(boot_)), home_view_(without_zone_contiguous(boot_)), r_(r),
+        keep_keys_(o.keep_keys || o.verify_keys), scratch_(std::max(1u, o.jobs)) {
     for (const Invariant& i : invariant_registry())
       if (i.check.has_state_part() && !c_.compact && reads_zone_contiguous(i) && (!only_ || only_ == &i))
         unkeyed_.push_back(&i);
@@ -365,7 +365,7 @@ class Explorer {
     o.err = res.err;
     const StepView step{s, t, &op, &res};
     if (breaks_step(step))  // reported as replay reports it: the first of all the invariants
-      return violating(o, state_key(t), *judge(step, only_), x);
+      return violation_found(o, state_key(t), *judge(step, only_), x);
     // Most ops change nothing: == says so without encoding a key (which is
     // exact, so a loop has the same key). A self-loop is kept only when it
     // succeeded. s is stored canonical and canonicalising is idempotent, so
@@ -385,7 +385,7 @@ class Explorer {
     // judged twice, with the same verdict.)
     const bool known = index_.find(o.fp) != FingerprintSet::kNone;
     if (!known) {
-      if (auto bad = judge(StepView{s, t, &op, &res}, only_, Judged::States)) return violating(o, key, *bad, x);
+      if (auto bad = judge(StepView{s, t, &op, &res}, only_, Judged::States)) return violation_found(o, key, *bad, x);
       if (o_.verify_keys && !(state_from_key(key, boot_) == t))
         throw std::logic_error("state_key() lost information: a state does not decode to itself");
       o.home = tracks_home() && home_view(t) == home_view_;
@@ -398,7 +398,8 @@ class Explorer {
     return o;
   }
 
-  Outcome violating(Outcome o, std::string key, Violation bad, Expansion& x) const {
+  // A transition that breaks an invariant, as the merge will need it.
+  Outcome violation_found(Outcome o, std::string key, Violation bad, Expansion& x) const {
     o.kind = Outcome::Kind::Violating;
     o.key = static_cast<std::uint32_t>(x.keys.size());
     o.bad = static_cast<std::uint32_t>(x.bad.size());

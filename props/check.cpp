@@ -41,12 +41,22 @@ double since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-// What one run_check() call accumulates across RapidCheck's invocations of
-// the property.
-struct RunState {
-  const CheckOptions& opts;
+// What `--only` leaves checked: everything, one invariant, or one sequence
+// property.
+struct Checked {
   const Invariant* only_inv = nullptr;
   const SequenceProperty* only_prop = nullptr;
+  explicit Checked(const std::string& only)
+      : only_inv(only.empty() ? nullptr : find_invariant(only)),
+        only_prop(only.empty() ? nullptr : find_sequence_property(only)) {}
+  bool checks_invariant(const Invariant& i) const { return !only_prop && (!only_inv || only_inv == &i); }
+  bool checks_property(const SequenceProperty& p) const { return !only_inv && (!only_prop || only_prop == &p); }
+};
+
+// What one run_check() call accumulates across RapidCheck's invocations of
+// the property.
+struct RunState : Checked {
+  const CheckOptions& opts;
   Clock::time_point start = Clock::now();
   Clock::time_point first_failure;
   bool failing = false;  // a failure was found; RapidCheck is shrinking
@@ -60,9 +70,7 @@ struct RunState {
   std::vector<std::uint64_t> premise = std::vector<std::uint64_t>(inv::coverage_premises().size());
   std::map<std::string, std::uint64_t> properties;
 
-  explicit RunState(const CheckOptions& o) : opts(o) {}
-  bool checks_invariant(const Invariant& i) const { return !only_prop && (!only_inv || only_inv == &i); }
-  bool checks_property(const SequenceProperty& p) const { return !only_inv && (!only_prop || only_prop == &p); }
+  explicit RunState(const CheckOptions& o) : Checked(o.only), opts(o) {}
 };
 
 std::string result_label(const Result& r) { return r.bug.empty() ? errno_name(r.err) : "BUG"; }
@@ -317,10 +325,7 @@ const std::vector<std::pair<std::string, std::string>>& check_suites() {
 // asked to reach every RAM corner too).
 std::vector<std::string> coverage_gaps(const std::string& suite, const std::string& only,
                                        const CheckReport& counts) {
-  const Invariant* only_inv = only.empty() ? nullptr : find_invariant(only);
-  const SequenceProperty* only_prop = only.empty() ? nullptr : find_sequence_property(only);
-  const auto checks_invariant = [&](const Invariant& i) { return !only_prop && (!only_inv || only_inv == &i); };
-  const auto checks_property = [&](const SequenceProperty& p) { return !only_inv && (!only_prop || only_prop == &p); };
+  const Checked checked(only);
   std::vector<std::string> gaps;
   const bool device = suite == "device";
   std::vector<const char*> ops = {"add_memory", "dimm_add", "dimm_remove", "online_block", "offline_block",
@@ -332,16 +337,16 @@ std::vector<std::string> coverage_gaps(const std::string& suite, const std::stri
       gaps.push_back(std::string("op '") + op + "' never succeeded");
   }
   for (const Invariant& i : invariant_registry())
-    if (checks_invariant(i) && count_of(counts.witnesses, std::string(i.name)) == 0 &&
+    if (checked.checks_invariant(i) && count_of(counts.witnesses, std::string(i.name)) == 0 &&
         inv::is_device_invariant(i.name) == device)
       gaps.push_back("the premise of '" + std::string(i.name) + "' never occurred, so it was checked vacuously");
   for (const inv::Premise& p : inv::coverage_premises()) {
     const bool here = p.suites.empty() ? !device : std::find(p.suites.begin(), p.suites.end(), suite) != p.suites.end();
-    if (here && count_of(counts.witnesses, premise_label(p)) == 0 && checks_invariant(*find_invariant(p.invariant)))
+    if (here && count_of(counts.witnesses, premise_label(p)) == 0 && checked.checks_invariant(*find_invariant(p.invariant)))
       gaps.push_back("'" + std::string(p.invariant) + "' never met: " + std::string(p.name));
   }
   for (const SequenceProperty& p : sequence_properties())
-    if (checks_property(p) && count_of(counts.properties, std::string(p.name)) == 0 &&
+    if (checked.checks_property(p) && count_of(counts.properties, std::string(p.name)) == 0 &&
         is_device_property(p.name) == device)
       gaps.push_back("sequence property '" + std::string(p.name) + "' never ran");
   return gaps;
@@ -358,10 +363,6 @@ std::optional<CheckReport> replay_stored_failures(const CheckOptions& opts) {
 CheckReport run_check(const CheckOptions& opts) {
   CheckReport report;
   RunState rs(opts);
-  if (!opts.only.empty()) {
-    rs.only_inv = find_invariant(opts.only);
-    rs.only_prop = find_sequence_property(opts.only);
-  }
   if (opts.use_store && replay_store(opts, report)) return report;
 
   rc::detail::TestParams params = rc::detail::configuration().testParams;

@@ -107,6 +107,8 @@ TEST_CASE("cli: a bad value -> 2, one line naming the option") {
       {"explore --max-depth 1000001", "--max-depth"},
       {"explore --mutant nope", "--mutant"},
       {"explore --only nope", "--only"},
+      {"explore --jobs 0", "--jobs"},
+      {"explore --jobs 257", "--jobs"},
       {"prove --timeout 0", "--timeout"},
       {"prove --theorem nope", "--theorem"},
       {"prove --markdown", "--markdown"},  // needs --list
