@@ -92,8 +92,9 @@ std::string_view pgmap_type_name(PgmapType t) {
 }
 
 std::string profile_to_string(const Profile& p) {
-  std::string out = "v6.1";
-  out += " memmap_on_memory=" + std::string(p.memmap_on_memory ? "1" : "0");
+  std::string out(version_name(p.version));
+  out += " memmap_on_memory=";
+  out += p.memmap_on_memory_force ? "force" : p.memmap_on_memory ? "1" : "0";
   out += " memhp_default_state=" + std::string(online_type_name(p.memhp_default_state));
   out += " movable_node=" + std::string(p.movable_node ? "1" : "0");
   out += " online_policy=";
@@ -105,6 +106,16 @@ std::string profile_to_string(const Profile& p) {
   if (p.auto_movable_numa_aware != Profile{}.auto_movable_numa_aware)
     out += " auto_movable_numa_aware=" + std::string(p.auto_movable_numa_aware ? "1" : "0");
   if (p.possible_nodes) out += " possible_nodes=" + std::to_string(p.possible_nodes);
+  // Deltas switched against the version's own set, by name.
+  const DeltaSet own = deltas_of(p.version);
+  auto names = [](const DeltaSet& set) {
+    std::string list;
+    for (const DeltaInfo& i : delta_registry())
+      if (set.test(static_cast<std::size_t>(i.delta))) list += (list.empty() ? "" : ",") + std::string(i.name);
+    return list;
+  };
+  if ((p.deltas & ~own).any()) out += " with=" + names(p.deltas & ~own);
+  if ((own & ~p.deltas).any()) out += " without=" + names(own & ~p.deltas);
   return out;
 }
 

@@ -44,7 +44,8 @@ std::optional<u64> qemu_mem_of(const std::vector<BootRange>& boot) {
 
 std::string cmdline(const Profile& p) {
   std::string s = "memhp_default_state=" + std::string(online_type_name(p.memhp_default_state));
-  s += " memory_hotplug.memmap_on_memory=" + std::string(p.memmap_on_memory ? "1" : "0");
+  s += " memory_hotplug.memmap_on_memory=" +
+       std::string(p.memmap_on_memory_force ? "force" : p.memmap_on_memory ? "1" : "0");
   if (p.movable_node) s += " movable_node";
   if (p.online_policy == OnlinePolicy::AutoMovable) s += " memory_hotplug.online_policy=auto-movable";
   if (p.auto_movable_ratio != Profile{}.auto_movable_ratio)

@@ -311,6 +311,24 @@ class Fields {
     return std::string(v->substr(1, v->size() - 2));
   }
 
+  // A comma-separated list of delta names (`with=a,b`), each at most once.
+  DeltaSet deltas(std::string_view key) {
+    auto v = raw(key);
+    DeltaSet out;
+    if (!v) return out;
+    std::string_view rest = *v;
+    while (true) {
+      auto comma = rest.find(',');
+      auto name = rest.substr(0, comma);
+      auto d = delta_from_name(name);
+      if (!d) return fail("unknown delta " + quoted(name) + " for " + quoted(key)), DeltaSet{};
+      if (out.test(static_cast<std::size_t>(*d))) return bad_value(key, *v), DeltaSet{};
+      out.set(static_cast<std::size_t>(*d));
+      if (comma == std::string_view::npos) return out;
+      rest.remove_prefix(comma + 1);
+    }
+  }
+
   unsigned flags(std::string_view key) {
     auto v = raw(key);
     if (!v || *v == "none") return MHP_NONE;
@@ -637,15 +655,30 @@ std::string parse_geometry(const std::vector<std::string_view>& tokens, Geometry
 std::string parse_profile(const std::vector<std::string_view>& tokens, Profile& prof) {
   if (tokens.size() < 2 || tokens[1].find('=') != std::string_view::npos)
     return "profile: missing version";
-  if (tokens[1] != "v6.1") return "profile: unknown version " + quoted(tokens[1]);
+  const auto version = version_from_name(tokens[1]);
+  if (!version)
+    return "profile: unknown version " + quoted(tokens[1]) + " (want v6.1, v6.12 or v6.19)";
   Fields f("profile", {},
            {"memmap_on_memory", "memhp_default_state", "movable_node", "online_policy",
-            "auto_movable_ratio", "auto_movable_numa_aware", "possible_nodes"});
+            "auto_movable_ratio", "auto_movable_numa_aware", "possible_nodes", "with", "without"});
   if (!f.load(std::vector<std::string_view>(tokens.begin() + 2, tokens.end())))
     return f.error();
   Profile p;
-  p.version = KernelVersion::V6_1;
-  p.memmap_on_memory = f.boolean("memmap_on_memory");
+  p.follow(*version);
+  const DeltaSet with = f.deltas("with"), without = f.deltas("without");
+  if (f.error().empty() && (with & without).any())
+    return "profile: a delta is both in 'with' and in 'without'";
+  p.deltas = (p.deltas | with) & ~without;
+  // mm/memory_hotplug.c: the memmap_on_memory parameter is a bool in 6.1;
+  // from 6.6 its set() also accepts "force".
+  if (f.text("memmap_on_memory") == "force") {
+    if (!p.has(Delta::MomForceMode))
+      return "profile: memmap_on_memory=force needs delta mom_force_mode (6.6); " +
+             std::string(version_name(*version)) + " takes 0 or 1";
+    p.memmap_on_memory = p.memmap_on_memory_force = true;
+  } else {
+    p.memmap_on_memory = f.boolean("memmap_on_memory");
+  }
   p.memhp_default_state =
       f.named("memhp_default_state", online_type_from_name, OnlineType::Offline);
   p.movable_node = f.boolean("movable_node");

@@ -1,22 +1,26 @@
-// Profile: kernel behaviour that changed between versions, plus the boot and
-// module parameters that steer hotplug. `v6.1` must match Debian 12's kernel.
+// Profile: the kernel version the model follows (and so its deltas), plus the
+// boot and module parameters that steer hotplug. `v6.1` must match Debian
+// 12's kernel, `v6.12` Debian 12 backports' kernel, `v6.19` mainline.
 #pragma once
 
 #include <string>
 
+#include "memhp/deltas.h"
 #include "memhp/types.h"
 
 namespace memhp {
-
-enum class KernelVersion : std::uint8_t { V6_1 };
 
 // mm/memory_hotplug.c online_policy_to_str[].
 enum class OnlinePolicy : std::uint8_t { ContigZones, AutoMovable };
 
 struct Profile {
   KernelVersion version = KernelVersion::V6_1;
-  // memory_hotplug.memmap_on_memory (bool, 0444 in 6.1).
+  // The deltas in force: deltas_of(version), changed by `with=`/`without=`.
+  DeltaSet deltas = deltas_of(KernelVersion::V6_1);
+  // memory_hotplug.memmap_on_memory (0444): a bool in 6.1; from 6.6 (delta
+  // mom_force_mode) also "force", which sets both fields.
   bool memmap_on_memory = false;
+  bool memmap_on_memory_force = false;
   // memhp_default_state= / auto_online_blocks.
   OnlineType memhp_default_state = OnlineType::Offline;
   // movable_node boot option.
@@ -33,6 +37,13 @@ struct Profile {
   // nodes that have boot memory", which is what a guest without SRAT
   // hotplug entries gets.
   int possible_nodes = 0;
+
+  bool has(Delta d) const { return deltas.test(static_cast<std::size_t>(d)); }
+  // Follows `v` with its own deltas; the parameters stay.
+  void follow(KernelVersion v) {
+    version = v;
+    deltas = deltas_of(v);
+  }
 
   friend bool operator==(const Profile&, const Profile&) = default;
 };

@@ -1,0 +1,90 @@
+// Kernel versions and the deltas between them.
+//
+// The model is one text that follows the kernel; where the kernel changed
+// between releases, the model asks the profile whether a *delta* is in force
+// (`s.prof.has(Delta::MomPerBlock)`) rather than whether the version is
+// newer than some number. A delta is one upstream change that a checker can
+// observe: it has a name, the commit that introduced it, the first mainline
+// release that carried it, and a line saying what changed. Which deltas a
+// version has is data (model/deltas.cpp), read from the sources the profile
+// follows (Debian's 6.1.192 and 6.12.118, mainline 6.19), so a backport
+// into a stable kernel is one flag, not a special case in the model.
+//
+// A profile line may switch deltas on or off by name (`with=`, `without=`).
+// That is how a reviewer models a patch that is not in any release yet: a
+// new delta with no release, switched on over v6.19 (docs/reviewing-a-patch.md).
+#pragma once
+
+#include <bitset>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace memhp {
+
+// The kernels a profile can follow. Each is one exact source tree.
+enum class KernelVersion : std::uint8_t {
+  V6_1,   // Debian 12's 6.1.192 (linux-source-6.1)
+  V6_12,  // Debian 12 backports' 6.12.118 (linux-source-6.12)
+  V6_19,  // mainline v6.19
+};
+inline constexpr KernelVersion kAllVersions[] = {KernelVersion::V6_1, KernelVersion::V6_12,
+                                                 KernelVersion::V6_19};
+
+std::string_view version_name(KernelVersion v);  // "v6.1"
+std::optional<KernelVersion> version_from_name(std::string_view name);
+
+enum class Delta : std::uint8_t {
+  MomFallback,          // unsupported memmap_on_memory falls back to the page allocator
+  MomForceMode,         // memory_hotplug.memmap_on_memory=force
+  MomPageAlignedCheck,  // mhp_supports_memmap_on_memory(): the 6.6 conditions
+  AltmapInBlock,        // struct memory_block keeps the altmap, not nr_vmemmap_pages
+  MomPerBlock,          // a multi-block add gets one altmap per block
+  AcpiAlwaysAsksMom,    // the ACPI driver passes MHP_MEMMAP_ON_MEMORY for any size
+  AddErrorPathAltmap,   // add_memory_resource()'s error path passes the altmap (B14)
+  HotplugLockVmemmap,   // vmemmap init/deinit under mem_hotplug_lock (B15)
+  UsageFreedAfterRcu,   // section_deactivate() clears HAS_MEM_MAP, frees usage by RCU (B17)
+  MemmapAccounting,     // NR_MEMMAP / NR_MEMMAP_BOOT vmstat counters
+  HotaddPageOffline,    // hot-added pages are PageOffline until freed, not PageReserved
+  ManagedAwareOffline,  // offline_pages() subtracts what __offline_isolated_pages() found
+  NodeRegisteredFirst,  // __try_online_node() registers the node before the memory is added
+  kCount
+};
+
+using DeltaSet = std::bitset<static_cast<std::size_t>(Delta::kCount)>;
+
+// What a checker can see of a delta.
+enum class Visibility : std::uint8_t {
+  Sequential,   // one op at a time: a trace shows it
+  Concurrent,   // only an interleaving shows it (locks, RCU): recorded, not modelled yet
+  ErrorPath,    // only a failure the model cannot inject shows it
+};
+
+// A mainline release, e.g. {6, 8}; {0, 0} for a change not in any release.
+struct Release {
+  int major = 0, minor = 0;
+  friend auto operator<=>(const Release&, const Release&) = default;
+};
+
+struct DeltaInfo {
+  Delta delta;
+  std::string_view name;      // as `with=`/`without=` and `memhp deltas` spell it
+  Release release;            // first mainline release that has it
+  std::string_view commit;    // 12 hex digits and subject
+  std::string_view summary;   // one line: what changed
+  Visibility visibility;
+  bool in_debian_6_1;         // carried by Debian's 6.1.192 as a backport
+  std::string_view verified;  // how the delta was confirmed (source read, real kernel)
+};
+
+const std::vector<DeltaInfo>& delta_registry();
+const DeltaInfo& delta_info(Delta d);
+std::optional<Delta> delta_from_name(std::string_view name);
+
+Release release_of(KernelVersion v);
+// The deltas the exact source tree of `v` has.
+DeltaSet deltas_of(KernelVersion v);
+
+}  // namespace memhp
