@@ -400,6 +400,48 @@ Result online_block(System& s, u64 block_id, OnlineType type) {
 
 Result offline_block(System& s, u64 block_id) { return state_store(s, block_id, OnlineType::Offline); }
 
+/* drivers/base/memory.c: state_store() with mhp_online_type_from_str() */
+Result state_write(System& s, u64 block_id, std::string_view buf) {
+  if (!k::memory_block(s, block_id).present)
+    return Result::error(-ENOENT, "no memory block " + std::to_string(block_id));
+  // sysfs_streq(): one of the four names, exactly.
+  const std::optional<OnlineType> type = online_type_from_name(buf);
+  if (!type) return Result::error(-EINVAL, "'" + std::string(buf) + "' is not an online type");
+  return state_store(s, block_id, *type);
+}
+
+namespace {
+
+/* lib/kstrtox.c: kstrtobool() */
+std::optional<bool> kstrtobool(std::string_view v) {
+  if (v.empty()) return std::nullopt;
+  switch (v[0]) {
+    case 'y': case 'Y': case 't': case 'T': case '1': return true;
+    case 'n': case 'N': case 'f': case 'F': case '0': return false;
+    case 'o': case 'O':
+      if (v.size() > 1 && (v[1] == 'n' || v[1] == 'N')) return true;
+      if (v.size() > 1 && (v[1] == 'f' || v[1] == 'F')) return false;
+      return std::nullopt;
+    default: return std::nullopt;
+  }
+}
+
+}  // namespace
+
+/* drivers/base/core.c: online_store() for a memory block */
+Result online_write(System& s, u64 block_id, std::string_view buf) {
+  if (!k::memory_block(s, block_id).present)
+    return Result::error(-ENOENT, "no memory block " + std::to_string(block_id));
+  const std::optional<bool> val = kstrtobool(buf);
+  if (!val) return Result::error(-EINVAL, "'" + std::string(buf) + "' is not a boolean");
+  Result r;
+  // device_online() uses mem->online_type if a state write left one, else
+  // MMOP_ONLINE (memory_subsys_online()); 1 (already there) is success.
+  const int ret = *val ? k::device_online(s, r, block_id) : k::device_offline(s, r, block_id);
+  r.err = ret < 0 ? ret : 0;
+  return r;
+}
+
 /* drivers/base/memory.c: register_memory_notifier(), for a driver whose
    notifier returns notifier_from_errno(errno) on the event. */
 void set_memory_notifier(System& s, int going_online_errno, int going_offline_errno) {

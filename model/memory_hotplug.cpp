@@ -2,14 +2,17 @@
 //
 // Design essay.
 //
-// Sources. Every function here mirrors the v6.1 function named in the
-// comment above it (Debian 12's kernel; the tree read is v6.1.20), in the
-// kernel's step order, with the kernel's errnos. Where 6.1 differs from
-// later kernels the 6.1 behaviour is modelled: a memmap_on_memory request
-// must be exactly one memory block and fails with -EINVAL when unsupported;
-// the block stores nr_vmemmap_pages rather than an altmap; offline_pages()
-// subtracts nr_pages from managed_pages; the vmemmap init runs without
-// mem_hotplug_lock (bug B15, fixed in 6.7).
+// Sources. Every function here mirrors the function named in the comment
+// above it, in the kernel's step order, with the kernel's errnos, as
+// Debian's 6.1.192 has it; where 6.12.118 or 6.19 differ, the profile's
+// deltas (memhp/deltas.h) choose: on 6.1 a memmap_on_memory request must be
+// exactly one memory block and fails with -EINVAL when unsupported, and the
+// block stores nr_vmemmap_pages; from 6.6 an unsupported request falls back
+// and the block keeps its altmap; from 6.8 a multi-block request gets one
+// altmap per block (create_altmaps_and_memory_blocks()) and is removed block
+// by block. offline_pages() subtracts nr_pages from managed_pages (6.11's
+// managed-aware count is the same here: no model page is kept PageOffline
+// by a driver).
 //
 // The state. A memory block's life is add -> online -> offline -> remove.
 // Adding creates sections (mm/sparse.c) whose struct pages are poisoned and a
@@ -653,10 +656,13 @@ BlockAltmap block_altmap_of(const System& s, const VmemAltmap& altmap) {
    arch_remove_memory(): 6.1 rebuilds it from nr_vmemmap_pages, 6.6 onwards
    takes mem->altmap */
 VmemAltmap altmap_of_block(const System& s, u64 id, const MemoryBlock& mem) {
-  VmemAltmap a;
-  a.base_pfn = s.geo.block_start(id).v;
-  a.free = mem.nr_vmemmap_pages;
-  a.alloc = s.prof.has(Delta::AltmapInBlock) ? mem.altmap_alloc : mem.nr_vmemmap_pages;
+  VmemAltmap a;  // 6.1's is on the stack with only alloc set
+  a.alloc = mem.nr_vmemmap_pages;
+  if (s.prof.has(Delta::AltmapInBlock)) {
+    a.base_pfn = s.geo.block_start(id).v;
+    a.free = mem.nr_vmemmap_pages;
+    a.alloc = mem.altmap_alloc;
+  }
   return a;
 }
 

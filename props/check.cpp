@@ -330,7 +330,7 @@ std::vector<std::string> coverage_gaps(const std::string& suite, const std::stri
   std::vector<std::string> gaps;
   const bool device = suite == "device";
   std::vector<const char*> ops = {"add_memory", "dimm_add", "dimm_remove", "online_block", "offline_block",
-                                  "remove_memory", "alloc", "free", "memory_notifier"};
+                                  "sysfs_write", "remove_memory", "alloc", "free", "memory_notifier"};
   if (device) ops.insert(ops.end(), {"memremap_pages", "memunmap_pages"});
   for (const char* op : ops) {
     auto it = counts.op_results.find(op);

@@ -219,6 +219,13 @@ std::optional<Op> gen_online(const GenContext& s) {
   auto all = blocks_where(s, any);
   if (all.empty()) return std::nullopt;
   const BlockInfo b = !offline.empty() && chance(85) ? pick(offline) : pick(all);
+  // Now and then the raw sysfs write: memoryN/online, or memoryN/state with
+  // a string the kernel may refuse.
+  if (chance(10))
+    return chance(50) ? OpSysfsWrite{b.id, BlockAttr::Online, *rc::gen::element<std::string>("1", "y", "on", "yes", "2")}
+                      : OpSysfsWrite{b.id, BlockAttr::State,
+                                     *rc::gen::element<std::string>("online", "online_kernel", "online_movable",
+                                                                    "onlin", "Online")};
   return OpOnlineBlock{chance(3) ? b.id + 1000 : b.id, gen_online_type()};
 }
 
@@ -230,6 +237,9 @@ std::optional<Op> gen_offline(const GenContext& s) {
   const int kind = *rc::gen::weightedElement<int>(
       {{hot.empty() ? 0 : 65, 0}, {online.empty() ? 0 : 25, 1}, {10, 2}});
   const BlockInfo b = kind == 0 ? pick(hot) : kind == 1 ? pick(online) : pick(all);
+  if (chance(10))
+    return chance(50) ? OpSysfsWrite{b.id, BlockAttr::Online, *rc::gen::element<std::string>("0", "n", "off", "x")}
+                      : OpSysfsWrite{b.id, BlockAttr::State, *rc::gen::element<std::string>("offline", "offlin")};
   return OpOfflineBlock{b.id};
 }
 

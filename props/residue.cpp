@@ -45,15 +45,36 @@ void restore_free(RunMap<PageState>& after, const RunMap<PageState>& before, Tak
 // mem->online_type before device_online(). device_online() returns at once
 // for a block that is already online, so the type stays; otherwise
 // memory_subsys_online() resets it to MMOP_OFFLINE whatever happened.
-bool online_type_applies(const StepView& v) {
-  return op_as<OpOnlineBlock>(v) && v.result && !v.result->ok();
+// A request to online a block, and the type it stores in mem->online_type:
+// online_block; a sysfs_write of an online type to `state`; a sysfs_write
+// of a true value (kstrtobool(): y, t, 1, on) to `online`, which stores none.
+struct OnlineRequest {
+  u64 block = 0;
+  std::optional<OnlineType> type;
+};
+std::optional<OnlineRequest> online_request(const StepView& v) {
+  if (const auto* o = op_as<OpOnlineBlock>(v)) return OnlineRequest{o->block, o->type};
+  const auto* w = op_as<OpSysfsWrite>(v);
+  if (!w || w->value.empty()) return std::nullopt;
+  if (w->attr == BlockAttr::State) {
+    const auto t = online_type_from_name(w->value);
+    if (t && *t != OnlineType::Offline) return OnlineRequest{w->block, t};
+    return std::nullopt;
+  }
+  const std::string_view x = w->value;
+  const bool yes = std::string_view("yYtT1").find(x[0]) != std::string_view::npos ||
+                   ((x[0] == 'o' || x[0] == 'O') && x.size() > 1 && (x[1] == 'n' || x[1] == 'N'));
+  if (yes) return OnlineRequest{w->block, std::nullopt};
+  return std::nullopt;
 }
+
+bool online_type_applies(const StepView& v) { return online_request(v) && v.result && !v.result->ok(); }
 void online_type_erase(const StepView& v, System& before, System& after) {
-  const OpOnlineBlock& op = *op_as<OpOnlineBlock>(v);
+  const OnlineRequest op = *online_request(v);
   const MemoryBlock& was = before.blocks.at(op.block);
   MemoryBlock now = after.blocks.at(op.block);
   if (!was.present || !now.present) return;
-  const OnlineType left = was.state == BlockState::Online ? op.type : OnlineType::Offline;
+  const OnlineType left = was.state == BlockState::Online && op.type ? *op.type : OnlineType::Offline;
   if (now.online_type != left) return;
   now.online_type = was.online_type;
   after.blocks.assign(op.block, op.block + 1, now);
@@ -192,7 +213,7 @@ void pagemap_erase(const StepView& v, System& before, System& after) {
 // 6.1's onlines leave clear); a set flag it cannot clear.
 bool contiguous_applies(const StepView& v) {
   return v.result && !v.result->ok() &&
-         (op_as<OpOnlineBlock>(v) || op_as<OpDimmAdd>(v) || op_as<OpAddMemory>(v) || op_as<OpDimmRemove>(v));
+         (online_request(v) || op_as<OpDimmAdd>(v) || op_as<OpAddMemory>(v) || op_as<OpDimmRemove>(v));
 }
 void contiguous_erase(const StepView& v, System&, System& after) {
   after = without_contiguous_recheck(after, v.before);

@@ -545,18 +545,36 @@ Parsed parse_kpageflags(const std::vector<std::string_view>& args) {
   return finish(f, o);
 }
 
+Parsed parse_sysfs_write(const std::vector<std::string_view>& args) {
+  Fields f("sysfs_write", {"block", "attr", "value"}, {});
+  if (!f.load(args)) return f.error();
+  OpSysfsWrite o;
+  o.block = f.number("block");
+  o.attr = f.named(
+      "attr",
+      [](std::string_view a) -> std::optional<BlockAttr> {
+        if (a == "state") return BlockAttr::State;
+        if (a == "online") return BlockAttr::Online;
+        return std::nullopt;
+      },
+      BlockAttr::State);
+  o.value = std::string(f.text("value"));
+  return finish(f, o);
+}
+
 Parsed parse_alloc_op(const std::vector<std::string_view>& args) { return parse_alloc(args, false); }
 Parsed parse_free_op(const std::vector<std::string_view>& args) { return parse_alloc(args, true); }
 
 // Every op of the language, in the order docs/trace-format.md lists them;
 // op_names() (README and docs tests) reads the same table.
-constexpr std::array<std::pair<std::string_view, Parsed (*)(const std::vector<std::string_view>&)>, 14> kOps = {{
+constexpr std::array<std::pair<std::string_view, Parsed (*)(const std::vector<std::string_view>&)>, 15> kOps = {{
     {"add_memory", parse_add_memory},
     {"add_memory_driver_managed", parse_add_memory_driver_managed},
     {"dimm_add", parse_dimm_add},
     {"dimm_remove", parse_dimm_remove},
     {"online_block", parse_online_block},
     {"offline_block", parse_offline_block},
+    {"sysfs_write", parse_sysfs_write},
     {"remove_memory", parse_remove_memory},
     {"alloc", parse_alloc_op},
     {"free", parse_free_op},
@@ -842,6 +860,7 @@ struct OpNamer {
   std::string operator()(const OpMemunmap&) const { return "memunmap_pages"; }
   std::string operator()(const OpCompactNode&) const { return "compact_node"; }
   std::string operator()(const OpKpageflags&) const { return "kpageflags"; }
+  std::string operator()(const OpSysfsWrite&) const { return "sysfs_write"; }
   std::string operator()(const OpOnlineBlock&) const { return "online_block"; }
   std::string operator()(const OpOfflineBlock&) const { return "offline_block"; }
   std::string operator()(const OpRemoveMemory&) const { return "remove_memory"; }
@@ -877,6 +896,10 @@ struct OpPrinter {
   std::string operator()(const OpCompactNode& o) const { return "compact_node node=" + std::to_string(o.nid); }
   std::string operator()(const OpKpageflags& o) const {
     return "kpageflags pfn=" + hex(o.pfn) + " count=" + std::to_string(o.count);
+  }
+  std::string operator()(const OpSysfsWrite& o) const {
+    return "sysfs_write block=" + std::to_string(o.block) +
+           " attr=" + (o.attr == BlockAttr::State ? "state" : "online") + " value=" + o.value;
   }
   std::string operator()(const OpOnlineBlock& o) const {
     return "online_block block=" + std::to_string(o.block) +

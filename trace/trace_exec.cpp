@@ -26,6 +26,9 @@ struct Apply {
   }
   Result operator()(const OpCompactNode& o) const { return compact_node(s, o.nid); }
   Result operator()(const OpKpageflags& o) const { return kpageflags(s, o.pfn, o.count); }
+  Result operator()(const OpSysfsWrite& o) const {
+    return o.attr == BlockAttr::State ? state_write(s, o.block, o.value) : online_write(s, o.block, o.value);
+  }
   // Registering a notifier cannot fail: it only changes what later events see.
   Result operator()(const OpNotifier& o) const {
     set_memory_notifier(s, o.going_online, o.going_offline);

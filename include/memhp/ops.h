@@ -106,6 +106,11 @@ Result memunmap_pages(System& s, int id);
 Result online_block(System& s, u64 block_id, OnlineType type);
 // echo offline > /sys/devices/system/memory/memoryN/state
 Result offline_block(System& s, u64 block_id);
+// A write of `buf` to memoryN/state (state_store(): an unknown string is
+// -EINVAL) or memoryN/online (the driver core's online_store(): kstrtobool,
+// then device_online() or device_offline(), already there is success).
+Result state_write(System& s, u64 block_id, std::string_view buf);
+Result online_write(System& s, u64 block_id, std::string_view buf);
 // /sys/devices/system/memory/memoryN/valid_zones, without the newline.
 std::string valid_zones(const System& s, u64 block_id);
 

@@ -46,6 +46,17 @@ struct OpOfflineBlock {  // offline_block block=
   u64 block = 0;
   friend bool operator==(const OpOfflineBlock&, const OpOfflineBlock&) = default;
 };
+// sysfs_write block= attr=state|online value=TEXT: one write(2) of TEXT to
+// /sys/devices/system/memory/memoryN/ATTR, any text at all (a write of an
+// unknown string is -EINVAL). online_block and offline_block are the well
+// formed writes to `state`.
+enum class BlockAttr : std::uint8_t { State, Online };
+struct OpSysfsWrite {
+  u64 block = 0;
+  BlockAttr attr = BlockAttr::State;
+  std::string value;
+  friend bool operator==(const OpSysfsWrite&, const OpSysfsWrite&) = default;
+};
 struct OpRemoveMemory {  // remove_memory start= size=
   u64 start = 0, size = 0;
   friend bool operator==(const OpRemoveMemory&, const OpRemoveMemory&) = default;
@@ -87,7 +98,7 @@ struct OpKpageflags {  // kpageflags pfn= count=   (pread of /proc/kpageflags)
 
 using Op = std::variant<OpAddMemory, OpDimmAdd, OpOnlineBlock, OpOfflineBlock,
                         OpRemoveMemory, OpAlloc, OpNotifier, OpDimmRemove, OpMemremap, OpMemunmap,
-                        OpCompactNode, OpKpageflags>;
+                        OpCompactNode, OpKpageflags, OpSysfsWrite>;
 
 struct TraceStep {
   int line = 0;                // 1-based line in the source, 0 if generated
