@@ -1,5 +1,6 @@
-// memhp kernel-script and memhp diff-kernel: the model against a real 6.1
-// kernel in a QEMU guest (oracle/kernel.h, oracle/guest.py).
+// memhp kernel-script and memhp diff-kernel: the model against a real 6.1 or
+// 6.12 kernel in a QEMU guest (oracle/kernel.h, oracle/guest.py); the trace's
+// profile version picks the kernel.
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -74,10 +75,10 @@ Trace shrink(Trace t) {
   return t;
 }
 
-int run_random(std::uint64_t count, std::uint64_t seed, bool json) {
+int run_random(std::uint64_t count, std::uint64_t seed, KernelVersion version, bool json) {
   std::uint64_t agree = 0;
   for (std::uint64_t i = 0; i < count; ++i) {
-    Trace t = random_kernel_trace(seed + i);
+    Trace t = random_kernel_trace(seed + i, version);
     // Line numbers as the printed trace has them.
     t = std::get<Trace>(parse_trace(print_trace(t)));
     const Verdict v = diff_one(t);
@@ -103,9 +104,9 @@ int run_random(std::uint64_t count, std::uint64_t seed, bool json) {
     return kExitFailed;
   }
   if (json)
-    std::cout << json_line(Json{{"traces", count}, {"agree", agree}}) << "\n";
+    std::cout << json_line(Json{{"traces", count}, {"agree", agree}, {"profile", version_name(version)}}) << "\n";
   else
-    std::cout << count << " random traces, all agree with the kernel\n";
+    std::cout << count << " random " << version_name(version) << " traces, all agree with the kernel\n";
   return kExitOk;
 }
 
@@ -125,11 +126,12 @@ struct DiffArgs {
   bool json = false;
   std::optional<std::uint64_t> random;
   std::uint64_t seed = 1;
+  KernelVersion version = KernelVersion::V6_1;
   std::string file;
 };
 
 int diff_kernel(const DiffArgs& a) {
-  if (a.random) return run_random(*a.random, a.seed, a.json);
+  if (a.random) return run_random(*a.random, a.seed, a.version, a.json);
   if (a.file.empty()) return usage_error("diff-kernel", "want a TRACE or --random N");
   const std::string& file = a.file;
   auto t = load_trace(file);
@@ -175,6 +177,12 @@ Run setup_diff_kernel(CLI::App& app) {
       ->check(unsigned_number())
       ->needs(random)
       ->capture_default_str();
+  app.add_option_function<std::string>(
+         "--profile",
+         [a](const std::string& name) { a->version = *version_from_name(name); },
+         "the kernel version of the random traces: v6.1 (default) or v6.12")
+      ->check(CLI::IsMember({"v6.1", "v6.12"}))
+      ->needs(random);
   app.add_flag("--json", a->json, "one JSON object");
   return [a] { return diff_kernel(*a); };
 }
