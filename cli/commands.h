@@ -15,6 +15,8 @@
 #include <string>
 #include <string_view>
 
+#include "memhp/deltas.h"
+
 namespace memhp::cli {
 
 // Exit statuses shared by every subcommand.
@@ -51,6 +53,8 @@ int usage_error(std::string_view name, std::string_view message);
 CLI::Validator unsigned_number();  // a whole uint64: decimal or 0x hex, no sign
 CLI::Validator mutant_name();      // a name from the mutant registry
 CLI::Validator nonempty();
+// --profile VERSION: overrides the version on a trace's profile line.
+void add_profile_option(CLI::App& app, std::optional<KernelVersion>& version);
 
 // Subcommands.
 Run setup_run(CLI::App& app);
@@ -63,5 +67,6 @@ Run setup_invariants(CLI::App& app);
 Run setup_explore(CLI::App& app);
 Run setup_memmap_cost(CLI::App& app);
 Run setup_prove(CLI::App& app);
+Run setup_diff_versions(CLI::App& app);
 
 }  // namespace memhp::cli

@@ -34,6 +34,8 @@ constexpr std::array kCommands = {
             setup_diff_kernel},
     Command{"memmap-cost", "vmemmap cost of a device-dax range, with and without dedup",
             setup_memmap_cost},
+    Command{"diff-versions", "run a trace under two kernel versions and show where they part",
+            setup_diff_versions},
 };
 
 constexpr std::string_view kFooter =

@@ -33,6 +33,13 @@ CLI::Validator mutant_name() {
       "MUTANT");
 }
 
+void add_profile_option(CLI::App& app, std::optional<KernelVersion>& version) {
+  app.add_option_function<std::string>(
+         "--profile", [&version](const std::string& v) { version = version_from_name(v); },
+         "read the trace's profile line as this kernel version (v6.1, v6.12, v6.19)")
+      ->check(CLI::IsMember({"v6.1", "v6.12", "v6.19"}));
+}
+
 CLI::Validator nonempty() {
   return CLI::Validator([](std::string& s) -> std::string { return s.empty() ? "must not be empty" : ""; },
                         "");

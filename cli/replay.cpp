@@ -18,6 +18,7 @@ namespace {
 
 struct ReplayOptions {
   std::string path;
+  std::optional<KernelVersion> version;  // --profile
   bool json = false;
 };
 
@@ -49,7 +50,7 @@ int replay(const ReplayOptions& opts) {
   auto input = read_input(opts.path, std::cerr);
   if (!input) return kExitUsage;
 
-  auto parsed = parse_trace(input->text, check_names());
+  auto parsed = parse_trace(input->text, check_names(), opts.version);
   if (auto* e = std::get_if<ParseError>(&parsed)) {
     std::cerr << input->name << ":" << e->line << ": " << e->message << '\n';
     return kExitUsage;
@@ -76,6 +77,7 @@ int replay(const ReplayOptions& opts) {
 Run setup_replay(CLI::App& app) {
   auto opts = std::make_shared<ReplayOptions>();
   app.add_option("TRACE", opts->path, "the trace file, '-' for standard input")->required();
+  add_profile_option(app, opts->version);
   app.add_flag("--json", opts->json, "one JSON object per step, then the verdict (docs/json.md)");
   return [opts] { return replay(*opts); };
 }

@@ -19,6 +19,7 @@ enum class Format { Text, JsonChanges, JsonFull };
 
 struct RunOptions {
   std::string path;
+  std::optional<KernelVersion> version;  // --profile
   Format format = Format::Text;
 };
 
@@ -119,7 +120,7 @@ int run(const RunOptions& opts) {
   auto input = read_input(opts.path, std::cerr);
   if (!input) return kExitUsage;
 
-  auto parsed = parse_trace(input->text, check_names());
+  auto parsed = parse_trace(input->text, check_names(), opts.version);
   if (auto* e = std::get_if<ParseError>(&parsed)) {
     std::cerr << input->name << ":" << e->line << ": " << e->message << '\n';
     return kExitUsage;
@@ -139,6 +140,7 @@ int run(const RunOptions& opts) {
 Run setup_run(CLI::App& app) {
   auto opts = std::make_shared<RunOptions>();
   app.add_option("TRACE", opts->path, "the trace file, '-' for standard input")->required();
+  add_profile_option(app, opts->version);
   auto* json = app.add_flag_callback(
       "--json", [opts] { opts->format = Format::JsonChanges; },
       "one JSON line for the boot state, then per step only what changed (docs/json.md)");

@@ -158,6 +158,7 @@ void put(KeyWriter& w, const MemoryBlock& m) {
   w.i(m.nid);
   w.u(m.zone ? static_cast<u64>(*m.zone) + 1 : 0);
   w.u(m.nr_vmemmap_pages);
+  w.u(m.altmap_alloc);
   w.i(m.group);
 }
 void get(KeyReader& r, MemoryBlock& m) {
@@ -168,7 +169,18 @@ void get(KeyReader& r, MemoryBlock& m) {
   const u64 z = r.u();
   m.zone = z ? std::optional<Zone>(static_cast<Zone>(z - 1)) : std::nullopt;
   m.nr_vmemmap_pages = r.u();
+  m.altmap_alloc = r.u();
   m.group = static_cast<int>(r.i());
+}
+
+// Signed counters, stored offset so that a slip below zero keys apart.
+void put(KeyWriter& w, const Vmstat& v) {
+  w.i(v.nr_memmap_pages);
+  w.i(v.nr_memmap_boot_pages);
+}
+void get(KeyReader& r, Vmstat& v) {
+  v.nr_memmap_pages = static_cast<long>(r.i());
+  v.nr_memmap_boot_pages = static_cast<long>(r.i());
 }
 
 void put(KeyWriter& w, const Resource& x) {

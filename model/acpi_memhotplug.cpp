@@ -1,9 +1,10 @@
 // drivers/acpi/acpi_memhotplug.c: the path a QEMU pc-dimm takes.
 //
 // A DIMM is an ACPI memory device with one memory range. The driver registers
-// a static memory group for it, asks for memmap_on_memory only when
-// mhp_supports_memmap_on_memory() holds for the whole range (so on 6.1 only a
-// DIMM of exactly one memory block gets an altmap), and adds the memory with
+// a static memory group for it, asks for memmap_on_memory (6.1: only when
+// mhp_supports_memmap_on_memory() holds for the whole range, so only a DIMM
+// of exactly one memory block gets an altmap; 6.8 onwards always, and
+// add_memory_resource() decides per block), and adds the memory with
 // __add_memory(). Errors other than -EEXIST make the driver give up with
 // -EINVAL; -EEXIST still binds the device.
 #include "internal.h"
@@ -29,7 +30,8 @@ Result dimm_add(System& s, int nid, u64 start, u64 size) {
     return r;
   }
   unsigned flags = MHP_NID_IS_MGID;
-  if (mhp_supports_memmap_on_memory(s.geo, s.prof, size).supported) flags |= MHP_MEMMAP_ON_MEMORY;
+  if (s.prof.has(Delta::AcpiAlwaysAsksMom) || mhp_supports_memmap_on_memory(s.geo, s.prof, size).supported)
+    flags |= MHP_MEMMAP_ON_MEMORY;
   const int result = k::__add_memory(s, r, mgid, start, size, flags, "System RAM");
   if (result && result != -EEXIST) {
     // num_enabled == 0: "add_memory failed"; acpi_memory_device_free().

@@ -4,6 +4,7 @@
 #include "memhp/deltas.h"
 
 #include <array>
+#include <string>
 
 namespace memhp {
 
@@ -29,83 +30,126 @@ std::optional<KernelVersion> version_from_name(std::string_view name) {
   return std::nullopt;
 }
 
-Release release_of(KernelVersion v) {
+std::string_view visibility_name(Visibility v) {
   switch (v) {
-    case KernelVersion::V6_1: return {6, 1};
-    case KernelVersion::V6_12: return {6, 12};
-    case KernelVersion::V6_19: return {6, 19};
+    case Visibility::Sequential: return "sequential";
+    case Visibility::ErrorPath: return "error-path";
+    case Visibility::Concurrent: return "concurrent";
+    case Visibility::Unmodelled: return "unmodelled";
   }
-  return {};
+  return "?";
 }
 
+std::string release_name(Release r) {
+  if (r.major == 0) return "after 6.19";
+  return std::to_string(r.major) + "." + std::to_string(r.minor);
+}
+
+// Read from the three trees (NOTES.md "Kernel versions" has the file:line of
+// each); commit ids confirmed against a published Fixes: tag or shortlog,
+// "unverified" otherwise.
 const std::vector<DeltaInfo>& delta_registry() {
   using D = Delta;
   using V = Visibility;
+  constexpr std::uint8_t k612 = kIn612 | kIn619, kAll = kIn61 | kIn612 | kIn619;
   static const std::vector<DeltaInfo> all = {
       {D::MomFallback, "mom_fallback", {6, 6},
-       "85a2b4b08f20 mm/memory_hotplug: allow memmap on memory hotplug request to fallback",
+       "e3c2bfdd33a3 mm/memory_hotplug: allow memmap on memory hotplug request to fallback",
        "an unsupported memmap_on_memory request adds the memory with a page-allocator memmap "
        "instead of failing with -EINVAL",
-       V::Sequential, false, "source"},
+       V::Sequential, k612, "add_memory_resource()"},
       {D::MomForceMode, "mom_force_mode", {6, 6},
        "2d1f649c7c08 mm/memory_hotplug: support memmap_on_memory when memmap is not aligned to "
        "pageblocks",
-       "memory_hotplug.memmap_on_memory takes force, which pads the vmemmap to whole pageblocks",
-       V::Sequential, false, "source"},
-      {D::MomPageAlignedCheck, "mom_page_aligned_check", {6, 6},
-       "e3c2bfdd33a3 mm/memory_hotplug: allow architecture to override memmap on memory support "
+       "memory_hotplug.memmap_on_memory also takes force, which pads each block's vmemmap to "
+       "whole pageblocks",
+       V::Sequential, k612, "set_memmap_mode(), memory_block_memmap_on_memory_pages()"},
+      {D::MomArchCheck, "mom_arch_check", {6, 6},
+       "85a2b4b08f20 mm/memory_hotplug: allow architecture to override memmap on memory support "
        "check",
-       "mhp_supports_memmap_on_memory() asks for a page-aligned vmemmap of whole pageblocks and "
-       "leaves the PMD rule to arch_supports_memmap_on_memory()",
-       V::Sequential, false, "source"},
+       "mhp_supports_memmap_on_memory() wants a page-aligned vmemmap of whole pageblocks, smaller "
+       "than the block, and asks arch_supports_memmap_on_memory() for the PMD rule",
+       V::Sequential, k612, "mhp_supports_memmap_on_memory()"},
       {D::AltmapInBlock, "altmap_in_block", {6, 6},
        "1a8c64e11043 mm/memory_hotplug: embed vmem_altmap details in memory block",
-       "struct memory_block keeps the altmap; try_remove_memory() takes it from the blocks",
-       V::Sequential, false, "source"},
+       "struct memory_block keeps its altmap; online and offline take altmap->free pages, not "
+       "the altmap's alloc count",
+       V::Sequential, k612, "add_memory_block(), memory_block_online()"},
       {D::MomPerBlock, "mom_per_block", {6, 8},
        "6b8f0798b85a mm/memory_hotplug: split memmap_on_memory requests across memblocks",
-       "a multi-block add with memmap_on_memory gives every block its own altmap and "
-       "self-hosted vmemmap",
-       V::Sequential, false, "source"},
+       "a memmap_on_memory add of several blocks gives each its own altmap and self-hosted "
+       "vmemmap, and is removed block by block",
+       V::Sequential, k612,
+       "create_altmaps_and_memory_blocks(), remove_memory_blocks_and_altmaps()"},
       {D::AcpiAlwaysAsksMom, "acpi_always_asks_mom", {6, 8},
-       "6b8f0798b85a mm/memory_hotplug: split memmap_on_memory requests across memblocks",
+       "unverified (same series as 6b8f0798b85a) drivers/acpi: always request memmap_on_memory",
        "acpi_memory_enable_device() passes MHP_MEMMAP_ON_MEMORY whatever the DIMM's size",
-       V::Sequential, false, "source"},
+       V::Sequential, k612, "acpi_memory_enable_device()"},
+      {D::DefaultOnlineKconfig, "default_online_kconfig", {6, 14},
+       "unverified mm/memory_hotplug: add MHP_DEFAULT_ONLINE_TYPE Kconfig",
+       "the auto-online default is a Kconfig choice; Debian's 6.12 picks online "
+       "(CONFIG_MHP_DEFAULT_ONLINE_TYPE_ONLINE_AUTO), mainline's default is offline",
+       V::Sequential, k612, "mhp_get_default_online_type()"},
+      {D::MemmapAccounting, "memmap_accounting", {6, 11},
+       "15995a352474 mm: report per-page metadata information",
+       "/proc/vmstat counts the pages holding struct pages: nr_memmap_pages for hot-added "
+       "sections (self-hosted or not), nr_memmap_boot_pages for boot ones",
+       V::Sequential, k612, "section_activate(), section_deactivate()"},
+      {D::MemmapExactAccounting, "memmap_exact_accounting", {0, 0},
+       "unverified mm/sparse-vmemmap: fix vmemmap accounting (fixes 15995a352474; Debian "
+       "6.12.118 has it, v6.19 not)",
+       "nr_memmap_pages counts a range by section_nr_vmemmap_pages() (2 pages per deduplicated "
+       "compound page), adds it before populate can fail, and an empty boot section gives back "
+       "its whole memmap; v6.19 counts every range undeduplicated, adds only on success and "
+       "subtracts in section_deactivate() even after a failed populate",
+       V::Sequential, kIn612, "populate_section_memmap(), depopulate_section_memmap()"},
+      {D::HotaddPageOffline, "hotadd_page_offline", {6, 11},
+       "503b158fc30f (probable) mm/memory_hotplug: initialize memmap of !ZONE_DEVICE with "
+       "PageOffline() instead of PageReserved()",
+       "hot-added struct pages are PageOffline, not PageReserved, until they are freed; the "
+       "self-hosted vmemmap pages are no longer PageReserved",
+       V::Sequential, k612, "memmap_init_range(), mhp_init_memmap_on_memory()"},
+      {D::ManagedAwareOffline, "managed_aware_offline", {6, 11},
+       "50625744220c (probable) mm/memory_hotplug: skip adjust_managed_page_count() for "
+       "PageOffline() pages when offlining",
+       "offline_pages() subtracts the managed pages __offline_isolated_pages() took back, not "
+       "nr_pages; differs only for pages a driver kept PageOffline (virtio-mem, balloons)",
+       V::Unmodelled, k612, "offline_pages(), __offline_isolated_pages()"},
+      {D::NodeNotifier, "node_notifier", {6, 17},
+       "unverified mm,memory_hotplug: implement numa node notifier",
+       "hotplug no longer sets or clears N_NORMAL_MEMORY; onlining sets and offlining clears "
+       "N_MEMORY only",
+       V::Sequential, kIn619, "online_pages(), offline_pages()"},
+      {D::NodeRegisteredFirst, "node_registered_first", {6, 19},
+       "unverified mm/memory_hotplug: register the node before adding memory",
+       "a new node is set online and registered before the memory is added, and undone if the "
+       "add fails; the final state of a successful add is the same",
+       V::ErrorPath, kIn619, "add_memory_resource()"},
       {D::AddErrorPathAltmap, "add_error_path_altmap", {6, 7},
        "f42ce5f087eb mm/memory_hotplug: fix error handling in add_memory_resource()",
        "a failed create_memory_block_devices() removes the sections with the altmap they were "
-       "added with",
-       V::ErrorPath, false, "source"},
+       "added with (Debian 6.1.192 has the backport)",
+       V::ErrorPath, kAll, "add_memory_resource()"},
+      {D::PerBlockErrorAltmap, "per_block_error_altmap", {0, 0},
+       "unverified mm/memory_hotplug: fix incorrect altmap passing in error path (fixes "
+       "6b8f0798b85a)",
+       "create_altmaps_and_memory_blocks()'s error path passes the block's altmap, not NULL; "
+       "in Debian 6.12.118 as a stable backport, not in v6.19",
+       V::ErrorPath, kIn612, "create_altmaps_and_memory_blocks()"},
       {D::HotplugLockVmemmap, "hotplug_lock_vmemmap", {6, 7},
        "001002e73712 mm/memory_hotplug: add missing mem_hotplug_lock",
-       "memory_block_online()/offline() take mem_hotplug_lock around the vmemmap init and deinit",
-       V::Concurrent, true, "source"},
+       "memory_block_online()/offline() hold mem_hotplug_lock around the vmemmap init and "
+       "deinit (Debian 6.1.192 has the backport)",
+       V::Concurrent, kAll, "memory_block_online(), memory_block_offline()"},
       {D::UsageFreedAfterRcu, "usage_freed_after_rcu", {6, 8},
        "5ec8e8ea8b77 mm/sparsemem: fix race in accessing memory_section->usage",
-       "section_deactivate() clears SECTION_HAS_MEM_MAP first and frees the usage after an RCU "
-       "grace period",
-       V::Concurrent, true, "source"},
-      {D::MemmapAccounting, "memmap_accounting", {6, 11},
-       "15995a352474 mm: report per-page metadata information",
-       "vmstat counts the pages holding struct pages: nr_memmap_pages and nr_memmap_boot_pages",
-       V::Sequential, false, "source"},
-      {D::HotaddPageOffline, "hotadd_page_offline", {6, 11},
-       "unverified mm/memory_hotplug: skip adjust_managed_page_count() for PageOffline() pages "
-       "when offlining",
-       "move_pfn_range_to_zone() leaves hot-added pages PageOffline, not PageReserved, until "
-       "they are freed",
-       V::Sequential, false, "source"},
-      {D::ManagedAwareOffline, "managed_aware_offline", {6, 11},
-       "unverified mm/memory_hotplug: skip adjust_managed_page_count() for PageOffline() pages "
-       "when offlining",
-       "offline_pages() subtracts the managed pages __offline_isolated_pages() took back, not "
-       "nr_pages",
-       V::Sequential, false, "source"},
-      {D::NodeRegisteredFirst, "node_registered_first", {6, 19},
-       "unverified mm/memory_hotplug: register the node before adding memory",
-       "__try_online_node() registers a new node before the memory is added, and undoes it "
-       "when the add fails",
-       V::ErrorPath, false, "source"},
+       "section_deactivate() clears SECTION_HAS_MEM_MAP before it frees the usage after an RCU "
+       "grace period (Debian 6.1.192 has the backport)",
+       V::Concurrent, kAll, "section_deactivate(), pfn_valid()"},
+      {D::OnlineHwpoison, "online_hwpoison", {6, 2},
+       "5033091de814 (unverified) mm/hwpoison: introduce per-memory_block hwpoison counter",
+       "memory_block_online() fails with -EHWPOISON if the block has poisoned pages",
+       V::Unmodelled, k612, "memory_block_online()"},
   };
   return all;
 }
@@ -123,13 +167,10 @@ std::optional<Delta> delta_from_name(std::string_view name) {
 }
 
 DeltaSet deltas_of(KernelVersion v) {
+  const std::uint8_t bit = v == KernelVersion::V6_1 ? kIn61 : v == KernelVersion::V6_12 ? kIn612 : kIn619;
   DeltaSet out;
-  const Release r = release_of(v);
-  for (const DeltaInfo& i : delta_registry()) {
-    const bool released = i.release.major != 0 && i.release <= r;
-    if (released || (v == KernelVersion::V6_1 && i.in_debian_6_1))
-      out.set(static_cast<std::size_t>(i.delta));
-  }
+  for (const DeltaInfo& i : delta_registry())
+    if (i.in & bit) out.set(static_cast<std::size_t>(i.delta));
   return out;
 }
 

@@ -154,8 +154,13 @@ std::vector<PfnRange> handed_pageblocks(const System& s, u64 lo, u64 hi, int nid
 std::vector<u64> walker_pieces(const System& s, u64 lo, u64 hi);
 
 // ----------------------------------------------- drivers/base/memory.c --
-int create_memory_block_devices(System& s, Result& r, u64 start, u64 size,
-                                u64 vmemmap_pages, int group);
+// What a block keeps of the altmap it was added with (struct memory_block's
+// nr_vmemmap_pages in 6.1, its altmap from 6.6).
+struct BlockAltmap {
+  u64 nr_vmemmap_pages = 0;  // the pages online/offline skip: alloc (6.1) or free (6.6)
+  u64 alloc = 0;             // 6.6 on: altmap->alloc, what vmemmap_populate() took
+};
+int create_memory_block_devices(System& s, Result& r, u64 start, u64 size, BlockAltmap altmap, int group);
 void remove_memory_block_devices(System& s, Result& r, u64 start, u64 size);
 void register_memory_blocks_under_node(System& s, int nid, u64 start, u64 size);
 int memory_group_register_static(System& s, int nid, u64 max_pages);

@@ -192,7 +192,7 @@ int device_offline(System& s, Result& r, u64 id) {
 }
 
 /* drivers/base/memory.c: create_memory_block_devices() */
-int create_memory_block_devices(System& s, Result& r, u64 start, u64 size, u64 vmemmap_pages,
+int create_memory_block_devices(System& s, Result& r, u64 start, u64 size, BlockAltmap altmap,
                                 int group) {
   const Geometry& g = s.geo;
   if (WARN(r, !is_aligned(start, g.block_bytes) || !is_aligned(size, g.block_bytes),
@@ -208,7 +208,8 @@ int create_memory_block_devices(System& s, Result& r, u64 start, u64 size, u64 v
   MemoryBlock mem;
   mem.present = true;
   mem.state = BlockState::Offline;
-  mem.nr_vmemmap_pages = vmemmap_pages;
+  mem.nr_vmemmap_pages = altmap.nr_vmemmap_pages;
+  mem.altmap_alloc = altmap.alloc;
   mem.group = group;
   s.blocks.assign(first, end, mem);
   return 0;

@@ -545,7 +545,9 @@ int online_pages(System& s, Result& r, Pfn pfn, u64 nr_pages, int nid, Zone zone
   move_pfn_range_to_zone(s, r, nid, zone, pfn, nr_pages, Migratetype::Isolate);
   // node_states_check_changes_online()
   const bool set_memory = !s.node(nid).has_memory;
-  const bool set_normal = zone <= Zone::Normal && !s.node(nid).has_normal_memory;
+  // 6.17's node notifier (delta node_notifier) leaves N_NORMAL_MEMORY to boot.
+  const bool set_normal =
+      !s.prof.has(Delta::NodeNotifier) && zone <= Zone::Normal && !s.node(nid).has_normal_memory;
 
   if (int err = s.notifier.going_online_errno) {  // MEM_GOING_ONLINE vetoed
     r.reason = "online_pages failed: notifier";
@@ -593,8 +595,10 @@ int offline_pages(System& s, Result& r, Pfn start, u64 nr_pages, int nid, Zone z
   // node_states_check_changes_offline()
   u64 present = 0;
   for (Zone z : {Zone::DMA, Zone::DMA32, Zone::Normal}) present += s.zone(nid, z).present_pages;
-  const bool clear_normal = zone <= Zone::Normal && nr_pages >= present;
+  const bool clear_normal = !s.prof.has(Delta::NodeNotifier) && zone <= Zone::Normal && nr_pages >= present;
   present += s.zone(nid, Zone::Movable).present_pages;
+  // 6.19 compares with node_present_pages: the same sum without ZONE_DEVICE
+  // and HIGHMEM, which hold no present pages here.
   const bool clear_memory = nr_pages >= present;
 
   int err = going_offline_notifier(s, start, nr_pages);
@@ -629,6 +633,111 @@ int offline_pages(System& s, Result& r, Pfn start, u64 nr_pages, int nid, Zone z
   return 0;
 }
 
+/* mm/memory_hotplug.c: what add_memory_resource() leaves in the blocks of an
+   altmap: 6.1 stores how many pages vmemmap_populate() took (altmap.alloc),
+   6.6 onwards the altmap itself, whose free count online and offline use. */
+BlockAltmap block_altmap_of(const System& s, const VmemAltmap& altmap) {
+  BlockAltmap out;
+  if (s.prof.has(Delta::AltmapInBlock)) {
+    out.nr_vmemmap_pages = altmap.free;
+    out.alloc = altmap.alloc;
+  } else {
+    out.nr_vmemmap_pages = altmap.alloc;
+  }
+  if (s.mutants.has(Mutant::BlockRecordsHalfVmemmap)) out.nr_vmemmap_pages /= 2;
+  if (s.mutants.has(Mutant::AltmapAllocNotRecorded)) out.nr_vmemmap_pages = 0;
+  return out;
+}
+
+/* mm/memory_hotplug.c: the altmap try_remove_memory() hands back to
+   arch_remove_memory(): 6.1 rebuilds it from nr_vmemmap_pages, 6.6 onwards
+   takes mem->altmap */
+VmemAltmap altmap_of_block(const System& s, u64 id, const MemoryBlock& mem) {
+  VmemAltmap a;
+  a.base_pfn = s.geo.block_start(id).v;
+  a.free = mem.nr_vmemmap_pages;
+  a.alloc = s.prof.has(Delta::AltmapInBlock) ? mem.altmap_alloc : mem.nr_vmemmap_pages;
+  return a;
+}
+
+/* mm/memory_hotplug.c: try_remove_memory() without altmaps */
+void remove_range_without_altmap(System& s, Result& r, u64 start, u64 size) {
+  if (!s.mutants.has(Mutant::RemoveKeepsBlockDevices)) remove_memory_block_devices(s, r, start, size);
+  arch_remove_memory(s, r, start, size, MhpParams{});
+}
+
+/* mm/memory_hotplug.c: add_memory_resource(): the plain path, the memmap
+   from the page allocator */
+int add_without_altmap(System& s, Result& r, int nid, int group, u64 start, u64 size) {
+  if (int err = arch_add_memory(s, r, nid, start, size, MhpParams{})) return err;
+  // create memory block devices after memory was added
+  if (int err = create_memory_block_devices(s, r, start, size, BlockAltmap{}, group)) {
+    arch_remove_memory(s, r, start, size, MhpParams{});
+    return err;
+  }
+  return 0;
+}
+
+/* mm/memory_hotplug.c: add_memory_resource(): one altmap for the range, the
+   way 6.1 to 6.7 host the memmap on the memory (always a single block) */
+int add_with_one_altmap(System& s, Result& r, int nid, int group, u64 start, u64 size) {
+  const Geometry& g = s.geo;
+  VmemAltmap mhp_altmap;
+  mhp_altmap.base_pfn = g.pfn_of(start).v;
+  // 6.1 offers the whole range and records what was taken; 6.6 offers what
+  // memory_block_memmap_on_memory_pages() says and records the altmap.
+  mhp_altmap.free = s.prof.has(Delta::AltmapInBlock)
+                        ? mhp_supports_memmap_on_memory(g, s.prof, size).vmemmap_pages
+                        : size >> g.page_shift;
+  if (int err = arch_add_memory(s, r, nid, start, size, MhpParams{&mhp_altmap, nullptr, Pfn{0}})) return err;
+  BlockAltmap kept = block_altmap_of(s, mhp_altmap);
+  if (int err = create_memory_block_devices(s, r, start, size, kept, group)) {
+    // f42ce5f087eb (6.7, in Debian's 6.1.192): remove with the altmap.
+    const bool with_altmap = s.prof.has(Delta::AddErrorPathAltmap);
+    arch_remove_memory(s, r, start, size, MhpParams{with_altmap ? &mhp_altmap : nullptr, nullptr, Pfn{0}});
+    return err;
+  }
+  return 0;
+}
+
+/* mm/memory_hotplug.c: remove_memory_blocks_and_altmaps() (6.8) */
+void remove_memory_blocks_and_altmaps(System& s, Result& r, u64 start, u64 size) {
+  const Geometry& g = s.geo;
+  for (u64 cur = start; cur < start + size; cur += g.block_bytes) {
+    const u64 id = g.block_id(g.pfn_of(cur));
+    const MemoryBlock mem = memory_block(s, id);
+    if (WARN(r, !mem.present, "remove_memory_blocks_and_altmaps: no memory block " + std::to_string(id)))
+      continue;
+    VmemAltmap altmap = altmap_of_block(s, id, mem);
+    remove_memory_block_devices(s, r, cur, g.block_bytes);
+    arch_remove_memory(s, r, cur, g.block_bytes, MhpParams{&altmap, nullptr, Pfn{0}});
+    WARN(r, altmap.alloc != 0, "Altmap not fully unmapped");
+  }
+}
+
+/* mm/memory_hotplug.c: create_altmaps_and_memory_blocks() (6.8): one altmap
+   per memory block, so that each block hosts its own memmap */
+int create_altmaps_and_memory_blocks(System& s, Result& r, int nid, int group, u64 start, u64 size) {
+  const Geometry& g = s.geo;
+  int err = 0;
+  u64 cur = start;
+  for (; cur < start + size; cur += g.block_bytes) {
+    VmemAltmap mhp_altmap;
+    mhp_altmap.base_pfn = g.pfn_of(cur).v;
+    mhp_altmap.end_pfn = g.pfn_of(cur + g.block_bytes).v - 1;
+    mhp_altmap.free = mhp_supports_memmap_on_memory(g, s.prof, g.block_bytes).vmemmap_pages;
+    if ((err = arch_add_memory(s, r, nid, cur, g.block_bytes, MhpParams{&mhp_altmap, nullptr, Pfn{0}}))) break;
+    if ((err = create_memory_block_devices(s, r, cur, g.block_bytes, block_altmap_of(s, mhp_altmap), group))) {
+      // v6.19 passes NULL here (B20b); Debian's 6.12.118 has the fix.
+      const bool with_altmap = s.prof.has(Delta::PerBlockErrorAltmap);
+      arch_remove_memory(s, r, cur, g.block_bytes, MhpParams{with_altmap ? &mhp_altmap : nullptr, nullptr, Pfn{0}});
+      break;
+    }
+  }
+  if (err && cur != start) remove_memory_blocks_and_altmaps(s, r, start, cur - start);
+  return err;
+}
+
 /* mm/memory_hotplug.c: add_memory_resource() */
 int add_memory_resource(System& s, Result& r, int nid, u64 start, u64 size, unsigned flags) {
   const Geometry& g = s.geo;
@@ -649,25 +758,21 @@ int add_memory_resource(System& s, Result& r, int nid, u64 start, u64 size, unsi
     return -EINVAL;
 
   const bool new_node = try_online_node_for_add(s, nid);
-  VmemAltmap mhp_altmap;
-  VmemAltmap* altmap = nullptr;
   if (flags & MHP_MEMMAP_ON_MEMORY) {
     const MemmapOnMemorySupport sup = mhp_supports_memmap_on_memory(g, s.prof, size);
-    if (!sup.supported) {
+    if (sup.supported && s.prof.has(Delta::MomPerBlock)) {
+      if (int err = create_altmaps_and_memory_blocks(s, r, nid, group, start, size)) return err;
+    } else if (sup.supported) {
+      if (int err = add_with_one_altmap(s, r, nid, group, start, size)) return err;
+    } else if (!s.prof.has(Delta::MomFallback)) {
       r.reason = "memmap_on_memory not supported: " + sup.reason;
       return -EINVAL;
+    } else {
+      // 6.6 onwards: the memmap comes from the page allocator, silently.
+      r.notes.push_back("memmap_on_memory requested but not used: " + sup.reason);
+      if (int err = add_without_altmap(s, r, nid, group, start, size)) return err;
     }
-    mhp_altmap.free = size >> g.page_shift;
-    mhp_altmap.base_pfn = g.pfn_of(start).v;
-    altmap = &mhp_altmap;
-  }
-  if (int err = arch_add_memory(s, r, nid, start, size, MhpParams{altmap, nullptr, Pfn{0}})) return err;
-  // create memory block devices after memory was added
-  u64 vmemmap_pages = mhp_altmap.alloc;
-  if (s.mutants.has(Mutant::BlockRecordsHalfVmemmap)) vmemmap_pages /= 2;
-  if (s.mutants.has(Mutant::AltmapAllocNotRecorded)) vmemmap_pages = 0;
-  if (int err = create_memory_block_devices(s, r, start, size, vmemmap_pages, group)) {
-    arch_remove_memory(s, r, start, size, MhpParams{});
+  } else if (int err = add_without_altmap(s, r, nid, group, start, size)) {
     return err;
   }
   if (new_node) s.node(nid).online = true;  // node_set_online(); __register_one_node()
@@ -747,19 +852,36 @@ int try_remove_memory(System& s, Result& r, u64 start, u64 size) {
     r.reason = "removing memory fails, because memory is onlined";
     return -EBUSY;
   }
-  // Memory added with MHP_MEMMAP_ON_MEMORY goes in the granularity it came.
-  VmemAltmap mhp_altmap;
-  VmemAltmap* altmap = nullptr;
-  if (s.prof.memmap_on_memory && nr_vmemmap_pages) {
-    if (size != g.block_bytes) {
-      r.reason = "Refuse to remove: wrong granularity";
+  if (s.prof.has(Delta::MomPerBlock)) {
+    // memory_blocks_have_altmaps(): all blocks or none.
+    u64 num_altmaps = 0;
+    s.blocks.for_each(first, last + 1, [&](u64 a, u64 b, const MemoryBlock& m) {
+      if (m.present && m.nr_vmemmap_pages) num_altmaps += b - a;
+    });
+    if (!s.prof.memmap_on_memory || num_altmaps == 0) {
+      remove_range_without_altmap(s, r, start, size);
+    } else if (WARN(r, num_altmaps != last + 1 - first,
+                    "memory_blocks_have_altmaps: " + std::to_string(num_altmaps) + " of " +
+                        std::to_string(last + 1 - first) + " blocks have an altmap")) {
       return -EINVAL;
+    } else {
+      remove_memory_blocks_and_altmaps(s, r, start, size);
     }
-    mhp_altmap.alloc = nr_vmemmap_pages;
-    altmap = &mhp_altmap;
+  } else {
+    // 6.1: memory added with MHP_MEMMAP_ON_MEMORY goes in the granularity it came.
+    VmemAltmap mhp_altmap;
+    VmemAltmap* altmap = nullptr;
+    if (s.prof.memmap_on_memory && nr_vmemmap_pages) {
+      if (size != g.block_bytes) {
+        r.reason = "Refuse to remove: wrong granularity";
+        return -EINVAL;
+      }
+      mhp_altmap = altmap_of_block(s, first, memory_block(s, first));
+      altmap = &mhp_altmap;
+    }
+    if (!s.mutants.has(Mutant::RemoveKeepsBlockDevices)) remove_memory_block_devices(s, r, start, size);
+    arch_remove_memory(s, r, start, size, MhpParams{altmap, nullptr, Pfn{0}});
   }
-  if (!s.mutants.has(Mutant::RemoveKeepsBlockDevices)) remove_memory_block_devices(s, r, start, size);
-  arch_remove_memory(s, r, start, size, MhpParams{altmap, nullptr, Pfn{0}});
   if (!s.mutants.has(Mutant::RemoveKeepsResource)) release_mem_region_adjustable(s, start, size);
   if (nid != kNoNode) try_offline_node(s, nid);
   return 0;
@@ -769,18 +891,22 @@ int try_remove_memory(System& s, Result& r, u64 start, u64 size) {
 
 namespace memhp {
 
-/* mm/memory_hotplug.c: mhp_supports_memmap_on_memory() (6.1) */
+/* mm/memory_hotplug.c: mhp_supports_memmap_on_memory() */
 MemmapOnMemorySupport mhp_supports_memmap_on_memory(const Geometry& g, const Profile& p,
                                                     u64 size) {
-  const auto w = proven::mhp_supports_memmap_on_memory(proven::Concrete{}, k::geometry_words(g),
-                                                      p.memmap_on_memory, size);
+  const auto words = k::geometry_words(g);
+  const auto w = p.has(Delta::MomArchCheck)
+                     ? proven::mhp_supports_memmap_on_memory_v66(proven::Concrete{}, words, p.memmap_on_memory,
+                                                                 p.memmap_on_memory_force,
+                                                                 p.has(Delta::MomPerBlock), size)
+                     : proven::mhp_supports_memmap_on_memory(proven::Concrete{}, words, p.memmap_on_memory, size);
   MemmapOnMemorySupport out;
   out.vmemmap_pages = w.vmemmap_pages;
   out.supported = w.refused == proven::kMomSupported;
   auto kib = [](u64 b) { return std::to_string(b >> 10) + " KiB"; };
   switch (w.refused) {
     case proven::kMomNoArch:
-      out.reason = "CONFIG_MHP_MEMMAP_ON_MEMORY is not available on " + g.name + " in 6.1";
+      out.reason = "CONFIG_MHP_MEMMAP_ON_MEMORY is not available on " + g.name;
       break;
     case proven::kMomParamOff: out.reason = "memory_hotplug.memmap_on_memory is off"; break;
     case proven::kMomNotOneBlock:
@@ -792,6 +918,16 @@ MemmapOnMemorySupport mhp_supports_memmap_on_memory(const Geometry& g, const Pro
       break;
     case proven::kMomRestNotPageblock:
       out.reason = "remaining " + kib(w.remaining) + " is not pageblock aligned";
+      break;
+    case proven::kMomVmemmapNotPage:
+      out.reason = "vmemmap size " + std::to_string(w.vmemmap_bytes) + " bytes is not page aligned";
+      break;
+    case proven::kMomPagesNotPageblock:
+      out.reason = "vmemmap of " + std::to_string(w.vmemmap_pages) +
+                   " pages is not whole pageblocks (memmap_on_memory=force pads it)";
+      break;
+    case proven::kMomWholeBlock:
+      out.reason = "the vmemmap would fill the whole memory block";
       break;
   }
   return out;

@@ -59,6 +59,36 @@ void set_sections_online(System& s, Result& r, Pfn start, Pfn end, bool online,
   });
 }
 
+/* mm/sparse-vmemmap.c: section_nr_vmemmap_pages() (Debian 6.12.118); v6.19
+   counts DIV_ROUND_UP(nr_pages * sizeof(struct page), PAGE_SIZE) for every
+   range, deduplicated or not */
+long section_nr_vmemmap_pages(const System& s, Pfn pfn, u64 nr_pages, const MhpParams& params) {
+  const Geometry& g = s.geo;
+  const long plain = static_cast<long>(g.memmap_pages(nr_pages));
+  if (!s.prof.has(Delta::MemmapExactAccounting) || !compound_vmemmap_pages(g, pfn, nr_pages, params))
+    return plain;
+  constexpr long kVmemmapReserveNr = 2;  // VMEMMAP_RESERVE_NR
+  const unsigned order = params.pgmap->vmemmap_shift;
+  const u64 per_compound = u64{1} << order;
+  if (order < g.section_size_bits - g.page_shift)
+    return kVmemmapReserveNr * static_cast<long>(nr_pages / per_compound);
+  return is_aligned(pfn.v, per_compound) ? kVmemmapReserveNr : 0;
+}
+
+/* mm/sparse.c: section_deactivate()'s memmap_pages_add() and
+   memmap_boot_pages_add(). The hot-added memmap is given back even when
+   populate failed (which only 6.12.118's early count balances); an early
+   section gives its boot memmap back once it is empty: all of it in
+   6.12.118 (free_map_bootmem()), the removed range's share in v6.19. */
+void memmap_unaccount(System& s, Pfn pfn, u64 nr_pages, const MhpParams& params, bool early, bool empty) {
+  if (!early) {
+    s.vmstat.nr_memmap_pages -= section_nr_vmemmap_pages(s, pfn, nr_pages, params);
+  } else if (empty) {
+    const u64 n = s.prof.has(Delta::MemmapExactAccounting) ? s.geo.pages_per_section() : nr_pages;
+    s.vmstat.nr_memmap_boot_pages -= static_cast<long>(s.geo.memmap_pages(n));
+  }
+}
+
 /* mm/sparse.c: section_deactivate() */
 // `populated` is false only on section_activate()'s error path: the model's
 // populate is all-or-nothing, so there is no partial vmemmap to free there.
@@ -91,6 +121,7 @@ void section_deactivate(System& s, Result& r, Pfn pfn, u64 nr_pages, const MhpPa
   // partial removal never frees any of it (B7).
   if (!section_is_early && populated)
     depopulate_section_memmap(s, r, pfn, nr_pages, params);
+  if (s.prof.has(Delta::MemmapAccounting)) memmap_unaccount(s, pfn, nr_pages, params, section_is_early, empty);
   if (!section_is_early || empty)
     s.pages.assign(pfn.v, pfn.v + nr_pages, PageState::absent());
   if (empty && section_is_early) {
@@ -126,10 +157,16 @@ int section_activate(System& s, Result& r, int nid, Pfn pfn, u64 nr_pages,
 
   u64 pages = 0;
   bool from_altmap = false;
+  const long counted = section_nr_vmemmap_pages(s, pfn, nr_pages, params);
+  // memmap_pages_add(): 6.12.118 counts before it knows whether populate
+  // worked, v6.19 only once it has.
+  const bool accounting = s.prof.has(Delta::MemmapAccounting);
+  if (accounting && s.prof.has(Delta::MemmapExactAccounting)) s.vmstat.nr_memmap_pages += counted;
   if (int err = populate_section_memmap(s, r, pfn, nr_pages, nid, params, pages, from_altmap)) {
     section_deactivate(s, r, pfn, nr_pages, params, /*populated=*/false);
     return err;
   }
+  if (accounting && !s.prof.has(Delta::MemmapExactAccounting)) s.vmstat.nr_memmap_pages += counted;
   update_section(s, pfn, [&](SectionState& x) {
     if (from_altmap)
       x.memmap_altmap_pages += static_cast<std::uint32_t>(pages);
@@ -231,6 +268,11 @@ void sparse_init(System& s, const std::vector<MemblockRange>& mem) {
     });
   }
   // sparse_init_nid(): every present section gets a boot memmap and usage.
+  s.sections.for_each(0, RunMap<SectionState>::kEnd, [&](u64 a, u64 b, const SectionState& ms) {
+    // memmap_boot_pages_add() (delta memmap_accounting): a whole section each.
+    if (ms.present && s.prof.has(Delta::MemmapAccounting))
+      s.vmstat.nr_memmap_boot_pages += static_cast<long>((b - a) * g.memmap_pages(pps));
+  });
   s.sections.update(0, RunMap<SectionState>::kEnd, [&](SectionState& ms) {
     if (!ms.present) return;
     ms.has_mem_map = ms.early = true;

@@ -206,6 +206,13 @@ struct FieldDiff {
   void operator()(const char*, const RunMap<int>& a, const RunMap<int>& b) const {
     diff_runs(a, b, "pgmap_array pfn", true, out);
   }
+  void operator()(const char*, const Vmstat& a, const Vmstat& b) const {
+    auto diff = [&](const char* what, long x, long y) {  // signed: a slip below 0 shows as such
+      if (x != y) out.push_back(std::string("vmstat ") + what + ": " + std::to_string(x) + " -> " + std::to_string(y));
+    };
+    diff("nr_memmap_pages", a.nr_memmap_pages, b.nr_memmap_pages);
+    diff("nr_memmap_boot_pages", a.nr_memmap_boot_pages, b.nr_memmap_boot_pages);
+  }
 };
 
 }  // namespace
@@ -245,6 +252,7 @@ std::string describe(const MemoryBlock& m) {
   out += " nid " + std::to_string(m.nid);
   out += " zone " + (m.zone ? std::string(zone_name(*m.zone)) : std::string("NULL"));
   if (m.nr_vmemmap_pages) out += " vmemmap " + std::to_string(m.nr_vmemmap_pages);
+  if (m.altmap_alloc) out += " altmap_alloc " + std::to_string(m.altmap_alloc);
   if (m.online_type != OnlineType::Offline) out += " online_type " + std::string(online_type_name(m.online_type));
   if (m.group >= 0) out += " group " + std::to_string(m.group);
   return out;

@@ -61,6 +61,9 @@ std::map<std::string, Change> changes() {
         {[](System& t) { t.pgmaps[1].ranges.push_back({Pfn{1}, Pfn{2}}); },
          [](System& t) { t.pgmaps[1].altmap = DevAltmap{}; }}}},
       {"pgmap_array", {{"pgmap_array pfn "}, {[](System& t) { t.pgmap_array.assign(10, 20, 2); }}}},
+      {"vmstat",
+       {{"vmstat nr_memmap_pages", "vmstat nr_memmap_boot_pages"},
+        {[](System& t) { t.vmstat.nr_memmap_pages = -512; }, [](System& t) { t.vmstat.nr_memmap_boot_pages = 4096; }}}},
   };
 }
 

@@ -680,7 +680,7 @@ std::string parse_profile(const std::vector<std::string_view>& tokens, Profile& 
     p.memmap_on_memory = f.boolean("memmap_on_memory");
   }
   p.memhp_default_state =
-      f.named("memhp_default_state", online_type_from_name, OnlineType::Offline);
+      f.named("memhp_default_state", online_type_from_name, default_online_type(*version));
   p.movable_node = f.boolean("movable_node");
   p.online_policy = f.named(
       "online_policy", [](std::string_view s) { return lookup(kPolicies, s); },
@@ -757,7 +757,8 @@ enum class Phase { Header, Boot, Ops };
 
 class TraceParser {
  public:
-  TraceParser(Trace& t, const CheckNames& names) : t_(t), names_(names) {}
+  TraceParser(Trace& t, const CheckNames& names, std::optional<KernelVersion> version)
+      : t_(t), names_(names), version_(version) {}
 
   // Handles one non-blank line; returns an error message or "".
   std::string line(int lineno, const Line& l) {
@@ -775,7 +776,11 @@ class TraceParser {
         return parse_geometry(l.tokens, t_.geo);
       });
     if (word == "profile") return header(word, seen_profile_, [&] {
-        return parse_profile(l.tokens, t_.prof);
+        // --profile VERSION: the line is read as if it named that version.
+        std::vector<std::string_view> tokens = l.tokens;
+        if (version_ && tokens.size() >= 2 && tokens[1].find('=') == std::string_view::npos)
+          tokens[1] = version_name(*version_);
+        return parse_profile(tokens, t_.prof);
       });
     if (word == "boot") return boot(args);
     return op(lineno, word, args, l.expect);
@@ -814,6 +819,7 @@ class TraceParser {
 
   Trace& t_;
   const CheckNames& names_;
+  std::optional<KernelVersion> version_;
   Phase phase_ = Phase::Header;
   bool seen_geometry_ = false, seen_profile_ = false, seen_mutant_ = false, seen_check_ = false;
 };
@@ -912,12 +918,17 @@ std::string print_profile(const Profile& p) { return "profile " + profile_to_str
 
 }  // namespace
 
-std::variant<Trace, ParseError> parse_trace(const std::string& text, const CheckNames& names) {
+std::variant<Trace, ParseError> parse_trace(const std::string& text, const CheckNames& names,
+                                            std::optional<KernelVersion> version) {
   Trace t;
   auto x86 = geometry_preset("x86_64");
   if (!x86) return ParseError{1, "no 'x86_64' geometry preset"};
   t.geo = *x86;
-  TraceParser parser(t, names);
+  if (version) {  // no profile line: the version's defaults
+    t.prof.follow(*version);
+    t.prof.memhp_default_state = default_online_type(*version);
+  }
+  TraceParser parser(t, names, version);
   std::string_view rest = text;
   for (int lineno = 1; !rest.empty(); ++lineno) {
     auto nl = rest.find('\n');

@@ -39,51 +39,63 @@ std::optional<KernelVersion> version_from_name(std::string_view name);
 enum class Delta : std::uint8_t {
   MomFallback,          // unsupported memmap_on_memory falls back to the page allocator
   MomForceMode,         // memory_hotplug.memmap_on_memory=force
-  MomPageAlignedCheck,  // mhp_supports_memmap_on_memory(): the 6.6 conditions
+  MomArchCheck,         // mhp_supports_memmap_on_memory(): the 6.6 conditions, arch hook
   AltmapInBlock,        // struct memory_block keeps the altmap, not nr_vmemmap_pages
-  MomPerBlock,          // a multi-block add gets one altmap per block
+  MomPerBlock,          // a multi-block add gets one altmap per block, removed per block
   AcpiAlwaysAsksMom,    // the ACPI driver passes MHP_MEMMAP_ON_MEMORY for any size
+  DefaultOnlineKconfig, // the auto-online default is a Kconfig choice (Debian 6.12: online)
+  MemmapAccounting,     // nr_memmap_pages / nr_memmap_boot_pages in /proc/vmstat
+  MemmapExactAccounting,// ... counted by section_nr_vmemmap_pages() (not in v6.19)
+  HotaddPageOffline,    // hot-added pages are PageOffline until freed, not PageReserved
+  ManagedAwareOffline,  // offline_pages() subtracts what __offline_isolated_pages() took back
+  NodeNotifier,         // hotplug no longer sets or clears N_NORMAL_MEMORY
+  NodeRegisteredFirst,  // __try_online_node() registers the node before the memory is added
   AddErrorPathAltmap,   // add_memory_resource()'s error path passes the altmap (B14)
+  PerBlockErrorAltmap,  // ... and so does the per-block path (B20b: not in v6.19)
   HotplugLockVmemmap,   // vmemmap init/deinit under mem_hotplug_lock (B15)
   UsageFreedAfterRcu,   // section_deactivate() clears HAS_MEM_MAP, frees usage by RCU (B17)
-  MemmapAccounting,     // NR_MEMMAP / NR_MEMMAP_BOOT vmstat counters
-  HotaddPageOffline,    // hot-added pages are PageOffline until freed, not PageReserved
-  ManagedAwareOffline,  // offline_pages() subtracts what __offline_isolated_pages() found
-  NodeRegisteredFirst,  // __try_online_node() registers the node before the memory is added
+  OnlineHwpoison,       // memory_block_online() refuses a block with poisoned pages
   kCount
 };
 
 using DeltaSet = std::bitset<static_cast<std::size_t>(Delta::kCount)>;
 
-// What a checker can see of a delta.
+// What a checker can see of a delta, and so whether the model acts on it.
 enum class Visibility : std::uint8_t {
-  Sequential,   // one op at a time: a trace shows it
-  Concurrent,   // only an interleaving shows it (locks, RCU): recorded, not modelled yet
-  ErrorPath,    // only a failure the model cannot inject shows it
+  Sequential,   // one op at a time: a trace shows it, and the model mirrors it
+  ErrorPath,    // only a failure the model cannot inject shows it: recorded
+  Concurrent,   // only an interleaving shows it (locks, RCU): recorded
+  Unmodelled,   // it changes state the model does not keep (hwpoison, notifier users): recorded
 };
+std::string_view visibility_name(Visibility v);
 
-// A mainline release, e.g. {6, 8}; {0, 0} for a change not in any release.
+// A mainline release, e.g. {6, 8}; {0, 0} for a change in no release yet.
 struct Release {
   int major = 0, minor = 0;
   friend auto operator<=>(const Release&, const Release&) = default;
 };
+std::string release_name(Release r);  // "6.8", or "unreleased"
+
+// Which of the profiles' source trees have a delta. Not a function of the
+// release: Debian's stable trees carry backports (6.1.192 has three 6.7/6.8
+// fixes) and fixes newer than 6.19 (6.12.118 has the per-block error path).
+enum VersionBit : std::uint8_t { kIn61 = 1, kIn612 = 2, kIn619 = 4 };
 
 struct DeltaInfo {
   Delta delta;
   std::string_view name;      // as `with=`/`without=` and `memhp deltas` spell it
   Release release;            // first mainline release that has it
-  std::string_view commit;    // 12 hex digits and subject
+  std::string_view commit;    // 12 hex digits and subject ("unverified" where not confirmed)
   std::string_view summary;   // one line: what changed
   Visibility visibility;
-  bool in_debian_6_1;         // carried by Debian's 6.1.192 as a backport
-  std::string_view verified;  // how the delta was confirmed (source read, real kernel)
+  std::uint8_t in;            // VersionBit mask, read from the three trees
+  std::string_view where;     // the function(s) that show it, in the newer tree
 };
 
 const std::vector<DeltaInfo>& delta_registry();
 const DeltaInfo& delta_info(Delta d);
 std::optional<Delta> delta_from_name(std::string_view name);
 
-Release release_of(KernelVersion v);
 // The deltas the exact source tree of `v` has.
 DeltaSet deltas_of(KernelVersion v);
 

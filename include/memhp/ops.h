@@ -41,9 +41,12 @@ struct Result {
   // A pfn walker op's view (kpageflags, compact_node): each pfn range it
   // looked at and the struct page it was handed there, in pfn order.
   std::vector<WalkedRun> walked;
+  // What the kernel does silently that a user should hear of (a
+  // memmap_on_memory request that fell back to the page allocator).
+  std::vector<std::string> notes;
 
   bool ok() const { return err == 0 && bug.empty(); }
-  static Result error(int e, std::string why = {}) { return {e, std::move(why), {}, {}, Partial::None, {}}; }
+  static Result error(int e, std::string why = {}) { return {e, std::move(why), {}, {}, Partial::None, {}, {}}; }
 };
 
 // mhp_t flags (include/linux/memory_hotplug.h).
@@ -137,10 +140,11 @@ void set_memory_notifier(System& s, int going_online_errno, int going_offline_er
 // ------------------------------------------------------- memmap_on_memory --
 struct MemmapOnMemorySupport {
   bool supported = false;
-  u64 vmemmap_pages = 0;  // what the altmap would hand out for `size`
+  u64 vmemmap_pages = 0;  // 6.1: what the altmap hands out for `size`; 6.6 on: altmap->free per block
   std::string reason;     // why not, when unsupported
 };
-// mhp_supports_memmap_on_memory(size), 6.1, with the reason it says no.
+// mhp_supports_memmap_on_memory(), as the profile's version has it (6.1's
+// takes the request size; 6.6's tests one block), with the reason it says no.
 MemmapOnMemorySupport mhp_supports_memmap_on_memory(const Geometry& g, const Profile& p,
                                                     u64 size);
 

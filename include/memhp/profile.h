@@ -13,6 +13,14 @@ namespace memhp {
 // mm/memory_hotplug.c online_policy_to_str[].
 enum class OnlinePolicy : std::uint8_t { ContigZones, AutoMovable };
 
+// The auto-online type a kernel boots with when memhp_default_state= is not
+// given: its config. Debian's 6.1 leaves CONFIG_MEMORY_HOTPLUG_DEFAULT_ONLINE
+// unset (offline); Debian's 6.12 picks CONFIG_MHP_DEFAULT_ONLINE_TYPE_ONLINE_AUTO
+// (online); mainline's Kconfig defaults to offline.
+inline OnlineType default_online_type(KernelVersion v) {
+  return v == KernelVersion::V6_12 ? OnlineType::Online : OnlineType::Offline;
+}
+
 struct Profile {
   KernelVersion version = KernelVersion::V6_1;
   // The deltas in force: deltas_of(version), changed by `with=`/`without=`.

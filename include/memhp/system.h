@@ -63,7 +63,11 @@ struct MemoryBlock {
   OnlineType online_type = OnlineType::Offline;
   int nid = kNoNode;
   std::optional<Zone> zone;  // mem->zone; nullopt is NULL
-  u64 nr_vmemmap_pages = 0;  // 6.1 stores the count, not the altmap
+  // The self-hosted vmemmap: 6.1 stores the count the altmap handed out;
+  // from 6.6 (delta altmap_in_block) the block keeps the altmap, whose free
+  // count this is, and whose alloc count is altmap_alloc.
+  u64 nr_vmemmap_pages = 0;
+  u64 altmap_alloc = 0;
   int group = -1;            // mgid, -1 if none
   friend bool operator==(const MemoryBlock&, const MemoryBlock&) = default;
 };
@@ -198,6 +202,16 @@ struct MemoryNotifier {
 };
 
 // --------------------------------------------------------------- system --
+// The global /proc/vmstat items the model keeps: nr_memmap_pages and
+// nr_memmap_boot_pages (delta memmap_accounting, 6.11; 0 before). Counters,
+// updated where the kernel updates them rather than derived, so that a slip
+// in the kernel's accounting (v6.19 after a failed populate) shows here.
+struct Vmstat {
+  long nr_memmap_pages = 0;
+  long nr_memmap_boot_pages = 0;
+  friend bool operator==(const Vmstat&, const Vmstat&) = default;
+};
+
 struct System {
   Geometry geo;
   Profile prof;
@@ -216,6 +230,7 @@ struct System {
   MemoryNotifier notifier;
   std::map<int, DevPagemap> pgmaps;  // by the id the trace gives the device
   RunMap<int> pgmap_array;           // pfn -> 1 + pgmap id (the pgmap_array xarray), 0: none
+  Vmstat vmstat;
 
   // get_dev_pagemap(): the pgmap owning pfn, if any. The kernel's xarray
   // holds pointers that pageunmap_range() erases before the pgmap goes; an
@@ -273,6 +288,7 @@ void system_fields(F&& f, S&... s) {
   f("notifier", s.notifier...);
   f("pgmaps", s.pgmaps...);
   f("pgmap_array", s.pgmap_array...);
+  f("vmstat", s.vmstat...);
 }
 }  // namespace detail
 
@@ -292,16 +308,17 @@ template <class F>
 void for_each_field(const System& s, F&& f) {
   detail::system_fields(f, s);
 }
-inline constexpr std::size_t kSystemFieldCount = 13;  // the calls in detail::system_fields()
+inline constexpr std::size_t kSystemFieldCount = 14;  // the calls in detail::system_fields()
 
 // Guard for the list above: a structured binding must name every field, so
 // this stops compiling when System gains or loses one. Update
 // detail::system_fields() and kSystemFieldCount together with it.
 inline void system_field_count_guard(const System& s) {
   const auto& [geo, prof, mutants, iomem, sections, blocks, groups, dimms, nodes, pages, notifier,
-               pgmaps, pgmap_array] = s;
+               pgmaps, pgmap_array, vmstat] = s;
   (void)geo, (void)prof, (void)mutants, (void)iomem, (void)sections, (void)blocks, (void)groups,
-      (void)dimms, (void)nodes, (void)pages, (void)notifier, (void)pgmaps, (void)pgmap_array;
+      (void)dimms, (void)nodes, (void)pages, (void)notifier, (void)pgmaps, (void)pgmap_array,
+      (void)vmstat;
 }
 
 }  // namespace memhp
