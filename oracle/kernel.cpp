@@ -275,15 +275,12 @@ KernelObservation observe(const System& s, int line, const std::string& op, std:
       o.blocks[id] = kb;
     }
   });
-  // MODEL-HOOK (6.12 vmstat): the agent reads nr_memmap_pages and
-  // nr_memmap_boot_pages from /proc/vmstat on 6.12 and compare_vmstat()
-  // compares every counter both sides report. The model has no such counters
-  // in its System yet (Delta::MemmapAccounting); when it has them, report them
-  // here, e.g.
-  //   if (s.prof.has(Delta::MemmapAccounting)) {
-  //     o.vmstat["nr_memmap_pages"] = s.nr_memmap_pages;
-  //     o.vmstat["nr_memmap_boot_pages"] = s.nr_memmap_boot_pages;
-  //   }
+  // /proc/vmstat's memmap counters exist from 6.11 (delta memmap_accounting):
+  // the agent reads them on 6.12, compare_vmstat() compares them since boot.
+  if (s.prof.has(Delta::MemmapAccounting)) {
+    o.vmstat["nr_memmap_pages"] = s.vmstat.nr_memmap_pages;
+    o.vmstat["nr_memmap_boot_pages"] = s.vmstat.nr_memmap_boot_pages;
+  }
   return o;
 }
 

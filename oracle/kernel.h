@@ -11,7 +11,7 @@
 // absolute values and managed_pages as the change since boot (boot-time
 // reservations are not modelled); per memory block its state, zone and
 // valid_zones; the errno of sysfs writes and of ejects; on 6.12 the
-// vmstat memmap counters, once the model keeps them (observe() in kernel.cpp).
+// vmstat memmap counters nr_memmap_pages and nr_memmap_boot_pages.
 #pragma once
 
 #include <map>

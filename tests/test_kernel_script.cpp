@@ -251,4 +251,13 @@ TEST_CASE("compare: 6.12's vmstat memmap counters, since boot, where both sides 
   auto d = compare_observations(model, kernel);
   REQUIRE(d);
   CHECK(d->details.at(0) == "vmstat nr_memmap_pages since boot: model 0, kernel 512");
+
+  // The model reports the counters where its version has them (6.11+).
+  CHECK(observe_model(t).back().vmstat.empty());
+  const Trace t612 = parse("geometry x86_64\nprofile v6.12 memmap_on_memory=1\n" + kBoot1G +
+                           "dimm_add node=0 start=0x100000000 size=128M\n");
+  const auto m612 = observe_model(t612);
+  REQUIRE(m612.size() == 2);
+  CHECK(m612[0].vmstat.count("nr_memmap_pages") == 1);
+  CHECK(m612[1].vmstat.count("nr_memmap_boot_pages") == 1);
 }
