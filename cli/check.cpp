@@ -148,6 +148,7 @@ Run setup_check(CLI::App& app) {
          "--seed", [a](const std::uint64_t& seed) { a->o.seed = seed; },
          "the RapidCheck seed, 0 to 2^64-1 (default: RC_PARAMS, else RapidCheck's)")
       ->check(unsigned_number());
+  add_profile_option(app, a->o.version);
   app.add_option("--mutant", a->mutants, "run against a deliberately broken model (repeatable)")
       ->check(mutant_name());
   app.add_option("--only", a->o.only, "check only this invariant or sequence property")

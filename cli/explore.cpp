@@ -27,17 +27,27 @@ struct ExploreArgs {
   bool json = false;
   bool list = false;
   bool pins = false;
+  std::optional<KernelVersion> version;  // --profile
 };
 
 // The named configuration, or the file it names; prints and returns nullopt on error.
-std::optional<ExploreConfig> load_config(const std::string& name) {
-  if (const ExploreConfig* c = find_explore_config(name)) return *c;
+std::optional<ExploreConfig> load_config(const std::string& name, std::optional<KernelVersion> version) {
+  if (const ExploreConfig* c = find_explore_config(name)) {
+    if (!version) return *c;
+    // --profile: the configuration read back under that version.
+    auto parsed = parse_explore_config(print_explore_config(*c), version);
+    if (auto* e = std::get_if<ParseError>(&parsed)) {
+      std::cerr << "memhp explore: " << name << ":" << e->line << ": " << e->message << "\n";
+      return std::nullopt;
+    }
+    return std::get<ExploreConfig>(std::move(parsed));
+  }
   auto in = read_input(name, std::cerr);
   if (!in) {
     std::cerr << "memhp explore: '" << name << "' is neither a configuration (see --list) nor a file\n";
     return std::nullopt;
   }
-  auto parsed = parse_explore_config(in->text);
+  auto parsed = parse_explore_config(in->text, version);
   if (auto* e = std::get_if<ParseError>(&parsed)) {
     std::cerr << in->name << ":" << e->line << ": " << e->message << "\n";
     return std::nullopt;
@@ -182,7 +192,7 @@ int explore(const ExploreArgs& a) {
     std::cout << explore_pins_markdown();
     return kExitOk;
   }
-  const std::optional<ExploreConfig> c = load_config(a.config);
+  const std::optional<ExploreConfig> c = load_config(a.config, a.version);
   if (!c) return kExitUsage;
   ExploreOptions o = a.opts;
   o.keep_keys = o.keep_keys || !a.dot.empty();  // the DOT labels describe each state
@@ -242,6 +252,7 @@ Run setup_explore(CLI::App& app) {
       ->check(CLI::Range(0u, 1000000u))
       ->capture_default_str();
   app.add_flag("--list", a->list, "list the built-in configurations");
+  add_profile_option(app, a->version);
   app.add_flag("--pins", a->pins, "print the pinned state-space sizes as the markdown table of NOTES.md");
   return [a] { return explore(*a); };
 }

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "memhp/deltas.h"
 #include "memhp/invariants.h"
 #include "report.h"
 #include "residue.h"
@@ -16,7 +17,7 @@
 namespace memhp::cli {
 namespace {
 
-enum class Format { Text, Json, Markdown };
+enum class Format { Text, Json, Markdown, Deltas };
 
 // The invariants and properties whose killed_by names mutant m.
 std::vector<std::string_view> aimed_at(std::string_view m) {
@@ -158,10 +159,27 @@ void markdown_catalogue(std::ostream& os) {
   }
 }
 
+// The kernel-version deltas (include/memhp/deltas.h), as NOTES.md section 20
+// pastes them in.
+void markdown_deltas(std::ostream& os) {
+  auto trees = [](std::uint8_t in) {
+    std::string out;
+    if (in & kIn61) out += "6.1.192 ";
+    if (in & kIn612) out += "6.12.118 ";
+    if (in & kIn619) out += "6.19 ";
+    return out.empty() ? std::string("none (a proposal)") : out.substr(0, out.size() - 1);
+  };
+  os << "| delta | release | commit | what changed | trees | seen | where |\n|---|---|---|---|---|---|---|\n";
+  for (const DeltaInfo& d : delta_registry())
+    os << "| `" << d.name << "` | " << release_name(d.release) << " | " << d.commit << " | " << d.summary
+       << " | " << trees(d.in) << " | " << visibility_name(d.visibility) << " | " << d.where << " |\n";
+}
+
 int list(Format format) {
   switch (format) {
     case Format::Json: json_catalogue(std::cout); break;
     case Format::Markdown: markdown_catalogue(std::cout); break;
+    case Format::Deltas: markdown_deltas(std::cout); break;
     case Format::Text:
       text_invariants(std::cout);
       text_properties(std::cout);
@@ -177,6 +195,9 @@ Run setup_invariants(CLI::App& app) {
   auto format = std::make_shared<Format>(Format::Text);
   auto* json = app.add_flag_callback("--json", [format] { *format = Format::Json; }, "one JSON object");
   app.add_flag_callback("--markdown", [format] { *format = Format::Markdown; }, "the tables NOTES.md pastes in")
+      ->excludes(json);
+  app.add_flag_callback("--deltas", [format] { *format = Format::Deltas; },
+                        "the kernel-version deltas as the markdown table of NOTES.md")
       ->excludes(json);
   return [format] { return list(*format); };
 }

@@ -161,17 +161,17 @@ std::string cell(std::string_view s) {
 
 // The NOTES.md catalogue (tests/test_notes.cpp keeps the two equal).
 void list_markdown(std::ostream& out) {
-  out << "| theorem | statement | scope: symbolic, bounded, assumed | kernel | mutant |\n"
-         "|---|---|---|---|---|\n";
+  out << "| theorem | statement | scope: symbolic, bounded, assumed | kernel | mutant | versions |\n"
+         "|---|---|---|---|---|---|\n";
   for (const auto& t : smt::theorems())
     out << "| `" << t.name << "` | " << cell(t.statement) << " | " << cell(t.scope) << " | "
-        << cell(t.kernel) << " | " << cell(t.mutant) << " |\n";
+        << cell(t.kernel) << " | " << cell(t.mutant) << " | " << cell(t.versions) << " |\n";
 }
 
 void list_theorems(std::ostream& out) {
   for (const auto& t : smt::theorems()) {
     out << t.name << "\n  " << t.statement << "\n  scope: " << t.scope << "\n  kernel: " << t.kernel
-        << "\n  mutant: " << t.mutant << "\n";
+        << "\n  mutant: " << t.mutant << "\n  versions: " << t.versions << "\n";
   }
 }
 
@@ -282,6 +282,10 @@ Run setup_prove(CLI::App& app) {
   app.add_option("--emit-smt2", a->emit_dir, "write every obligation as SMT-LIB 2 into DIR")->check(nonempty());
   app.add_option("--cex", a->cex_dir, "write each counterexample trace into DIR")->check(nonempty());
   app.add_flag("--mutant", a->opts.mutant, "prove the weakened variants, which must all be refuted");
+  app.add_option_function<std::string>(
+         "--profile", [a](const std::string& v) { a->opts.version = *version_from_name(v); },
+         "the kernel version whose text the theorems read (v6.1, v6.12, v6.19)")
+      ->check(CLI::IsMember({"v6.1", "v6.12", "v6.19"}));
   app.add_option("--timeout", a->opts.timeout_ms, "per-query Z3 timeout in milliseconds")
       ->check(CLI::Range(1u, 3600000u))
       ->capture_default_str();

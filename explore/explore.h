@@ -84,7 +84,10 @@ const ExploreConfig* find_explore_config(std::string_view name);
 // `online_types T,...` (online_types), `name NAME` and `description TEXT`.
 // explore/explore_configs.cpp shows an example.
 // Errors carry the line.
-std::variant<ExploreConfig, ParseError> parse_explore_config(const std::string& text);
+// With `version` (`memhp explore --profile`), the profile line is read as
+// that version's (parse_trace()).
+std::variant<ExploreConfig, ParseError> parse_explore_config(const std::string& text,
+                                                             std::optional<KernelVersion> version = std::nullopt);
 // The text parse_explore_config() reads back to an equal configuration.
 std::string print_explore_config(const ExploreConfig& c);
 

@@ -328,7 +328,8 @@ int slot_line(const std::string& text, std::size_t index) {
 
 }  // namespace
 
-std::variant<ExploreConfig, ParseError> parse_explore_config(const std::string& text) {
+std::variant<ExploreConfig, ParseError> parse_explore_config(const std::string& text,
+                                                             std::optional<KernelVersion> version) {
   ExploreConfig c;
   std::string trace_text;  // the other lines, at their line numbers
   int lineno = 0;
@@ -346,7 +347,7 @@ std::variant<ExploreConfig, ParseError> parse_explore_config(const std::string& 
     if (nl == std::string::npos) break;
     at = nl + 1;
   }
-  auto parsed = parse_trace(trace_text);
+  auto parsed = parse_trace(trace_text, {}, version);
   if (auto* e = std::get_if<ParseError>(&parsed)) return *e;
   const Trace& t = std::get<Trace>(parsed);
   if (!t.steps.empty()) return ParseError{t.steps[0].line, "operations are not allowed here (use 'slot')"};

@@ -226,6 +226,7 @@ void property(RunState& rs) {
   if (rs.failing && since(rs.first_failure) > rs.opts.shrink_seconds) return;
   SuiteConfig cfg = *gen_config(rs.opts.suite);
   cfg.kinds_off = rs.opts.kinds_off;
+  if (rs.opts.version) follow_version(cfg.prof, *rs.opts.version);
   auto booted = boot_system(cfg.geo, cfg.prof, cfg.boot, rs.opts.mutants);
   if (auto* err = std::get_if<std::string>(&booted)) RC_FAIL("boot failed: " + *err);
   const System init = std::get<System>(std::move(booted));

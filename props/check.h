@@ -26,6 +26,9 @@ struct CheckOptions {
   bool progress = false;  // a progress line on stderr
   bool coverage = true;   // fail a passing run that missed an op or a witness
   std::uint32_t kinds_off = 0;  // swarm: step kinds switched off (SuiteConfig::kinds_off)
+  // Every generated machine follows this kernel version (`--profile`); the
+  // generated parameters stay, and force mode is drawn where it exists.
+  std::optional<KernelVersion> version;
 };
 
 struct Counterexample {

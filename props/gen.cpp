@@ -553,6 +553,11 @@ bool known_suite(const std::string& suite) {
   return suite == "ram" || suite == "x86" || suite == "quick" || suite == "device";
 }
 
+void follow_version(Profile& p, KernelVersion v) {
+  p.follow(v);
+  p.memmap_on_memory_force = p.memmap_on_memory && p.has(Delta::MomForceMode) && chance(30);
+}
+
 rc::Gen<SuiteConfig> gen_config(const std::string& suite) {
   return rc::gen::exec([suite] {
     SuiteConfig c;

@@ -248,6 +248,17 @@ bool kernel_warns(const StepView& v, const std::string& w) {
       if (!ms.subsection_map.test(g.subsection_index(Pfn{p}))) return true;
     return false;
   }
+  if (has_prefix(w, "memory_blocks_have_altmaps: ")) {
+    // 6.8 onwards (mom_per_block): a removal over blocks some of which, not
+    // all, self-host their vmemmap is refused with WARN_ON_ONCE.
+    const auto* op = op_as<OpRemoveMemory>(v);
+    if (!op || err != -EINVAL || !s.prof.has(Delta::MomPerBlock) || !s.prof.memmap_on_memory) return false;
+    const Geometry& g = s.geo;
+    u64 with = 0, all = 0;
+    for (u64 id = g.block_id(g.pfn_of(op->start)); id < g.block_id(g.pfn_of(op->start + op->size)); ++id, ++all)
+      with += s.blocks.at(id).nr_vmemmap_pages != 0;
+    return with && with != all;
+  }
   if (has_prefix(w, "__remove_section: section ")) {
     const auto r = removed_range(v);
     const auto inv = r ? invalid_sections(s, r->first, r->second) : std::pair<u64, u64>{0, 0};

@@ -104,6 +104,8 @@ void add_pages_erase(const StepView& v, System& before, System& after) {
       return p.kind == PageKind::Memmap && p.owner != 0 && p.owner - 1 >= sec_lo && p.owner - 1 < sec_hi;
     });
   }
+  // From 6.11 nr_memmap_pages counts the kept sections' memmap.
+  after.vmstat.nr_memmap_pages = before.vmstat.nr_memmap_pages;
 }
 
 // ---------------------------------------------------- ACPI eject rollback --
@@ -207,7 +209,8 @@ const std::vector<ResiduePath>& residue_catalogue() {
       {"add_pages_keeps_added_sections", "mm/memory_hotplug.c: __add_pages()",
        "on -ENOMEM (-EINVAL from dimm_add), or on -EEXIST from add_memory over sections an earlier failure left, "
        "the sections of the range added before the failing one: their mem_section "
-       "state, their struct pages, and the free pages that took their vmemmap",
+       "state, their struct pages, the free pages that took their vmemmap, and (6.11 on) the "
+       "nr_memmap_pages that count it",
        add_pages_applies, add_pages_erase, "add_failure_keeps_resource"},
       {"acpi_eject_rollback_reonlines", "drivers/acpi/scan.c: acpi_scan_try_to_offline()",
        "on -EBUSY, the device's online blocks onlined again with the default policy: their zone, "

@@ -208,7 +208,10 @@ class Judge {
   std::vector<Plan> dimm_add_plans(const OpDimmAdd& o, const Result& r, const System& post) const {
     const std::vector<u64> ids = slot_blocks(o.start, o.size);
     Plan p;
-    const bool with_altmap = c_.prof.memmap_on_memory && mom_ && o.size == c_.geo.block_bytes;
+    // 6.8 onwards (acpi_always_asks_mom, mom_per_block): every block of any
+    // DIMM gets its own altmap.
+    const bool per_block = c_.prof.has(Delta::AcpiAlwaysAsksMom) && c_.prof.has(Delta::MomPerBlock);
+    const bool with_altmap = c_.prof.memmap_on_memory && mom_ && (per_block || o.size == c_.geo.block_bytes);
     for (u64 id : ids) {
       if (!r.ok()) {
         p.push_back({id, BlockOp::AddFailed});

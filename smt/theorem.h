@@ -14,6 +14,8 @@
 // violation in the C++ model.
 #pragma once
 
+#include "memhp/deltas.h"
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +31,9 @@ std::string_view sat_name(Sat s);          // "sat" | "unsat" | "unknown"
 
 struct ProveOptions {
   bool mutant = false;          // prove the weakened variant (must be refuted)
+  // The kernel whose text the theorems read where the versions differ
+  // (Theorem::versions says which do); `memhp prove --profile`.
+  KernelVersion version = KernelVersion::V6_1;
   unsigned timeout_ms = 20000;  // per solver query
 };
 
@@ -65,6 +70,9 @@ struct Theorem {
   std::string_view kernel;     // the kernel place that relies on it
   std::string_view mutant;     // the weakening that must break it
   TheoremResult (*prove)(const ProveOptions&);
+  // Which kernels it speaks of: "all" where the functions it reads are the
+  // same in the three trees, else how the obligations follow the version.
+  std::string_view versions = "all: the functions it reads are the same text in 6.1.192, 6.12.118 and 6.19";
 };
 
 // Every theorem, in catalogue order.

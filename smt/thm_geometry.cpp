@@ -39,8 +39,11 @@
 // There is no trace: the check is arithmetic, and no C++ Mutant makes the
 // model take the force rounding, so the counterexample is the geometry.
 #include "discharge.h"
+#include "domain_z3.h"
 #include "enc_geometry.h"
 #include "groups.h"
+#include "memhp/profile.h"
+#include "memhp/proven/memmap_on_memory.h"
 
 namespace memhp::smt {
 
@@ -56,12 +59,12 @@ constexpr std::string_view kScope =
 // asked for, and the pfn the block starts at.
 struct Inputs {
   SymGeometry g;
-  z3::expr param_on, size, start;
+  z3::expr param_on, force, size, start;
 };
 
 Inputs fresh_inputs(z3::context& c, const std::string& prefix) {
   return Inputs{narrow_geometry(c, prefix), c.bool_const((prefix + "memmap_on_memory").c_str()),
-                c.bv_const((prefix + "size").c_str(), 64),
+                c.bool_const((prefix + "force").c_str()), c.bv_const((prefix + "size").c_str(), 64),
                 z3::zext(c.bv_const((prefix + "start_pfn").c_str(), 53), 11)};
 }
 
@@ -117,8 +120,26 @@ Conclusions conclusions(const Inputs& in, const z3::expr& p) {
                      !online_pages_warns(g, in.start + p, block - p)};
 }
 
+/* mm/memory_hotplug.c: mhp_supports_memmap_on_memory() with
+   memory_block_memmap_on_memory_pages() (6.6 onwards: deltas mom_arch_check,
+   mom_force_mode, mom_per_block), force mode symbolic: the model's text */
+Check check_6_6(const Inputs& in, const ProveOptions& o) {
+  const Bv64 d{in.g.ctx()};
+  const Profile p = [&] {
+    Profile x;
+    x.follow(o.version);
+    return x;
+  }();
+  const auto w = proven::mhp_supports_memmap_on_memory_v66(d, proven::geometry_words<Bv64>(in.g), in.param_on, in.force,
+                                                          in.g.ctx().bool_val(p.has(Delta::MomPerBlock)), in.size);
+  return Check{w.refused == d.word(proven::kMomSupported), w.vmemmap_pages};
+}
+
 Check check_for(const Inputs& in, const ProveOptions& o) {
-  return o.mutant ? check_force_unguarded(in) : check_6_1(in);
+  if (o.mutant) return check_force_unguarded(in);
+  Profile p;
+  p.follow(o.version);
+  return p.has(Delta::MomArchCheck) ? check_6_6(in, o) : check_6_1(in);
 }
 
 // The counterexample of a refuted obligation: the geometry and the values
@@ -300,7 +321,9 @@ std::vector<Theorem> geometry_theorems() {
       "offline_pages() WARN_ON_ONCE; drivers/base/memory.c: memory_block_online()",
       "6.6's memmap_on_memory=force rounding of P up to a pageblock without its 'not the whole block' and "
       "PMD guards: arm64-64k's P = 8 becomes 8192, the whole 512 MiB block, and online_pages() gets 0 pages",
-      prove_geometry}};
+      prove_geometry,
+      "each: 6.1's check under v6.1; under v6.12 and v6.19 the 6.6 check (page-aligned vmemmap, whole "
+      "pageblocks, not the whole block, the arch's PMD rule) with force mode symbolic, per block"}};
 }
 
 }  // namespace memhp::smt

@@ -52,6 +52,12 @@ TEST_CASE("notes: the theorem catalogue in NOTES.md is the registry's") {
                 "NOTES.md is stale: paste the output of `memhp prove --list --markdown` between the markers");
 }
 
+TEST_CASE("notes: the kernel-version delta table in NOTES.md is the registry's") {
+  const std::string generated = run(std::string("'") + MEMHP_BINARY + "' invariants --deltas");
+  CHECK_MESSAGE(notes_block("deltas") == generated,
+                "NOTES.md is stale: paste the output of `memhp invariants --deltas` between the markers");
+}
+
 TEST_CASE("notes: the explorer pin table in NOTES.md is the pins'") {
   CHECK_MESSAGE(notes_block("explore-pins") == memhp::explore_pins_markdown(),
                 "NOTES.md is stale: paste the output of `memhp explore --pins` between the markers");
