@@ -1,5 +1,6 @@
-// memhp kernel-script and memhp diff-kernel: the model against a real 6.1
-// kernel in a QEMU guest (oracle/kernel.h, oracle/guest.py).
+// memhp kernel-script and memhp diff-kernel: the model against a real 6.1 or
+// 6.12 kernel in a QEMU guest (oracle/kernel.h, oracle/guest.py); the trace's
+// profile version picks the kernel.
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -74,16 +75,48 @@ Trace shrink(Trace t) {
   return t;
 }
 
-int run_random(std::uint64_t count, std::uint64_t seed, bool json) {
+struct RandomArgs {
+  std::uint64_t count = 0, seed = 1;
+  KernelVersion version = KernelVersion::V6_1;
+  bool json = false;
+  bool keep_going = false;
+};
+
+// The first disagreement, shrunk (a guest boot per try) and stored.
+void report_shrunk(const Trace& t) {
+  const Trace small = shrink(t);
+  const Trace printed = std::get<Trace>(parse_trace(print_trace(small)));
+  const std::string path = store_failure(".memhp/kernel-failures", printed, "kernel-disagreement");
+  const Verdict again = diff_one(printed);
+  std::cout << "DISAGREEMENT, shrunk to " << printed.steps.size() << " steps, stored as " << path << "\n"
+            << print_trace(printed);
+  if (again.disagreement) print_disagreement(std::cout, path, *again.disagreement);
+}
+
+// --keep-going: every disagreeing trace as it is (no shrinking), stored, and
+// its first differing step.
+void report_unshrunk(const Trace& t, std::uint64_t seed, const Disagreement& d, Json& all, bool json) {
+  const std::string path = store_failure(".memhp/kernel-failures", t, "kernel-disagreement");
+  if (json) {
+    all.push_back(Json{{"seed", seed}, {"trace", path}, {"line", d.line}, {"op", d.op}, {"details", d.details}});
+    return;
+  }
+  std::cout << "DISAGREEMENT (seed " << seed << "), stored as " << path << "\n";
+  print_disagreement(std::cout, path, d);
+}
+
+int run_random(const RandomArgs& a) {
   std::uint64_t agree = 0;
-  for (std::uint64_t i = 0; i < count; ++i) {
-    Trace t = random_kernel_trace(seed + i);
+  Json disagreements = Json::array();
+  for (std::uint64_t i = 0; i < a.count; ++i) {
+    const std::uint64_t seed = a.seed + i;
+    Trace t = random_kernel_trace(seed, a.version);
     // Line numbers as the printed trace has them.
     t = std::get<Trace>(parse_trace(print_trace(t)));
     const Verdict v = diff_one(t);
     std::fprintf(stderr, "memhp diff-kernel: trace %llu/%llu (seed %llu): %s\n",
-                 static_cast<unsigned long long>(i + 1), static_cast<unsigned long long>(count),
-                 static_cast<unsigned long long>(seed + i),
+                 static_cast<unsigned long long>(i + 1), static_cast<unsigned long long>(a.count),
+                 static_cast<unsigned long long>(seed),
                  v.status == 0 ? "agree" : v.status == 1 ? "DISAGREE" : "guest failed");
     if (v.status == 2) {
       std::cerr << "memhp diff-kernel: the guest could not run: " << v.error << "\n";
@@ -93,20 +126,24 @@ int run_random(std::uint64_t count, std::uint64_t seed, bool json) {
       ++agree;
       continue;
     }
-    const Trace small = shrink(t);
-    const Trace printed = std::get<Trace>(parse_trace(print_trace(small)));
-    const std::string path = store_failure(".memhp/kernel-failures", printed, "kernel-disagreement");
-    const Verdict again = diff_one(printed);
-    std::cout << "DISAGREEMENT, shrunk to " << printed.steps.size() << " steps, stored as " << path << "\n"
-              << print_trace(printed);
-    if (again.disagreement) print_disagreement(std::cout, path, *again.disagreement);
-    return kExitFailed;
+    if (!a.keep_going) {
+      report_shrunk(t);
+      return kExitFailed;
+    }
+    report_unshrunk(t, seed, *v.disagreement, disagreements, a.json);
   }
-  if (json)
-    std::cout << json_line(Json{{"traces", count}, {"agree", agree}}) << "\n";
+  const std::string version(version_name(a.version));
+  if (a.json)
+    std::cout << json_line(Json{{"traces", a.count},
+                                {"agree", agree},
+                                {"profile", version},
+                                {"disagreements", disagreements}})
+              << "\n";
+  else if (agree == a.count)
+    std::cout << a.count << " random " << version << " traces, all agree with the kernel\n";
   else
-    std::cout << count << " random traces, all agree with the kernel\n";
-  return kExitOk;
+    std::cout << a.count << " random " << version << " traces, " << agree << " agree with the kernel\n";
+  return agree == a.count ? kExitOk : kExitFailed;
 }
 
 int kernel_script_cmd(const std::string& path) {
@@ -125,11 +162,13 @@ struct DiffArgs {
   bool json = false;
   std::optional<std::uint64_t> random;
   std::uint64_t seed = 1;
+  KernelVersion version = KernelVersion::V6_1;
+  bool keep_going = false;
   std::string file;
 };
 
 int diff_kernel(const DiffArgs& a) {
-  if (a.random) return run_random(*a.random, a.seed, a.json);
+  if (a.random) return run_random(RandomArgs{*a.random, a.seed, a.version, a.json, a.keep_going});
   if (a.file.empty()) return usage_error("diff-kernel", "want a TRACE or --random N");
   const std::string& file = a.file;
   auto t = load_trace(file);
@@ -175,6 +214,15 @@ Run setup_diff_kernel(CLI::App& app) {
       ->check(unsigned_number())
       ->needs(random)
       ->capture_default_str();
+  app.add_option_function<std::string>(
+         "--profile",
+         [a](const std::string& name) { a->version = *version_from_name(name); },
+         "the kernel version of the random traces: v6.1 (default) or v6.12")
+      ->check(CLI::IsMember({"v6.1", "v6.12"}))
+      ->needs(random);
+  app.add_flag("--keep-going", a->keep_going,
+               "report every disagreeing random trace (unshrunk) instead of shrinking the first")
+      ->needs(random);
   app.add_flag("--json", a->json, "one JSON object");
   return [a] { return diff_kernel(*a); };
 }

@@ -30,7 +30,7 @@ constexpr std::array kCommands = {
             setup_prove},
     Command{"kernel-script", "print what a real QEMU guest must do for a trace",
             setup_kernel_script},
-    Command{"diff-kernel", "run a trace on the model and on a real 6.1 kernel, and compare",
+    Command{"diff-kernel", "run a trace on the model and on a real 6.1 or 6.12 kernel, and compare",
             setup_diff_kernel},
     Command{"memmap-cost", "vmemmap cost of a device-dax range, with and without dedup",
             setup_memmap_cost},

@@ -4,7 +4,7 @@
 // JSON line:
 //   ping [TOKEN]       {"pong":true}, or {"pong":"TOKEN"} (the host syncs with tokens)
 //   write PATH VALUE   {"errno":0} or {"errno":-E}: the negative errno of open(2) or write(2)
-//   state              {"block_size_bytes":N,"zones":{...},"blocks":{...}}
+//   state              {"block_size_bytes":N,"zones":{...},"blocks":{...},"vmstat":{...}}
 //   anything else      {"error":"..."}
 // Empty lines get no answer, so the host can terminate any partial line.
 // Built statically on the host: the initramfs holds no libc.
@@ -198,6 +198,24 @@ static void put_blocks(struct buf *out) {
   PUT(out, "}");
 }
 
+// /proc/vmstat's memmap counters, which 6.12 has and 6.1 has not (mm/vmstat.c
+// vmstat_text[]: nr_memmap_pages, nr_memmap_boot_pages): only those present.
+static void put_vmstat(struct buf *out) {
+  static const char *const keys[] = {"nr_memmap_pages", "nr_memmap_boot_pages"};
+  char *text = slurp("/proc/vmstat");
+  PUT(out, "\"vmstat\":{");
+  int n = 0;
+  for (char *line = text ? strtok(text, "\n") : NULL; line; line = strtok(NULL, "\n")) {
+    char key[64];
+    long long v;
+    if (sscanf(line, "%63s %lld", key, &v) != 2) continue;
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+      if (!strcmp(key, keys[k])) putf(out, "%s\"%s\":%lld", n++ ? "," : "", key, v);
+  }
+  PUT(out, "}");
+  free(text);
+}
+
 static void cmd_state(struct buf *out) {
   char *bs = slurp("/sys/devices/system/memory/block_size_bytes");
   if (!bs) {
@@ -214,6 +232,8 @@ static void cmd_state(struct buf *out) {
   put(out, zones.p, zones.n);
   PUT(out, ",");
   put_blocks(out);
+  PUT(out, ",");
+  put_vmstat(out);
   PUT(out, "}");
   free(bs);
   free(zones.p);

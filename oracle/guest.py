@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""memhp guest oracle: runs a kernel script on Debian 12's Linux 6.1 under QEMU.
+"""memhp guest oracle: runs a kernel script on Debian 12's Linux 6.1 or 6.12 under QEMU.
 
-    guest.py prepare       build (or find) the cached kernel + initramfs; print its dir
+    guest.py prepare [VERSION]  build (or find) the cached kernel + initramfs of
+                                VERSION (v6.1, the default, or v6.12); print its dir
     guest.py run SCRIPT    boot, run SCRIPT (a file or -), print one JSON line per step
 
 Exit status: 0 done, 2 the guest could not run (reason on stderr). See README.md.
@@ -39,10 +40,23 @@ echo "memhp agent exited with status $?"
 /bin/busybox poweroff -f
 """
 
-# Built in and needed: hot-add through ACPI, hot-remove, memmap_on_memory.
-REQUIRED_CONFIG = ["CONFIG_MEMORY_HOTPLUG", "CONFIG_MEMORY_HOTREMOVE",
-                   "CONFIG_MHP_MEMMAP_ON_MEMORY", "CONFIG_ACPI_HOTPLUG_MEMORY", "CONFIG_DEVTMPFS"]
-PKG_RE = re.compile(r"^linux-image-6\.1\.0-(\d+)-amd64-unsigned$")
+# Built in and needed: hot-add through ACPI, hot-remove, memmap_on_memory,
+# ACPI NUMA (SRAT and _PXM put boot RAM and DIMMs on their nodes).
+REQUIRED_CONFIG = ["CONFIG_MEMORY_HOTPLUG=y", "CONFIG_MEMORY_HOTREMOVE=y",
+                   "CONFIG_MHP_MEMMAP_ON_MEMORY=y", "CONFIG_ACPI_HOTPLUG_MEMORY=y", "CONFIG_DEVTMPFS=y",
+                   "CONFIG_NUMA=y", "CONFIG_ACPI_NUMA=y"]
+# The profile versions the oracle boots: the package names a pin may use, and
+# the config lines the kernel scripts rely on besides REQUIRED_CONFIG. A script
+# leaves memhp_default_state off the command line when the trace wants the
+# config's default (oracle/kernel.cpp), so that default is checked here: 6.1
+# boots with hot-added memory offline, Debian's 6.12 auto-onlines it ("online").
+VERSIONS = {
+    "v6.1": (re.compile(r"^linux-image-6\.1\.0-\d+-amd64-unsigned$"),
+             ["# CONFIG_MEMORY_HOTPLUG_DEFAULT_ONLINE is not set"]),
+    "v6.12": (re.compile(r"^linux-image-6\.12\.\d+\+deb12-amd64-unsigned$"),
+              ["CONFIG_MHP_DEFAULT_ONLINE_TYPE_ONLINE_AUTO=y"]),
+}
+DEFAULT_VERSION = "v6.1"
 BOOT_TIMEOUT = 120      # s until the agent answers (TCG boot is ~5 s)
 WRITE_TIMEOUT = 120     # s for one sysfs write (offlining migrates pages)
 STATE_TIMEOUT = 20
@@ -87,26 +101,35 @@ def cache_root():
     return os.path.join(base, "memhp")
 
 
-def pinned_kernel():
-    """(name, version) from oracle/kernel.pin, or MEMHP_KERNEL_PKG=NAME[=VERSION]."""
+def pinned_kernel(kver):
+    """(name, version) of kernel version kver (v6.1, v6.12) from oracle/kernel.pin,
+    or MEMHP_KERNEL_PKG=NAME[=VERSION]."""
+    if kver not in VERSIONS:
+        raise Fail(f"unknown kernel version {kver} (the oracle boots {', '.join(VERSIONS)})")
     override = os.environ.get("MEMHP_KERNEL_PKG")
     if override:
         name, _, version = override.partition("=")
         return name, version or None
+    pins = {}
     with open(os.path.join(HERE, "kernel.pin")) as f:
         for line in f:
             words = line.split("#", 1)[0].split()
-            if words:
-                if len(words) != 2 or not PKG_RE.match(words[0]):
-                    raise Fail(f"oracle/kernel.pin: want 'linux-image-6.1.0-N-amd64-unsigned VERSION', got {line.strip()!r}")
-                return words[0], words[1]
-    raise Fail("oracle/kernel.pin names no kernel")
+            if not words:
+                continue
+            if len(words) != 3 or words[0] not in VERSIONS or not VERSIONS[words[0]][0].match(words[1]):
+                raise Fail(f"oracle/kernel.pin: want 'v6.1|v6.12 linux-image-...-amd64-unsigned VERSION' "
+                           f"(a package of that kernel), got {line.strip()!r}")
+            if words[0] in pins:
+                raise Fail(f"oracle/kernel.pin: two pins for {words[0]}")
+            pins[words[0]] = (words[1], words[2])
+    if kver not in pins:
+        raise Fail(f"oracle/kernel.pin names no {kver} kernel")
+    return pins[kver]
 
 
-def kernel_package():
-    """(name, version) of the kernel package to boot: exactly the pinned one."""
-    name, version = pinned_kernel()
-
+def kernel_package(kver):
+    """(name, version) of the kernel package to boot for kver: exactly the pinned one."""
+    name, version = pinned_kernel(kver)
     def available():
         r = subprocess.run(["apt-cache", "madison", name],
                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -190,18 +213,31 @@ def extract_kernel(deb, dest):
     return got["vmlinuz"]
 
 
-def prepare():
-    """The cache dir holding vmlinuz, initrd.gz, config; built if missing."""
+def check_config(config, image, kver):
+    lines = set(config.splitlines())
+    missing = [c for c in REQUIRED_CONFIG + VERSIONS[kver][1] if c not in lines]
+    if missing:
+        raise Fail(f"{image}'s config lacks {', '.join(repr(c) for c in missing)}")
+
+
+def prepare(kver):
+    """The cache dir of kernel version kver holding vmlinuz, initrd.gz, config;
+    built if missing."""
     for tool in ("qemu-system-x86_64", "gcc", "apt-get", "dpkg-deb"):
         if not shutil.which(tool):
             raise Fail(f"no {tool} on PATH")
     agent_src = os.path.join(HERE, "agent.c")
     with open(agent_src, "rb") as f:
         digest = hashlib.sha256(f.read() + INIT.encode()).hexdigest()[:12]
-    pkg, version = kernel_package()
+    pkg, version = kernel_package(kver)
     root = cache_root()
+    # The package version names the kernel (6.1.192-3, 6.12.118-1~deb12u1), so
+    # both kernels' caches live side by side.
     dest = os.path.join(root, f"guest-{version}-{digest}")
     if os.path.exists(os.path.join(dest, "ready")):
+        # Checked on every run: the cache may predate a requirement.
+        with open(os.path.join(dest, "config")) as f:
+            check_config(f.read(), dest, kver)
         return dest
     log(f"preparing {dest} from {pkg} {version}")
     # The .deb is kept apart so that a change of agent.c does not download it
@@ -224,9 +260,7 @@ def prepare():
         image = extract_kernel(deb, out)
         with open(os.path.join(out, "config")) as f:
             config = f.read()
-        missing = [c for c in REQUIRED_CONFIG if not re.search(rf"^{c}=y$", config, re.M)]
-        if missing:
-            raise Fail(f"{image} lacks built-in {', '.join(missing)}")
+        check_config(config, image, kver)
         build_initramfs(work, agent_src, os.path.join(out, "initrd.gz"))
         with open(os.path.join(out, "ready"), "w") as f:
             f.write(f"{pkg} {version} {image}\n")
@@ -246,6 +280,8 @@ def prepare():
 class Script:
     def __init__(self, text):
         self.machine = None   # dict of machine options
+        self.kernel = DEFAULT_VERSION
+        self.numa = []        # boot RAM per NUMA node
         self.cmdline = []
         self.steps = []       # (line, op, [(lineno, verb, arg)])
         for n, raw in enumerate(text.splitlines(), 1):
@@ -270,13 +306,15 @@ class Script:
                 if self.machine is not None:
                     raise Fail(f"{where}: a second `machine`")
                 self.machine = dict(kv.partition("=")[::2] for kv in arg.split())
-                unknown = set(self.machine) - {"mem", "slots", "maxmem", "nodes", "cpus"}
+                unknown = set(self.machine) - {"mem", "slots", "maxmem", "numa", "cpus", "kernel"}
                 if unknown:
                     raise Fail(f"{where}: unknown machine option {sorted(unknown)[0]}")
                 if "mem" not in self.machine:
                     raise Fail(f"{where}: `machine` needs mem=")
-                if self.machine.get("nodes", "1") != "1":
-                    raise Fail(f"{where}: only nodes=1 is supported")
+                self.kernel = self.machine.get("kernel", DEFAULT_VERSION)
+                if self.kernel not in VERSIONS:
+                    raise Fail(f"{where}: kernel={self.kernel}: the oracle boots {', '.join(VERSIONS)}")
+                self.numa = self.parse_numa(where)
             elif verb == "cmdline":
                 if self.steps:
                     raise Fail(f"{where}: `cmdline` after the first step")
@@ -307,6 +345,19 @@ class Script:
                 raise Fail(f"{where}: unknown command `{verb}`")
         if self.machine is None:
             raise Fail("the script has no `machine` line")
+
+    def parse_numa(self, where):
+        """numa=SIZE,SIZE,...: one NUMA node per entry with that much boot RAM
+        (0: a node without memory), summing to mem; [] for no -numa at all."""
+        if "numa" not in self.machine:
+            return []
+        sizes = self.machine["numa"].split(",")
+        if not all(re.fullmatch(r"0|\d+[MG]", x) for x in sizes) or sizes[0] == "0":
+            raise Fail(f"{where}: numa= wants sizes like 512M,512M or 1G,0 (node 0 has boot RAM)")
+        mib = lambda x: 0 if x == "0" else int(x[:-1]) * (1024 if x[-1] == "G" else 1)
+        if not re.fullmatch(r"\d+[MG]", self.machine["mem"]) or sum(map(mib, sizes)) != mib(self.machine["mem"]):
+            raise Fail(f"{where}: the numa= sizes must add up to mem=")
+        return sizes
 
 
 # -------------------------------------------------------------------- guest --
@@ -539,7 +590,22 @@ def qemu_command(cache, script, tmp):
         "-chardev", f"socket,id=cmd,path={tmp}/cmd.sock,server=on,wait=off",
         "-device", "isa-serial,index=1,chardev=cmd",
         "-qmp", f"unix:{tmp}/qmp.sock,server=on,wait=off",
-    ]
+    ] + numa_options(script.numa)
+
+
+def numa_options(sizes):
+    """One -numa node per entry, backed by its own RAM backend when it has boot
+    RAM. QEMU's SRAT gives node 0 [0, 640K) and [1M, sizes[0]), the next node
+    the following sizes[1] bytes, and so on; the DIMM area is a hotpluggable
+    range of the last node, each DIMM's _PXM its `node`."""
+    out = []
+    for nid, size in enumerate(sizes):
+        if size == "0":
+            out += ["-numa", f"node,nodeid={nid}"]
+        else:
+            out += ["-object", f"memory-backend-ram,id=node{nid}-ram,size={size}",
+                    "-numa", f"node,nodeid={nid},memdev=node{nid}-ram"]
+    return out
 
 
 def die_with_parent():
@@ -553,7 +619,7 @@ def die_with_parent():
 
 def run(script_text):
     script = Script(script_text)
-    cache = prepare()
+    cache = prepare(script.kernel)
     with open(os.path.join(cache, "ready")) as f:
         # Always said, verbose or not: which kernel produced the numbers.
         print(f"memhp guest: booting {f.read().strip()}", file=sys.stderr, flush=True)
@@ -626,8 +692,8 @@ def main(argv):
     for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(s, on_signal)
     try:
-        if argv[1:] == ["prepare"]:
-            print(prepare())
+        if len(argv) in (2, 3) and argv[1] == "prepare":
+            print(prepare(argv[2] if len(argv) == 3 else DEFAULT_VERSION))
             return 0
         if len(argv) == 3 and argv[1] == "run":
             if argv[2] == "-":
@@ -639,7 +705,7 @@ def main(argv):
                 except OSError as e:
                     raise Fail(f"cannot read the script: {e}")
             return run(text)
-        print("usage: guest.py prepare | guest.py run SCRIPT|-", file=sys.stderr)
+        print("usage: guest.py prepare [v6.1|v6.12] | guest.py run SCRIPT|-", file=sys.stderr)
         return 2
     except (Fail, Stopped) as e:
         print(f"memhp guest: {e}", file=sys.stderr)

@@ -1,7 +1,7 @@
 // The model's side of the real-kernel oracle (see kernel.h).
 //
 // The oracle library (oracle/, memhp_oracle) is the C++ half of oracle/:
-// guest.py boots the pinned Debian 6.1 kernel under QEMU and agent.c runs in
+// guest.py boots the pinned Debian 6.1 or 6.12 kernel under QEMU and agent.c runs in
 // it (oracle/README.md). Here a trace becomes a guest script, the model's
 // observations are computed for the same trace, guest.py runs as a child
 // process, and the two sets of observations are compared. It needs the
@@ -30,21 +30,80 @@ namespace {
 constexpr u64 MiB = u64{1} << 20;
 constexpr u64 GiB = u64{1} << 30;
 
-// QEMU's pc machine with `-m M` (M <= 2 GiB) gives this e820 RAM map.
-std::vector<BootRange> qemu_layout(u64 mem) {
-  return {{0, 0x1000, 0x9fc00 - 0x1000}, {0, 0x100000, mem - 0x20000 - 0x100000}};
+// QEMU's pc machine with `-m M` (M <= 2 GiB) gives this e820 RAM map: the
+// kernel keeps page 0, the BIOS the 640K..1M hole and the top 128 KiB. With
+// `-numa`, each node's RAM backend follows the previous one (node 0 from
+// address 0) and SRAT splits the map there; a node of size 0 has no memory
+// (it is only possible). `nodes` holds each node's boot RAM.
+std::vector<BootRange> qemu_layout(const std::vector<u64>& nodes) {
+  std::vector<BootRange> out{{0, 0x1000, 0x9fc00 - 0x1000}};
+  u64 base = 0;
+  for (int nid = 0; nid < static_cast<int>(nodes.size()); ++nid) {
+    const u64 from = nid == 0 ? 0x100000 : base;
+    if (nodes[nid]) out.push_back({nid, from, base + nodes[nid] - from});
+    base += nodes[nid];
+  }
+  if (out.size() > 1) out.back().size -= 0x20000;
+  return out;
 }
 
-std::optional<u64> qemu_mem_of(const std::vector<BootRange>& boot) {
-  if (boot.size() != 2) return std::nullopt;
-  const u64 mem = boot[1].start + boot[1].size + 0x20000;
-  if (mem % MiB || mem < 256 * MiB || mem > 2 * GiB || boot != qemu_layout(mem)) return std::nullopt;
-  return mem;
+// The number of NUMA nodes the guest gets: possible_nodes, or the nodes with
+// boot memory (boot.cpp does the same).
+int guest_nodes(const Trace& t) {
+  int max_nid = 0;
+  for (const BootRange& r : t.boot) max_nid = std::max(max_nid, r.nid);
+  return t.prof.possible_nodes ? t.prof.possible_nodes : max_nid + 1;
+}
+
+// Each node's boot RAM (the QEMU -m and -numa sizes) if `boot` is what QEMU
+// gives for them: 256 MiB..2 GiB in all, node 0 holding RAM; with two or more
+// nodes each node's RAM a multiple of 128 MiB, so that no memory block spans
+// two nodes.
+std::optional<std::vector<u64>> qemu_nodes_of(const Trace& t) {
+  const int n = guest_nodes(t);
+  if (t.boot.empty() || n < 1) return std::nullopt;
+  std::vector<u64> ends(n, 0);
+  for (const BootRange& r : t.boot)
+    if (r.nid >= 0 && r.nid < n) ends[r.nid] = std::max(ends[r.nid], r.start + r.size);
+  std::vector<u64> nodes(n, 0);
+  u64 base = 0;
+  const BootRange& last = t.boot.back();
+  for (int nid = 0; nid < n; ++nid) {
+    if (!ends[nid]) continue;
+    const u64 end = ends[nid] + (nid == last.nid ? 0x20000 : 0);
+    if (end <= base) return std::nullopt;
+    nodes[nid] = end - base;
+    base = end;
+  }
+  u64 mem = 0;
+  for (u64 m : nodes) mem += m;
+  if (!nodes[0] || mem % MiB || mem < 256 * MiB || mem > 2 * GiB) return std::nullopt;
+  if (n > 1)
+    for (u64 m : nodes)
+      if (m % (128 * MiB)) return std::nullopt;
+  if (t.boot != qemu_layout(nodes)) return std::nullopt;
+  return nodes;
+}
+
+std::string size_text(u64 bytes) {
+  if (!bytes) return "0";
+  return bytes % GiB ? std::to_string(bytes / MiB) + "M" : std::to_string(bytes / GiB) + "G";
+}
+
+// memhp_default_state when the command line does not set it: Debian's 6.1
+// config leaves MEMORY_HOTPLUG_DEFAULT_ONLINE unset, Debian's 6.12 has
+// MHP_DEFAULT_ONLINE_TYPE_ONLINE_AUTO=y (guest.py checks both configs).
+OnlineType debian_default_state(KernelVersion v) {
+  return v == KernelVersion::V6_1 ? OnlineType::Offline : OnlineType::Online;
 }
 
 std::string cmdline(const Profile& p) {
-  std::string s = "memhp_default_state=" + std::string(online_type_name(p.memhp_default_state));
-  s += " memory_hotplug.memmap_on_memory=" +
+  // The config's default is left to the config, so a trace can show what an
+  // unconfigured Debian kernel does.
+  std::string s;
+  if (p.memhp_default_state != debian_default_state(p.version))
+    s = "memhp_default_state=" + std::string(online_type_name(p.memhp_default_state)) + " ";
+  s += "memory_hotplug.memmap_on_memory=" +
        std::string(p.memmap_on_memory_force ? "force" : p.memmap_on_memory ? "1" : "0");
   if (p.movable_node) s += " movable_node";
   if (p.online_policy == OnlinePolicy::AutoMovable) s += " memory_hotplug.online_policy=auto-movable";
@@ -64,8 +123,15 @@ std::string header_problem(const Trace& t) {
   const Geometry x86 = *geometry_preset("x86_64");
   if (!(t.geo == x86)) return "the guest is x86_64 with 128 MiB memory blocks";
   if (t.mutants.any()) return "a real kernel has no mutants";
-  if (t.prof.possible_nodes > 1) return "the guest has one NUMA node";
-  if (!qemu_mem_of(t.boot)) return "boot memory must be QEMU's e820 map for -m 256M..2G";
+  const std::string v(version_name(t.prof.version));
+  if (t.prof.version != KernelVersion::V6_1 && t.prof.version != KernelVersion::V6_12)
+    return "no Debian package of mainline " + v + "; the oracle boots v6.1 and v6.12";
+  if (t.prof.deltas != deltas_of(t.prof.version))
+    return "the profile's deltas differ from " + v + "'s own (with=/without=); the guest runs " + v +
+           " as Debian built it";
+  if (!qemu_nodes_of(t))
+    return "boot memory must be QEMU's e820 map for -m 256M..2G, on one node or split over the "
+           "possible nodes in 128 MiB multiples from node 0 (oracle/README.md)";
   return {};
 }
 
@@ -108,7 +174,9 @@ struct ScriptWriter {
 std::variant<std::string, ParseError> kernel_script(const Trace& t) {
   if (std::string why = header_problem(t); !why.empty())
     return ParseError{0, "not expressible on a real guest: " + why};
-  const u64 mem = *qemu_mem_of(t.boot);
+  const std::vector<u64> nodes = *qemu_nodes_of(t);
+  u64 mem = 0;
+  for (u64 m : nodes) mem += m;
   u64 top = 4 * GiB;  // the device memory region starts at 4 GiB
   int dimms = 0;
   for (const TraceStep& st : t.steps) {
@@ -127,15 +195,31 @@ std::variant<std::string, ParseError> kernel_script(const Trace& t) {
   const u64 maxmem = std::max(mem + 8 * GiB, align_up(top - 4 * GiB + mem, GiB));
   const int slots = std::max(8, dimms);
 
+  std::string machine = "mem=" + std::to_string(mem / MiB) + "M slots=" + std::to_string(slots) +
+                        " maxmem=" + std::to_string(maxmem / GiB) + "G kernel=" +
+                        std::string(version_name(t.prof.version));
+  std::string numa_by_hand;
+  if (nodes.size() > 1) {
+    machine += " numa=";
+    for (std::size_t nid = 0; nid < nodes.size(); ++nid) {
+      machine += (nid ? "," : "") + size_text(nodes[nid]);
+      const std::string id = std::to_string(nid);
+      numa_by_hand += nodes[nid] ? " -object memory-backend-ram,id=node" + id + "-ram,size=" + size_text(nodes[nid]) +
+                                       " -numa node,nodeid=" + id + ",memdev=node" + id + "-ram"
+                                 : " -numa node,nodeid=" + id;
+    }
+  }
+
   ScriptWriter w;
   w.line("# memhp kernel script v1");
   w.line("# By hand: qemu-system-x86_64 -accel tcg -m " + std::to_string(mem / MiB) + "M,slots=" +
-         std::to_string(slots) + ",maxmem=" + std::to_string(maxmem / GiB) + "G -kernel vmlinuz \\");
-  w.line("#   -initrd initramfs -qmp unix:qmp.sock,server=on,wait=off -append \"" + cmdline(t.prof) + "\"");
-  w.line("# then send each `qmp` line to the QMP socket, and run each `guest write PATH VALUE`");
-  w.line("# in the guest as `echo VALUE > PATH`, reading the state between steps.");
-  w.line("machine mem=" + std::to_string(mem / MiB) + "M slots=" + std::to_string(slots) + " maxmem=" +
-         std::to_string(maxmem / GiB) + "G");
+         std::to_string(slots) + ",maxmem=" + std::to_string(maxmem / GiB) + "G" + numa_by_hand + " \\");
+  w.line("#   -kernel vmlinuz -initrd initramfs -qmp unix:qmp.sock,server=on,wait=off -append \"" +
+         cmdline(t.prof) + "\"");
+  w.line("# with vmlinuz from the " + std::string(version_name(t.prof.version)) +
+         " package of oracle/kernel.pin; then send each `qmp` line to the QMP socket, and run");
+  w.line("# each `guest write PATH VALUE` in the guest as `echo VALUE > PATH`, reading the state between steps.");
+  w.line("machine " + machine);
   w.line("cmdline " + cmdline(t.prof));
 
   // The model says which hot-adds create blocks, so the script knows what to
@@ -191,6 +275,12 @@ KernelObservation observe(const System& s, int line, const std::string& op, std:
       o.blocks[id] = kb;
     }
   });
+  // /proc/vmstat's memmap counters exist from 6.11 (delta memmap_accounting):
+  // the agent reads them on 6.12, compare_vmstat() compares them since boot.
+  if (s.prof.has(Delta::MemmapAccounting)) {
+    o.vmstat["nr_memmap_pages"] = s.vmstat.nr_memmap_pages;
+    o.vmstat["nr_memmap_boot_pages"] = s.vmstat.nr_memmap_boot_pages;
+  }
   return o;
 }
 
@@ -261,6 +351,9 @@ std::optional<KernelObservation> from_json(const Json& j) {
       k.managed = member<u64>(z, "managed").value_or(0);
       o.zones[name] = k;
     }
+  if (auto vmstat = j.find("vmstat"); vmstat != j.end() && vmstat->is_object())
+    for (const auto& [name, v] : vmstat->items())
+      if (v.is_number_integer()) o.vmstat[name] = v.get<long long>();
   if (auto blocks = j.find("blocks"); blocks != j.end() && blocks->is_object())
     for (const auto& [id, b] : blocks->items()) {
       KernelBlock kb;
@@ -376,6 +469,23 @@ void compare_blocks(const KernelObservation& m, const KernelObservation& k, std:
   }
 }
 
+// Counters both sides report, as the change since boot (the boot memmap
+// depends on boot-time allocations the model does not follow).
+void compare_vmstat(const KernelObservation& m, const KernelObservation& k, const KernelObservation& m0,
+                    const KernelObservation& k0, std::vector<std::string>& out) {
+  for (const auto& [name, kv] : k.vmstat) {
+    auto mv = m.vmstat.find(name);
+    if (mv == m.vmstat.end()) continue;
+    const auto base = [&, name = name](const KernelObservation& o) {
+      auto b = o.vmstat.find(name);
+      return b == o.vmstat.end() ? 0LL : b->second;
+    };
+    const long long dm = mv->second - base(m0), dk = kv - base(k0);
+    if (dm != dk)
+      out.push_back("vmstat " + name + " since boot: model " + std::to_string(dm) + ", kernel " + std::to_string(dk));
+  }
+}
+
 }  // namespace
 
 std::optional<Disagreement> compare_observations(const std::vector<KernelObservation>& model,
@@ -395,6 +505,7 @@ std::optional<Disagreement> compare_observations(const std::vector<KernelObserva
     if (m.err && !k.err) d.details.push_back("errno: model " + errno_name(*m.err) + ", kernel none (" + k.note + ")");
     compare_zones(m, k, model[0], kernel[0], d.details);
     compare_blocks(m, k, d.details);
+    compare_vmstat(m, k, model[0], kernel[0], d.details);
     if (!d.details.empty()) return d;
   }
   return std::nullopt;
@@ -411,15 +522,30 @@ bool in_kernel_zone(const System& s, u64 id) {
   return m.present && m.state == BlockState::Online && m.zone && *m.zone != Zone::Movable;
 }
 
-Trace random_kernel_trace(std::uint64_t seed) {
+Trace random_kernel_trace(std::uint64_t seed, KernelVersion version) {
   std::mt19937_64 rng(seed);
   auto pick = [&](u64 n) { return rng() % n; };
   Trace t;
   t.geo = *geometry_preset("x86_64");
+  t.prof.follow(version);
+  const bool v6_1 = version == KernelVersion::V6_1;
   t.prof.memmap_on_memory = pick(2);
+  // 6.12 also has memmap_on_memory=force and, by Debian's config, auto-onlines
+  // with "online" when the command line says nothing.
+  if (!v6_1 && t.prof.memmap_on_memory) t.prof.memmap_on_memory_force = pick(3) == 0;
   t.prof.memhp_default_state = pick(4) == 0 ? OnlineType::OnlineMovable : OnlineType::Offline;
+  if (!v6_1 && t.prof.memhp_default_state == OnlineType::Offline && pick(3) == 0)
+    t.prof.memhp_default_state = OnlineType::Online;
   t.prof.movable_node = pick(5) == 0;
-  t.boot = qemu_layout(GiB);
+  t.boot = qemu_layout({GiB});
+  // On 6.12 one trace in four has a second node: with 512 MiB of boot RAM
+  // (QEMU numa=512M,512M) or none (numa=1G,0), the DIMMs on either node.
+  int nodes = 1;
+  if (!v6_1 && pick(4) == 0) {
+    nodes = 2;
+    t.prof.possible_nodes = 2;
+    t.boot = pick(2) ? qemu_layout({GiB / 2, GiB / 2}) : qemu_layout({GiB, 0});
+  }
   System s = std::get<System>(boot_trace(t));
   const u64 block = t.geo.block_bytes;
   const OnlineType types[] = {OnlineType::Online, OnlineType::OnlineKernel, OnlineType::OnlineMovable};
@@ -428,11 +554,14 @@ Trace random_kernel_trace(std::uint64_t seed) {
     std::optional<Op> op;
     const u64 kind = s.dimms.empty() ? 0 : pick(10);
     if (kind <= 1) {  // a DIMM at a free slot
-      const u64 size = (pick(3) == 0 ? 2 : 1) * block;
+      // 6.12 splits memmap_on_memory per block: DIMMs of 1, 2 and 4 blocks.
+      const u64 blocks = v6_1 ? (pick(3) == 0 ? 2 : 1) : u64{1} << pick(3);
+      const u64 size = blocks * block;
       const u64 start = 4 * GiB + pick(12) * block;
+      const int nid = nodes > 1 ? static_cast<int>(pick(2)) : 0;
       bool clash = false;
       for (const auto& [a, d] : s.dimms) clash = clash || (a < start + size && start < a + d.size);
-      if (!clash) op = OpDimmAdd{0, start, size};
+      if (!clash) op = OpDimmAdd{nid, start, size};
     } else {
       auto it = s.dimms.begin();
       std::advance(it, static_cast<long>(pick(s.dimms.size())));

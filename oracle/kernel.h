@@ -1,14 +1,17 @@
 // The real-kernel side: turning a trace into what a QEMU guest must do, and
 // comparing what the guest reports with what the model says.
 //
-// Only kernel-expressible traces can go to a guest: x86_64 with 128 MiB
-// blocks, the QEMU layout of boot memory, one node, no mutants, and the ops a
+// Only kernel-expressible traces can go to a guest: a profile of v6.1 or
+// v6.12 with that version's own deltas (the oracle boots Debian's packages of
+// both, oracle/kernel.pin), x86_64 with 128 MiB blocks, the QEMU layout of
+// boot memory on one node or on QEMU's -numa nodes, no mutants, and the ops a
 // guest can perform (dimm_add and dimm_remove through QMP, online_block and
 // offline_block through sysfs). What is compared (NOTES.md, "Differential
 // testing"): per zone spanned, present and start_pfn (when populated) as
 // absolute values and managed_pages as the change since boot (boot-time
 // reservations are not modelled); per memory block its state, zone and
-// valid_zones; the errno of sysfs writes and of ejects.
+// valid_zones; the errno of sysfs writes and of ejects; on 6.12 the
+// vmstat memmap counters nr_memmap_pages and nr_memmap_boot_pages.
 #pragma once
 
 #include <map>
@@ -37,6 +40,10 @@ struct KernelObservation {
   std::optional<int> err;  // only for steps whose errno the kernel shows
   std::map<std::string, KernelZone> zones;  // "0:Movable"
   std::map<u64, KernelBlock> blocks;
+  // /proc/vmstat counters by name: nr_memmap_pages and nr_memmap_boot_pages
+  // (6.12; 6.1 has neither). Compared as the change since boot, and only the
+  // ones both sides report.
+  std::map<std::string, long long> vmstat;
   std::string note;  // oracle remarks: timeouts, QMP errors
 };
 
@@ -59,7 +66,8 @@ struct Disagreement {
 std::optional<Disagreement> compare_observations(const std::vector<KernelObservation>& model,
                                                  const std::vector<KernelObservation>& kernel);
 
-// A random kernel-expressible trace (QEMU 1 GiB guest), reproducible by seed.
-Trace random_kernel_trace(std::uint64_t seed);
+// A random kernel-expressible trace for `version` (v6.1 or v6.12; a QEMU
+// guest with 1 GiB of boot RAM), reproducible by seed and version.
+Trace random_kernel_trace(std::uint64_t seed, KernelVersion version = KernelVersion::V6_1);
 
 }  // namespace memhp

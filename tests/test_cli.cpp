@@ -117,6 +117,9 @@ TEST_CASE("cli: a bad value -> 2, one line naming the option") {
       {"memmap-cost --geometry x86_64 --size 1T", "--align"},  // required
       {"diff-kernel --random -1", "--random"},
       {"diff-kernel --seed 3 x.trace", "--seed"},  // needs --random
+      {"diff-kernel --random 1 --profile v6.19", "--profile"},  // no Debian package
+      {"diff-kernel --profile v6.12 x.trace", "--profile"},     // needs --random
+      {"diff-kernel --keep-going x.trace", "--keep-going"},     // needs --random
       {"invariants --json --markdown", "--json"},
       {"run --json --json-full x.trace", "--json"},
   };

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 
@@ -62,29 +63,39 @@ TEST_CASE("notes: the explorer pin table in NOTES.md is the pins'") {
                 "NOTES.md is stale: paste the output of `memhp explore --pins` between the markers");
 }
 
-// The first line of `path` that starts with `prefix`, without the prefix.
-static std::string line_after(const std::string& path, const std::string& prefix) {
-  std::ifstream f(path);
-  REQUIRE_MESSAGE(f, "cannot read " << path);
-  for (std::string line; std::getline(f, line);) {
-    const auto at = line.find_first_not_of(' ');
-    if (at != std::string::npos && line.compare(at, prefix.size(), prefix) == 0) return line.substr(at + prefix.size());
-  }
-  FAIL("no line starting with '" << prefix << "' in " << path);
-  return {};
-}
-
-TEST_CASE("notes: the kernel corpus records the kernel the oracle is pinned to") {
+TEST_CASE("notes: the kernel corpora record the kernels the oracle is pinned to") {
+  // oracle/kernel.pin: "VERSION PACKAGE PKGVERSION" per line; tests/kernel/README.md:
+  // "kernel VERSION: PACKAGE PKGVERSION" per version, the same set.
   const std::string root = MEMHP_SOURCE_DIR;
-  std::string pin;
-  {
-    std::ifstream f(root + "/oracle/kernel.pin");
-    REQUIRE(f);
-    for (std::string line; std::getline(f, line);)
-      if (!line.empty() && line[0] != '#') pin = line;
-  }
-  CHECK(pin.rfind("linux-image-6.1.0-", 0) == 0);
-  CHECK(line_after(root + "/tests/kernel/README.md", "kernel: ") == pin);
+  auto pins = [](const std::string& path, bool readme) {
+    std::ifstream f(path);
+    REQUIRE_MESSAGE(f, "cannot read " << path);
+    std::map<std::string, std::string> out;
+    for (std::string line; std::getline(f, line);) {
+      std::istringstream words(line.substr(0, line.find('#')));
+      std::string version, pkg, pkgversion, extra;
+      if (readme) {
+        std::string word;
+        if (!(words >> word) || word != "kernel") continue;
+        if (!(words >> version) || version.back() != ':') continue;
+        version.pop_back();
+      } else if (!(words >> version)) {
+        continue;
+      }
+      const bool three = (words >> pkg >> pkgversion) && !(words >> extra);
+      REQUIRE_MESSAGE(three, "bad pin line in " << path << ": " << line);
+      CHECK_MESSAGE(out.count(version) == 0, "two pins for " << version << " in " << path);
+      out[version] = pkg + " " + pkgversion;
+    }
+    return out;
+  };
+  const auto pinned = pins(root + "/oracle/kernel.pin", false);
+  const auto recorded = pins(root + "/tests/kernel/README.md", true);
+  REQUIRE(pinned.count("v6.1"));
+  REQUIRE(pinned.count("v6.12"));
+  CHECK(pinned.at("v6.1").rfind("linux-image-6.1.0-", 0) == 0);
+  CHECK(pinned.at("v6.12").rfind("linux-image-6.12.", 0) == 0);
+  CHECK(recorded == pinned);
 }
 
 // The number NOTES.md gives between `<!-- count:NAME -->` and `<!-- /count -->`.
