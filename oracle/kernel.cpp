@@ -185,12 +185,15 @@ std::variant<std::string, ParseError> kernel_script(const Trace& t) {
       ++dimms;
       continue;
     }
+    if (const auto* w = std::get_if<OpSysfsWrite>(&st.op); w && w->value.empty())
+      return ParseError{st.line, "not expressible on a real guest: an empty sysfs_write (the script writes a word)"};
     if (std::holds_alternative<OpDimmRemove>(st.op) || std::holds_alternative<OpOnlineBlock>(st.op) ||
-        std::holds_alternative<OpOfflineBlock>(st.op) || std::holds_alternative<OpCompactNode>(st.op))
+        std::holds_alternative<OpOfflineBlock>(st.op) || std::holds_alternative<OpCompactNode>(st.op) ||
+        std::holds_alternative<OpSysfsWrite>(st.op))
       continue;
     return ParseError{st.line, "not expressible on a real guest: '" + op_name(st.op) +
                                    "' (the guest runs dimm_add, dimm_remove, online_block, offline_block, "
-                                   "compact_node)"};
+                                   "sysfs_write, compact_node)"};
   }
   const u64 maxmem = std::max(mem + 8 * GiB, align_up(top - 4 * GiB + mem, GiB));
   const int slots = std::max(8, dimms);
@@ -238,6 +241,9 @@ std::variant<std::string, ParseError> kernel_script(const Trace& t) {
     if (const auto* o = std::get_if<OpOnlineBlock>(&st.op))
       w.line("guest write " + sysfs_state(o->block) + " " + std::string(online_type_name(o->type)));
     if (const auto* o = std::get_if<OpOfflineBlock>(&st.op)) w.line("guest write " + sysfs_state(o->block) + " offline");
+    if (const auto* o = std::get_if<OpSysfsWrite>(&st.op))
+      w.line("guest write /sys/devices/system/memory/memory" + std::to_string(o->block) +
+             (o->attr == BlockAttr::State ? "/state " : "/online ") + o->value);
     if (const auto* o = std::get_if<OpCompactNode>(&st.op))
       w.line("guest write /sys/devices/system/node/node" + std::to_string(o->nid) + "/compact 1");
   }
@@ -287,7 +293,8 @@ KernelObservation observe(const System& s, int line, const std::string& op, std:
 // The errno a guest can see for this op: sysfs writes and ejects.
 std::optional<int> visible_errno(const Op& op, const Result& r) {
   if (std::holds_alternative<OpOnlineBlock>(op) || std::holds_alternative<OpOfflineBlock>(op) ||
-      std::holds_alternative<OpDimmRemove>(op) || std::holds_alternative<OpCompactNode>(op))
+      std::holds_alternative<OpDimmRemove>(op) || std::holds_alternative<OpCompactNode>(op) ||
+      std::holds_alternative<OpSysfsWrite>(op))
     return r.err;
   return std::nullopt;
 }
