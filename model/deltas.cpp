@@ -107,8 +107,9 @@ const std::vector<DeltaInfo>& delta_registry() {
        "503b158fc30f (probable) mm/memory_hotplug: initialize memmap of !ZONE_DEVICE with "
        "PageOffline() instead of PageReserved()",
        "hot-added struct pages are PageOffline, not PageReserved, until they are freed; the "
-       "self-hosted vmemmap pages are no longer PageReserved",
-       V::Sequential, k612, "memmap_init_range(), mhp_init_memmap_on_memory()"},
+       "self-hosted vmemmap pages are no longer PageReserved (the model names page states, not "
+       "flag bits, so /proc/kpageflags' KPF_RESERVED on those pages is not modelled)",
+       V::Unmodelled, k612, "memmap_init_range(), mhp_init_memmap_on_memory()"},
       {D::ManagedAwareOffline, "managed_aware_offline", {6, 11},
        "50625744220c (probable) mm/memory_hotplug: skip adjust_managed_page_count() for "
        "PageOffline() pages when offlining",
