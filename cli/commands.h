@@ -53,8 +53,9 @@ int usage_error(std::string_view name, std::string_view message);
 CLI::Validator unsigned_number();  // a whole uint64: decimal or 0x hex, no sign
 CLI::Validator mutant_name();      // a name from the mutant registry
 CLI::Validator nonempty();
-// --profile VERSION: overrides the version on a trace's profile line.
-void add_profile_option(CLI::App& app, std::optional<KernelVersion>& version);
+// --profile SPEC ("v6.19 with=x"): overrides the trace's profile line.
+void add_profile_option(CLI::App& app, std::optional<KernelSpec>& version);
+CLI::Validator kernel_spec();  // parse_kernel_spec() accepts it
 
 // Subcommands.
 Run setup_run(CLI::App& app);

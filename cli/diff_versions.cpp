@@ -23,64 +23,17 @@ struct DiffVersionsOptions {
   bool json = false;
 };
 
-// A side of the comparison: a version, optionally followed by with=a,b and
-// without=c (what a proposed patch adds or reverts), as on a profile line.
-struct Side {
-  KernelVersion version = KernelVersion::V6_1;
-  DeltaSet with, without;
-};
-
-std::optional<DeltaSet> delta_list(std::string_view list) {
-  DeltaSet out;
-  while (!list.empty()) {
-    const auto comma = list.find(',');
-    const auto d = delta_from_name(list.substr(0, comma));
-    if (!d) return std::nullopt;
-    out.set(static_cast<std::size_t>(*d));
-    list.remove_prefix(comma == std::string_view::npos ? list.size() : comma + 1);
-  }
-  return out;
-}
-
-// "" when `spec` is well formed, else why not.
-std::string parse_side(std::string_view spec, Side& out) {
-  std::vector<std::string_view> words;
-  for (std::size_t at = 0; at < spec.size();) {
-    const std::size_t end = std::min(spec.find(' ', at), spec.size());
-    if (end > at) words.push_back(spec.substr(at, end - at));
-    at = end + 1;
-  }
-  if (words.empty() || !version_from_name(words[0])) return "want a version (v6.1, v6.12, v6.19) first";
-  out.version = *version_from_name(words[0]);
-  for (std::size_t i = 1; i < words.size(); ++i) {
-    const bool with = words[i].rfind("with=", 0) == 0, without = words[i].rfind("without=", 0) == 0;
-    const auto list = delta_list(words[i].substr(words[i].find('=') + 1));
-    if ((!with && !without) || !list) return "'" + std::string(words[i]) + "': want with=DELTA,... or without=DELTA,...";
-    (with ? out.with : out.without) |= *list;
-  }
-  return {};
-}
-
-CLI::Validator side_spec() {
-  return CLI::Validator(
-      [](std::string& v) -> std::string {
-        Side s;
-        return parse_side(v, s);
-      },
-      "VERSION [with=..] [without=..]");
-}
-
+// A side of the comparison is a KernelSpec: a version, optionally with
+// with=a,b and without=c (what a proposed patch adds or reverts).
 std::optional<Trace> read_as(const Input& in, const std::string& spec) {
-  Side side;
-  parse_side(spec, side);  // checked by side_spec()
-  auto parsed = parse_trace(in.text, check_names(), side.version);
+  KernelSpec side;
+  parse_kernel_spec(spec, side);  // checked by kernel_spec()
+  auto parsed = parse_trace(in.text, check_names(), side);
   if (auto* e = std::get_if<ParseError>(&parsed)) {
     std::cerr << in.name << ":" << e->line << ": " << e->message << " (as " << spec << ")\n";
     return std::nullopt;
   }
-  Trace t = std::get<Trace>(std::move(parsed));
-  t.prof.deltas = (t.prof.deltas | side.with) & ~side.without;
-  return t;
+  return std::get<Trace>(std::move(parsed));
 }
 
 void print_text(const DiffVersionsOptions& o, const std::string& name, const VersionDiff& d) {
@@ -137,9 +90,9 @@ Run setup_diff_versions(CLI::App& app) {
   auto o = std::make_shared<DiffVersionsOptions>();
   app.add_option("TRACE", o->path, "the trace file, '-' for standard input")->required();
   app.add_option("--from", o->from, "the first kernel: a version, with=/without= deltas after it")
-      ->check(side_spec())
+      ->check(kernel_spec())
       ->capture_default_str();
-  app.add_option("--to", o->to, "the second kernel, as --from")->check(side_spec())->capture_default_str();
+  app.add_option("--to", o->to, "the second kernel, as --from")->check(kernel_spec())->capture_default_str();
   app.add_flag("--json", o->json, "one JSON object");
   return [o] { return diff_versions_cmd(*o); };
 }

@@ -27,11 +27,11 @@ struct ExploreArgs {
   bool json = false;
   bool list = false;
   bool pins = false;
-  std::optional<KernelVersion> version;  // --profile
+  std::optional<KernelSpec> version;  // --profile
 };
 
 // The named configuration, or the file it names; prints and returns nullopt on error.
-std::optional<ExploreConfig> load_config(const std::string& name, std::optional<KernelVersion> version) {
+std::optional<ExploreConfig> load_config(const std::string& name, std::optional<KernelSpec> version) {
   if (const ExploreConfig* c = find_explore_config(name)) {
     if (!version) return *c;
     // --profile: the configuration read back under that version.

@@ -41,6 +41,7 @@ std::vector<std::string> child_args(const JobsRequest& r, int index) {
   if (!o.only.empty()) a.insert(a.end(), {"--only", o.only});
   for (const std::string& m : r.mutants) a.insert(a.end(), {"--mutant", m});
   if (r.swarm) a.push_back("--swarm");
+  if (o.version) a.insert(a.end(), {"--profile", print_kernel_spec(*o.version)});
   return a;
 }
 

@@ -33,11 +33,26 @@ CLI::Validator mutant_name() {
       "MUTANT");
 }
 
-void add_profile_option(CLI::App& app, std::optional<KernelVersion>& version) {
+void add_profile_option(CLI::App& app, std::optional<KernelSpec>& version) {
   app.add_option_function<std::string>(
-         "--profile", [&version](const std::string& v) { version = version_from_name(v); },
-         "read the trace's profile line as this kernel version (v6.1, v6.12, v6.19)")
-      ->check(CLI::IsMember({"v6.1", "v6.12", "v6.19"}));
+         "--profile",
+         [&version](const std::string& v) {
+           KernelSpec k;
+           parse_kernel_spec(v, k);  // checked below
+           version = k;
+         },
+         "model this kernel: a version (" + version_names() +
+             "), then with=DELTA,.. and without=DELTA,.. for a patch; it overrides the profile line's")
+      ->check(kernel_spec());
+}
+
+CLI::Validator kernel_spec() {
+  return CLI::Validator(
+      [](std::string& v) -> std::string {
+        KernelSpec k;
+        return parse_kernel_spec(v, k);
+      },
+      "VERSION [with=..] [without=..]");
 }
 
 CLI::Validator nonempty() {

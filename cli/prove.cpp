@@ -81,10 +81,27 @@ bool emit_smt2(const std::string& dir, const smt::Theorem& t, const smt::Theorem
   return true;
 }
 
-// What the user asked for happened: proved normally, refuted under --mutant.
-bool as_expected(const smt::TheoremResult& r, bool mutant) {
-  if (mutant) return r.verdict == smt::Verdict::Refuted && r.cex.has_value();
+// A theorem the kernel under --profile breaks (Theorem::broken_by) must be
+// refuted there, non-vacuously and with its counterexample.
+bool broken_here(const smt::Theorem& t, const smt::ProveOptions& o) {
+  return !o.mutant && !smt::holds_under(t, o.kernel);
+}
+
+// What the user asked for happened: proved normally, refuted under --mutant
+// or where the version breaks the theorem.
+bool as_expected(const smt::Theorem& t, const smt::TheoremResult& r, const smt::ProveOptions& o) {
+  if (o.mutant) return r.verdict == smt::Verdict::Refuted && r.cex.has_value();
+  if (broken_here(t, o))
+    return r.verdict == smt::Verdict::Refuted && r.cex.has_value() && r.premises == smt::Sat::Sat;
   return r.verdict == smt::Verdict::Proved && r.premises == smt::Sat::Sat;
+}
+
+// The row's note for a theorem this kernel breaks.
+std::string broken_note(const smt::Theorem& t, const smt::ProveOptions& o) {
+  if (!broken_here(t, o)) return {};
+  const DeltaInfo& d = delta_info(*t.broken_by);
+  return "fails in " + print_kernel_spec(o.kernel) + " by design: delta " + std::string(d.name) + " (" +
+         release_name(d.release) + ")";
 }
 
 std::string pad(std::string s, std::size_t w) {
@@ -118,19 +135,22 @@ void print_details(std::ostream& out, const smt::Theorem& t, const smt::TheoremR
   indent(out, r.cex->summary);
   if (!r.cex->geometry.empty()) out << "    geometry: " << r.cex->geometry << '\n';
   if (!r.cex->trace.empty()) {
-    out << "  trace (memhp replay shows " << (r.cex->invariant.empty() ? "a violation" : r.cex->invariant)
-        << "):\n";
+    if (!r.cex->invariant.empty()) out << "  trace (memhp replay shows " << r.cex->invariant << "):\n";
+    else if (t.broken_by) out << "  trace (memhp diff-versions --from v6.1 shows where the versions part):\n";
+    else out << "  trace (memhp replay shows a violation):\n";
     indent(out, r.cex->trace);
   }
 }
 
-void print_table_row(std::ostream& out, const smt::Theorem& t, const smt::TheoremResult& r) {
+void print_table_row(std::ostream& out, const smt::Theorem& t, const smt::TheoremResult& r,
+                     const smt::ProveOptions& o) {
+  const std::string note = broken_note(t, o);
   out << pad(std::string(t.name), 44) << pad(std::string(smt::verdict_name(r.verdict)), 10)
       << pad(std::string(smt::sat_name(r.premises)), 10) << pad(std::to_string(r.obligations.size()), 6)
-      << seconds(r.seconds) << '\n';
+      << seconds(r.seconds) << (note.empty() ? "" : "  (" + note + ")") << '\n';
 }
 
-Json json_theorem(const smt::Theorem& t, const smt::TheoremResult& r) {
+Json json_theorem(const smt::Theorem& t, const smt::TheoremResult& r, const smt::ProveOptions& o) {
   Json obligations = Json::array();
   for (const auto& o : r.obligations)
     obligations.push_back(Json{{"name", o.name},
@@ -140,6 +160,7 @@ Json json_theorem(const smt::Theorem& t, const smt::TheoremResult& r) {
   Json j{{"theorem", t.name},
          {"statement", t.statement},
          {"result", smt::verdict_name(r.verdict)},
+         {"expected", o.mutant || broken_here(t, o) ? "refuted" : "proved"},
          {"premises", smt::sat_name(r.premises)},
          {"seconds", r.seconds},
          {"obligations", obligations},
@@ -181,7 +202,7 @@ int conformance(const ProveArgs& a, Json& rows) {
   for (const std::string& n : a.conformance_mutants) m.set(*mutant_from_name(n));
   int diverged = 0;
   for (const std::string& name : smt::conformance_configs()) {
-    const smt::ConformanceReport r = smt::check_conformance(name, m);
+    const smt::ConformanceReport r = smt::check_conformance(name, m, a.opts.kernel);
     diverged += r.divergence.has_value();
     if (a.json) {
       rows.push_back(Json{{"config", r.config},
@@ -227,7 +248,7 @@ int prove(ProveArgs& a) {
 
   std::ostringstream details;
   Json json_rows = Json::array();
-  int unexpected = 0;
+  int unexpected = 0, broken = 0;
   double total = 0;
   if (!a.json)
     std::cout << pad("theorem", 44) << pad(a.opts.mutant ? "mutant" : "result", 10)
@@ -235,23 +256,31 @@ int prove(ProveArgs& a) {
   for (const smt::Theorem* t : a.selected) {
     const smt::TheoremResult r = smt::run_theorem(*t, a.opts);
     total += r.seconds;
-    if (!as_expected(r, a.opts.mutant)) ++unexpected;
+    if (!as_expected(*t, r, a.opts)) ++unexpected;
+    broken += broken_here(*t, a.opts);
     if (!a.emit_dir.empty() && !emit_smt2(a.emit_dir, *t, r)) return kExitUsage;
     if (!a.cex_dir.empty() && r.cex && !r.cex->trace.empty() &&
         !write_file(a.cex_dir + "/" + std::string(t->name) + ".trace", r.cex->trace))
       return kExitUsage;
     if (a.json) {
-      json_rows.push_back(json_theorem(*t, r));
+      json_rows.push_back(json_theorem(*t, r, a.opts));
     } else {
-      print_table_row(std::cout, *t, r);
+      print_table_row(std::cout, *t, r, a.opts);
       print_details(details, *t, r);
     }
   }
   if (!a.json) {
     std::cout << details.str();
-    std::cout << a.selected.size() - unexpected << "/" << a.selected.size() << " theorems "
-              << (a.opts.mutant ? "refuted under their mutants" : "proved with satisfiable premises")
-              << " in " << seconds(total) << '\n';
+    std::cout << a.selected.size() - unexpected << "/" << a.selected.size() << " theorems ";
+    if (a.opts.mutant)
+      std::cout << "refuted under their mutants";
+    else if (broken)
+      std::cout << "as expected: " << a.selected.size() - broken << " proved with satisfiable premises, " << broken
+                << " refuted with satisfiable premises because " << print_kernel_spec(a.opts.kernel)
+                << " breaks them";
+    else
+      std::cout << "proved with satisfiable premises";
+    std::cout << " in " << seconds(total) << '\n';
   }
   Json conformance_rows = Json::array();
   const int diverged = with_conformance ? conformance(a, conformance_rows) : 0;
@@ -283,9 +312,10 @@ Run setup_prove(CLI::App& app) {
   app.add_option("--cex", a->cex_dir, "write each counterexample trace into DIR")->check(nonempty());
   app.add_flag("--mutant", a->opts.mutant, "prove the weakened variants, which must all be refuted");
   app.add_option_function<std::string>(
-         "--profile", [a](const std::string& v) { a->opts.version = *version_from_name(v); },
-         "the kernel version whose text the theorems read (v6.1, v6.12, v6.19)")
-      ->check(CLI::IsMember({"v6.1", "v6.12", "v6.19"}));
+         "--profile", [a](const std::string& v) { parse_kernel_spec(v, a->opts.kernel); },
+         "the kernel whose text the theorems read, and that the conformance stage explores: a version (" +
+             version_names() + "), then with=/without= deltas")
+      ->check(kernel_spec());
   app.add_option("--timeout", a->opts.timeout_ms, "per-query Z3 timeout in milliseconds")
       ->check(CLI::Range(1u, 3600000u))
       ->capture_default_str();

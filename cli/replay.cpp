@@ -18,7 +18,7 @@ namespace {
 
 struct ReplayOptions {
   std::string path;
-  std::optional<KernelVersion> version;  // --profile
+  std::optional<KernelSpec> version;  // --profile
   bool json = false;
 };
 

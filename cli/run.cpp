@@ -19,7 +19,7 @@ enum class Format { Text, JsonChanges, JsonFull };
 
 struct RunOptions {
   std::string path;
-  std::optional<KernelVersion> version;  // --profile
+  std::optional<KernelSpec> version;  // --profile
   Format format = Format::Text;
 };
 

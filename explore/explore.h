@@ -87,7 +87,7 @@ const ExploreConfig* find_explore_config(std::string_view name);
 // With `version` (`memhp explore --profile`), the profile line is read as
 // that version's (parse_trace()).
 std::variant<ExploreConfig, ParseError> parse_explore_config(const std::string& text,
-                                                             std::optional<KernelVersion> version = std::nullopt);
+                                                             std::optional<KernelSpec> version = std::nullopt);
 // The text parse_explore_config() reads back to an equal configuration.
 std::string print_explore_config(const ExploreConfig& c);
 

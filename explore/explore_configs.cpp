@@ -329,7 +329,7 @@ int slot_line(const std::string& text, std::size_t index) {
 }  // namespace
 
 std::variant<ExploreConfig, ParseError> parse_explore_config(const std::string& text,
-                                                             std::optional<KernelVersion> version) {
+                                                             std::optional<KernelSpec> version) {
   ExploreConfig c;
   std::string trace_text;  // the other lines, at their line numbers
   int lineno = 0;

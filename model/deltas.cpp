@@ -3,6 +3,7 @@
 // these through Profile::has(); `memhp deltas` and NOTES print this table.
 #include "memhp/deltas.h"
 
+#include <algorithm>
 #include <array>
 #include <string>
 
@@ -173,6 +174,63 @@ DeltaSet deltas_of(KernelVersion v) {
   for (const DeltaInfo& i : delta_registry())
     if (i.in & bit) out.set(static_cast<std::size_t>(i.delta));
   return out;
+}
+
+namespace {
+
+std::optional<DeltaSet> delta_list(std::string_view list) {
+  DeltaSet out;
+  while (true) {
+    const auto comma = list.find(',');
+    const auto d = delta_from_name(list.substr(0, comma));
+    if (!d) return std::nullopt;
+    out.set(static_cast<std::size_t>(*d));
+    if (comma == std::string_view::npos) return out;
+    list.remove_prefix(comma + 1);
+  }
+}
+
+}  // namespace
+
+std::string version_names() {
+  std::string out;
+  for (KernelVersion v : kAllVersions) out += (out.empty() ? "" : ", ") + std::string(version_name(v));
+  return out;
+}
+
+std::string delta_names(const DeltaSet& set) {
+  std::string out;
+  for (const DeltaInfo& i : delta_registry())
+    if (set.test(static_cast<std::size_t>(i.delta))) out += (out.empty() ? "" : ",") + std::string(i.name);
+  return out;
+}
+
+std::string print_kernel_spec(const KernelSpec& k) {
+  std::string out(version_name(k.version));
+  if (k.with.any()) out += " with=" + delta_names(k.with);
+  if (k.without.any()) out += " without=" + delta_names(k.without);
+  return out;
+}
+
+std::string parse_kernel_spec(std::string_view text, KernelSpec& out) {
+  std::vector<std::string_view> words;
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t end = std::min(text.find(' ', at), text.size());
+    if (end > at) words.push_back(text.substr(at, end - at));
+    at = end + 1;
+  }
+  if (words.empty() || !version_from_name(words[0])) return "want a version (" + version_names() + ") first";
+  KernelSpec s(*version_from_name(words[0]));
+  for (std::size_t i = 1; i < words.size(); ++i) {
+    const bool with = words[i].rfind("with=", 0) == 0, without = words[i].rfind("without=", 0) == 0;
+    const auto list = delta_list(words[i].substr(words[i].find('=') + 1));
+    if ((!with && !without) || !list)
+      return "'" + std::string(words[i]) + "': want with=DELTA,... or without=DELTA,... (memhp invariants --deltas)";
+    (with ? s.with : s.without) |= *list;
+  }
+  if ((s.with & s.without).any()) return "a delta is both in 'with' and in 'without'";
+  out = s;
+  return {};
 }
 
 }  // namespace memhp

@@ -108,14 +108,8 @@ std::string profile_to_string(const Profile& p) {
   if (p.possible_nodes) out += " possible_nodes=" + std::to_string(p.possible_nodes);
   // Deltas switched against the version's own set, by name.
   const DeltaSet own = deltas_of(p.version);
-  auto names = [](const DeltaSet& set) {
-    std::string list;
-    for (const DeltaInfo& i : delta_registry())
-      if (set.test(static_cast<std::size_t>(i.delta))) list += (list.empty() ? "" : ",") + std::string(i.name);
-    return list;
-  };
-  if ((p.deltas & ~own).any()) out += " with=" + names(p.deltas & ~own);
-  if ((own & ~p.deltas).any()) out += " without=" + names(own & ~p.deltas);
+  if ((p.deltas & ~own).any()) out += " with=" + delta_names(p.deltas & ~own);
+  if ((own & ~p.deltas).any()) out += " without=" + delta_names(own & ~p.deltas);
   return out;
 }
 

@@ -26,9 +26,10 @@ struct CheckOptions {
   bool progress = false;  // a progress line on stderr
   bool coverage = true;   // fail a passing run that missed an op or a witness
   std::uint32_t kinds_off = 0;  // swarm: step kinds switched off (SuiteConfig::kinds_off)
-  // Every generated machine follows this kernel version (`--profile`); the
-  // generated parameters stay, and force mode is drawn where it exists.
-  std::optional<KernelVersion> version;
+  // Every generated machine follows this kernel (`--profile`, a version with
+  // optional with=/without= deltas); the generated parameters stay, and force
+  // mode is drawn where it exists.
+  std::optional<KernelSpec> version;
 };
 
 struct Counterexample {

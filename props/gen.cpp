@@ -563,7 +563,7 @@ bool known_suite(const std::string& suite) {
   return suite == "ram" || suite == "x86" || suite == "quick" || suite == "device";
 }
 
-void follow_version(Profile& p, KernelVersion v) {
+void follow_version(Profile& p, const KernelSpec& v) {
   p.follow(v);
   p.memmap_on_memory_force = p.memmap_on_memory && p.has(Delta::MomForceMode) && chance(30);
 }

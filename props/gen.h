@@ -33,7 +33,7 @@ struct SuiteConfig {
 rc::Gen<SuiteConfig> gen_config(const std::string& suite);
 // A generated profile made to follow `v` (`memhp check --profile`): the
 // parameters stay; memmap_on_memory=force is drawn where the version has it.
-void follow_version(Profile& p, KernelVersion v);
+void follow_version(Profile& p, const KernelSpec& v);
 bool known_suite(const std::string& suite);
 
 // A compound step: one op, or a short sequence of ops (checked by a

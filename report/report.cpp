@@ -132,6 +132,7 @@ void json_result(Json& out, const Result& r) {
   out["errno"] = r.err;
   if (!r.reason.empty()) out["reason"] = r.reason;
   if (!r.warnings.empty()) out["warnings"] = r.warnings;
+  if (!r.notes.empty()) out["notes"] = r.notes;
   if (!r.bug.empty()) out["bug"] = r.bug;
   if (r.partial != Partial::None) out["partial"] = true;
 }
@@ -205,6 +206,7 @@ std::string text_step(int line, const Op& op, const Result& r) {
   if (!r.reason.empty()) out += " (" + r.reason + ")";
   out += '\n';
   for (const auto& warning : r.warnings) out += "  WARNING: " + warning + '\n';
+  for (const auto& note : r.notes) out += "  note: " + note + '\n';
   if (r.partial != Partial::None) out += "  PARTIAL: the kernel left part of the work done\n";
   if (!r.bug.empty()) out += "  BUG: " + r.bug + '\n';
   return out;

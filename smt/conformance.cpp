@@ -375,10 +375,14 @@ const std::vector<std::string>& conformance_configs() {
   return names;
 }
 
-ConformanceReport check_conformance(const std::string& name, MutantSet m) {
+ConformanceReport check_conformance(const std::string& name, MutantSet m, const KernelSpec& kernel) {
   const auto t0 = std::chrono::steady_clock::now();
-  const ExploreConfig* c = find_explore_config(name);
-  if (!c) throw std::runtime_error("no explorer configuration '" + name + "'");
+  const ExploreConfig* named = find_explore_config(name);
+  if (!named) throw std::runtime_error("no explorer configuration '" + name + "'");
+  auto read = parse_explore_config(print_explore_config(*named), kernel);
+  if (auto* e = std::get_if<ParseError>(&read))
+    throw std::runtime_error(name + " as " + print_kernel_spec(kernel) + ": " + e->message);
+  const ExploreConfig* c = &std::get<ExploreConfig>(read);
   ExploreOptions o;
   o.mutants = m;
   o.keep_keys = true;  // every state is judged again below

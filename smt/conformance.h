@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "enc_block.h"
+#include "memhp/deltas.h"
 
 namespace memhp::smt {
 
@@ -88,8 +89,9 @@ const std::vector<std::string>& conformance_configs();
 
 // Runs the stage on one configuration under the model's mutants `m` (the
 // encoding mirrors those of encoded_mutants(); under any other the stage
-// is expected to diverge). A configuration that does not exist or does not
-// boot is a std::runtime_error.
-ConformanceReport check_conformance(const std::string& config, MutantSet m);
+// is expected to diverge), its profile line read as `kernel`'s. A
+// configuration that does not exist or does not boot is a std::runtime_error.
+ConformanceReport check_conformance(const std::string& config, MutantSet m,
+                                    const KernelSpec& kernel = KernelVersion::V6_1);
 
 }  // namespace memhp::smt

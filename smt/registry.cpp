@@ -23,6 +23,10 @@ const Theorem* find_theorem(std::string_view name) {
   return nullptr;
 }
 
+bool holds_under(const Theorem& t, const KernelSpec& k) {
+  return !t.broken_by || !k.deltas().test(static_cast<std::size_t>(*t.broken_by));
+}
+
 TheoremResult run_theorem(const Theorem& t, const ProveOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   TheoremResult r = t.prove(o);

@@ -33,7 +33,7 @@ struct ProveOptions {
   bool mutant = false;          // prove the weakened variant (must be refuted)
   // The kernel whose text the theorems read where the versions differ
   // (Theorem::versions says which do); `memhp prove --profile`.
-  KernelVersion version = KernelVersion::V6_1;
+  KernelSpec kernel = KernelVersion::V6_1;
   unsigned timeout_ms = 20000;  // per solver query
 };
 
@@ -73,7 +73,14 @@ struct Theorem {
   // Which kernels it speaks of: "all" where the functions it reads are the
   // same in the three trees, else how the obligations follow the version.
   std::string_view versions = "all: the functions it reads are the same text in 6.1.192, 6.12.118 and 6.19";
+  // A kernel change that breaks it: under a kernel with this delta the
+  // theorem is expected to be refuted, with its counterexample, and the run
+  // passes only if it is (memhp prove --profile v6.12).
+  std::optional<Delta> broken_by = std::nullopt;
 };
+
+// Proved under `k`, or refuted because `k` has the theorem's breaking delta.
+bool holds_under(const Theorem& t, const KernelSpec& k);
 
 // Every theorem, in catalogue order.
 const std::vector<Theorem>& theorems();

@@ -127,7 +127,7 @@ Check check_6_6(const Inputs& in, const ProveOptions& o) {
   const Bv64 d{in.g.ctx()};
   const Profile p = [&] {
     Profile x;
-    x.follow(o.version);
+    x.follow(o.kernel);
     return x;
   }();
   const auto w = proven::mhp_supports_memmap_on_memory_v66(d, proven::geometry_words<Bv64>(in.g), in.param_on, in.force,
@@ -138,7 +138,7 @@ Check check_6_6(const Inputs& in, const ProveOptions& o) {
 Check check_for(const Inputs& in, const ProveOptions& o) {
   if (o.mutant) return check_force_unguarded(in);
   Profile p;
-  p.follow(o.version);
+  p.follow(o.kernel);
   return p.has(Delta::MomArchCheck) ? check_6_6(in, o) : check_6_1(in);
 }
 
@@ -309,6 +309,102 @@ TheoremResult prove_geometry(const ProveOptions& o) {
   return r;
 }
 
+// ------------------------------------------ memmap_on_memory_request_honoured
+//
+// A driver that passes MHP_MEMMAP_ON_MEMORY and gets 0 back may count on the
+// memmap being on the memory it added (dax/kmem and virtio-mem size their
+// bookkeeping by it). 6.1's add_memory_resource() keeps that promise by
+// refusing with -EINVAL whatever mhp_supports_memmap_on_memory() refuses;
+// 6.6 (delta mom_fallback) instead takes the memmap from the page allocator
+// and says nothing. So the theorem holds for v6.1 and is refuted for v6.12
+// and v6.19, and `memhp prove --profile v6.12` must show the counterexample:
+// the same add, accepted, with no vmemmap page in the range.
+//
+// Symbolic as memmap_on_memory_geometry (every geometry, both parameters,
+// force mode where the version has it), with any non-zero block-multiple
+// size, which is all add_memory() lets through (check_hotplug_memory_range).
+
+// The outcome of add_memory_resource() for a request with the flag: whether
+// it returns 0, and how many vmemmap pages the range hosts.
+struct AddOutcome {
+  z3::expr ok, altmap_pages;
+};
+
+// The check itself is not what this theorem's mutant weakens.
+ProveOptions unmutated(ProveOptions o) {
+  o.mutant = false;
+  return o;
+}
+
+/* mm/memory_hotplug.c: add_memory_resource(), its MHP_MEMMAP_ON_MEMORY branch */
+AddOutcome add_with_memmap_on_memory(const Inputs& in, const ProveOptions& o) {
+  Profile p;
+  p.follow(o.kernel);
+  const Check chk = check_for(in, unmutated(o));
+  // --mutant: 6.1 with 6.6's silent fallback.
+  const bool fallback = p.has(Delta::MomFallback) || o.mutant;
+  const z3::expr zero = bv64(in.g.ctx(), 0);
+  return AddOutcome{chk.supported || in.g.ctx().bool_val(fallback), z3::ite(chk.supported, chk.vmemmap_pages, zero)};
+}
+
+z3::expr add_size_space(const Inputs& in) {
+  return in.size != bv64(in.g.ctx(), 0) && is_aligned(in.size, in.g.block_bytes);
+}
+
+// The trace of a refutation, re-solved on x86_64 at 4 GiB so that it boots
+// and replays: the add the kernel accepts without its memmap on the memory.
+std::string request_trace(z3::context& c, const Inputs& in, const z3::expr& refutation, const ProveOptions& o) {
+  const Geometry x86 = *geometry_preset("x86_64");
+  const SymGeometry fixed = constant_geometry(c, x86);
+  z3::solver sv = make_solver(c, o);
+  sv.add(refutation && in.g.page_shift == fixed.page_shift && in.g.section_size_bits == fixed.section_size_bits &&
+         in.g.pageblock_order == fixed.pageblock_order && in.g.max_order == fixed.max_order &&
+         in.g.struct_page_size == fixed.struct_page_size && in.g.pmd_shift == fixed.pmd_shift &&
+         in.g.max_physmem_bits == fixed.max_physmem_bits && in.g.block_bytes == fixed.block_bytes &&
+         in.g.arch == fixed.arch && in.g.arch_memmap_on_memory == fixed.arch_memmap_on_memory &&
+         z3::ule(in.size, bv64(c, 8 * x86.block_bytes)));
+  if (sv.check() != z3::sat) return {};
+  const z3::model m = sv.get_model();
+  Profile p;
+  p.follow(o.kernel);
+  if (o.mutant) p.deltas.set(static_cast<std::size_t>(Delta::MomFallback));
+  p.memmap_on_memory = eval_bool(m, in.param_on);
+  p.memmap_on_memory_force = p.memmap_on_memory && p.has(Delta::MomForceMode) && eval_bool(m, in.force);
+  return "# memhp trace v1\n# memmap_on_memory_request_honoured refuted: the add returns 0 and the range\n"
+         "# hosts no vmemmap page (memhp diff-versions against v6.1 shows -EINVAL there)\n"
+         "geometry x86_64\nprofile " + profile_to_string(p) + "\nboot node=0 start=0x0 size=1G\n" +
+         "add_memory node=0 start=0x100000000 size=" + std::to_string(eval_u64(m, in.size) >> 20) +
+         "M flags=memmap_on_memory\n";
+}
+
+TheoremResult prove_request_honoured(const ProveOptions& o) {
+  z3::context c;
+  const std::vector<Obligation> obs = obligations(c);
+  std::vector<ObligationResult> results;
+  std::optional<Counterexample> cex;
+  for (const Obligation& ob : obs) {
+    const AddOutcome out = add_with_memmap_on_memory(ob.in, o);
+    const z3::expr premises = ob.space && add_size_space(ob.in);
+    const z3::expr conclusion = z3::implies(out.ok, z3::ugt(out.altmap_pages, bv64(c, 0)));
+    Discharged d = discharge(c, ob.name, premises, conclusion, o);
+    if (d.model && !cex) {
+      const z3::model& m = *d.model;
+      cex = Counterexample{};
+      cex->summary = "obligation = " + ob.name + "\nmemmap_on_memory = " +
+                     (eval_bool(m, ob.in.param_on) ? std::string(eval_bool(m, ob.in.force) ? "force" : "1") : "0") +
+                     "\nsize = " + human_bytes(eval_u64(m, ob.in.size)) +
+                     "\nmhp_supports_memmap_on_memory() = " + (eval_bool(m, check_for(ob.in, unmutated(o)).supported) ? "yes" : "no") +
+                     "\nadd_memory_resource() = 0, vmemmap pages in the range = 0";
+      cex->geometry = geometry_fields(concrete_geometry(m, ob.in.g));
+      cex->trace = request_trace(c, ob.in, premises && !conclusion, o);
+    }
+    results.push_back(std::move(d.result));
+  }
+  TheoremResult r = summarise(std::move(results));
+  r.cex = std::move(cex);
+  return r;
+}
+
 }  // namespace
 
 std::vector<Theorem> geometry_theorems() {
@@ -323,7 +419,18 @@ std::vector<Theorem> geometry_theorems() {
       "PMD guards: arm64-64k's P = 8 becomes 8192, the whole 512 MiB block, and online_pages() gets 0 pages",
       prove_geometry,
       "each: 6.1's check under v6.1; under v6.12 and v6.19 the 6.6 check (page-aligned vmemmap, whole "
-      "pageblocks, not the whole block, the arch's PMD rule) with force mode symbolic, per block"}};
+      "pageblocks, not the whole block, the arch's PMD rule) with force mode symbolic, per block"},
+          Theorem{"memmap_on_memory_request_honoured",
+                  "An add_memory_resource() asked for MHP_MEMMAP_ON_MEMORY that returns 0 has put the range's "
+                  "memmap on the range: at least one vmemmap page is self-hosted.",
+                  kScope,
+                  "mm/memory_hotplug.c: add_memory_resource() (6.1 refuses what mhp_supports_memmap_on_memory() "
+                  "refuses); drivers/dax/kmem.c and drivers/virtio/virtio_mem.c ask for the flag",
+                  "6.6's silent fallback (delta mom_fallback) forced into 6.1: an unsupported request returns 0",
+                  prove_request_honoured,
+                  "v6.1 only: refuted under v6.12 and v6.19, whose add_memory_resource() falls back to the page "
+                  "allocator (delta mom_fallback, 6.6); the counterexample is that add",
+                  Delta::MomFallback}};
 }
 
 }  // namespace memhp::smt

@@ -100,8 +100,10 @@ TEST_CASE("smt registry: every theorem is refuted by its mutant, and the trace r
     CHECK(!r.cex->summary.empty());
     CHECK(!r.cex->geometry.empty());
     // The same violation in the C++ model: the invariant the theorem's
-    // counterexample names is the one replay reports first.
-    if (!r.cex->trace.empty()) {
+    // counterexample names is the one replay reports first. A theorem a
+    // version breaks speaks of an API contract, not of a state invariant:
+    // tests/test_smt_versions.cpp replays its trace.
+    if (!r.cex->trace.empty() && !t.broken_by) {
       CAPTURE(r.cex->trace);
       CHECK(!r.cex->invariant.empty());
       CHECK(replayed_violation(r.cex->trace) == r.cex->invariant);

@@ -670,7 +670,12 @@ std::string parse_geometry(const std::vector<std::string_view>& tokens, Geometry
   return f.error();
 }
 
-std::string parse_profile(const std::vector<std::string_view>& tokens, Profile& prof) {
+// `over` (--profile): the line is read as if it named that version, and the
+// spec's deltas change the line's own.
+std::string parse_profile(std::vector<std::string_view> tokens, Profile& prof,
+                          const std::optional<KernelSpec>& over) {
+  if (over && tokens.size() >= 2 && tokens[1].find('=') == std::string_view::npos)
+    tokens[1] = version_name(over->version);
   if (tokens.size() < 2 || tokens[1].find('=') != std::string_view::npos)
     return "profile: missing version";
   const auto version = version_from_name(tokens[1]);
@@ -687,6 +692,7 @@ std::string parse_profile(const std::vector<std::string_view>& tokens, Profile& 
   if (f.error().empty() && (with & without).any())
     return "profile: a delta is both in 'with' and in 'without'";
   p.deltas = (p.deltas | with) & ~without;
+  if (over) p.deltas = over->adjust(p.deltas);
   // mm/memory_hotplug.c: the memmap_on_memory parameter is a bool in 6.1;
   // from 6.6 its set() also accepts "force".
   if (f.text("memmap_on_memory") == "force") {
@@ -775,7 +781,7 @@ enum class Phase { Header, Boot, Ops };
 
 class TraceParser {
  public:
-  TraceParser(Trace& t, const CheckNames& names, std::optional<KernelVersion> version)
+  TraceParser(Trace& t, const CheckNames& names, std::optional<KernelSpec> version)
       : t_(t), names_(names), version_(version) {}
 
   // Handles one non-blank line; returns an error message or "".
@@ -794,11 +800,7 @@ class TraceParser {
         return parse_geometry(l.tokens, t_.geo);
       });
     if (word == "profile") return header(word, seen_profile_, [&] {
-        // --profile VERSION: the line is read as if it named that version.
-        std::vector<std::string_view> tokens = l.tokens;
-        if (version_ && tokens.size() >= 2 && tokens[1].find('=') == std::string_view::npos)
-          tokens[1] = version_name(*version_);
-        return parse_profile(tokens, t_.prof);
+        return parse_profile(l.tokens, t_.prof, version_);
       });
     if (word == "boot") return boot(args);
     return op(lineno, word, args, l.expect);
@@ -837,7 +839,7 @@ class TraceParser {
 
   Trace& t_;
   const CheckNames& names_;
-  std::optional<KernelVersion> version_;
+  std::optional<KernelSpec> version_;
   Phase phase_ = Phase::Header;
   bool seen_geometry_ = false, seen_profile_ = false, seen_mutant_ = false, seen_check_ = false;
 };
@@ -942,14 +944,14 @@ std::string print_profile(const Profile& p) { return "profile " + profile_to_str
 }  // namespace
 
 std::variant<Trace, ParseError> parse_trace(const std::string& text, const CheckNames& names,
-                                            std::optional<KernelVersion> version) {
+                                            std::optional<KernelSpec> version) {
   Trace t;
   auto x86 = geometry_preset("x86_64");
   if (!x86) return ParseError{1, "no 'x86_64' geometry preset"};
   t.geo = *x86;
   if (version) {  // no profile line: the version's defaults
     t.prof.follow(*version);
-    t.prof.memhp_default_state = default_online_type(*version);
+    t.prof.memhp_default_state = default_online_type(version->version);
   }
   TraceParser parser(t, names, version);
   std::string_view rest = text;

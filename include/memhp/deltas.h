@@ -98,5 +98,27 @@ std::optional<Delta> delta_from_name(std::string_view name);
 
 // The deltas the exact source tree of `v` has.
 DeltaSet deltas_of(KernelVersion v);
+std::string delta_names(const DeltaSet& set);  // "a,b", registry order
+
+// The kernel a run models: a version, plus the deltas a patch adds (`with=`)
+// and the ones it reverts (`without=`). `--profile "v6.19 with=x"` on every
+// subcommand, and each side of `memhp diff-versions`, is one of these.
+struct KernelSpec {
+  KernelVersion version = KernelVersion::V6_1;
+  DeltaSet with, without;
+
+  KernelSpec() = default;
+  KernelSpec(KernelVersion v) : version(v) {}  // NOLINT: a bare version is a spec
+  // `own` (a profile line's deltas) changed as this spec says.
+  DeltaSet adjust(DeltaSet own) const { return (own | with) & ~without; }
+  DeltaSet deltas() const { return adjust(deltas_of(version)); }
+  friend bool operator==(const KernelSpec&, const KernelSpec&) = default;
+};
+// "" when `text` ("v6.19 with=a,b without=c") is well formed, else why not.
+std::string parse_kernel_spec(std::string_view text, KernelSpec& out);
+// The text parse_kernel_spec() reads back: "v6.19 with=mom_per_block".
+std::string print_kernel_spec(const KernelSpec& k);
+// The names the parser takes, for help texts: "v6.1, v6.12, v6.19".
+std::string version_names();
 
 }  // namespace memhp

@@ -48,9 +48,9 @@ struct Profile {
 
   bool has(Delta d) const { return deltas.test(static_cast<std::size_t>(d)); }
   // Follows `v` with its own deltas; the parameters stay.
-  void follow(KernelVersion v) {
-    version = v;
-    deltas = deltas_of(v);
+  void follow(const KernelSpec& k) {
+    version = k.version;
+    deltas = k.deltas();
   }
 
   friend bool operator==(const Profile&, const Profile&) = default;

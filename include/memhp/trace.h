@@ -138,10 +138,11 @@ struct CheckNames {
 // Parse trace text. `name` prefixes nothing here; callers print
 // "<file>:<line>: <message>". With `version` (`--profile`), the profile line
 // is read as if it named that version (its parameters stay, and a key the
-// version does not take is an error on that line); a trace without one gets
+// version does not take is an error on that line), and the spec's with=/
+// without= change the line's deltas; a trace without a profile line gets
 // that version's defaults.
 std::variant<Trace, ParseError> parse_trace(const std::string& text, const CheckNames& names = {},
-                                            std::optional<KernelVersion> version = std::nullopt);
+                                            std::optional<KernelSpec> version = std::nullopt);
 // Print a trace in canonical form; parse_trace(print_trace(t)) == t.
 std::string print_trace(const Trace& t);
 // One op as its trace line, without the expect comment.
