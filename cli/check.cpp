@@ -81,6 +81,7 @@ struct CheckArgs {
   CheckOptions o;
   bool json = false;
   std::vector<std::string> mutants;
+  std::vector<std::string> faults;  // --fault
   std::string shard;  // "I/N", empty without --shard
   int jobs = 0;       // 0 without --jobs
   bool swarm = false;
@@ -109,6 +110,8 @@ int check(CheckArgs& a) {
   CheckOptions& o = a.o;
   const bool json = a.json;
   for (const std::string& m : a.mutants) o.mutants.set(*mutant_from_name(m));
+  apply_faults(a.faults, o.mutants, o.version);
+  a.mutants.insert(a.mutants.end(), a.faults.begin(), a.faults.end());  // the --jobs shards take both
   if (a.swarm && a.shard.empty() && !a.jobs) return usage_error("check", "--swarm needs --shard or --jobs");
   if (a.jobs) return jobs(a);
   std::optional<ShardRun> shard;
@@ -151,6 +154,7 @@ Run setup_check(CLI::App& app) {
   add_profile_option(app, a->o.version);
   app.add_option("--mutant", a->mutants, "run against a deliberately broken model (repeatable)")
       ->check(mutant_name());
+  add_fault_option(app, a->faults);
   app.add_option("--only", a->o.only, "check only this invariant or sequence property")
       ->check(CLI::Validator(
           [](std::string& v) -> std::string {

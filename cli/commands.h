@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "memhp/deltas.h"
+#include "memhp/mutants.h"
 
 namespace memhp::cli {
 
@@ -56,6 +57,10 @@ CLI::Validator nonempty();
 // --profile SPEC ("v6.19 with=x"): overrides the trace's profile line.
 void add_profile_option(CLI::App& app, std::optional<KernelSpec>& version);
 CLI::Validator kernel_spec();  // parse_kernel_spec() accepts it
+// --fault NAME: a historical fault from the mutant registry (memhp faults).
+void add_fault_option(CLI::App& app, std::vector<std::string>& faults);
+// Switches the faults on; without a --profile, the first one's kernel.
+void apply_faults(const std::vector<std::string>& faults, MutantSet& mutants, std::optional<KernelSpec>& version);
 
 // Subcommands.
 Run setup_run(CLI::App& app);
@@ -65,6 +70,7 @@ Run setup_merge(CLI::App& app);
 Run setup_kernel_script(CLI::App& app);
 Run setup_diff_kernel(CLI::App& app);
 Run setup_invariants(CLI::App& app);
+Run setup_faults(CLI::App& app);
 Run setup_explore(CLI::App& app);
 Run setup_memmap_cost(CLI::App& app);
 Run setup_prove(CLI::App& app);

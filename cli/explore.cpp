@@ -28,6 +28,7 @@ struct ExploreArgs {
   bool list = false;
   bool pins = false;
   std::optional<KernelSpec> version;  // --profile
+  std::vector<std::string> faults;     // --fault
 };
 
 // The named configuration, or the file it names; prints and returns nullopt on error.
@@ -116,7 +117,7 @@ void print_text(std::ostream& out, const ExploreConfig& c, const ExploreArgs& a,
   if (c.devices.size()) out << ", " << c.devices.size() << " ZONE_DEVICE ranges";
   if (c.max_depth) out << ", bounded to " << c.max_depth << " BFS levels by the configuration";
   for (const MutantInfo& m : mutant_registry())
-    if (a.opts.mutants.has(m.id)) out << ", mutant " << m.name;
+    if (a.opts.mutants.has(id_of(m))) out << ", mutant " << m.name;
   if (!a.opts.only.empty()) out << ", checking only " << a.opts.only;
   out << "\nstates " << r.states << ", transitions " << r.transitions << ", edges " << r.edges
       << ", depth " << r.depth << (r.truncated ? " (stopped early)" : "") << "\n";
@@ -183,7 +184,7 @@ bool write_dot_file(const std::string& path, const ExploreConfig& c, const Explo
   return false;
 }
 
-int explore(const ExploreArgs& a) {
+int explore(ExploreArgs& a) {
   if (a.list) {
     list_configs(std::cout);
     return kExitOk;
@@ -192,6 +193,7 @@ int explore(const ExploreArgs& a) {
     std::cout << explore_pins_markdown();
     return kExitOk;
   }
+  apply_faults(a.faults, a.opts.mutants, a.version);
   const std::optional<ExploreConfig> c = load_config(a.config, a.version);
   if (!c) return kExitUsage;
   ExploreOptions o = a.opts;
@@ -231,6 +233,7 @@ Run setup_explore(CLI::App& app) {
          },
          "run against a deliberately broken model (repeatable)")
       ->check(mutant_name());
+  add_fault_option(app, a->faults);
   app.add_option("--only", a->opts.only, "check only this invariant")
       ->check(CLI::Validator(
           [](std::string& v) -> std::string { return find_invariant(v) ? "" : "unknown invariant '" + v + "'"; },

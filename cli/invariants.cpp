@@ -19,16 +19,18 @@ namespace {
 
 enum class Format { Text, Json, Markdown, Deltas };
 
-// The invariants and properties whose killed_by names mutant m.
-std::vector<std::string_view> aimed_at(std::string_view m) {
+// The checks a registry entry must break: its targets, as written.
+std::vector<std::string_view> aimed_at(const MutantInfo& m) {
   std::vector<std::string_view> out;
-  for (const Invariant& i : invariant_registry())
-    if (i.killed_by.has(m)) out.push_back(i.name);
-  for (const SequenceProperty& p : sequence_properties())
-    if (p.killed_by == m) out.push_back(p.name);
-  // A residue path's mutant leaves a wrong residue: failed_op_changes_nothing.
-  for (const ResiduePath& p : residue_catalogue())
-    if (p.killed_by == m) out.push_back("failed_op_changes_nothing");
+  for (std::string_view t : m.targets)
+    if (!t.empty()) out.push_back(t);
+  return out;
+}
+
+// The registry entries aimed at a check, by name.
+std::vector<std::string_view> killer_names(std::string_view check) {
+  std::vector<std::string_view> out;
+  for (Mutant m : killers_of(check)) out.push_back(mutant_name(m));
   return out;
 }
 
@@ -40,8 +42,6 @@ std::string join(const std::vector<std::string_view>& v, std::string_view sep) {
   }
   return out;
 }
-
-std::vector<std::string_view> names(const Killers& k) { return {k.begin(), k.end()}; }
 
 std::string pad(std::string_view s, std::size_t width) {
   std::string out(s);
@@ -73,7 +73,7 @@ void text_invariants(std::ostream& os) {
   os << "Invariants (" << all.size() << "), checked after every step:\n\n";
   for (const Invariant& i : all)
     os << "  " << pad(i.name, name_w) << "  " << pad(i.id, id_w) << "  " << pad(reads(i), 10) << "  killed by "
-       << join(names(i.killed_by), ", ")
+       << join(killer_names(i.name), ", ")
        << "\n      " << i.statement << "\n      kernel: " << i.kernel_ref << '\n';
 }
 
@@ -82,16 +82,18 @@ void text_properties(std::ostream& os) {
   auto name_w = widest(all, [](const SequenceProperty& p) { return p.name; });
   os << "\nSequence properties (" << all.size() << "), over the last steps of a run:\n\n";
   for (const SequenceProperty& p : all)
-    os << "  " << pad(p.name, name_w) << "  " << p.ops << " steps  killed by " << p.killed_by
+    os << "  " << pad(p.name, name_w) << "  " << p.ops << " steps  killed by " << join(killer_names(p.name), ", ")
        << "\n      " << p.statement << "\n      kernel: " << p.kernel_ref << '\n';
 }
 
 void text_mutants(std::ostream& os) {
-  const auto& all = mutant_registry();
+  std::vector<MutantInfo> all;
+  for (const MutantInfo& m : mutant_registry())
+    if (m.kind == MutantKind::Engineered) all.push_back(m);
   auto name_w = widest(all, [](const MutantInfo& m) { return m.name; });
   os << "\nMutants (" << all.size() << "), deliberate defects some check must catch:\n\n";
   for (const MutantInfo& m : all) {
-    auto targets = aimed_at(m.name);
+    auto targets = aimed_at(m);
     os << "  " << pad(m.name, name_w) << "  " << m.description << '\n'
        << "  " << pad("", name_w) << "  aimed at: "
        << (targets.empty() ? std::string("(nothing)") : join(targets, ", ")) << '\n';
@@ -108,17 +110,18 @@ void json_catalogue(std::ostream& os) {
                               {"reads", reads(i)},
                               {"statement", i.statement},
                               {"kernel_ref", i.kernel_ref},
-                              {"killed_by", names(i.killed_by)}});
+                              {"killed_by", killer_names(i.name)}});
   Json properties = Json::array();
   for (const SequenceProperty& p : sequence_properties())
     properties.push_back(Json{{"name", p.name},
                               {"ops", p.ops},
                               {"statement", p.statement},
                               {"kernel_ref", p.kernel_ref},
-                              {"killed_by", std::vector<std::string_view>{p.killed_by}}});
+                              {"killed_by", killer_names(p.name)}});
   Json mutants = Json::array();
   for (const MutantInfo& m : mutant_registry())
-    mutants.push_back(Json{{"name", m.name}, {"description", m.description}, {"aimed_at", aimed_at(m.name)}});
+    if (m.kind == MutantKind::Engineered)
+      mutants.push_back(Json{{"name", m.name}, {"description", m.description}, {"aimed_at", aimed_at(m)}});
   os << json_line(Json{{"invariants", invariants}, {"properties", properties}, {"mutants", mutants}}) << '\n';
 }
 
@@ -142,7 +145,7 @@ void markdown_catalogue(std::ostream& os) {
         "|---|---|---|---|---|---|\n";
   for (const Invariant& i : invariant_registry()) {
     std::string killers;
-    for (auto k : i.killed_by) killers += (killers.empty() ? "" : ", ") + code(k);
+    for (auto k : killer_names(i.name)) killers += (killers.empty() ? "" : ", ") + code(k);
     os << "| " << code(i.name) << " | " << cell(i.id) << " | " << reads(i) << " | " << cell(i.statement) << " | "
        << cell(i.kernel_ref) << " | " << killers << " |\n";
   }
@@ -150,11 +153,12 @@ void markdown_catalogue(std::ostream& os) {
         "|---|---|---|---|---|\n";
   for (const SequenceProperty& p : sequence_properties())
     os << "| " << code(p.name) << " | " << p.ops << " | " << cell(p.statement) << " | "
-       << cell(p.kernel_ref) << " | " << code(p.killed_by) << " |\n";
+       << cell(p.kernel_ref) << " | " << code(join(killer_names(p.name), ", ")) << " |\n";
   os << "\n### Mutants\n\n| name | defect | aimed at |\n|---|---|---|\n";
   for (const MutantInfo& m : mutant_registry()) {
+    if (m.kind != MutantKind::Engineered) continue;
     std::string targets;
-    for (auto t : aimed_at(m.name)) targets += (targets.empty() ? "" : ", ") + code(t);
+    for (auto t : aimed_at(m)) targets += (targets.empty() ? "" : ", ") + code(t);
     os << "| " << code(m.name) << " | " << cell(m.description) << " | " << targets << " |\n";
   }
 }

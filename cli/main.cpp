@@ -24,6 +24,8 @@ constexpr std::array kCommands = {
     Command{"check", "run the RapidCheck suites: every invariant after every step", setup_check},
     Command{"merge", "merge the shards of a check campaign: summed counts, union coverage", setup_merge},
     Command{"invariants", "list the invariants, sequence properties and mutants", setup_invariants},
+    Command{"faults", "list the historical kernel bugs the model can reinstate, and what catches each",
+            setup_faults},
     Command{"explore", "explore every state of a small configuration (BFS, shortest traces)",
             setup_explore},
     Command{"prove", "prove the Z3 theorems (every geometry, every transition, unbounded CHC)",

@@ -55,6 +55,30 @@ CLI::Validator kernel_spec() {
       "VERSION [with=..] [without=..]");
 }
 
+void add_fault_option(CLI::App& app, std::vector<std::string>& faults) {
+  app.add_option("--fault", faults,
+                 "reinstate a historical kernel bug (repeatable; see memhp faults); without --profile the run "
+                 "follows the kernel the fault's catalogue row names")
+      ->check(CLI::Validator(
+          [](std::string& v) -> std::string {
+            const auto m = mutant_from_name(v);
+            if (!m) return "unknown fault '" + v + "' (see memhp faults)";
+            if (m->info().kind != MutantKind::Historical)
+              return "'" + v + "' is an engineered mutant, not a historical fault (use --mutant)";
+            return {};
+          },
+          "FAULT"));
+}
+
+void apply_faults(const std::vector<std::string>& faults, MutantSet& mutants, std::optional<KernelSpec>& version) {
+  for (const std::string& f : faults) {
+    const Mutant m = *mutant_from_name(f);
+    mutants.set(m);
+    KernelSpec k;
+    if (!version && parse_kernel_spec(m.info().history.profile, k).empty()) version = k;
+  }
+}
+
 CLI::Validator nonempty() {
   return CLI::Validator([](std::string& s) -> std::string { return s.empty() ? "must not be empty" : ""; },
                         "");

@@ -19,6 +19,7 @@ namespace {
 struct ReplayOptions {
   std::string path;
   std::optional<KernelSpec> version;  // --profile
+  std::vector<std::string> faults;     // --fault
   bool json = false;
 };
 
@@ -46,16 +47,21 @@ void print_expect_failures(const ReplayResult& r, const std::string& file) {
                 << errno_name(s.result.err) << '\n';
 }
 
-int replay(const ReplayOptions& opts) {
+int replay(ReplayOptions& opts) {
   auto input = read_input(opts.path, std::cerr);
   if (!input) return kExitUsage;
 
+  MutantSet faults;
+  apply_faults(opts.faults, faults, opts.version);
   auto parsed = parse_trace(input->text, check_names(), opts.version);
   if (auto* e = std::get_if<ParseError>(&parsed)) {
     std::cerr << input->name << ":" << e->line << ": " << e->message << '\n';
     return kExitUsage;
   }
-  const ReplayResult r = replay_trace(std::get<Trace>(parsed));
+  Trace& t = std::get<Trace>(parsed);
+  for (std::size_t i = 0; i < kMutantCount; ++i)
+    if (faults.has(Mutant::at(i))) t.mutants.set(Mutant::at(i));
+  const ReplayResult r = replay_trace(t);
   if (!r.boot_error.empty()) {
     std::cerr << input->name << ":" << first_boot_line(input->text) << ": " << r.boot_error
               << '\n';
@@ -78,6 +84,7 @@ Run setup_replay(CLI::App& app) {
   auto opts = std::make_shared<ReplayOptions>();
   app.add_option("TRACE", opts->path, "the trace file, '-' for standard input")->required();
   add_profile_option(app, opts->version);
+  add_fault_option(app, opts->faults);
   app.add_flag("--json", opts->json, "one JSON object per step, then the verdict (docs/json.md)");
   return [opts] { return replay(*opts); };
 }

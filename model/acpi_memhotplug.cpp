@@ -23,19 +23,19 @@ Result dimm_add(System& s, int nid, u64 start, u64 size) {
   Result r;
   const int mgid = k::memory_group_register_static(s, nid, (size + s.geo.page_size() - 1) >>
                                                                s.geo.page_shift);
-  if (mgid >= 0 && s.mutants.has(Mutant::StaticGroupPageMore)) s.groups.at(mgid).max_pages += 1;
   if (mgid < 0) {
     r.err = mgid;
     r.reason = "memory_group_register_static failed";
     return r;
   }
+  if (injected(s, "static_group_page_more")) s.groups.at(mgid).max_pages += 1;
   unsigned flags = MHP_NID_IS_MGID;
   if (s.prof.has(Delta::AcpiAlwaysAsksMom) || mhp_supports_memmap_on_memory(s.geo, s.prof, size).supported)
     flags |= MHP_MEMMAP_ON_MEMORY;
   const int result = k::__add_memory(s, r, mgid, start, size, flags, "System RAM");
   if (result && result != -EEXIST) {
     // num_enabled == 0: "add_memory failed"; acpi_memory_device_free().
-    if (!s.mutants.has(Mutant::DimmAddLeaksGroup)) k::memory_group_unregister(s, mgid);
+    if (!injected(s, "dimm_add_leaks_group")) k::memory_group_unregister(s, mgid);
     r.reason = "add_memory failed (" + errno_name(result) + ")" +
                (r.reason.empty() ? "" : ": " + r.reason);
     r.err = -EINVAL;

@@ -42,8 +42,9 @@ int acpi_scan_try_to_offline(System& s, Result& r, const std::vector<u64>& ids) 
       put_online[i] = ret == 0;
       continue;
     }
-    for (std::size_t j = 0; j < ids.size(); ++j)
-      if (put_online[j] && !s.mutants.has(Mutant::EjectRollbackSkipsOnline)) k::device_online(s, r, ids[j]);
+    if (!injected(s, "eject_rollback_skips_online"))
+      for (std::size_t j = 0; j < ids.size(); ++j)
+        if (put_online[j]) k::device_online(s, r, ids[j]);
     return -EBUSY;
   }
   return 0;

@@ -17,6 +17,18 @@
 #include "memhp/ops.h"
 #include "memhp/zone_span.h"
 
+namespace memhp {
+
+// A fault point (include/memhp/mutants.h): whether the registry entry `m`,
+// named by its literal, is switched on in this System. Use it only as
+//     if (injected(s, "name") ...) <what the broken kernel does>;
+//     if (!injected(s, "name")) <the kernel statement it skips>;
+// (or, for the Z3-shared functions that take a defect as a parameter,
+// `const bool x = injected(s, "name");`): tests/test_faults.cpp checks.
+inline bool injected(const System& s, Mutant m) { return s.mutants.has(m); }
+
+}  // namespace memhp
+
 namespace memhp::k {
 
 // WARN(cond, msg): record msg when cond holds, and return cond, as the
@@ -104,6 +116,7 @@ int check_pfn_span(const Geometry& g, Pfn pfn, u64 nr_pages);
 bool pfn_to_online_page(const System& s, Pfn pfn);
 int __add_pages(System& s, Result& r, int nid, Pfn pfn, u64 nr_pages, const MhpParams& params);
 void __remove_pages(System& s, Result& r, Pfn pfn, u64 nr_pages, const MhpParams& params);
+void section_taint_zone_device(System& s, Pfn pfn);
 void move_pfn_range_to_zone(System& s, Result& r, int nid, Zone zone, Pfn start,
                             u64 nr_pages, Migratetype mt, const VmemAltmap* altmap = nullptr);
 // `vouched`: whether the zone was flagged contiguous when the op began (by

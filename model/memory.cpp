@@ -62,13 +62,17 @@ int memory_block_online(System& s, Result& r, u64 id) {
       return err;
   }
   if (int err = online_pages(s, r, online.start, online.size(), mem.nid, zone, mem.group)) {
-    if (nr_vmemmap && !s.mutants.has(Mutant::OnlineFailureSkipsDeinit))
-      mhp_deinit_memmap_on_memory(s, r, vmemmap.start, vmemmap.size());
+    if (nr_vmemmap) {
+      if (!injected(s, "online_failure_skips_deinit"))
+        mhp_deinit_memmap_on_memory(s, r, vmemmap.start, vmemmap.size());
+    }
     return err;
   }
   // Account once onlining succeeded.
-  if (nr_vmemmap && !s.mutants.has(Mutant::VmemmapNotPresent))
-    adjust_present_page_count(s, vmemmap.start, mem.group, static_cast<long>(vmemmap.size()));
+  if (nr_vmemmap) {
+    if (!injected(s, "vmemmap_not_present"))
+      adjust_present_page_count(s, vmemmap.start, mem.group, static_cast<long>(vmemmap.size()));
+  }
   mem = memory_block(s, id);
   mem.zone = zone;
   set_memory_block(s, id, mem);
@@ -99,7 +103,7 @@ int memory_block_offline(System& s, Result& r, u64 id) {
   }
   if (nr_vmemmap) mhp_deinit_memmap_on_memory(s, r, vmemmap.start, vmemmap.size(), was_contiguous);
   mem = memory_block(s, id);
-  if (!s.mutants.has(Mutant::OfflineKeepsBlockZone)) mem.zone.reset();
+  if (!injected(s, "offline_keeps_block_zone")) mem.zone.reset();
   set_memory_block(s, id, mem);
   return 0;
 }
@@ -116,7 +120,7 @@ int memory_block_change_state(System& s, Result& r, u64 id, BlockState to, Block
                                            : memory_block_offline(s, r, id);
   mem = memory_block(s, id);
   mem.state = ret ? from : to;
-  if (ret && to == BlockState::Offline && s.mutants.has(Mutant::FailedOfflineStaysGoingOffline))
+  if (injected(s, "failed_offline_stays_going_offline") && ret && to == BlockState::Offline)
     mem.state = BlockState::GoingOffline;
   set_memory_block(s, id, mem);
   return ret;
@@ -132,8 +136,9 @@ int memory_subsys_online(System& s, Result& r, u64 id) {
     set_memory_block(s, id, mem);
   }
   const int ret = memory_block_change_state(s, r, id, BlockState::Online, BlockState::Offline);
+  if (injected(s, "failed_online_keeps_type") && ret < 0) return ret;
   mem = memory_block(s, id);
-  if (!(ret < 0 && s.mutants.has(Mutant::FailedOnlineKeepsType))) mem.online_type = OnlineType::Offline;
+  mem.online_type = OnlineType::Offline;
   set_memory_block(s, id, mem);
   return ret;
 }
@@ -150,8 +155,9 @@ std::optional<Zone> early_node_zone_for_memory_block(const System& s, u64 id, in
   std::optional<Zone> match;
   for (Zone z : kAllZones) {
     const ZoneState& zs = s.zone(nid, z);
-    const bool meets = zs.intersects(start, s.geo.block_pages()) || s.mutants.has(Mutant::EarlyZoneIgnoresSpans);
-    if (!zs.populated() || !meets) continue;
+    if (!zs.populated()) continue;
+    if (!injected(s, "early_zone_ignores_spans"))
+      if (!zs.intersects(start, s.geo.block_pages())) continue;
     if (match) return std::nullopt;  // spans multiple zones
     match = z;
   }
@@ -227,7 +233,7 @@ void remove_memory_block_devices(System& s, Result& r, u64 start, u64 size) {
          "remove_memory_block_devices: no memory block " + std::to_string(a) +
              (b - a > 1 ? ".." + std::to_string(b - 1) : ""));
   });
-  if (s.mutants.has(Mutant::RemoveBlocksPastRange))
+  if (injected(s, "remove_blocks_past_range"))
     WARN(r, !memory_block(s, end).present, "remove_memory_block_devices: no memory block " + std::to_string(end));
   s.blocks.assign(first, end, MemoryBlock{});
 }
@@ -463,7 +469,7 @@ std::string valid_zones(const System& s, u64 block_id) {
     const Zone z = k::zone_for_pfn_range(s, t, mem.nid, mem.group, start, nr);
     if (z != dflt) out += " " + std::string(zone_name(z));
   }
-  if (s.mutants.has(Mutant::ValidZonesKernelFirst) && dflt == Zone::Movable) {
+  if (injected(s, "valid_zones_kernel_first") && dflt == Zone::Movable) {
     const Zone kernel = k::zone_for_pfn_range(s, OnlineType::OnlineKernel, mem.nid, mem.group, start, nr);
     out = std::string(zone_name(kernel)) + " " + std::string(zone_name(dflt));
   }

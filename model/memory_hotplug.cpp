@@ -162,8 +162,9 @@ void shrink_zone_span(System& s, int nid, Zone zone, Pfn start, Pfn end) {
     found = find_smallest_section_pfn(s, nid, zone, end, Pfn{span.end()});
   else if (side == ShrinkSide::End)
     found = find_biggest_section_pfn(s, nid, zone, Pfn{span.start}, start);
-  const ZoneSpan out =
-      shrink_zone_span_result(span, side, found, s.mutants.has(Mutant::ShrinkKeepsStart));
+  // The defect is a parameter of the text the Z3 encoding shares.
+  const bool keeps_start = injected(s, "shrink_keeps_start");
+  const ZoneSpan out = shrink_zone_span_result(span, side, found, keeps_start);
   z.zone_start_pfn = out.start;
   z.spanned_pages = out.spanned;
 }
@@ -182,6 +183,7 @@ void update_pgdat_span(System& s, int nid) {
     end = std::max(end, z.end_pfn());
     start = std::min(start, z.zone_start_pfn);
   }
+  if (injected(s, "node_span_start_always_zero")) start = 0;
   n.node_start_pfn = start;
   n.node_spanned_pages = end - start;
 }
@@ -192,7 +194,7 @@ void resize_zone_range(const System& s, ZoneState& z, Pfn start, u64 nr_pages) {
   const bool was_empty = z.is_empty();
   if (was_empty || start.v < z.zone_start_pfn) z.zone_start_pfn = start.v;
   u64 end = std::max(start.v + nr_pages, old_end);
-  if (!was_empty && s.mutants.has(Mutant::ResizeZoneKeepsEnd)) end = old_end;
+  if (injected(s, "resize_zone_keeps_end") && !was_empty) end = old_end;
   z.spanned_pages = end - z.zone_start_pfn;
 }
 
@@ -216,8 +218,8 @@ Zone default_zone_for_pfn(const System& s, int nid, Pfn start, u64 nr_pages) {
   const bool in_kernel = s.zone(nid, kernel).intersects(start, nr_pages);
   const bool in_movable = s.zone(nid, Zone::Movable).intersects(start, nr_pages);
   if (in_kernel != in_movable) return in_kernel ? kernel : Zone::Movable;
-  const bool movable_node = s.prof.movable_node && !s.mutants.has(Mutant::DefaultZoneIgnoresMovableNode);
-  return movable_node ? Zone::Movable : kernel;
+  if (injected(s, "default_zone_ignores_movable_node")) return kernel;
+  return s.prof.movable_node ? Zone::Movable : kernel;
 }
 
 /* mm/memory_hotplug.c: auto_movable_can_online_movable(). Dynamic groups
@@ -239,7 +241,7 @@ bool auto_movable_can_online_movable(const System& s, int nid, u64 nr_pages) {
   movable += nr_pages;
   // unsigned int * unsigned long: the product wraps modulo 2^64 as in the kernel.
   const u64 limit = u64{s.prof.auto_movable_ratio} * kernel_early / 100;
-  if (s.mutants.has(Mutant::AutoMovableRatioExclusive)) return movable < limit;
+  if (injected(s, "auto_movable_ratio_exclusive")) return movable < limit;
   return movable <= limit;
 }
 
@@ -300,8 +302,8 @@ int migrate_movable_pages(System& s, Pfn start, Pfn end, int nid) {
   for (int n = 0; n < static_cast<int>(s.nodes.size()); ++n)
     if (n != nid && s.nodes[static_cast<std::size_t>(n)].has_memory) req.nodes.push_back(n);
   if (req.nodes.empty()) req.nodes.push_back(nid);
-  if (!s.mutants.has(Mutant::OfflineDropsMovablePages) && !alloc_pages_zonelist(s, req))
-    return -EINTR;
+  if (!injected(s, "offline_drops_movable_pages"))
+    if (!alloc_pages_zonelist(s, req)) return -EINTR;
   s.pages.update(start.v, end.v, [](PageState& p) {
     if (p.kind == PageKind::Movable) p.kind = PageKind::Free;
   });
@@ -371,8 +373,10 @@ bool pfn_to_online_page(const System& s, Pfn pfn) {
   if (pfn.v >= s.geo.max_pfn_limit()) return false;
   const SectionState& ms = s.section_of(pfn);
   if (!online_section(ms)) return false;
-  if (!pfn_section_valid(s, ms, pfn)) return false;
-  if (!ms.taint_zone_device || s.mutants.has(Mutant::OnlinePageIgnoresDeviceTaint)) return true;
+  if (!injected(s, "pfn_to_online_page_ignores_subsection"))
+    if (!pfn_section_valid(s, ms, pfn)) return false;
+  if (injected(s, "online_page_ignores_device_taint")) return true;
+  if (!ms.taint_zone_device) return true;
   // ZONE_DEVICE collides with RAM in this section: only the pgmap lookup
   // tells an offline device pfn from online RAM.
   return s.pgmap_of(pfn) == nullptr;
@@ -427,7 +431,7 @@ void __remove_pages(System& s, Result& r, Pfn pfn, u64 nr_pages, const MhpParams
       if (!invalid) first_invalid = sec;
       invalid += upto - sec + 1;
       cur = upto == last_sec ? end : g.section_start(upto + 1);
-      if (s.mutants.has(Mutant::RemovePagesStopsAtInvalid)) cur = end;
+      if (injected(s, "remove_pages_stops_at_invalid")) cur = end;
       continue;
     }
     const Pfn next = std::min(end, g.section_start(sec + 1));
@@ -438,6 +442,13 @@ void __remove_pages(System& s, Result& r, Pfn pfn, u64 nr_pages, const MhpParams
   WARN(r, invalid != 0,
        "__remove_section: section " + std::to_string(first_invalid) + " not valid" +
            (invalid > 1 ? " (and " + std::to_string(invalid - 1) + " more)" : ""));
+}
+
+/* mm/memory_hotplug.c: section_taint_zone_device() */
+void section_taint_zone_device(System& s, Pfn pfn) {
+  if (pfn.v >= s.geo.max_pfn_limit()) return;  // the range ends at the top of the physical space
+  const u64 sec = s.geo.section_nr(pfn);
+  s.sections.update(sec, sec + 1, [](SectionState& ms) { ms.taint_zone_device = true; });
 }
 
 /* mm/memory_hotplug.c: move_pfn_range_to_zone() (altmap only matters for
@@ -452,18 +463,12 @@ void move_pfn_range_to_zone(System& s, Result& r, int nid, Zone zone, Pfn start,
   resize_pgdat_range(s.node(nid), start, nr_pages);
   // Subsection population needs pfn_to_online_page() to look for a pgmap in
   // a section ZONE_DEVICE shares with RAM: taint such sections.
-  if (zone == Zone::Device && !s.mutants.has(Mutant::NoZoneDeviceTaint)) {
-    const u64 pps = s.geo.pages_per_section();
-    for (Pfn p : {start, start + nr_pages})
-      if (!is_aligned(p.v, pps) && p.v < s.geo.max_pfn_limit()) {
-        const u64 sec = s.geo.section_nr(p);
-        s.sections.update(sec, sec + 1, [](SectionState& ms) { ms.taint_zone_device = true; });
-      }
-    if (s.mutants.has(Mutant::TaintAlignedBoundary))
-      for (Pfn p : {start, start + nr_pages})
-        if (p.v < s.geo.max_pfn_limit())
-          s.sections.update(s.geo.section_nr(p), s.geo.section_nr(p) + 1,
-                            [](SectionState& ms) { ms.taint_zone_device = true; });
+  if (zone == Zone::Device) {
+    for (Pfn p : {start, start + nr_pages}) {
+      if (!injected(s, "no_zone_device_taint"))
+        if (!is_aligned(p.v, s.geo.pages_per_section())) section_taint_zone_device(s, p);
+      if (injected(s, "taint_aligned_boundary")) section_taint_zone_device(s, p);
+    }
   }
   memmap_init_range(s, nr_pages, nid, zone, start, mt, altmap);
   // The new range is not online yet, so a zone it lies in stays
@@ -476,17 +481,18 @@ void remove_pfn_range_from_zone(System& s, Result& r, int nid, Zone zone, Pfn st
                                 u64 nr_pages, std::optional<bool> vouched) {
   (void)r;
   // Poison struct pages because they are now uninitialized again.
-  if (!s.mutants.has(Mutant::OfflineSkipsPoison))
+  if (!injected(s, "offline_skips_poison"))
     s.pages.assign(start.v, start.v + nr_pages, PageState::poisoned());
   // Zone shrinking code cannot properly deal with ZONE_DEVICE.
-  if (zone == Zone::Device && !s.mutants.has(Mutant::DeviceShrinksZone)) return;
-  const bool recheck = !s.mutants.has(Mutant::RemoveKeepsZoneContiguous);
+  if (!injected(s, "device_shrinks_zone"))
+    if (zone == Zone::Device) return;
   const bool was_contiguous = vouched.value_or(s.zone(nid, zone).contiguous);
-  if (recheck) clear_zone_contiguous(s, nid, zone);
-  if (!s.mutants.has(Mutant::ShrinkZoneSpanSkipped))
+  if (!injected(s, "remove_keeps_zone_contiguous")) clear_zone_contiguous(s, nid, zone);
+  if (!injected(s, "shrink_zone_span_skipped"))
     shrink_zone_span(s, nid, zone, start, start + nr_pages);
-  if (!s.mutants.has(Mutant::PgdatSpanNotUpdated)) update_pgdat_span(s, nid);
-  if (recheck) set_zone_contiguous(s, nid, zone, {start, start + nr_pages}, was_contiguous);
+  if (!injected(s, "pgdat_span_not_updated")) update_pgdat_span(s, nid);
+  if (!injected(s, "remove_keeps_zone_contiguous"))
+    set_zone_contiguous(s, nid, zone, {start, start + nr_pages}, was_contiguous);
 }
 
 /* mm/memory_hotplug.c: adjust_present_page_count() */
@@ -494,13 +500,14 @@ void adjust_present_page_count(System& s, Pfn page, int group, long nr_pages) {
   const PageState& p = s.page(page);
   ZoneState& z = s.zone(p.nid, p.zone);
   const u64 delta = static_cast<u64>(nr_pages);
-  if (s.section_of(page).early || s.mutants.has(Mutant::PresentEarlyForAll))
-    z.present_early_pages += delta;
+  if (s.section_of(page).early) z.present_early_pages += delta;
+  if (injected(s, "present_early_for_all") && !s.section_of(page).early) z.present_early_pages += delta;
   z.present_pages += delta;
-  if (!s.mutants.has(Mutant::NodePresentNotAdjusted)) s.node(p.nid).node_present_pages += delta;
-  if (group >= 0 && !s.mutants.has(Mutant::GroupPresentNotAdjusted)) {
+  if (!injected(s, "node_present_not_adjusted")) s.node(p.nid).node_present_pages += delta;
+  if (group >= 0) {
     MemoryGroup& g = s.groups.at(group);
-    (p.zone == Zone::Movable ? g.present_movable_pages : g.present_kernel_pages) += delta;
+    if (!injected(s, "group_present_not_adjusted"))
+      (p.zone == Zone::Movable ? g.present_movable_pages : g.present_kernel_pages) += delta;
   }
 }
 
@@ -516,11 +523,11 @@ Zone zone_for_pfn_range(const System& s, OnlineType type, int nid, int group, Pf
 
 /* mm/memory_hotplug.c: mhp_init_memmap_on_memory() */
 int mhp_init_memmap_on_memory(System& s, Result& r, Pfn pfn, u64 nr_pages, int nid, Zone zone) {
-  const Migratetype mt = s.mutants.has(Mutant::VmemmapPageblockMovable) ? Migratetype::Movable
-                                                                         : Migratetype::Unmovable;
+  Migratetype mt = Migratetype::Unmovable;
+  if (injected(s, "vmemmap_pageblock_movable")) mt = Migratetype::Movable;
   move_pfn_range_to_zone(s, r, nid, zone, pfn, nr_pages, mt);
   // SetPageVmemmapSelfHosted(): these pages never reach the buddy allocator.
-  if (s.mutants.has(Mutant::VmemmapFreedToBuddy))
+  if (injected(s, "vmemmap_freed_to_buddy"))
     free_pages_core(s, pfn, nr_pages);
   else
     s.pages.update(pfn.v, pfn.v + nr_pages, [](PageState& p) { p.kind = PageKind::Vmemmap; });
@@ -558,7 +565,7 @@ int online_pages(System& s, Result& r, Pfn pfn, u64 nr_pages, int nid, Zone zone
     return err;
   }
   // Fix up the isolated pageblocks before undo_isolate_page_range() below.
-  if (!s.mutants.has(Mutant::OnlineSkipsIsolateFixup))
+  if (!injected(s, "online_skips_isolate_fixup"))
     s.zone(nid, zone).nr_isolate_pageblock += static_cast<long>(nr_pages / g.pageblock_pages());
   online_pages_range(s, r, pfn, nr_pages);
   adjust_present_page_count(s, pfn, group, static_cast<long>(nr_pages));
@@ -623,12 +630,12 @@ int offline_pages(System& s, Result& r, Pfn start, u64 nr_pages, int nid, Zone z
   __offline_isolated_pages(s, r, start, end);
   if (!r.bug.empty()) return -EINVAL;
   s.zone(nid, zone).nr_isolate_pageblock -= static_cast<long>(nr_pages / g.pageblock_pages());
-  if (!s.mutants.has(Mutant::OfflineKeepsManaged))
+  if (!injected(s, "offline_keeps_managed"))
     adjust_managed_page_count(s, start, -static_cast<long>(nr_pages));
-  if (!s.mutants.has(Mutant::OfflineSkipsPresent))
+  if (!injected(s, "offline_skips_present"))
     adjust_present_page_count(s, start, group, -static_cast<long>(nr_pages));
   // node_states_clear_node()
-  if (!s.mutants.has(Mutant::OfflineKeepsNMemory)) {
+  if (!injected(s, "offline_keeps_n_memory")) {
     if (clear_normal) s.node(nid).has_normal_memory = false;
     if (clear_memory) s.node(nid).has_memory = false;
   }
@@ -647,8 +654,8 @@ BlockAltmap block_altmap_of(const System& s, const VmemAltmap& altmap) {
   } else {
     out.nr_vmemmap_pages = altmap.alloc;
   }
-  if (s.mutants.has(Mutant::BlockRecordsHalfVmemmap)) out.nr_vmemmap_pages /= 2;
-  if (s.mutants.has(Mutant::AltmapAllocNotRecorded)) out.nr_vmemmap_pages = 0;
+  if (injected(s, "block_records_half_vmemmap")) out.nr_vmemmap_pages /= 2;
+  if (injected(s, "altmap_alloc_not_recorded")) out.nr_vmemmap_pages = 0;
   return out;
 }
 
@@ -668,7 +675,7 @@ VmemAltmap altmap_of_block(const System& s, u64 id, const MemoryBlock& mem) {
 
 /* mm/memory_hotplug.c: try_remove_memory() without altmaps */
 void remove_range_without_altmap(System& s, Result& r, u64 start, u64 size) {
-  if (!s.mutants.has(Mutant::RemoveKeepsBlockDevices)) remove_memory_block_devices(s, r, start, size);
+  if (!injected(s, "remove_keeps_block_devices")) remove_memory_block_devices(s, r, start, size);
   arch_remove_memory(s, r, start, size, MhpParams{});
 }
 
@@ -747,7 +754,8 @@ int create_altmaps_and_memory_blocks(System& s, Result& r, int nid, int group, u
 /* mm/memory_hotplug.c: add_memory_resource() */
 int add_memory_resource(System& s, Result& r, int nid, u64 start, u64 size, unsigned flags) {
   const Geometry& g = s.geo;
-  const u64 checked = s.mutants.has(Mutant::HotplugRangeIgnoresStart) ? 0 : start;
+  u64 checked = start;
+  if (injected(s, "hotplug_range_ignores_start")) checked = 0;
   if (int err = check_hotplug_memory_range(g, checked, size)) {
     r.reason = "Block size unaligned hotplug range";
     return err;
@@ -809,7 +817,9 @@ int __add_memory(System& s, Result& r, int nid, u64 start, u64 size, unsigned fl
     return -EEXIST;
   }
   const int err = add_memory_resource(s, r, nid, start, size, flags);
-  if (err < 0 && !s.mutants.has(Mutant::AddFailureKeepsResource)) release_resource(s, start);
+  if (err < 0) {
+    if (!injected(s, "add_failure_keeps_resource")) release_resource(s, start);
+  }
   return err;
 }
 
@@ -830,7 +840,7 @@ void try_offline_node(System& s, int nid) {
   s.blocks.for_each(0, RunMap<MemoryBlock>::kEnd, [&](u64, u64, const MemoryBlock& m) {
     has_block = has_block || (m.present && m.nid == nid);
   });
-  if (s.mutants.has(Mutant::TryOfflineNodeIgnoresBlocks)) has_block = false;
+  if (injected(s, "try_offline_node_ignores_blocks")) has_block = false;
   if (has_block || n.has_cpu) return;
   n.online = false;  // node_set_offline(); unregister_one_node()
 }
@@ -851,7 +861,8 @@ int try_remove_memory(System& s, Result& r, u64 start, u64 size) {
   s.blocks.for_each(first, last + 1, [&](u64, u64, const MemoryBlock& m) {
     if (busy || !m.present) return;
     nid = m.nid;
-    busy = m.state != BlockState::Offline && !s.mutants.has(Mutant::RemoveIgnoresOnlineBlocks);
+    busy = m.state != BlockState::Offline;
+    if (injected(s, "remove_ignores_online_blocks")) busy = false;
     if (!nr_vmemmap_pages) nr_vmemmap_pages = m.nr_vmemmap_pages;
   });
   if (busy) {
@@ -885,10 +896,10 @@ int try_remove_memory(System& s, Result& r, u64 start, u64 size) {
       mhp_altmap = altmap_of_block(s, first, memory_block(s, first));
       altmap = &mhp_altmap;
     }
-    if (!s.mutants.has(Mutant::RemoveKeepsBlockDevices)) remove_memory_block_devices(s, r, start, size);
+    if (!injected(s, "remove_keeps_block_devices")) remove_memory_block_devices(s, r, start, size);
     arch_remove_memory(s, r, start, size, MhpParams{altmap, nullptr, Pfn{0}});
   }
-  if (!s.mutants.has(Mutant::RemoveKeepsResource)) release_mem_region_adjustable(s, start, size);
+  if (!injected(s, "remove_keeps_resource")) release_mem_region_adjustable(s, start, size);
   if (nid != kNoNode) try_offline_node(s, nid);
   return 0;
 }

@@ -60,7 +60,8 @@ void pageunmap_range(System& s, Result& r, int id, std::size_t range_id) {
   // page_zone(first initialised page) is ZONE_DEVICE: poison, no shrinking.
   k::remove_pfn_range_from_zone(s, r, pgmap.nid, Zone::Device, range.start, range.size());
   std::optional<k::VmemAltmap> altmap;
-  if (pgmap.altmap && range_id == 0 && !s.mutants.has(Mutant::UnmapWithoutAltmap)) altmap = to_vmem(*pgmap.altmap);
+  if (pgmap.altmap && range_id == 0) altmap = to_vmem(*pgmap.altmap);
+  if (injected(s, "unmap_without_altmap")) altmap.reset();
   const k::MhpParams params{altmap ? &*altmap : nullptr, &pgmap, range.start};
   k::__remove_pages(s, r, range.start, range.size(), params);  // arch_remove_memory() for non-private
   if (altmap) {
@@ -85,10 +86,10 @@ int pagemap_range(System& s, Result& r, int id, std::size_t range_id) {
   if (k::WARN(r, pgmap.altmap && range_id > 0, "altmap not supported for multiple ranges")) return -EINVAL;
   if (k::WARN(r, s.pgmap_of(range.start) || s.pgmap_of(range.end - 1), "Conflicting mapping in same section"))
     return -ENOMEM;
-  if (!s.mutants.has(Mutant::MemremapSkipsRamCheck) &&
-      k::WARN(r, intersects_ram(s, g.phys_of(range.start), g.phys_of(range.end)),
-              "memremap attempted on ram region"))
-    return -ENXIO;
+  if (!injected(s, "memremap_skips_ram_check"))
+    if (k::WARN(r, intersects_ram(s, g.phys_of(range.start), g.phys_of(range.end)),
+                "memremap attempted on ram region"))
+      return -ENXIO;
   pgmap_array_store(s, range, id);
   if (!k::mhp_range_allowed(g, g.phys_of(range.start), g.phys_of(range.end) - g.phys_of(range.start))) {
     s.pgmap_array.assign(range.start.v, range.end.v, 0);
@@ -114,7 +115,7 @@ int pagemap_range(System& s, Result& r, int id, std::size_t range_id) {
   }
   k::move_pfn_range_to_zone(s, r, pgmap.nid, Zone::Device, range.start, range.size(), Migratetype::Movable,
                             altmap ? &*altmap : nullptr);
-  if (!s.mutants.has(Mutant::ZoneDeviceInitSkipped))
+  if (!injected(s, "zone_device_init_skipped"))
     k::memmap_init_zone_device(s, pgmap.nid, range.start, range.size(), pgmap);
   return 0;
 }
@@ -131,15 +132,13 @@ std::string region_name(const MemremapRequest& req) {
   return "device" + id;
 }
 
-// Whether the owner claims its ranges. The memremap_skips_ram_check mutant
-// removes both guards against System RAM, this one and region_intersects().
-bool claims_regions(const System& s) { return !s.mutants.has(Mutant::MemremapSkipsRamCheck); }
-
 /* drivers/nvdimm/pmem.c: pmem_attach_disk(); drivers/dax/device.c:
    dev_dax_probe() -- devm_request_mem_region() for each range before
    devm_memremap_pages() */
 int claim_ranges(System& s, Result& r, const MemremapRequest& req) {
-  if (!claims_regions(s)) return 0;
+  // The fault removes both guards against System RAM: this claim and
+  // pagemap_range()'s region_intersects().
+  if (injected(s, "memremap_skips_ram_check")) return 0;
   for (std::size_t i = 0; i < req.ranges.size(); ++i) {
     const auto [start, size] = req.ranges[i];
     if (k::request_mem_region(s, start, size, region_name(req))) continue;
@@ -152,7 +151,7 @@ int claim_ranges(System& s, Result& r, const MemremapRequest& req) {
 
 /* kernel/resource.c: __release_region() for each claim, by devres */
 void release_ranges(System& s, const DevPagemap& pgmap) {
-  if (!claims_regions(s)) return;
+  if (injected(s, "memremap_skips_ram_check")) return;  // nothing was claimed
   for (const PfnRange& range : pgmap.ranges)
     k::release_mem_region(s, s.geo.phys_of(range.start), s.geo.phys_of(range.end) - s.geo.phys_of(range.start));
 }
@@ -203,7 +202,7 @@ Result memremap_pages(System& s, const MemremapRequest& req) {
   s.pgmaps.emplace(req.id, *pgmap);
   for (std::size_t i = 0; i < nr_range; ++i) {
     if (int err = pagemap_range(s, r, req.id, i)) {
-      if (!s.mutants.has(Mutant::MemremapFailureKeepsRanges))
+      if (!injected(s, "memremap_failure_keeps_ranges"))
         unmap_ranges(s, r, req.id, i);  // memunmap_pages() with nr_range = i
       release_ranges(s, *pgmap);      // the probe fails: devres unwinds
       s.pgmaps.erase(req.id);

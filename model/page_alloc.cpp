@@ -132,7 +132,8 @@ void memmap_init(System& s, const std::vector<MemblockRange>& mem) {
   }
   // The hole from the end of memory to the end of its section joins the
   // highest zone of the last node.
-  if (mem.empty() || s.mutants.has(Mutant::MemmapInitSkipsTailHole)) return;
+  if (mem.empty()) return;
+  if (injected(s, "memmap_init_skips_tail_hole")) return;
   const u64 end = align_up(mem.back().end.v, s.geo.pages_per_section());
   if (hole_pfn < end)
     init_unavailable_range(s, Pfn{hole_pfn}, Pfn{end}, static_cast<Zone>(zone_id), nid);
@@ -186,7 +187,7 @@ void adjust_managed_page_count(System& s, Pfn page, long count) {
 
 /* mm/page_alloc.c: __offline_isolated_pages() */
 void __offline_isolated_pages(System& s, Result& r, Pfn start, Pfn end) {
-  if (!s.mutants.has(Mutant::OfflineKeepsSectionsOnline)) offline_mem_sections(s, r, start, end);
+  if (!injected(s, "offline_keeps_sections_online")) offline_mem_sections(s, r, start, end);
   // Every page must be a free buddy page by now: BUG_ON(!PageBuddy(page)).
   const bool all_free =
       s.pages.all_of(start.v, end.v, [](const PageState& p) { return p.kind == PageKind::Free; });
@@ -256,7 +257,8 @@ bool __pageblock_pfn_to_page(const System& s, Pfn start, Pfn end, int nid, Zone 
   if (!pfn_valid(s, start) || !pfn_valid(s, last)) return false;
   if (!pfn_to_online_page(s, start)) return false;
   const PageState& first = s.page(start);
-  if (!s.mutants.has(Mutant::PageblockIgnoresZone) && !page_in_zone(first, nid, zone)) return false;
+  if (!injected(s, "pageblock_ignores_zone"))
+    if (!page_in_zone(first, nid, zone)) return false;
   // The last page only has to share the first one's zone id.
   return first.initialised() && page_in_zone(s.page(last), first.nid, first.zone);
 }

@@ -51,8 +51,9 @@ void count_isolated(System& s, Pfn start, Pfn end, long sign) {
 
 /* mm/page_isolation.c: start_isolate_page_range(), MEMORY_OFFLINE */
 int start_isolate_page_range(System& s, Pfn start, Pfn end) {
-  if (!s.mutants.has(Mutant::IsolationIgnoresUnmovable) && !s.pages.all_of(start.v, end.v, [](const PageState& p) { return !unmovable(p); }))
-    return -EBUSY;  // set_migratetype_isolate() undoes what it did
+  if (!injected(s, "isolation_ignores_unmovable"))
+    if (!s.pages.all_of(start.v, end.v, [](const PageState& p) { return !unmovable(p); }))
+      return -EBUSY;  // set_migratetype_isolate() undoes what it did
   s.pages.update(start.v, end.v, [](PageState& p) { p.mt = Migratetype::Isolate; });
   count_isolated(s, start, end, +1);
   return 0;
@@ -68,9 +69,10 @@ void undo_isolate_page_range(System& s, Pfn start, Pfn end) {
 
 /* mm/page_isolation.c: test_pages_isolated(), MEMORY_OFFLINE */
 bool test_pages_isolated(const System& s, Pfn start, Pfn end) {
-  const bool blind = s.mutants.has(Mutant::IsolationIgnoresUnmovable);
-  return s.pages.all_of(start.v, end.v, [&](const PageState& p) {
-    return p.mt == Migratetype::Isolate && (p.kind == PageKind::Free || blind);
+  if (injected(s, "isolation_ignores_unmovable"))
+    return s.pages.all_of(start.v, end.v, [](const PageState& p) { return p.mt == Migratetype::Isolate; });
+  return s.pages.all_of(start.v, end.v, [](const PageState& p) {
+    return p.mt == Migratetype::Isolate && p.kind == PageKind::Free;
   });
 }
 

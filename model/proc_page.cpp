@@ -51,6 +51,7 @@ std::vector<WalkedRun> kpageflags_read(const System& s, u64 pfn, u64 count) {
   for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
     WalkedRun r{cuts[i], cuts[i + 1], std::nullopt, std::nullopt};
     if (k::pfn_to_online_page(s, Pfn{r.lo})) r.page = s.pages.at(r.lo);
+    if (injected(s, "kpageflags_reads_offline_memmap") && k::pfn_valid(s, Pfn{r.lo})) r.page = s.pages.at(r.lo);
     if (!out.empty() && out.back().hi == r.lo && out.back().page == r.page)
       out.back().hi = r.hi;
     else

@@ -26,7 +26,9 @@ using Bits = SubsectionMap;
 
 // subsection_mask_set() with the System's geometry and mutants.
 Bits subsection_mask(const System& s, Pfn pfn, u64 nr_pages) {
-  return subsection_mask_set(s.geo, pfn, nr_pages, s.mutants.has(Mutant::SubsectionMaskFirstOnly));
+  // The defect is a parameter of the text the Z3 encoding shares.
+  const bool first_only = injected(s, "subsection_mask_first_only");
+  return subsection_mask_set(s.geo, pfn, nr_pages, first_only);
 }
 
 // Apply f to the section containing pfn.
@@ -106,14 +108,13 @@ void section_deactivate(System& s, Result& r, Pfn pfn, u64 nr_pages, const MhpPa
                std::to_string(nr_pages) + ")"))
     return;
   const bool empty = ms.subsection_map.none();
-  const bool keeps_mem_map = s.mutants.has(Mutant::DeactivateKeepsMemMap);
-  if (!empty && s.mutants.has(Mutant::PartialDeactivateClearsMemMap)) ms.has_mem_map = false;
   if (empty) {
     // A boot usage shares its page with other sections' and stays (B5).
-    if (ms.usage != UsageOrigin::Boot || s.mutants.has(Mutant::DeactivateFreesBootUsage))
-      ms.usage = UsageOrigin::None;
-    if (!keeps_mem_map) ms.has_mem_map = false;
+    if (ms.usage != UsageOrigin::Boot) ms.usage = UsageOrigin::None;
+    if (injected(s, "deactivate_frees_boot_usage")) ms.usage = UsageOrigin::None;
+    if (!injected(s, "deactivate_keeps_mem_map")) ms.has_mem_map = false;
   }
+  if (injected(s, "partial_deactivate_clears_mem_map") && !empty) ms.has_mem_map = false;
   update_section(s, pfn, [&](SectionState& x) { x = ms; });
 
   // The memmap of early sections is always fully populated: only an empty
@@ -130,12 +131,13 @@ void section_deactivate(System& s, Result& r, Pfn pfn, u64 nr_pages, const MhpPa
     s.pages.assign(sec.v, sec.v + g.pages_per_section(), PageState::absent());
   }
 
-  if (empty && !keeps_mem_map) {
+  if (empty) {
     // section_mem_map = 0: drops PRESENT, ONLINE, EARLY and the taint.
-    update_section(s, pfn, [&](SectionState& x) {
-      x.present = x.has_mem_map = x.online = x.early = x.taint_zone_device = false;
-      x.nid = kNoNode;
-    });
+    if (!injected(s, "deactivate_keeps_mem_map"))
+      update_section(s, pfn, [&](SectionState& x) {
+        x.present = x.has_mem_map = x.online = x.early = x.taint_zone_device = false;
+        x.nid = kNoNode;
+      });
   }
 }
 
@@ -242,7 +244,7 @@ int sparse_add_section(System& s, Result& r, int nid, Pfn start, u64 nr_pages,
     if (!ms.present) ms.nid = static_cast<std::int16_t>(nid);
     ms.present = true;                        // __section_mark_present()
     ms.has_mem_map = true;                    // sparse_init_one_section(.., 0)
-    if (boot_usage && s.mutants.has(Mutant::ReaddBootSectionEarly)) ms.early = true;
+    if (injected(s, "readd_boot_section_early") && boot_usage) ms.early = true;
   });
   return 0;
 }

@@ -84,15 +84,15 @@ int populate_section_memmap(System& s, Result& r, Pfn pfn, u64 nr_pages, int nid
     return -ENOMEM;
 
   VmemmapPlan plan = arch_vmemmap_plan(g, nr_pages, altmap != nullptr);
-  if (auto compound = compound_vmemmap_pages(g, pfn, nr_pages, params);
-      compound && !s.mutants.has(Mutant::NoVmemmapDedup))
-    plan = VmemmapPlan{*compound, 1, false};  // base pages from the page allocator
+  auto compound = compound_vmemmap_pages(g, pfn, nr_pages, params);
+  if (injected(s, "no_vmemmap_dedup")) compound.reset();
+  if (compound) plan = VmemmapPlan{*compound, 1, false};  // base pages from the page allocator
   // An exhausted altmap is -ENOMEM on x86 and arm64 (no fallback), but
   // ppc64's vmemmap_populate() falls back to system memory ("altmap block
   // allocation failed, falling back to system memory"). The kernel decides
   // per vmemmap page; the model, whose ppc64 vmemmap is approximated by base
   // pages, decides per section.
-  if (plan.uses_altmap && s.mutants.has(Mutant::AltmapRefusesExactFit)) {
+  if (injected(s, "altmap_refuses_exact_fit") && plan.uses_altmap) {
     VmemAltmap t = *altmap;
     if (altmap_alloc_many(t, plan.unit, plan.pages / plan.unit) && altmap_nr_free(t) == 0) return -ENOMEM;
   }
@@ -140,13 +140,13 @@ void depopulate_section_memmap(System& s, Result& r, Pfn pfn, u64 nr_pages,
     return;
   }
   u64 want = arch_vmemmap_plan(s.geo, nr_pages, false).pages;
-  if (auto compound = compound_vmemmap_pages(s.geo, pfn, nr_pages, params);
-      compound && !s.mutants.has(Mutant::NoVmemmapDedup))
-    want = *compound;
+  auto compound = compound_vmemmap_pages(s.geo, pfn, nr_pages, params);
+  if (injected(s, "no_vmemmap_dedup")) compound.reset();
+  if (compound) want = *compound;
   // B11-like: a partial removal that tears down the whole section's memmap.
-  if (s.mutants.has(Mutant::DepopulateFreesWholeSection)) want = ms.memmap_buddy_pages;
+  if (injected(s, "depopulate_frees_whole_section")) want = ms.memmap_buddy_pages;
   const u64 pages = std::min<u64>(want, ms.memmap_buddy_pages);
-  if (!s.mutants.has(Mutant::VmemmapFreeLeaksPages)) {
+  if (!injected(s, "vmemmap_free_leaks_pages")) {
     const u64 freed = free_memmap_pages(s, sec, pages, ms.memmap_buddy_pages);
     WARN(r, freed != pages, "vmemmap_free: memmap pages missing from the page map");
   }

@@ -143,7 +143,7 @@ Json check_json(const CheckOptions& o, const CheckReport& r, const std::optional
                    {"trace", print_trace(r.failure->trace)}};
   std::vector<std::string> mutants;
   for (const MutantInfo& m : mutant_registry())
-    if (o.mutants.has(m.id)) mutants.emplace_back(m.name);
+    if (o.mutants.has(id_of(m))) mutants.emplace_back(m.name);
   return Json{{"suite", o.suite},
               {"seed", r.seed},
               {"cases", r.cases},

@@ -412,39 +412,38 @@ std::vector<Invariant> block_invariants() {
        "hot-add leaves behind, covered by no resource, block or pgmap, aside).",
        "create_memory_block_devices() after arch_add_memory(); remove_memory_block_devices() before "
        "arch_remove_memory(); __add_pages() keeps its sections on error",
-       block_exists_iff_memory_added, witness_hot_added_block, "remove_keeps_block_devices"},
+       block_exists_iff_memory_added, witness_hot_added_block},
       {"only_offline_memory_removed", "INV-30", "remove_memory() succeeds only when every block is offline.",
        "try_remove_memory(): check_memblock_offlined_cb -EBUSY", only_offline_memory_removed,
-       witness_remove_ok, "remove_ignores_online_blocks"},
+       witness_remove_ok},
       {"block_state_at_rest", "INV-31", "Between operations a block is online or offline, never going-offline.",
-       "memory_block_change_state(); WARN in state_show()", block_state_at_rest, witness_failed_offline,
-       "failed_offline_stays_going_offline"},
+       "memory_block_change_state(); WARN in state_show()", block_state_at_rest, witness_failed_offline},
       {"block_zone_iff_online_single_zone", "INV-32",
        "mem->zone is set only for online blocks, always for online hot-added ones, and all the "
        "block's memory (holes aside) is in that zone.",
        "memory_block_offline() -EINVAL without mem->zone; offline_pages() zone WARN (bug B12)",
-       block_zone_iff_online_single_zone, witness_hot_added_online, "offline_keeps_block_zone"},
+       block_zone_iff_online_single_zone, witness_hot_added_online},
       {"block_memmap_matches_state", "INV-33a",
        "An online block has initialised struct pages; an offline block's struct pages are poisoned.",
        "page_init_poison() in sparse_add_section() and remove_pfn_range_from_zone()",
-       block_memmap_matches_state, witness_offline_block, "offline_skips_poison"},
+       block_memmap_matches_state, witness_offline_block},
       {"group_present_accounting", "INV-35a",
        "A memory group's present kernel and movable pages are those of its online blocks.",
        "adjust_present_page_count(); auto_movable_zone_for_pfn()", group_present_accounting,
-       witness_group_online, "group_present_not_adjusted"},
+       witness_group_online},
       {"groups_belong_to_devices", "INV-35b",
        "Every memory group belongs to exactly one ACPI memory device, a static group of the device's "
        "pages (PFN_UP of its length) on its node, and blocks only name live groups.",
        "acpi_memory_enable_device() -> memory_group_register_static(); acpi_memory_device_free() -> "
        "memory_group_unregister()", groups_belong_to_devices,
-       witness_dimm, {"dimm_add_leaks_group", "static_group_page_more"}},
+       witness_dimm},
       {"ram_resources_match_memory", "INV-29b",
        "iomem resources and populated subsections describe the same memory: System RAM has valid "
        "memmaps, each device resource is one live pgmap range's claim, and each populated "
        "subsection is System RAM or a pgmap's (sections a failed hot-add leaves behind aside).",
        "register_memory_resource() / release_mem_region_adjustable(); walk_system_ram_range(); "
        "devm_request_mem_region() before memremap_pages()",
-       ram_resources_match_memory, witness_hot_added_block, "remove_keeps_resource"},
+       ram_resources_match_memory, witness_hot_added_block},
   };
 }
 

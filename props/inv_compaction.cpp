@@ -165,14 +165,14 @@ std::vector<Invariant> compaction_invariants() {
        "nothing changes, and each zone, node and pageblock type keeps its count of each page kind.",
        "compact_zone(): isolate_migratepages() and isolate_freepages() read every struct page of "
        "a pageblock pageblock_pfn_to_page() hands them",
-       compaction_stays_in_zone, witness_pages_compacted, "pageblock_ignores_zone"},
+       compaction_stays_in_zone, witness_pages_compacted},
       {"contiguous_zone_has_no_holes", "INV-44",
        "A zone flagged contiguous has, at every pfn of its span, an online and populated struct "
        "page of that zone and node, initialised and not ZONE_DEVICE.",
        "pageblock_pfn_to_page() skips __pageblock_pfn_to_page() when zone->contiguous; "
        "set_zone_contiguous() after move_pfn_range_to_zone(), remove_pfn_range_from_zone() and at "
        "boot",
-       contiguous_zone_has_no_holes, witness_hotplugged_zone_contiguous, "remove_keeps_zone_contiguous"},
+       contiguous_zone_has_no_holes, witness_hotplugged_zone_contiguous},
   };
 }
 

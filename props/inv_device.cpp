@@ -458,47 +458,46 @@ std::vector<Invariant> device_invariants() {
       {"hotplug_section_valid_iff_subsections", "INV-4",
        "A non-early section has SECTION_HAS_MEM_MAP exactly when some subsection of it is populated.",
        "section_deactivate() clears section_mem_map only when the subsection_map empties",
-       hotplug_section_valid_iff_subsections, witness_partial_section, "partial_deactivate_clears_mem_map"},
+       hotplug_section_valid_iff_subsections, witness_partial_section},
       {"depopulate_within_removed_subsections", "INV-7",
        "Removing subsections of a non-early section frees at most the memmap of those subsections.",
        "section_deactivate() -> depopulate_section_memmap(pfn, nr_pages) on the removed span only",
-       depopulate_within_removed_subsections, witness_partial_removal, "depopulate_frees_whole_section"},
+       depopulate_within_removed_subsections, witness_partial_removal},
       {"zone_device_taint", "INV-10",
        "A present section holding ZONE_DEVICE pfns besides other pfns is tainted, and stays tainted; "
        "a section is tainted only by a ZONE_DEVICE range that starts or ends inside it.",
        "move_pfn_range_to_zone() section_taint_zone_device(); pfn_to_online_page()", zone_device_taint,
-       witness_tainted, {"no_zone_device_taint", "taint_aligned_boundary"}},
+       witness_tainted},
       {"zone_device_accounting", "INV-14",
        "ZONE_DEVICE has present = managed = 0, and its span never shrinks.",
        "remove_pfn_range_from_zone() returns early for ZONE_DEVICE", Check{zone_device_span_kept, zone_device_unpopulated},
-       witness_device_unmapped, "device_shrinks_zone"},
+       witness_device_unmapped},
       {"device_altmap_balanced", "INV-23a",
        "A pgmap's altmap lies in range 0, alloc + align <= free, alloc = the vmemmap its sections took, "
        "and memunmap_pages() gives it all back.",
        "pagemap_range() / pageunmap_range() pass the pgmap altmap; memunmap_pages() WARN_ONCE",
-       device_altmap_balanced, witness_device_altmap_unmapped, "unmap_without_altmap"},
+       device_altmap_balanced, witness_device_altmap_unmapped},
       {"altmap_capacity_matches_kernel", "INV-23c",
        "On x86_64 memremap_pages() takes one PMD of vmemmap per whole section of range 0 from its "
        "altmap, each padded to its natural alignment: it succeeds only if the altmap holds them all, "
        "fails with -ENOMEM only if it does not, and leaves the altmap's alloc and align at their sum.",
        "vmemmap_populate() -> vmemmap_populate_hugepages() -> altmap_alloc_block_buf(); "
        "__populate_section_memmap() (no dedup with an altmap)",
-       altmap_capacity_matches_kernel, witness_altmap_judged, "altmap_refuses_exact_fit"},
+       altmap_capacity_matches_kernel, witness_altmap_judged},
       {"pgmap_ranges_disjoint", "INV-38",
        "pgmap ranges never intersect System RAM (the owner's region claim says -EBUSY, "
        "region_intersects() -ENXIO behind it) and own their pgmap_array entries, which name live "
        "pgmaps only.",
        "devm_request_mem_region() before memremap_pages(); pagemap_range() region_intersects() and "
        "get_dev_pagemap() conflict checks", Check{memremap_refuses_ram, pgmap_ranges_disjoint},
-       witness_ram_refused, "memremap_skips_ram_check"},
+       witness_ram_refused},
       {"device_vmemmap_deduplicated", "INV-39",
        "A section of a compound pgmap without altmap holds exactly 2 vmemmap pages per compound head.",
        "__populate_section_memmap() -> vmemmap_populate_compound_pages()", device_vmemmap_deduplicated,
-       witness_dedup, "no_vmemmap_dedup"},
+       witness_dedup},
       {"device_memmap_initialised", "INV-33b",
        "Every pfn of a live pgmap (the altmap reserve aside) has an initialised ZONE_DEVICE struct page.",
-       "memmap_init_zone_device() / compound_nr_pages()", device_memmap_initialised, has_pgmap,
-       "zone_device_init_skipped"},
+       "memmap_init_zone_device() / compound_nr_pages()", device_memmap_initialised, has_pgmap},
   };
 }
 

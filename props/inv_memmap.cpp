@@ -177,27 +177,27 @@ std::vector<Invariant> memmap_invariants() {
        "The self-hosted vmemmap pages of a block are VmemmapSelfHosted while it is online and "
        "poisoned while it is offline; they never reach the buddy allocator.",
        "mhp_init_memmap_on_memory(); online_pages() starts after the vmemmap",
-       vmemmap_never_in_buddy, witness_vmemmap_online, "vmemmap_freed_to_buddy"},
+       vmemmap_never_in_buddy, witness_vmemmap_online},
       {"vmemmap_in_block_zone_unmovable", "INV-20b",
        "An online block's vmemmap pages sit in the block's zone and node, in MIGRATE_UNMOVABLE "
        "pageblocks.",
        "mhp_init_memmap_on_memory(): move_pfn_range_to_zone(.., MIGRATE_UNMOVABLE)",
-       vmemmap_in_block_zone_unmovable, witness_vmemmap_online, "vmemmap_pageblock_movable"},
+       vmemmap_in_block_zone_unmovable, witness_vmemmap_online},
       {"vmemmap_range_is_block_memmap", "INV-21",
        "A block's nr_vmemmap_pages is its whole memmap: pageblock-aligned, smaller than the "
        "block, and only where memmap_on_memory is supported.",
        "online_pages() / offline_pages() WARN_ON_ONCE alignment; mhp_supports_memmap_on_memory()",
-       vmemmap_range_is_block_memmap, witness_vmemmap_block, "block_records_half_vmemmap"},
+       vmemmap_range_is_block_memmap, witness_vmemmap_block},
       {"memmap_pages_accounted", "INV-40",
        "Vmemmap pages from the page allocator are exactly those the present sections hold; "
        "removed sections hold none.",
        "depopulate_section_memmap() / vmemmap_free()", memmap_pages_accounted,
-       witness_buddy_memmap, "vmemmap_free_leaks_pages"},
+       witness_buddy_memmap},
       {"altmap_pages_match_block", "INV-23b",
        "The vmemmap pages a block's sections took from the altmap are the block's "
        "nr_vmemmap_pages.",
        "try_remove_memory() rebuilds the altmap from nr_vmemmap_pages; free_hugepage_table()",
-       altmap_pages_match_block, witness_vmemmap_block, "altmap_alloc_not_recorded"},
+       altmap_pages_match_block, witness_vmemmap_block},
   };
 }
 

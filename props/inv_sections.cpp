@@ -177,30 +177,30 @@ std::vector<Invariant> section_invariants() {
       {"valid_section_has_usage", "INV-1",
        "A section with SECTION_HAS_MEM_MAP has a mem_section_usage.",
        "pfn_valid() / pfn_section_valid() dereference ms->usage", valid_section_has_usage,
-       witness_hot_added_section, "deactivate_keeps_mem_map"},
+       witness_hot_added_section},
       {"subsection_map_matches_memmap", "INV-3",
        "In a hot-added section, struct pages exist exactly for the subsections whose "
        "subsection_map bit is set; a section without a usage has no bits (the map lives in it).",
        "fill_subsection_map() / clear_subsection_map(); pfn_valid()", subsection_map_matches_memmap,
-       witness_hot_added_section, "subsection_mask_first_only"},
+       witness_hot_added_section},
       {"early_section_memmap_complete", "INV-5a",
        "An early section is valid, keeps its boot usage, and has an initialised memmap for "
        "every pfn, holes included.",
        "pfn_valid() treats early sections as valid over their whole span",
-       early_section_memmap_complete, witness_boot_hole, "memmap_init_skips_tail_hole"},
+       early_section_memmap_complete, witness_boot_hole},
       {"early_section_has_boot_memmap", "INV-6",
        "Hot-added sections, re-added boot sections included, are never EARLY.",
        "sparse_add_section() passes no flags; section_deactivate() frees no early memmap",
-       early_section_has_boot_memmap, witness_readded_boot_section, "readd_boot_section_early"},
+       early_section_has_boot_memmap, witness_readded_boot_section},
       {"boot_usage_never_freed", "INV-5b",
        "A boot-allocated mem_section_usage is kept when its section is removed.",
        "section_deactivate(): PageReserved(virt_to_page(ms->usage)) (bug B5)",
-       boot_usage_never_freed, witness_boot_section_removed, "deactivate_frees_boot_usage"},
+       boot_usage_never_freed, witness_boot_section_removed},
       {"section_online_iff_block_online", "INV-34",
        "A present section holding System RAM is online exactly when the memory block holding it is "
        "online; a section holding only ZONE_DEVICE memory is never online.",
        "online_mem_sections() / offline_mem_sections(); memremap_pages() never onlines a section",
-       section_online_iff_block_online, witness_hot_added_online, "offline_keeps_sections_online"},
+       section_online_iff_block_online, witness_hot_added_online},
   };
 }
 

@@ -340,16 +340,16 @@ std::vector<Invariant> step_invariants() {
       {"no_kernel_bug", "INV-37",
        "No operation reaches a BUG(): offlining only takes free buddy pages out of the allocator.",
        "__offline_isolated_pages() BUG_ON(!PageBuddy); try_remove_memory() BUG_ON",
-       no_kernel_bug, witness_offline_ok, "isolation_ignores_unmovable"},
+       no_kernel_bug, witness_offline_ok},
       {"failed_op_changes_nothing", "GEN-1",
        "An operation that fails leaves the whole state as it was (outside the documented "
        "non-atomic kernel paths).",
        "the error paths of online_pages(), offline_pages(), add_memory_resource()",
-       failed_op_changes_nothing, witness_failed_op, "online_failure_skips_deinit"},
+       failed_op_changes_nothing, witness_failed_op},
       {"allocations_conserved", "GEN-2",
        "Only alloc and free change the number of allocated pages; offlining migrates them.",
        "do_migrate_range() / migrate_pages() in offline_pages()", allocations_conserved,
-       witness_migration, "offline_drops_movable_pages"},
+       witness_migration},
       {"argument_errors_match_kernel", "GEN-3",
        "add_memory() with arguments 6.1 refuses returns the errno of the first check they fail: "
        "-EINVAL for a driver-managed resource name not \"System RAM (...)\", "
@@ -359,7 +359,7 @@ std::vector<Invariant> step_invariants() {
        "add_memory_driver_managed()'s name check; register_memory_resource(): mhp_range_allowed(), "
        "__request_region(); add_memory_resource(): "
        "check_hotplug_memory_range(); acpi_memory_enable_device() (QEMU's pc-dimm overlap check)",
-       argument_errors_match_kernel, witness_bad_arguments, "hotplug_range_ignores_start"},
+       argument_errors_match_kernel, witness_bad_arguments},
       {"warnings_match_kernel", "GEN-4",
        "A step WARNs only where 6.1 WARNs on it: x86 add_pages() when __add_pages() failed, "
        "add_memory() on an impossible node, memremap_pages() with an altmap on several ranges or "
@@ -369,13 +369,13 @@ std::vector<Invariant> step_invariants() {
        "arch/x86 add_pages() WARN_ON_ONCE(ret); add_memory_resource(); pagemap_range(); "
        "__add_pages() check_pfn_span(); remove_memory_block_devices(); __remove_section(); "
        "clear_subsection_map()",
-       warnings_match_kernel, witness_kernel_warn, "remove_blocks_past_range"},
+       warnings_match_kernel, witness_kernel_warn},
       {"remove_clears_range", "GEN-5",
        "A remove_memory() that succeeds leaves no subsection of its range populated (sections without "
        "a memmap are skipped, not the end of the walk), except in a section whose "
        "clear_subsection_map() refused with a WARN.",
        "__remove_pages() -> __remove_section() -> sparse_remove_section() -> section_deactivate()",
-       remove_clears_range, witness_remove_over_absent, "remove_pages_stops_at_invalid"},
+       remove_clears_range, witness_remove_over_absent},
   };
 }
 

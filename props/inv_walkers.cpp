@@ -122,8 +122,7 @@ std::vector<Invariant> walker_invariants() {
        "from it.",
        "pfn_to_online_page(), its callers kpageflags_read(), memory_failure(), "
        "page_owner's and compaction's pfn scans",
-       Check{kpageflags_op_saw_initialised_memmap, walkers_see_initialised_state}, witness_mixed_section_walked,
-       "online_page_ignores_device_taint"},
+       Check{kpageflags_op_saw_initialised_memmap, walkers_see_initialised_state}, witness_mixed_section_walked},
   };
 }
 

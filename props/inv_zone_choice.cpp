@@ -257,9 +257,7 @@ std::vector<Invariant> zone_choice_invariants() {
        "ratio and numa_aware, the default zone listed first.",
        "zone_for_pfn_range() in memory_block_online(): default_zone_for_pfn(), "
        "default_kernel_zone_for_pfn(), auto_movable_zone_for_pfn(); valid_zones_show()",
-       Check{online_zone_matches_spec, valid_zones_match_spec}, witness_default_zone_rule,
-       {"default_zone_ignores_movable_node", "valid_zones_kernel_first", "auto_movable_ratio_exclusive",
-        "early_zone_ignores_spans"}},
+       Check{online_zone_matches_spec, valid_zones_match_spec}, witness_default_zone_rule},
   };
 }
 

@@ -226,27 +226,27 @@ const std::vector<ResiduePath>& residue_catalogue() {
       {"state_store_keeps_online_type", "drivers/base/memory.c: state_store(), memory_subsys_online()",
        "mem->online_type of the block: the requested type if the block was already online, "
        "MMOP_OFFLINE otherwise",
-       online_type_applies, online_type_erase, "failed_online_keeps_type"},
+       online_type_applies, online_type_erase},
       {"add_pages_keeps_added_sections", "mm/memory_hotplug.c: __add_pages()",
        "on -ENOMEM (-EINVAL from dimm_add), or on -EEXIST from add_memory over sections an earlier failure left, "
        "the sections of the range added before the failing one: their mem_section "
        "state, their struct pages, the free pages that took their vmemmap, and (6.11 on) the "
        "nr_memmap_pages that count it",
-       add_pages_applies, add_pages_erase, "add_failure_keeps_resource"},
+       add_pages_applies, add_pages_erase},
       {"acpi_eject_rollback_reonlines", "drivers/acpi/scan.c: acpi_scan_try_to_offline()",
        "on -EBUSY, the device's online blocks onlined again with the default policy: their zone, "
        "the pages of the device, the migration targets of its movable pages, the node's zone and "
        "node counters and spans, and the memory group's present counts; no block changes state "
        "unless the memory notifier refuses going online, when offlined blocks may stay offline",
-       eject_applies, eject_erase, "eject_rollback_skips_online"},
+       eject_applies, eject_erase},
       {"pagemap_range_unwind_keeps_span", "mm/memremap.c: memremap_pages(), pageunmap_range()",
        "the ZONE_DEVICE zone and node span, the sections' zone-device taint, the poison on an "
        "early section's hole, and which free pages hold vmemmap",
-       pagemap_applies, pagemap_erase, "memremap_failure_keeps_ranges"},
+       pagemap_applies, pagemap_erase},
       {"failed_online_rechecks_contiguous", "mm/memory_hotplug.c: remove_pfn_range_from_zone(), set_zone_contiguous()",
        "zone->contiguous set on a zone that was flagged not contiguous, where a failed online's "
        "undo looked at the zone again; never a flag cleared",
-       contiguous_applies, contiguous_erase, "remove_keeps_zone_contiguous"},
+       contiguous_applies, contiguous_erase},
   };
   return paths;
 }

@@ -31,8 +31,7 @@ struct ResiduePath {
   // path may leave.
   void (*erase)(const StepView& v, System& before, System& after);
   // The mutant whose rollback leaves a residue of the wrong shape on this
-  // path (tests/test_residue.cpp shows it caught).
-  std::string_view killed_by;
+  // path names it among its targets (killers_of(), tests/test_residue.cpp).
 };
 
 const std::vector<ResiduePath>& residue_catalogue();

@@ -104,17 +104,17 @@ const std::vector<SequenceProperty>& sequence_properties() {
        "Offlining a block and onlining it again into the same zone restores every zone and node "
        "counter.",
        "memory_block_offline() / memory_block_online() are inverse on the counters", 2,
-       same_zone_again, zone_counters_restored, offline_online_window, "offline_skips_present"},
+       same_zone_again, zone_counters_restored, offline_online_window},
       {"add_remove_round_trip",
        "add_memory, online, offline and remove_memory of fresh memory give back the state "
        "before, exactly.",
        "add_memory_resource() / try_remove_memory(); online_pages() / offline_pages()", 4,
-       always, round_trip_identity, round_trip_window, "vmemmap_free_leaks_pages"},
+       always, round_trip_identity, round_trip_window},
       {"memremap_unmap_restores_sections",
        "memremap_pages then memunmap_pages restores every subsection_map, section, struct page and "
        "pgmap_array entry (ZONE_DEVICE's span and the section taint aside, which never go back).",
        "pagemap_range() / pageunmap_range(); section_activate() / section_deactivate()", 2,
-       always, device_sections_restored, device_round_trip_window, "depopulate_frees_whole_section"},
+       always, device_sections_restored, device_round_trip_window},
   };
   return all;
 }

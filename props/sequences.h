@@ -25,7 +25,6 @@ struct SequenceProperty {
   // op kinds on one block, range or pgmap, as the suites draw it); nullopt
   // when they are. Replay refuses a trace whose window is not.
   std::optional<std::string> (*window_error)(const Geometry& g, const std::vector<Op>& window);
-  std::string_view killed_by;  // the mutant that must make it fail
 };
 
 const std::vector<SequenceProperty>& sequence_properties();

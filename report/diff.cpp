@@ -111,8 +111,8 @@ std::string describe(const Geometry& g) {
 
 std::string describe(MutantSet m) {
   std::string out;
-  for (unsigned i = 0; i < static_cast<unsigned>(Mutant::kCount); ++i)
-    if (m.has(static_cast<Mutant>(i))) out += (out.empty() ? "" : ",") + std::string(mutant_name(static_cast<Mutant>(i)));
+  for (const MutantInfo& info : mutant_registry())
+    if (m.has(id_of(info))) out += (out.empty() ? "" : ",") + std::string(info.name);
   return out.empty() ? "none" : out;
 }
 

@@ -21,7 +21,7 @@ BlockEvaluator::BlockEvaluator()
 }
 
 const z3::expr_vector& BlockEvaluator::built(BlockOp op, MutantSet m) {
-  const auto key = std::make_pair(static_cast<int>(op), m.bits);
+  const auto key = std::make_pair(static_cast<int>(op), m);
   if (auto it = steps_.find(key); it != steps_.end()) return it->second;
   const BlockConst k{start_, n_, pv_, mom_};
   const BlockVar b{ph_, p_};
@@ -33,7 +33,7 @@ const z3::expr_vector& BlockEvaluator::built(BlockOp op, MutantSet m) {
 }
 
 BlockEvaluator::Out BlockEvaluator::eval(BlockOp op, MutantSet m, const In& in) {
-  const auto key = std::make_tuple(static_cast<int>(op), m.bits, in);
+  const auto key = std::make_tuple(static_cast<int>(op), m, in);
   if (auto it = memo_.find(key); it != memo_.end()) return it->second;
   z3::expr_vector dst(c_);
   for (std::int64_t v : {static_cast<std::int64_t>(in.start), static_cast<std::int64_t>(in.n),

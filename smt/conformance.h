@@ -66,8 +66,8 @@ class BlockEvaluator {
   z3::context c_;
   z3::expr start_, n_, pv_, ph_, p_, x_, kx_, zp_, zm_, np_, mom_, choice_;
   z3::expr_vector src_;
-  std::map<std::pair<int, std::uint64_t>, z3::expr_vector> steps_;
-  std::map<std::tuple<int, std::uint64_t, In>, Out> memo_;
+  std::map<std::pair<int, MutantSet>, z3::expr_vector> steps_;
+  std::map<std::tuple<int, MutantSet, In>, Out> memo_;
 };
 
 struct ConformanceReport {

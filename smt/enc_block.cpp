@@ -118,9 +118,9 @@ IntRange enc_online_range(const z3::expr& start, const z3::expr& nr_pages,
 
 MutantSet encoded_mutants() {
   MutantSet m;
-  for (Mutant x : {Mutant::VmemmapFreedToBuddy, Mutant::OfflineKeepsManaged,
-                   Mutant::VmemmapNotPresent, Mutant::OfflineSkipsPresent,
-                   Mutant::OnlineFailureSkipsDeinit})
+  for (Mutant x : {Mutant("vmemmap_freed_to_buddy"), Mutant("offline_keeps_managed"),
+                   Mutant("vmemmap_not_present"), Mutant("offline_skips_present"),
+                   Mutant("online_failure_skips_deinit")})
     m.set(x);
   return m;
 }
@@ -139,7 +139,7 @@ PageStep page_step(BlockOp op, const BlockConst& k, const BlockVar& b, const z3:
   const z3::expr given =
       z3::ite(kx == cls(c, PageClass::Allocated) && choice, cls(c, PageClass::Free), kx);
   // What mhp_init_memmap_on_memory() makes of the vmemmap pages.
-  const z3::expr vmemmap_class = m.has(Mutant::VmemmapFreedToBuddy) ? cls(c, PageClass::Free)
+  const z3::expr vmemmap_class = m.has(Mutant("vmemmap_freed_to_buddy")) ? cls(c, PageClass::Free)
                                                                     : cls(c, PageClass::Vmemmap);
   const z3::expr absent = is_phase(b.ph, Phase::Absent);
   const z3::expr offline = is_phase(b.ph, Phase::Offline);
@@ -167,7 +167,7 @@ PageStep page_step(BlockOp op, const BlockConst& k, const BlockVar& b, const z3:
     /* online_pages() failed_addition poisons the online range;
        mhp_deinit_memmap_on_memory() the vmemmap range */
     case BlockOp::OnlineRefused: {
-      const z3::expr left = m.has(Mutant::OnlineFailureSkipsDeinit)
+      const z3::expr left = m.has(Mutant("online_failure_skips_deinit"))
                                 ? z3::ite(vmemmap.contains(x), vmemmap_class, poisoned)
                                 : poisoned;
       return {offline, b, z3::ite(in_block, left, kx)};
@@ -202,12 +202,12 @@ Counters counter_step(BlockOp op, const BlockConst& k, const BlockVar& b, const 
     /* online_pages(): adjust_present_page_count(nr_pages), and
        online_pages_range() hands the pages to the buddy allocator;
        memory_block_online(): adjust_present_page_count(nr_vmemmap_pages) */
-    const z3::expr present = rest + (m.has(Mutant::VmemmapNotPresent) ? zero : b.p);
-    const z3::expr managed = rest + (m.has(Mutant::VmemmapFreedToBuddy) ? b.p : zero);
+    const z3::expr present = rest + (m.has(Mutant("vmemmap_not_present")) ? zero : b.p);
+    const z3::expr managed = rest + (m.has(Mutant("vmemmap_freed_to_buddy")) ? b.p : zero);
     out.zp = c.zp + present;
     out.np = c.np + present;
     out.zm = c.zm + managed;
-  } else if (op == BlockOp::OnlineRefused && m.has(Mutant::VmemmapFreedToBuddy)) {
+  } else if (op == BlockOp::OnlineRefused && m.has(Mutant("vmemmap_freed_to_buddy"))) {
     // The vmemmap pages were handed to the buddy allocator before
     // online_pages() failed; mhp_deinit_memmap_on_memory() does not take
     // them back out of managed_pages.
@@ -215,8 +215,8 @@ Counters counter_step(BlockOp op, const BlockConst& k, const BlockVar& b, const 
   } else if (op == BlockOp::Offline) {
     /* memory_block_offline(): -nr_vmemmap_pages first; offline_pages():
        adjust_managed_page_count(-nr_pages), adjust_present_page_count(-nr_pages) */
-    const z3::expr present = b.p + (m.has(Mutant::OfflineSkipsPresent) ? zero : rest);
-    const z3::expr managed = m.has(Mutant::OfflineKeepsManaged) ? zero : rest;
+    const z3::expr present = b.p + (m.has(Mutant("offline_skips_present")) ? zero : rest);
+    const z3::expr managed = m.has(Mutant("offline_keeps_managed")) ? zero : rest;
     out.zp = c.zp - present;
     out.np = c.np - present;
     out.zm = c.zm - managed;

@@ -120,7 +120,7 @@ z3::expr online_pages_warns(const SymGeometry& g, const z3::expr& pfn, const z3:
 // The weakenings thm_dedup.cpp proves are caught; Model is the model itself.
 enum class DedupVariant {
   Model,
-  NoDedup,    // never the compound path: the full memmap (Mutant::NoVmemmapDedup)
+  NoDedup,    // never the compound path: the full memmap (Mutant("no_vmemmap_dedup"))
   KeepsOne,   // HVO-style: one vmemmap page kept per compound page
   ExtraTail,  // off by one: the head's page and two tail pages kept
 };

@@ -35,7 +35,7 @@ z3::expr shrink_side_term(z3::context& c, unsigned side);
 z3::expr shrink_zone_span_side(const ZoneSpanTerm& z, const z3::expr& start, const z3::expr& end);
 
 /* mm/memory_hotplug.c: shrink_zone_span(), the span from the finder's result
-   (0 = none); keeps_start is Mutant::ShrinkKeepsStart */
+   (0 = none); keeps_start is Mutant("shrink_keeps_start") */
 ZoneSpanTerm shrink_zone_span_result(const ZoneSpanTerm& z, const z3::expr& side,
                                      const z3::expr& found, bool keeps_start);
 

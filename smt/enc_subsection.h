@@ -40,7 +40,7 @@ z3::expr range_within_section(const SubsectionLayout& l, const z3::expr& pfn,
                               const z3::expr& nr_pages);
 
 /* mm/sparse.c: subsection_mask_set(), one bit: whether it sets bit `bit`
-   (a 64-bit term); first_only is Mutant::SubsectionMaskFirstOnly */
+   (a 64-bit term); first_only is Mutant("subsection_mask_first_only") */
 z3::expr subsection_mask_bit(const SubsectionLayout& l, const z3::expr& pfn,
                              const z3::expr& nr_pages, const z3::expr& bit, bool first_only = false);
 

@@ -211,12 +211,12 @@ TheoremResult prove_per_transition(const Property& prop, const ProveOptions& o) 
 
 TheoremResult prove_vmemmap_per_transition(const ProveOptions& o) {
   return prove_per_transition(
-      {inv_vmemmap, Mutant::VmemmapFreedToBuddy, "vmemmap_never_in_buddy"}, o);
+      {inv_vmemmap, Mutant("vmemmap_freed_to_buddy"), "vmemmap_never_in_buddy"}, o);
 }
 
 TheoremResult prove_accounting(const ProveOptions& o) {
   return prove_per_transition(
-      {inv_accounting, Mutant::VmemmapNotPresent, "zone_present_counts_pages"}, o);
+      {inv_accounting, Mutant("vmemmap_not_present"), "zone_present_counts_pages"}, o);
 }
 
 }  // namespace

@@ -359,7 +359,7 @@ TheoremResult prove_unbounded(const ProveOptions& o) {
   z3::context c;
   const ChcVars v = make_vars(c, "");
   MutantSet m;
-  if (o.mutant) m.set(Mutant::VmemmapFreedToBuddy);
+  if (o.mutant) m.set(Mutant("vmemmap_freed_to_buddy"));
   const SpacerRun sp = run_spacer(c, v, m, o);
   std::ostringstream detail;
   detail << "spacer: " << (sp.answer == z3::unsat ? "unsat (safe)" : sp.answer == z3::sat ? "sat (bad state reachable)" : "unknown")
@@ -394,7 +394,7 @@ TheoremResult prove_unbounded(const ProveOptions& o) {
     }
     obs.push_back(ob);
     r = summarise(std::move(obs));
-    if (sp.answer == z3::sat) r.cex = unroll(c, m, Mutant::VmemmapFreedToBuddy, o);
+    if (sp.answer == z3::sat) r.cex = unroll(c, m, Mutant("vmemmap_freed_to_buddy"), o);
   }
   r.detail = detail.str();
   return r;

@@ -39,7 +39,7 @@
 // MiB with 1 GiB pages) and with what the C++ memmap_cost() prints.
 //
 // The mutant takes the dedup away (the full memmap per compound page, as
-// Mutant::NoVmemmapDedup does to the C++ model), so the counterexample comes
+// Mutant("no_vmemmap_dedup") does to the C++ model), so the counterexample comes
 // with a trace: a 2 MiB-page device range on x86_64, which `memhp replay`
 // shows breaking device_vmemmap_deduplicated (INV-39). The HVO-style "one
 // page kept" and an extra tail page are refuted too, by the tests.
@@ -298,7 +298,7 @@ Obligation arch_plan_figures(z3::context& c) {
 
 // --------------------------------------------------------- counterexample --
 
-// `memhp replay` of this trace breaks INV-39 under Mutant::NoVmemmapDedup:
+// `memhp replay` of this trace breaks INV-39 under Mutant("no_vmemmap_dedup"):
 // 128 MiB of 2 MiB device pages on x86_64, away from the boot memory.
 std::string no_dedup_trace() {
   return "# memhp trace v1\n"
@@ -343,7 +343,7 @@ TheoremResult prove_vmemmap_dedup(const ProveOptions& o, DedupVariant v) {
     }
     results.push_back(std::move(d.result));
   }
-  // Only the no-dedup weakening has a C++ twin (Mutant::NoVmemmapDedup) for
+  // Only the no-dedup weakening has a C++ twin (Mutant("no_vmemmap_dedup")) for
   // the trace to switch on; the trace is the figures' 2 MiB case.
   if (figures_refuted && v == DedupVariant::NoDedup) {
     cex->trace = no_dedup_trace();
@@ -372,7 +372,7 @@ std::vector<Theorem> dedup_theorems() {
       kScope,
       "mm/sparse-vmemmap.c: __populate_section_memmap(), vmemmap_populate_compound_pages(), "
       "reuse_compound_section(); Documentation/mm/vmemmap_dedup.rst",
-      "no dedup: __populate_section_memmap() never takes the compound path (Mutant::NoVmemmapDedup), so "
+      "no dedup: __populate_section_memmap() never takes the compound path (mutant no_vmemmap_dedup), so "
       "a 2 MiB compound page keeps 8 vmemmap pages instead of 2",
       prove_dedup}};
 }

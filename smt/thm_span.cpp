@@ -29,7 +29,7 @@
 // does neither (middle: the span must not change) or is the whole zone (it
 // must become (0, 0)). Each case's premises are checked satisfiable.
 //
-// Mutant: Mutant::ShrinkKeepsStart, an emptied zone keeps zone_start_pfn.
+// Mutant: Mutant("shrink_keeps_start"), an emptied zone keeps zone_start_pfn.
 // Only the whole-zone case breaks. The x86_64 counterexample, narrowed to a
 // single online slot, is a trace of dimm_add/online_block/offline_block on
 // blocks 32.. (4 GiB up) that
@@ -229,7 +229,7 @@ std::vector<Theorem> span_theorems() {
        kScope,
        "mm/memory_hotplug.c: shrink_zone_span(), find_smallest_section_pfn(), "
        "find_biggest_section_pfn(), via remove_pfn_range_from_zone() from offline_pages()",
-       "an emptied zone keeps its zone_start_pfn (Mutant::ShrinkKeepsStart, "
+       "an emptied zone keeps its zone_start_pfn (mutant shrink_keeps_start, "
        "`mutant shrink_keeps_start`)",
        prove_span},
   };

@@ -40,7 +40,7 @@
 // clear_subsection_map() returns it, with a WARN, when the section has no
 // usage or a bit of the range is not populated.
 //
-// Mutant: Mutant::SubsectionMaskFirstOnly, a mask of the first subsection
+// Mutant: Mutant("subsection_mask_first_only"), a mask of the first subsection
 // only. The counterexample is narrowed to one a trace can replay (a range of
 // two whole subsections; nothing else populated for fill, exactly the range
 // populated for clear) and turned into memremap_pages()/memunmap_pages() of
@@ -287,7 +287,7 @@ std::vector<Theorem> subsection_theorems() {
        "mm/sparse.c: subsection_mask_set(), fill_subsection_map() (section_activate()), "
        "clear_subsection_map() and is_subsection_map_empty() (section_deactivate())",
        "subsection_mask_set() sets only the first subsection's bit "
-       "(Mutant::SubsectionMaskFirstOnly, `mutant subsection_mask_first_only`)",
+       "(`mutant subsection_mask_first_only`)",
        prove_fill_clear},
   };
 }

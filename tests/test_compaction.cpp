@@ -47,7 +47,7 @@ TEST_CASE("contiguous: boot sets it, an online clears it, an offline looks again
 
 TEST_CASE("contiguous: a remove that keeps a stale flag is caught by INV-44") {
   System s = qemu_1g(mom(false));
-  s.mutants.set(Mutant::RemoveKeepsZoneContiguous);
+  s.mutants.set(Mutant("remove_keeps_zone_contiguous"));
   REQUIRE(s.zone(0, Zone::DMA32).contiguous);
   const System before = s;
   const Op op = OpOfflineBlock{3};  // a boot block in the middle of DMA32
@@ -110,7 +110,7 @@ TEST_CASE("compact_node: a pageblock lookup that ignores the zone is caught by I
   const Result g = apply_op(good, op);
   CHECK_FALSE(check("compaction_stays_in_zone", s, good, op, g));
   System bad = s;
-  bad.mutants.set(Mutant::PageblockIgnoresZone);
+  bad.mutants.set(Mutant("pageblock_ignores_zone"));
   const System before = bad;
   const Result r = apply_op(bad, op);
   const auto v = check("compaction_stays_in_zone", before, bad, op, r);

@@ -24,7 +24,7 @@ std::map<std::string, Change> changes() {
   return {
       {"geo", {{"geometry: "}, {[](System& t) { t.geo.max_order = 10; }, [](System& t) { t.geo.name = "other"; }}}},
       {"prof", {{"profile: "}, {[](System& t) { t.prof.movable_node = true; }, [](System& t) { t.prof.possible_nodes = 3; }}}},
-      {"mutants", {{"mutants: "}, {[](System& t) { t.mutants.set(Mutant::ShrinkKeepsStart); }}}},
+      {"mutants", {{"mutants: "}, {[](System& t) { t.mutants.set(Mutant("shrink_keeps_start")); }}}},
       {"iomem",
        {{"iomem "},
         {[](System& t) { t.iomem.begin()->second.name = "System RAM (kmem)"; },

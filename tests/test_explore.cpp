@@ -52,12 +52,14 @@ ExploreOptions with_mutant(std::string_view mutant, std::string only = {}) {
   return o;
 }
 
-// The invariant a mutant is aimed at: the first whose killed_by names it.
+// The invariant a mutant is aimed at: its first target that is one (a
+// residue path's is failed_op_changes_nothing, which judges residues).
 std::string aimed_at(std::string_view mutant) {
-  for (const Invariant& i : invariant_registry())
-    if (i.killed_by.has(mutant)) return std::string(i.name);
-  for (const ResiduePath& p : residue_catalogue())
-    if (p.killed_by == mutant) return "failed_op_changes_nothing";
+  for (std::string_view t : mutant_from_name(mutant)->info().targets) {
+    if (find_invariant(t)) return std::string(t);
+    for (const ResiduePath& p : residue_catalogue())
+      if (p.name == t) return "failed_op_changes_nothing";
+  }
   return {};
 }
 
@@ -415,7 +417,7 @@ TEST_CASE("explore: every reachable mutant is found, with RapidCheck beside it")
     CheckOptions o;
     o.suite = inv::is_device_invariant(inv) ? "device" : "x86";
     o.only = inv;
-    o.mutants.set(m.id);
+    o.mutants.set(id_of(m));
     o.seed = 1;
     o.use_store = false;
     const CheckReport rc = run_check(o);

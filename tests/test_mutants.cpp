@@ -8,6 +8,7 @@
 // ctest) and printed as doctest messages.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 
@@ -55,21 +56,27 @@ TEST_CASE("catalogue: at least 30 invariants, each with a mutant, each mutant us
     CHECK(names.insert(i.name).second);
     CHECK(!i.statement.empty());
     CHECK(!i.kernel_ref.empty());
-    CHECK(i.killed_by.count >= 1);
-    for (std::string_view k : i.killed_by) {
-      REQUIRE(mutant_from_name(k));
-      killers.insert(k);
-    }
+    CHECK_FALSE(killers_of(i.name).empty());
+    for (Mutant k : killers_of(i.name)) killers.insert(mutant_name(k));
   }
   for (const SequenceProperty& p : sequence_properties()) {
-    REQUIRE(mutant_from_name(p.killed_by));
-    killers.insert(p.killed_by);
+    CHECK(killers_of(p.name).size() == 1);
+    for (Mutant k : killers_of(p.name)) killers.insert(mutant_name(k));
   }
   // The residue catalogue's mutants are killed in tests/test_residue.cpp.
-  for (const ResiduePath& p : residue_catalogue()) killers.insert(p.killed_by);
+  for (const ResiduePath& p : residue_catalogue())
+    for (Mutant k : killers_of(p.name)) killers.insert(mutant_name(k));
+  // Every registry entry is aimed at something, and only at checks that exist.
   for (const MutantInfo& m : mutant_registry()) {
     CAPTURE(m.name);
     CHECK(killers.count(m.name));
+    for (std::string_view t : m.targets) {
+      if (t.empty()) continue;
+      CAPTURE(t);
+      const bool residue = std::any_of(residue_catalogue().begin(), residue_catalogue().end(),
+                                       [&](const ResiduePath& p) { return p.name == t; });
+      CHECK((find_invariant(t) || find_sequence_property(t) || residue));
+    }
   }
 }
 
@@ -91,8 +98,9 @@ TEST_CASE("mutants: every invariant and sequence property is broken by its mutan
                  << r.failure->seconds_to_failure << " s");
   };
   for (const Invariant& i : invariant_registry())
-    for (std::string_view k : i.killed_by) run(i.name, k);
-  for (const SequenceProperty& p : sequence_properties()) run(p.name, p.killed_by);
+    for (Mutant k : killers_of(i.name)) run(i.name, mutant_name(k));
+  for (const SequenceProperty& p : sequence_properties())
+    for (Mutant k : killers_of(p.name)) run(p.name, mutant_name(k));
 }
 
 TEST_CASE("suites: the correct model passes every suite with full coverage") {

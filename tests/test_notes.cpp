@@ -58,6 +58,12 @@ TEST_CASE("notes: the kernel-version delta table in NOTES.md is the registry's")
                 "NOTES.md is stale: paste the output of `memhp invariants --deltas` between the markers");
 }
 
+TEST_CASE("notes: the historical fault table in NOTES.md is the registry's") {
+  const std::string generated = run(std::string("'") + MEMHP_BINARY + "' faults --markdown");
+  CHECK_MESSAGE(notes_block("faults") == generated,
+                "NOTES.md is stale: paste the output of `memhp faults --markdown` between the markers");
+}
+
 TEST_CASE("notes: the explorer pin table in NOTES.md is the pins'") {
   CHECK_MESSAGE(notes_block("explore-pins") == memhp::explore_pins_markdown(),
                 "NOTES.md is stale: paste the output of `memhp explore --pins` between the markers");

@@ -412,10 +412,14 @@ TEST_CASE("invariants: memhp invariants lists the catalogue") {
   CHECK(invs.size() >= 30);
   CHECK(invs.size() == invariant_registry().size());
   CHECK(props.size() == sequence_properties().size());
-  CHECK(muts.size() == mutant_registry().size());
+  // `mutants` lists the engineered ones; `killed_by` names historical
+  // faults too (memhp faults).
+  std::size_t engineered = 0;
+  for (const MutantInfo& m : mutant_registry()) engineered += m.kind == MutantKind::Engineered;
+  CHECK(muts.size() == engineered);
 
   std::set<std::string> mutant_names;
-  for (const Json& m : muts) mutant_names.insert(m.at("name").get<std::string>());
+  for (const MutantInfo& m : mutant_registry()) mutant_names.insert(std::string(m.name));
   std::set<std::string> check_names;
   for (const Json* list : {&invs, &props})
     for (const Json& i : *list) {

@@ -40,8 +40,8 @@ TEST_CASE("smt conformance: the block encoding agrees with the model on every re
 
 TEST_CASE("smt conformance: the mutants the encoding mirrors still agree") {
   const MutantSet mirrored = encoded_mutants();
-  for (std::size_t i = 0; i < static_cast<std::size_t>(Mutant::kCount); ++i) {
-    const Mutant m = static_cast<Mutant>(i);
+  for (std::size_t i = 0; i < kMutantCount; ++i) {
+    const Mutant m = Mutant::at(i);
     if (!mirrored.has(m)) continue;
     MutantSet s;
     s.set(m);

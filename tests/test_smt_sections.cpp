@@ -655,7 +655,7 @@ TEST_CASE("smt shrink_zone_span encoding agrees with offline_block on every slot
   }
   // The mutant is mirrored too: an emptied zone keeps its start.
   MutantSet keeps;
-  keeps.set(Mutant::ShrinkKeepsStart);
+  keeps.set(Mutant("shrink_keeps_start"));
   const SlotLayout& x86 = slot_layouts().front();
   const Geometry g = *geometry_preset(x86.preset);
   const u64 base = x86.first_block * g.block_pages();

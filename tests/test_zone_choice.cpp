@@ -202,9 +202,9 @@ TEST_CASE("zone choice: each mutant is caught by the invariant on one step") {
   };
   Profile movable_node;
   movable_node.movable_node = true;
-  for (const Case& c : {Case{Mutant::DefaultZoneIgnoresMovableNode, movable_node},
-                        Case{Mutant::ValidZonesKernelFirst, movable_node},
-                        Case{Mutant::AutoMovableRatioExclusive, auto_movable(50)}}) {
+  for (const Case& c : {Case{Mutant("default_zone_ignores_movable_node"), movable_node},
+                        Case{Mutant("valid_zones_kernel_first"), movable_node},
+                        Case{Mutant("auto_movable_ratio_exclusive"), auto_movable(50)}}) {
     CAPTURE(mutant_name(c.m));
     MutantSet ms;
     ms.set(c.m);
@@ -225,7 +225,7 @@ TEST_CASE("zone choice: an online block's valid_zones is read off its pages, not
   // QEMU's 1 GiB x86 guest: block 0 holds DMA and DMA32 pages ("none",
   // what 6.1 prints there), block 1 only DMA32 pages.
   MutantSet ms;
-  ms.set(Mutant::EarlyZoneIgnoresSpans);
+  ms.set(Mutant("early_zone_ignores_spans"));
   auto booted = boot_system(*geometry_preset("x86_64"), Profile{}, {{0, 0x100000, 0x3ff00000}}, ms);
   REQUIRE(std::holds_alternative<System>(booted));
   const System& s = std::get<System>(booted);

@@ -187,7 +187,7 @@ TEST_CASE("zone_device: fsdax PMEM sharing a section with System RAM") {
   // Without the pgmap lookup (the bug 1f90a3477df3 fixed in 5.12) the
   // walker is handed the ZONE_DEVICE pages, and INV-42 says so.
   System blind = s;
-  blind.mutants.set(Mutant::OnlinePageIgnoresDeviceTaint);
+  blind.mutants.set(Mutant("online_page_ignores_device_taint"));
   CHECK(kpageflags_read(blind, pfn(dev_lo).v, 1).front().page);
   const auto v = check_invariants(StepView{blind, blind, nullptr, nullptr},
                                   find_invariant("walkers_see_initialised_memmap"));
@@ -305,7 +305,7 @@ TEST_CASE("zone_device: 2 MiB subsection adds and removes in one empty section")
   SUBCASE("collisions behind the claim: -ENOMEM for a pgmap at either end, else -EEXIST") {
     // Without the owner's claim (the memremap_skips_ram_check mutant drops
     // it), memremap_pages()'s own checks are what is left.
-    s.mutants.set(Mutant::MemremapSkipsRamCheck);
+    s.mutants.set(Mutant("memremap_skips_ram_check"));
     // pagemap_range(): get_dev_pagemap(PHYS_PFN(range->start)) first, then
     // get_dev_pagemap(PHYS_PFN(range->end)) (end is inclusive): WARN
     // "Conflicting mapping in same section", -ENOMEM, nothing stored yet.
@@ -338,7 +338,7 @@ TEST_CASE("zone_device: 2 MiB subsection adds and removes in one empty section")
   }
 
   SUBCASE("device-private collision behind the claim: add_pages() WARNs on x86 too") {
-    s.mutants.set(Mutant::MemremapSkipsRamCheck);  // no claim: see above
+    s.mutants.set(Mutant("memremap_skips_ram_check"));  // no claim: see above
     // pagemap_range() calls add_pages() for MEMORY_DEVICE_PRIVATE instead of
     // arch_add_memory(); on x86 (ARCH_HAS_ADD_PAGES) that is
     // arch/x86/mm/init_64.c add_pages(), whose WARN_ON_ONCE(ret) fires for
@@ -489,7 +489,7 @@ TEST_CASE("zone_device: pfn_to_online_page on a tainted section") {
 
   SUBCASE("without the taint (bug B8) the device pfns would look online") {
     MutantSet m;
-    m.set(Mutant::NoZoneDeviceTaint);
+    m.set(Mutant("no_zone_device_taint"));
     System b = ram_ending_mid_section(m);
     REQUIRE_OK(memremap_pages(b, dev(1, dev_lo, 64 * MiB)));
     CHECK_FALSE(b.sections.at(8).taint_zone_device);

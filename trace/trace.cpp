@@ -985,7 +985,7 @@ std::string print_trace(const Trace& t) {
   out += print_geometry(t.geo) + "\n";
   out += print_profile(t.prof) + "\n";
   for (const MutantInfo& m : mutant_registry())
-    if (t.mutants.has(m.id)) out += "mutant " + std::string(m.name) + "\n";
+    if (t.mutants.has(id_of(m))) out += "mutant " + std::string(m.name) + "\n";
   if (!t.check_only.empty()) out += "check only=" + t.check_only + "\n";
   if (!t.check_property.empty()) out += "check property=" + t.check_property + "\n";
   for (const auto& b : t.boot)

@@ -86,23 +86,6 @@ struct Violation {
   std::string message;    // what was expected, what was found, where
 };
 
-// The mutants that must make an invariant fail: usually one, more where a
-// rule can break in several independent ways (each is run by
-// tests/test_mutants.cpp and looked for by the explorer).
-struct Killers {
-  static constexpr std::size_t kMax = 4;
-  std::array<std::string_view, kMax> names{};
-  std::size_t count = 0;
-  Killers(const char* one) : names{one}, count(1) {}  // NOLINT: a plain name converts
-  Killers(std::initializer_list<std::string_view> list) {
-    if (list.size() > kMax) throw std::length_error("more killing mutants than Killers::kMax");
-    for (std::string_view n : list) names[count++] = n;
-  }
-  const std::string_view* begin() const { return names.data(); }
-  const std::string_view* end() const { return names.data() + count; }
-  bool has(std::string_view m) const { return std::find(begin(), end(), m) != end(); }
-};
-
 struct Invariant {
   std::string_view name;        // what it says: vmemmap_never_in_buddy
   std::string_view id;          // docs/kernel-reference.md id: "INV-20a", or "GEN-1"
@@ -110,7 +93,8 @@ struct Invariant {
   std::string_view kernel_ref;  // the kernel place that relies on it
   Check check;                      // a message if violated
   bool (*witness)(const StepView&);  // the premise occurred
-  Killers killed_by;            // the mutants that must make it fail
+  // The mutants that must make it fail are the registry entries that name
+  // it (killers_of(name), include/memhp/mutants.h).
 };
 
 const std::vector<Invariant>& invariant_registry();

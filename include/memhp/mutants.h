@@ -1,113 +1,310 @@
-// Mutants: named, runtime-switchable defects in the model.
+// Mutants and historical faults: named, runtime-switchable defects in the
+// model, in one registry.
 //
 // A mutant makes one model function behave as a broken kernel would. The
-// checkers must catch every mutant; an invariant that no mutant breaks is a
-// defect of the catalogue, not a proof of the model. Names and descriptions
-// are in the registry below (model/mutants.cpp): a mutant is part of the
-// System, and its name is part of the trace language (`mutant NAME`). The
-// invariant each mutant is aimed at names it in its `killed_by`
-// (props/inv_*.cpp, `memhp invariants`). Each mutant is tested where it is
-// used in model/ with `s.mutants.has(Mutant::...)`.
+// checkers must catch every one: an invariant that no mutant breaks is a
+// defect of the catalogue, not a proof of the model. Two kinds share the
+// mechanism and are listed apart:
+//   - engineered mutants, each written to break one check (its target);
+//   - historical faults, each reinstating a bug that shipped in mainline,
+//     with the commit that brought it, the commit that fixed it, and the
+//     invariant the fix restored (`memhp faults`).
+//
+// The registry below is the only list. A defect is named by its registry
+// name everywhere: `mutant NAME` in a trace, `--mutant NAME` / `--fault NAME`
+// on the command line, and `Mutant("name")` in C++, which is checked at
+// compile time (a misspelt name does not build). Its targets are the checks
+// that must catch it; an invariant's killers are read from here
+// (killers_of()), not written beside the invariant.
+//
+// In model/ a defect is switched at a fault point: one line of the form
+//     if (injected(s, "name")) <what the broken kernel does instead>;
+//     if (!injected(s, "name")) <the kernel statement the fault skips>;
+// on its own, never inside a kernel condition, so that model/ read beside
+// mm/ shows the kernel's code with these lines to skip. tests/test_faults.cpp
+// holds every fault point to that shape and every registry entry to at least
+// one point. docs/faults.md has the checklist for adding one.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
+#include "memhp/deltas.h"
+
 namespace memhp {
 
-enum class Mutant : std::uint8_t {
-  // mm/sparse.c
-  DeactivateKeepsMemMap,      // frees usage, leaves SECTION_HAS_MEM_MAP (B4)
-  SubsectionMaskFirstOnly,    // subsection_mask_set() sets one bit
-  MemmapInitSkipsTailHole,    // boot memmap of the last section's tail left garbage (B2)
-  ReaddBootSectionEarly,      // a re-added boot section is marked EARLY again
-  DeactivateFreesBootUsage,   // kfree() of a boot-allocated usage (B5)
-  OfflineKeepsSectionsOnline, // __offline_isolated_pages() skips offline_mem_sections()
-  // zones and nodes
-  ShrinkKeepsStart,           // an emptied zone keeps its zone_start_pfn
-  OfflineSkipsPresent,        // offline_pages() forgets adjust_present_page_count()
-  VmemmapNotPresent,          // memory_block_online() forgets the vmemmap pages
-  OfflineKeepsManaged,        // offline_pages() forgets adjust_managed_page_count()
-  PresentEarlyForAll,         // present_early_pages grows for hot-added memory too
-  NodePresentNotAdjusted,     // node_present_pages not adjusted
-  ResizeZoneKeepsEnd,         // resize_zone_range() never moves the zone end
-  ShrinkZoneSpanSkipped,      // remove_pfn_range_from_zone() never shrinks
-  PgdatSpanNotUpdated,        // update_pgdat_span() not called
-  OnlineSkipsIsolateFixup,    // online_pages() skips nr_isolate_pageblock += n
-  OfflineKeepsNMemory,        // N_MEMORY not cleared when a node empties
-  TryOfflineNodeIgnoresBlocks,// try_offline_node() ignores blocks on the node
-  // memmap_on_memory
-  VmemmapFreedToBuddy,        // mhp_init_memmap_on_memory() frees the vmemmap pages
-  VmemmapPageblockMovable,    // vmemmap pageblocks initialised MIGRATE_MOVABLE
-  BlockRecordsHalfVmemmap,    // the block stores half of altmap.alloc
-  AltmapAllocNotRecorded,     // create_memory_block_devices() gets 0 vmemmap pages
-  VmemmapFreeLeaksPages,      // vmemmap_free() forgets to free buddy pages
-  // memory blocks and devices
-  RemoveKeepsBlockDevices,    // try_remove_memory() skips remove_memory_block_devices()
-  RemoveIgnoresOnlineBlocks,  // try_remove_memory() skips the offline check
-  FailedOfflineStaysGoingOffline,  // memory_block_change_state() keeps GOING_OFFLINE
-  OfflineKeepsBlockZone,      // memory_block_offline() keeps mem->zone
-  OfflineSkipsPoison,         // remove_pfn_range_from_zone() skips page_init_poison()
-  GroupPresentNotAdjusted,    // adjust_present_page_count() skips the group
-  DimmAddLeaksGroup,          // a failed dimm_add keeps its memory group
-  RemoveKeepsResource,        // try_remove_memory() skips release_mem_region_adjustable()
-  // error paths and migration
-  IsolationIgnoresUnmovable,  // has_unmovable_pages() finds nothing
-  OnlineFailureSkipsDeinit,   // memory_block_online() error path skips the vmemmap deinit
-  OfflineDropsMovablePages,   // migration frees the pages instead of moving them
-  // non-atomic error paths (props/residue.cpp): a residue of the wrong shape
-  FailedOnlineKeepsType,      // memory_subsys_online() keeps mem->online_type after a failure
-  AddFailureKeepsResource,    // __add_memory() keeps the System RAM resource on an error
-  EjectRollbackSkipsOnline,   // acpi_scan_try_to_offline() does not online the blocks again
-  MemremapFailureKeepsRanges, // memremap_pages() error path does not unmap the ranges it mapped
-  // ZONE_DEVICE and subsections
-  PartialDeactivateClearsMemMap,  // section_deactivate() clears HAS_MEM_MAP on a partial removal
-  DepopulateFreesWholeSection,    // removing a subsection frees the section's whole memmap (B11)
-  NoVmemmapDedup,                 // compound devmaps get a full memmap
-  NoZoneDeviceTaint,              // move_pfn_range_to_zone() never taints a mixed section (B8)
-  DeviceShrinksZone,              // remove_pfn_range_from_zone() shrinks ZONE_DEVICE (B1a)
-  UnmapWithoutAltmap,             // pageunmap_range() passes no altmap to arch_remove_memory()
-  MemremapSkipsRamCheck,          // no region claim, no region_intersects(System RAM)
-  ZoneDeviceInitSkipped,          // memmap_init_zone_device() is not called
-  // zone choice
-  DefaultZoneIgnoresMovableNode,  // default_zone_for_pfn() never reads movable_node
-  ValidZonesKernelFirst,          // valid_zones_show() lists the kernel zone first
-  AutoMovableRatioExclusive,      // auto_movable_can_online_movable() wants movable < limit
-  EarlyZoneIgnoresSpans,          // early_node_zone_for_memory_block() counts every populated zone
-  HotplugRangeIgnoresStart,       // check_hotplug_memory_range() checks the size's alignment only
-  RemoveBlocksPastRange,          // remove_memory_block_devices() also looks at the block after the range
-  AltmapRefusesExactFit,          // the vmemmap allocation refuses the request that fills the altmap exactly
-  StaticGroupPageMore,            // acpi_memory_enable_device() registers a static group one page larger
-  RemovePagesStopsAtInvalid,      // __remove_pages() stops at the first run of sections without a memmap
-  TaintAlignedBoundary,           // move_pfn_range_to_zone() taints a device range's boundary sections when aligned too
-  // pfn walkers
-  OnlinePageIgnoresDeviceTaint,   // pfn_to_online_page() skips the pgmap lookup (before 1f90a3477df3)
-  RemoveKeepsZoneContiguous,      // remove_pfn_range_from_zone() neither clears nor rechecks zone->contiguous
-  PageblockIgnoresZone,           // __pageblock_pfn_to_page() skips the page_zone() check
-  kCount
+enum class MutantKind : std::uint8_t { Engineered, Historical };
+
+// Where a historical fault comes from. Hashes are 12 hex digits and the
+// subject; "unverified" where no source read confirmed it.
+struct FaultHistory {
+  std::string_view fixed_by;       // the fix
+  Release fixed_in{};              // its first mainline release
+  std::string_view introduced_by;  // the fix's Fixes: tag
+  Release introduced_in{};         // its first mainline release
+  std::uint8_t present_in = 0;     // VersionBit mask: trees the profiles follow that still have the bug
+  std::string_view profile;        // the kernel it runs under ("v6.1", "v6.19 without=...")
+  std::string_view note;           // why that profile, what the model cannot show
+};
+
+struct MutantInfo {
+  std::string_view name;                    // snake_case: what the defect does
+  std::array<std::string_view, 3> targets;  // the invariants, properties or residue paths that catch it
+  std::string_view description;             // the defect, in kernel terms
+  MutantKind kind = MutantKind::Engineered;
+  FaultHistory history = {};                // historical faults only
+};
+
+// clang-format off
+inline constexpr MutantInfo kMutantRegistry[] = {
+    // mm/sparse.c
+    {"deactivate_keeps_mem_map", {"valid_section_has_usage"},
+     "section_deactivate() frees the usage but leaves SECTION_HAS_MEM_MAP set, for good (B4's "
+     "kernel left it set only until the end of section_deactivate(), a window only a concurrent "
+     "pfn_valid() sees)"},
+    {"subsection_mask_first_only", {"subsection_map_matches_memmap"},
+     "subsection_mask_set() sets only the first subsection's bit"},
+    {"memmap_init_skips_tail_hole", {"early_section_memmap_complete"},
+     "memmap_init() leaves the memmap after the end of boot memory uninitialised, in a section that "
+     "is online and valid: /proc/kpageflags crashed in stable_page_flags()",
+     MutantKind::Historical,
+     {"e822969cab48 mm/page_alloc.c: fix uninitialized memmaps on a partially populated last section",
+      {5, 6}, "f7f99100d8d9 mm: stop zeroing memory during allocation in vmemmap", {4, 16}, 0, "v6.1",
+      "fixed before 6.1: runs under v6.1 with the fix reverted"}},
+    {"readd_boot_section_early", {"early_section_has_boot_memmap"},
+     "sparse_add_section() marks a re-added boot section SECTION_IS_EARLY"},
+    {"deactivate_frees_boot_usage", {"boot_usage_never_freed"},
+     "section_deactivate() kfree()s the memblock-allocated usage of an early section removed, "
+     "re-added and removed again",
+     MutantKind::Historical,
+     {"(hash unverified) mm/memory_hotplug: don't free usage map when removing a re-added early section",
+      {5, 5}, "(unverified) 326e1b8f83a4 mm/sparsemem: introduce a SECTION_IS_EARLY flag", {5, 3}, 0, "v6.1",
+      "fixed before 6.1: runs under v6.1 with the fix reverted"}},
+    {"offline_keeps_sections_online", {"section_online_iff_block_online"},
+     "__offline_isolated_pages() does not call offline_mem_sections()"},
+    // zones and nodes
+    {"shrink_keeps_start", {"empty_zone_is_zero"},
+     "shrink_zone_span() empties a zone but keeps its zone_start_pfn"},
+    {"offline_skips_present", {"zone_counters_ordered", "offline_online_restores_zone_counters"},
+     "offline_pages() does not adjust the present page count"},
+    {"vmemmap_not_present", {"zone_present_counts_pages"},
+     "memory_block_online() does not account the vmemmap pages as present"},
+    {"offline_keeps_managed", {"zone_managed_counts_buddy_pages"},
+     "offline_pages() does not adjust the managed page count"},
+    {"present_early_for_all", {"present_early_counts_early_pages"},
+     "adjust_present_page_count() counts hot-added pages as present_early"},
+    {"node_present_not_adjusted", {"node_present_is_zone_sum"},
+     "adjust_present_page_count() does not update node_present_pages"},
+    {"resize_zone_keeps_end", {"zone_span_covers_its_pages"},
+     "resize_zone_range() never moves the end of a non-empty zone"},
+    {"shrink_zone_span_skipped", {"zone_span_ends_in_zone"},
+     "remove_pfn_range_from_zone() does not call shrink_zone_span()"},
+    {"pgdat_span_not_updated", {"node_span_is_zone_hull"},
+     "remove_pfn_range_from_zone() does not call update_pgdat_span() (B1b)"},
+    {"online_skips_isolate_fixup", {"no_isolation_at_rest"},
+     "online_pages() does not add the isolated pageblocks to nr_isolate_pageblock"},
+    {"offline_keeps_n_memory", {"node_states_match_present"},
+     "offline_pages() never clears N_MEMORY / N_NORMAL_MEMORY"},
+    {"try_offline_node_ignores_blocks", {"node_online_if_used"},
+     "try_offline_node() offlines a node that memory blocks still link to: it looked at the nids "
+     "of the memmap and skipped blocks never onlined",
+     MutantKind::Historical,
+     {"2c91f8fc6c99 mm/memory_hotplug: fix try_offline_node()", {5, 5},
+      "60a5a19e7419 memory-hotplug: remove sysfs file of node (release unverified)", {3, 9}, 0, "v6.1",
+      "fixed before 6.1: runs under v6.1 with the fix reverted"}},
+    // memmap_on_memory
+    {"vmemmap_freed_to_buddy", {"vmemmap_never_in_buddy"},
+     "mhp_init_memmap_on_memory() hands the self-hosted vmemmap to the buddy allocator"},
+    {"vmemmap_pageblock_movable", {"vmemmap_in_block_zone_unmovable"},
+     "mhp_init_memmap_on_memory() initialises the vmemmap pageblocks MIGRATE_MOVABLE"},
+    {"block_records_half_vmemmap", {"vmemmap_range_is_block_memmap"},
+     "the memory block records half of altmap.alloc as nr_vmemmap_pages"},
+    {"altmap_alloc_not_recorded", {"altmap_pages_match_block"},
+     "add_memory_resource() passes 0 vmemmap pages to create_memory_block_devices()"},
+    {"vmemmap_free_leaks_pages", {"memmap_pages_accounted", "add_remove_round_trip"},
+     "vmemmap_free() unmaps the memmap but does not free its pages"},
+    // memory blocks and devices
+    {"remove_keeps_block_devices", {"block_exists_iff_memory_added"},
+     "try_remove_memory() does not remove the memory block devices"},
+    {"remove_ignores_online_blocks", {"only_offline_memory_removed"},
+     "try_remove_memory() removes memory whose blocks are online"},
+    {"failed_offline_stays_going_offline", {"block_state_at_rest"},
+     "memory_block_change_state() leaves a block going-offline when offlining fails"},
+    {"offline_keeps_block_zone", {"block_zone_iff_online_single_zone"},
+     "memory_block_offline() does not reset mem->zone"},
+    {"offline_skips_poison", {"block_memmap_matches_state"},
+     "remove_pfn_range_from_zone() does not poison the struct pages"},
+    {"group_present_not_adjusted", {"group_present_accounting"},
+     "adjust_present_page_count() does not update the memory group"},
+    {"dimm_add_leaks_group", {"groups_belong_to_devices"},
+     "acpi_memory_device_add() keeps the memory group when adding the memory failed"},
+    {"remove_keeps_resource", {"ram_resources_match_memory"},
+     "try_remove_memory() does not release the System RAM resource"},
+    // error paths and migration
+    {"isolation_ignores_unmovable", {"no_kernel_bug"},
+     "has_unmovable_pages() and test_pages_isolated() both miss unmovable pages"},
+    {"online_failure_skips_deinit", {"failed_op_changes_nothing"},
+     "memory_block_online() does not undo mhp_init_memmap_on_memory() when onlining fails"},
+    {"offline_drops_movable_pages", {"allocations_conserved"},
+     "offline_pages() frees movable pages instead of migrating them"},
+    // non-atomic error paths (props/residue.cpp): a residue of the wrong shape
+    {"failed_online_keeps_type", {"state_store_keeps_online_type"},
+     "memory_subsys_online() does not reset mem->online_type when onlining fails"},
+    {"add_failure_keeps_resource", {"add_pages_keeps_added_sections"},
+     "__add_memory() does not release the System RAM resource when adding fails"},
+    {"eject_rollback_skips_online", {"acpi_eject_rollback_reonlines"},
+     "acpi_scan_try_to_offline() leaves offline the blocks it offlined when the eject fails"},
+    {"memremap_failure_keeps_ranges", {"pagemap_range_unwind_keeps_span"},
+     "memremap_pages() does not unmap the ranges it mapped before the one that failed"},
+    // ZONE_DEVICE and subsections
+    {"partial_deactivate_clears_mem_map", {"hotplug_section_valid_iff_subsections"},
+     "section_deactivate() clears SECTION_HAS_MEM_MAP although subsections remain"},
+    {"depopulate_frees_whole_section", {"depopulate_within_removed_subsections", "memremap_unmap_restores_sections"},
+     "removing one subsection frees the whole section's memmap (B11)"},
+    {"no_vmemmap_dedup", {"device_vmemmap_deduplicated"},
+     "__populate_section_memmap() never takes the compound-page path: full vmemmap"},
+    {"no_zone_device_taint", {"zone_device_taint"},
+     "move_pfn_range_to_zone() does not taint a section ZONE_DEVICE shares (B8)"},
+    {"device_shrinks_zone", {"zone_device_accounting"},
+     "remove_pfn_range_from_zone() shrinks ZONE_DEVICE spans, reading the memmap of device pages "
+     "memmap_init_zone_device() may still be initialising",
+     MutantKind::Historical,
+     {"7ce700bf11b5 (hash unverified) mm/memory_hotplug: don't access uninitialized memmaps in "
+      "shrink_zone_span()",
+      {5, 4}, "f1dd2cd13c4b mm, memory_hotplug: do not associate hotadded memory to zones until online",
+      {4, 13}, 0, "v6.1",
+      "fixed before 6.1: runs under v6.1 with the fix reverted; the crash needed memmap_init_zone_device() "
+      "running beside the shrink, so sequentially the model shows the span the unfixed kernel computed"}},
+    {"unmap_without_altmap", {"device_altmap_balanced"},
+     "pageunmap_range() passes no altmap to arch_remove_memory()"},
+    {"memremap_skips_ram_check", {"pgmap_ranges_disjoint"},
+     "the pgmap owner claims no iomem region and pagemap_range() skips region_intersects(): no "
+     "guard against System RAM"},
+    {"zone_device_init_skipped", {"device_memmap_initialised"},
+     "memremap_pages() never calls memmap_init_zone_device()"},
+    // zone choice
+    {"default_zone_ignores_movable_node", {"zone_choice_matches_spec"},
+     "default_zone_for_pfn() ignores movable_node: a block in no zone (or in both) goes to the "
+     "kernel zone"},
+    {"valid_zones_kernel_first", {"zone_choice_matches_spec"},
+     "valid_zones_show() always lists the kernel zone first, also when the default zone is Movable"},
+    {"auto_movable_ratio_exclusive", {"zone_choice_matches_spec"},
+     "auto_movable_can_online_movable() allows MOVABLE only below the ratio, not at it (off by one)"},
+    {"early_zone_ignores_spans", {"zone_choice_matches_spec"},
+     "early_node_zone_for_memory_block() counts every populated zone of the node, not the ones whose "
+     "span meets the block: a boot block on a node with two zones gets mem->zone NULL (valid_zones "
+     "\"none\")"},
+    {"hotplug_range_ignores_start", {"argument_errors_match_kernel"},
+     "check_hotplug_memory_range() does not check that the start is block-aligned (a survivor of "
+     "the mutation campaign)"},
+    {"remove_blocks_past_range", {"warnings_match_kernel"},
+     "remove_memory_block_devices() walks one block past the range and WARNs when that block is "
+     "absent (a survivor of the mutation campaign)"},
+    {"altmap_refuses_exact_fit", {"altmap_capacity_matches_kernel"},
+     "a section's vmemmap is refused (-ENOMEM) when it would fill the altmap to its last page "
+     "(altmap_alloc_block_buf() off by one; a survivor of the mutation campaign)"},
+    {"static_group_page_more", {"groups_belong_to_devices"},
+     "acpi_memory_enable_device() registers the DIMM's static memory group one page larger than "
+     "the device (a survivor of the mutation campaign)"},
+    {"remove_pages_stops_at_invalid", {"remove_clears_range"},
+     "__remove_pages() stops at the first run of sections without a memmap instead of skipping it "
+     "(a survivor of the mutation campaign)"},
+    {"taint_aligned_boundary", {"zone_device_taint"},
+     "move_pfn_range_to_zone() taints the sections of a ZONE_DEVICE range's start and end also when "
+     "they are section-aligned (a survivor of the mutation campaign)"},
+    // pfn walkers
+    {"online_page_ignores_device_taint", {"walkers_see_initialised_memmap"},
+     "pfn_to_online_page() returns the page whenever the section is online and the subsection "
+     "valid, without the pgmap lookup a ZONE_DEVICE-tainted section needs: walkers took device "
+     "pages sharing a section with RAM for buddy pages",
+     MutantKind::Historical,
+     {"1f90a3477df3 mm: teach pfn_to_online_page() about ZONE_DEVICE section collisions", {5, 12},
+      "ba72b4c8cf60 mm/sparsemem: support sub-section hotplug", {5, 3}, 0, "v6.1", "fixed before 6.1: runs under v6.1 with the fix reverted"}},
+    {"remove_keeps_zone_contiguous", {"contiguous_zone_has_no_holes", "failed_online_rechecks_contiguous"},
+     "remove_pfn_range_from_zone() neither clears nor rechecks zone->contiguous, so a zone that "
+     "was contiguous keeps the flag over the hole an offline leaves, and compaction's scanners "
+     "take pfn_to_page() there without a check"},
+    {"pageblock_ignores_zone", {"compaction_stays_in_zone"},
+     "__pageblock_pfn_to_page() does not check that the pageblock's first page is in the zone: "
+     "compaction of one zone scans a block of another zone inside its span"},
+    // historical faults without an engineered twin
+    {"node_span_start_always_zero", {"node_span_is_zone_hull"},
+     "update_pgdat_span() starts the node at pfn 0 and takes every zone, empty or not: after any "
+     "shrink the node spans from 0",
+     MutantKind::Historical,
+     {"656d57119326 mm/memory_hotplug: fix updating the node span", {5, 4},
+      "00d6c019b5bc mm/memory_hotplug: don't access uninitialized memmaps in shrink_pgdat_span()", {5, 4}, 0,
+      "v6.1", "fixed before 6.1: runs under v6.1 with the fix reverted"}},
+    {"kpageflags_reads_offline_memmap", {"walkers_see_initialised_memmap"},
+     "kpageflags_read() asks pfn_valid() where it must ask pfn_to_online_page(): it reads the "
+     "poisoned memmap of offline memory",
+     MutantKind::Historical,
+     {"aad5f69bc161 fs/proc/page.c: don't access uninitialized memmaps in fs/proc/page.c", {5, 4},
+      "f1dd2cd13c4b mm, memory_hotplug: do not associate hotadded memory to zones until online", {4, 13}, 0,
+      "v6.1", "fixed before 6.1: runs under v6.1 with the fix reverted"}},
+    {"pfn_to_online_page_ignores_subsection", {"walkers_see_initialised_memmap"},
+     "pfn_to_online_page() trusts the section's ONLINE bit without pfn_section_valid(): a pfn of an "
+     "unpopulated subsection of an online section is handed out as an online page",
+     MutantKind::Historical,
+     {"9f9b02e5b346 mm: teach pfn_to_online_page() to consider subsection validity", {5, 12},
+      "ba72b4c8cf60 mm/sparsemem: support sub-section hotplug", {5, 3}, 0, "v6.1", "fixed before 6.1: runs under v6.1 with the fix reverted"}},
+};
+// clang-format on
+
+inline constexpr std::size_t kMutantCount = std::size(kMutantRegistry);
+
+// One registry entry, by position. Built from a name literal at compile time
+// (`Mutant("shrink_keeps_start")`), or from a run-time name by
+// mutant_from_name().
+class Mutant {
+ public:
+  template <std::size_t N>
+  consteval Mutant(const char (&name)[N]) : index_(index_of(std::string_view(name, N - 1))) {}  // NOLINT
+  static constexpr Mutant at(std::size_t index) { return Mutant(static_cast<std::uint8_t>(index)); }
+  constexpr std::size_t index() const { return index_; }
+  constexpr const MutantInfo& info() const { return kMutantRegistry[index_]; }
+  friend constexpr auto operator<=>(Mutant, Mutant) = default;
+
+ private:
+  constexpr explicit Mutant(std::uint8_t index) : index_(index) {}
+  static consteval std::uint8_t index_of(std::string_view name) {
+    for (std::size_t i = 0; i < kMutantCount; ++i)
+      if (kMutantRegistry[i].name == name) return static_cast<std::uint8_t>(i);
+    throw "not a mutant in kMutantRegistry";  // a compile error
+  }
+  std::uint8_t index_;
 };
 
 struct MutantSet {
-  std::uint64_t bits = 0;
-  bool has(Mutant m) const { return bits >> static_cast<unsigned>(m) & 1; }
-  void set(Mutant m) { bits |= std::uint64_t{1} << static_cast<unsigned>(m); }
-  bool any() const { return bits != 0; }
-  friend bool operator==(MutantSet, MutantSet) = default;
+  std::array<std::uint64_t, 2> words{};
+  constexpr bool has(Mutant m) const { return words[m.index() / 64] >> (m.index() % 64) & 1; }
+  constexpr void set(Mutant m) { words[m.index() / 64] |= std::uint64_t{1} << (m.index() % 64); }
+  constexpr bool any() const { return words[0] != 0 || words[1] != 0; }
+  friend constexpr auto operator<=>(const MutantSet&, const MutantSet&) = default;
 };
+static_assert(kMutantCount <= 128, "MutantSet holds 128 mutants");
 
-static_assert(static_cast<unsigned>(Mutant::kCount) <= 64);
+// Names must be unique: mutant_from_name() and Mutant("...") find the first.
+consteval bool registry_names_unique() {
+  for (std::size_t i = 0; i < kMutantCount; ++i)
+    for (std::size_t j = i + 1; j < kMutantCount; ++j)
+      if (kMutantRegistry[i].name == kMutantRegistry[j].name) return false;
+  return true;
+}
+static_assert(registry_names_unique(), "two registry entries share a name");
 
-// The registry: every mutant, named as `--mutant NAME` and `mutant NAME`
-// take it.
-struct MutantInfo {
-  Mutant id;
-  std::string_view name;         // --mutant NAME
-  std::string_view description;  // the defect, in kernel terms
-};
-const std::vector<MutantInfo>& mutant_registry();
+inline std::span<const MutantInfo> mutant_registry() { return kMutantRegistry; }
+inline Mutant id_of(const MutantInfo& m) { return Mutant::at(static_cast<std::size_t>(&m - kMutantRegistry)); }
 std::optional<Mutant> mutant_from_name(std::string_view name);
-std::string_view mutant_name(Mutant m);
+inline std::string_view mutant_name(Mutant m) { return m.info().name; }
+// The registry entries whose targets name `check` (an invariant, a sequence
+// property or a residue path), in registry order.
+std::vector<Mutant> killers_of(std::string_view check);
 
 }  // namespace memhp

@@ -29,7 +29,7 @@ inline proven::SubsectionLayout subsection_layout(const Geometry& g) {
 // The subsections from subsection_map_index(pfn) to that of the range's last
 // pfn. When the last index is below the first (a range the kernel's callers
 // never pass, for which bitmap_set() would get a negative count), no bit is
-// set. `first_only` is Mutant::SubsectionMaskFirstOnly.
+// set. `first_only` is Mutant("subsection_mask_first_only").
 SubsectionMap subsection_mask_set(const Geometry& g, Pfn pfn, u64 nr_pages,
                                   bool first_only = false);
 

@@ -23,7 +23,7 @@ struct ZoneSpan {
 enum class ShrinkSide : std::uint8_t { None, Start, End };
 ShrinkSide shrink_zone_span_side(ZoneSpan z, Pfn start, Pfn end);
 // The span after the finder of `side` returned `found` (0 = none).
-// `keeps_start` is Mutant::ShrinkKeepsStart.
+// `keeps_start` is Mutant("shrink_keeps_start").
 ZoneSpan shrink_zone_span_result(ZoneSpan z, ShrinkSide side, u64 found, bool keeps_start);
 // find_smallest_section_pfn() / find_biggest_section_pfn(): the first /
 // last pfn of (nid, zone) the kernel's subsection scan of [start, end)

@@ -31,7 +31,7 @@ typename D::Word subsection_map_index(const D& d, const SubsectionLayout& l, con
 /* mm/sparse.c: subsection_mask_set(), one bit: whether bitmap_set() of the
    range's first to last subsection sets `bit`. nr_pages == 0 wraps to the
    pfn before, as unsigned long does; where the last index is below the
-   first, nothing is set. first_only is Mutant::SubsectionMaskFirstOnly. */
+   first, nothing is set. first_only is Mutant("subsection_mask_first_only"). */
 template <class D>
 typename D::Bool subsection_mask_bit(const D& d, const SubsectionLayout& l, const typename D::Word& pfn,
                                      const typename D::Word& nr_pages, const typename D::Word& bit,

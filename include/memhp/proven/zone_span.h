@@ -30,7 +30,7 @@ typename D::Word shrink_zone_span_side(const D& d, const SpanWords<D>& z, const 
 
 /* mm/memory_hotplug.c: shrink_zone_span(), the span from the finder's answer
    `found` (0: nothing of the zone left, which empties it to (0, 0));
-   keeps_start is Mutant::ShrinkKeepsStart */
+   keeps_start is Mutant("shrink_keeps_start") */
 template <class D>
 SpanWords<D> shrink_zone_span_result(const D& d, const SpanWords<D>& z, const typename D::Word& side,
                                      const typename D::Word& found, bool keeps_start) {

@@ -1,0 +1,175 @@
+// memhp faults [--json] [--markdown] [--measure]: the historical faults of
+// the mutant registry (include/memhp/mutants.h), each a bug that shipped in
+// mainline: the commit that brought it and the one that fixed it, with their
+// first releases, the trees the profiles follow that still have it, the
+// kernel it runs under, and the invariant the fix restored.
+//
+// --measure also runs the check suite against each fault (the ZONE_DEVICE
+// suite for a device invariant, else the RAM suite; fixed seed) and reports
+// which invariant fired, whether it is the one the fix restored, the
+// seconds to the first failure and the shrunk trace's length. Exit status 1
+// when a fault was not caught, or was caught first by another invariant.
+#include <iostream>
+
+#include "check.h"
+#include "commands.h"
+#include "invariant_lists.h"
+#include "memhp/invariants.h"
+#include "report.h"
+#include "sequences.h"
+
+namespace memhp::cli {
+namespace {
+
+struct FaultsArgs {
+  bool json = false;
+  bool markdown = false;
+  bool measure = false;
+  std::uint64_t cases = 3000;
+};
+
+std::vector<const MutantInfo*> historical() {
+  std::vector<const MutantInfo*> out;
+  for (const MutantInfo& m : mutant_registry())
+    if (m.kind == MutantKind::Historical) out.push_back(&m);
+  return out;
+}
+
+std::string trees(std::uint8_t in) {
+  std::string out;
+  if (in & kIn61) out += "6.1.192 ";
+  if (in & kIn612) out += "6.12.118 ";
+  if (in & kIn619) out += "6.19 ";
+  return out.empty() ? std::string("none") : out.substr(0, out.size() - 1);
+}
+
+struct Catch {
+  bool caught = false;
+  std::string invariant;  // the one that fired first
+  double seconds = 0;
+  std::size_t steps = 0;  // of the shrunk trace
+  std::string suite;
+};
+
+Catch measure(const MutantInfo& m, std::uint64_t cases) {
+  CheckOptions o;
+  const std::string_view target = m.targets[0];
+  o.suite = inv::is_device_invariant(target) || is_device_property(target) ? "device" : "ram";
+  o.cases = cases;
+  o.seed = 1;
+  o.use_store = false;
+  o.shrink_seconds = 30;
+  o.mutants.set(id_of(m));
+  KernelSpec k;
+  if (parse_kernel_spec(m.history.profile, k).empty()) o.version = k;
+  const CheckReport r = run_check(o);
+  Catch c;
+  c.suite = o.suite;
+  if (!r.failure) return c;
+  c.caught = true;
+  c.invariant = r.failure->violation.invariant;
+  c.seconds = r.failure->seconds_to_failure;
+  c.steps = r.failure->trace.steps.size();
+  return c;
+}
+
+bool restored(const MutantInfo& m, const Catch& c) {
+  for (std::string_view t : m.targets)
+    if (!t.empty() && t == c.invariant) return true;
+  return false;
+}
+
+Json json_fault(const MutantInfo& m, const std::optional<Catch>& c) {
+  const FaultHistory& h = m.history;
+  Json j{{"name", m.name},
+         {"failure", m.description},
+         {"fixed_by", h.fixed_by},
+         {"fixed_in", release_name(h.fixed_in)},
+         {"introduced_by", h.introduced_by},
+         {"introduced_in", release_name(h.introduced_in)},
+         {"still_in", trees(h.present_in)},
+         {"profile", h.profile},
+         {"note", h.note},
+         {"restored_invariant", m.targets[0]}};
+  if (c)
+    j["caught"] = Json{{"suite", c->suite},           {"caught", c->caught},
+                       {"invariant", c->invariant},   {"by_restored_invariant", restored(m, *c)},
+                       {"seconds", c->seconds},       {"shrunk_steps", c->steps}};
+  return j;
+}
+
+void text_fault(std::ostream& os, const MutantInfo& m, const std::optional<Catch>& c) {
+  const FaultHistory& h = m.history;
+  os << m.name << "\n  " << m.description << "\n  fixed by " << h.fixed_by << " (" << release_name(h.fixed_in)
+     << ")\n  introduced by " << h.introduced_by << " (" << release_name(h.introduced_in) << ")\n  still in: "
+     << trees(h.present_in) << "; runs under " << h.profile << (h.note.empty() ? "" : " (" + std::string(h.note) + ")")
+     << "\n  the fix restored: " << m.targets[0] << "\n";
+  if (!c) return;
+  if (!c->caught) {
+    os << "  NOT CAUGHT by the " << c->suite << " suite\n";
+    return;
+  }
+  os << "  caught by the " << c->suite << " suite: " << c->invariant
+     << (restored(m, *c) ? "" : " (NOT the invariant the fix restored)") << " after " << c->seconds
+     << " s, shrunk to " << c->steps << " steps\n";
+}
+
+std::string cell(std::string_view s) {
+  std::string out;
+  for (char ch : s) out += ch == '|' ? std::string("\\|") : std::string(1, ch);
+  return out;
+}
+
+void markdown(std::ostream& os) {
+  os << "| fault | failure | fixed by | introduced by | still in | runs under | the fix restored |\n"
+        "|---|---|---|---|---|---|---|\n";
+  for (const MutantInfo* m : historical()) {
+    const FaultHistory& h = m->history;
+    os << "| `" << m->name << "` | " << cell(m->description) << " | " << cell(h.fixed_by) << " ("
+       << release_name(h.fixed_in) << ") | " << cell(h.introduced_by) << " (" << release_name(h.introduced_in)
+       << ") | " << trees(h.present_in) << " | " << h.profile << " | `" << m->targets[0] << "` |\n";
+  }
+}
+
+int faults(const FaultsArgs& a) {
+  if (a.markdown) {
+    markdown(std::cout);
+    return kExitOk;
+  }
+  Json rows = Json::array();
+  int missed = 0;
+  for (const MutantInfo* m : historical()) {
+    std::optional<Catch> c;
+    if (a.measure) {
+      c = measure(*m, a.cases);
+      missed += !c->caught || !restored(*m, *c);
+    }
+    if (a.json)
+      rows.push_back(json_fault(*m, c));
+    else
+      text_fault(std::cout, *m, c);
+  }
+  if (a.json)
+    std::cout << json_line(Json{{"faults", rows}, {"missed", missed}}) << "\n";
+  else
+    std::cout << historical().size() << " historical faults"
+              << (a.measure ? ", " + std::to_string(historical().size() - missed) + " caught by the invariant the fix restored"
+                            : "")
+              << "\n";
+  return missed ? kExitFailed : kExitOk;
+}
+
+}  // namespace
+
+Run setup_faults(CLI::App& app) {
+  auto a = std::make_shared<FaultsArgs>();
+  auto* json = app.add_flag("--json", a->json, "one JSON object");
+  app.add_flag("--markdown", a->markdown, "the table NOTES.md pastes in")->excludes(json);
+  app.add_flag("--measure", a->measure, "run the check suite against each fault and say what caught it");
+  app.add_option("--cases", a->cases, "with --measure: cases per fault")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100000000}))
+      ->capture_default_str();
+  return [a] { return faults(*a); };
+}
+
+}  // namespace memhp::cli
