@@ -57,6 +57,8 @@ CLI::Validator nonempty();
 // --profile SPEC ("v6.19 with=x"): overrides the trace's profile line.
 void add_profile_option(CLI::App& app, std::optional<KernelSpec>& version);
 CLI::Validator kernel_spec();  // parse_kernel_spec() accepts it
+// Text for a markdown table cell: '|' would end the cell, a newline the row.
+std::string markdown_cell(std::string_view s);
 // --fault NAME: a historical fault from the mutant registry (memhp faults).
 void add_fault_option(CLI::App& app, std::vector<std::string>& faults);
 // Switches the faults on; without a --profile, the first one's kernel.

@@ -114,19 +114,14 @@ void text_fault(std::ostream& os, const MutantInfo& m, const std::optional<Catch
      << " s, shrunk to " << c->steps << " steps\n";
 }
 
-std::string cell(std::string_view s) {
-  std::string out;
-  for (char ch : s) out += ch == '|' ? std::string("\\|") : std::string(1, ch);
-  return out;
-}
 
 void markdown(std::ostream& os) {
   os << "| fault | failure | fixed by | introduced by | still in | runs under | the fix restored |\n"
         "|---|---|---|---|---|---|---|\n";
   for (const MutantInfo* m : historical()) {
     const FaultHistory& h = m->history;
-    os << "| `" << m->name << "` | " << cell(m->description) << " | " << cell(h.fixed_by) << " ("
-       << release_name(h.fixed_in) << ") | " << cell(h.introduced_by) << " (" << release_name(h.introduced_in)
+    os << "| `" << m->name << "` | " << markdown_cell(m->description) << " | " << markdown_cell(h.fixed_by) << " ("
+       << release_name(h.fixed_in) << ") | " << markdown_cell(h.introduced_by) << " (" << release_name(h.introduced_in)
        << ") | " << trees(h.present_in) << " | " << h.profile << " | `" << m->targets[0] << "` |\n";
   }
 }

@@ -127,18 +127,8 @@ void json_catalogue(std::ostream& os) {
 
 // -------------------------------------------------------------- markdown --
 
-// A table cell: '|' would end the cell, and a newline the row.
-std::string cell(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '|') out += "\\|";
-    else if (c == '\n') out += ' ';
-    else out += c;
-  }
-  return out;
-}
 
-std::string code(std::string_view s) { return s.empty() ? "" : "`" + cell(s) + "`"; }
+std::string code(std::string_view s) { return s.empty() ? "" : "`" + markdown_cell(s) + "`"; }
 
 void markdown_catalogue(std::ostream& os) {
   os << "### Invariants\n\n| name | id | reads | statement | kernel place | killed by |\n"
@@ -146,20 +136,20 @@ void markdown_catalogue(std::ostream& os) {
   for (const Invariant& i : invariant_registry()) {
     std::string killers;
     for (auto k : killer_names(i.name)) killers += (killers.empty() ? "" : ", ") + code(k);
-    os << "| " << code(i.name) << " | " << cell(i.id) << " | " << reads(i) << " | " << cell(i.statement) << " | "
-       << cell(i.kernel_ref) << " | " << killers << " |\n";
+    os << "| " << code(i.name) << " | " << markdown_cell(i.id) << " | " << reads(i) << " | " << markdown_cell(i.statement) << " | "
+       << markdown_cell(i.kernel_ref) << " | " << killers << " |\n";
   }
   os << "\n### Sequence properties\n\n| name | steps | statement | kernel place | killed by |\n"
         "|---|---|---|---|---|\n";
   for (const SequenceProperty& p : sequence_properties())
-    os << "| " << code(p.name) << " | " << p.ops << " | " << cell(p.statement) << " | "
-       << cell(p.kernel_ref) << " | " << code(join(killer_names(p.name), ", ")) << " |\n";
+    os << "| " << code(p.name) << " | " << p.ops << " | " << markdown_cell(p.statement) << " | "
+       << markdown_cell(p.kernel_ref) << " | " << code(join(killer_names(p.name), ", ")) << " |\n";
   os << "\n### Mutants\n\n| name | defect | aimed at |\n|---|---|---|\n";
   for (const MutantInfo& m : mutant_registry()) {
     if (m.kind != MutantKind::Engineered) continue;
     std::string targets;
     for (auto t : aimed_at(m)) targets += (targets.empty() ? "" : ", ") + code(t);
-    os << "| " << code(m.name) << " | " << cell(m.description) << " | " << targets << " |\n";
+    os << "| " << code(m.name) << " | " << markdown_cell(m.description) << " | " << targets << " |\n";
   }
 }
 

@@ -79,6 +79,16 @@ void apply_faults(const std::vector<std::string>& faults, MutantSet& mutants, st
   }
 }
 
+std::string markdown_cell(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '|') out += "\\|";
+    else if (c == '\n') out += ' ';
+    else out += c;
+  }
+  return out;
+}
+
 CLI::Validator nonempty() {
   return CLI::Validator([](std::string& s) -> std::string { return s.empty() ? "must not be empty" : ""; },
                         "");

@@ -173,20 +173,14 @@ Json json_theorem(const smt::Theorem& t, const smt::TheoremResult& r, const smt:
   return j;
 }
 
-// Pipes would split a table cell.
-std::string cell(std::string_view s) {
-  std::string out;
-  for (char c : s) out += c == '|' ? std::string("\\|") : std::string(1, c);
-  return out;
-}
 
 // The NOTES.md catalogue (tests/test_notes.cpp keeps the two equal).
 void list_markdown(std::ostream& out) {
   out << "| theorem | statement | scope: symbolic, bounded, assumed | kernel | mutant | versions |\n"
          "|---|---|---|---|---|---|\n";
   for (const auto& t : smt::theorems())
-    out << "| `" << t.name << "` | " << cell(t.statement) << " | " << cell(t.scope) << " | "
-        << cell(t.kernel) << " | " << cell(t.mutant) << " | " << cell(t.versions) << " |\n";
+    out << "| `" << t.name << "` | " << markdown_cell(t.statement) << " | " << markdown_cell(t.scope) << " | "
+        << markdown_cell(t.kernel) << " | " << markdown_cell(t.mutant) << " | " << markdown_cell(t.versions) << " |\n";
 }
 
 void list_theorems(std::ostream& out) {
