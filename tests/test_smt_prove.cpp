@@ -127,9 +127,13 @@ TEST_CASE("smt memhp prove: table, exit status, bad options" * doctest::test_sui
   const Exec mutant = prove(s, "--mutant --cex '" + s.path("cex") + "'");
   CHECK(mutant.status == 0);
   CHECK(contains(mutant.out, "counterexample:"));
-  // Each written trace replays to a failure through the command line too.
+  // Each written trace replays to a failure through the command line too,
+  // but a version-broken theorem's: it shows an API contract, not an
+  // invariant (tests/test_smt_versions.cpp replays it).
   for (const auto& e : std::filesystem::directory_iterator(s.path("cex"))) {
     CAPTURE(e.path().string());
+    const smt::Theorem* t = smt::find_theorem(e.path().stem().string());
+    if (t && t->broken_by) continue;
     const Exec replay = run_shell(s, std::string("'") + MEMHP_BINARY + "' replay '" + e.path().string() + "'");
     CHECK(replay.status == 1);
   }
