@@ -357,11 +357,7 @@ std::string request_trace(z3::context& c, const Inputs& in, const z3::expr& refu
   const Geometry x86 = *geometry_preset("x86_64");
   const SymGeometry fixed = constant_geometry(c, x86);
   z3::solver sv = make_solver(c, o);
-  sv.add(refutation && in.g.page_shift == fixed.page_shift && in.g.section_size_bits == fixed.section_size_bits &&
-         in.g.pageblock_order == fixed.pageblock_order && in.g.max_order == fixed.max_order &&
-         in.g.struct_page_size == fixed.struct_page_size && in.g.pmd_shift == fixed.pmd_shift &&
-         in.g.max_physmem_bits == fixed.max_physmem_bits && in.g.block_bytes == fixed.block_bytes &&
-         in.g.arch == fixed.arch && in.g.arch_memmap_on_memory == fixed.arch_memmap_on_memory &&
+  sv.add(refutation && preset_space(in.g, x86) && in.g.block_bytes == fixed.block_bytes &&
          z3::ule(in.size, bv64(c, 8 * x86.block_bytes)));
   if (sv.check() != z3::sat) return {};
   const z3::model m = sv.get_model();
