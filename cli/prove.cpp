@@ -12,7 +12,8 @@
 // prints "encoding diverges from the model at:" and the trace, and fails
 // the run. It runs after a full proof (no --theorem, no --mutant) and
 // alone with --conformance-only; --conformance-mutant runs it against a
-// deliberately broken model.
+// deliberately broken model, and --fault against a historical fault, under
+// the kernel the fault names.
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -43,6 +44,8 @@ struct ProveArgs {
   bool conformance_only = false;
   bool no_conformance = false;
   std::vector<std::string> conformance_mutants;  // --conformance-mutant
+  std::vector<std::string> faults;               // --fault: the conformance stage under a historical fault
+  bool profile_given = false;
 };
 
 bool make_dir(const std::string& dir) {
@@ -222,6 +225,17 @@ int conformance(const ProveArgs& a, Json& rows) {
 }
 
 int prove(ProveArgs& a) {
+  if (!a.faults.empty()) {
+    // The theorems read the kernel's text, which a fault in the model does
+    // not change; what a fault can change is the conformance stage, run
+    // under the kernel the fault names unless --profile says otherwise.
+    MutantSet unused;
+    std::optional<KernelSpec> kernel;
+    if (a.profile_given) kernel = a.opts.kernel;
+    apply_faults(a.faults, unused, kernel);
+    if (kernel) a.opts.kernel = *kernel;
+    a.conformance_mutants.insert(a.conformance_mutants.end(), a.faults.begin(), a.faults.end());
+  }
   if (a.conformance_only || !a.conformance_mutants.empty()) {
     Json rows = Json::array();
     const int diverged = conformance(a, rows);
@@ -306,7 +320,11 @@ Run setup_prove(CLI::App& app) {
   app.add_option("--cex", a->cex_dir, "write each counterexample trace into DIR")->check(nonempty());
   app.add_flag("--mutant", a->opts.mutant, "prove the weakened variants, which must all be refuted");
   app.add_option_function<std::string>(
-         "--profile", [a](const std::string& v) { parse_kernel_spec(v, a->opts.kernel); },
+         "--profile",
+         [a](const std::string& v) {
+           parse_kernel_spec(v, a->opts.kernel);
+           a->profile_given = true;
+         },
          "the kernel whose text the theorems read, and that the conformance stage explores: a version (" +
              version_names() + "), then with=/without= deltas")
       ->check(kernel_spec());
@@ -320,6 +338,7 @@ Run setup_prove(CLI::App& app) {
   app.add_option("--conformance-mutant", a->conformance_mutants,
                  "run the conformance stage against a deliberately broken model (repeatable)")
       ->check(mutant_name());
+  add_fault_option(app, a->faults);
   auto* list = app.add_flag("--list", a->list, "list the theorems");
   app.add_flag("--markdown", a->markdown, "with --list: the NOTES.md table")->needs(list);
   return [a] { return prove(*a); };

@@ -165,6 +165,13 @@ std::vector<PfnRange> handed_pageblocks(const System& s, u64 lo, u64 hi, int nid
 // the subsections of a partly populated section, page runs, pgmap runs),
 // with lo and hi, sorted. Walkers ask one question per piece.
 std::vector<u64> walker_pieces(const System& s, u64 lo, u64 hi);
+// A walker's view of [lo, hi): per piece, the struct page it reads when
+// pfn_to_online_page() gives it one (with `pfn_valid_only`, when pfn_valid()
+// says the pfn has a memmap, the check the walkers of 2019 made), NULL
+// otherwise, merged into maximal runs; every run names `zone` when the
+// walker scans one.
+std::vector<WalkedRun> walk_online_pages(const System& s, u64 lo, u64 hi, std::optional<Zone> zone,
+                                         bool pfn_valid_only);
 
 // ----------------------------------------------- drivers/base/memory.c --
 // What a block keeps of the altmap it was added with (struct memory_block's

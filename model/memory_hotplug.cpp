@@ -413,10 +413,24 @@ int __add_pages(System& s, Result& r, int nid, Pfn pfn, u64 nr_pages, const MhpP
   return err;
 }
 
+/* mm/memory_hotplug.c: __remove_zone() as it was before feee6b298916 (5.5),
+   which moved the zone shrink to offline: the zone is the first page's */
+void remove_zone_of_first_page(System& s, Result& r, Pfn pfn, u64 nr_pages) {
+  const PageState first = s.page(pfn);
+  if (!first.initialised()) {
+    r.bug = "page_zone(): PF_POISONED_CHECK on the uninitialised struct page of pfn " + std::to_string(pfn.v);
+    return;
+  }
+  if (first.zone == Zone::Device) return;
+  shrink_zone_span(s, first.nid, first.zone, pfn, pfn + nr_pages);
+  update_pgdat_span(s, first.nid);
+}
+
 /* mm/memory_hotplug.c: __remove_pages() with __remove_section() */
 void __remove_pages(System& s, Result& r, Pfn pfn, u64 nr_pages, const MhpParams& params) {
   const Geometry& g = s.geo;
   if (WARN(r, check_pfn_span(g, pfn, nr_pages) != 0, "Misaligned __remove_pages")) return;
+  if (injected(s, "zone_shrink_at_remove")) remove_zone_of_first_page(s, r, pfn, nr_pages);
   const Pfn end = pfn + nr_pages;
   const u64 last_sec = g.section_nr(end - 1);
   u64 invalid = 0, first_invalid = 0;
@@ -488,6 +502,7 @@ void remove_pfn_range_from_zone(System& s, Result& r, int nid, Zone zone, Pfn st
     if (zone == Zone::Device) return;
   const bool was_contiguous = vouched.value_or(s.zone(nid, zone).contiguous);
   if (!injected(s, "remove_keeps_zone_contiguous")) clear_zone_contiguous(s, nid, zone);
+  if (injected(s, "zone_shrink_at_remove")) return;  // the shrink waits for __remove_pages()
   if (!injected(s, "shrink_zone_span_skipped"))
     shrink_zone_span(s, nid, zone, start, start + nr_pages);
   if (!injected(s, "pgdat_span_not_updated")) update_pgdat_span(s, nid);
@@ -598,8 +613,12 @@ int offline_pages(System& s, Result& r, Pfn start, u64 nr_pages, int nid, Zone z
     r.reason = "multizone range";
     return -EINVAL;
   }
+  // zone_pcp_disable(), then lru_cache_disable() (mm/swap.c): from here on
+  // every exit must enable the LRU caches again.
+  ++s.lru_disable_count;
   if (int err = start_isolate_page_range(s, start, end)) {
     r.reason = "failure to isolate range";
+    if (!injected(s, "offline_error_keeps_lru_disabled")) --s.lru_disable_count;
     return err;
   }
   // node_states_check_changes_offline()
@@ -622,14 +641,18 @@ int offline_pages(System& s, Result& r, Pfn start, u64 nr_pages, int nid, Zone z
     err = -EINTR;
     r.reason = "signal backoff: pages that can be neither migrated nor freed";
   }
-  if (err) {  // failed_removal_isolated
+  if (err) {  // failed_removal_isolated, failed_removal_pcplists_disabled
     undo_isolate_page_range(s, start, end);
+    if (!injected(s, "offline_error_keeps_lru_disabled")) --s.lru_disable_count;
     return err;
   }
 
+  // lru_cache_enable(); zone_pcp_enable()
+  --s.lru_disable_count;
   __offline_isolated_pages(s, r, start, end);
   if (!r.bug.empty()) return -EINVAL;
-  s.zone(nid, zone).nr_isolate_pageblock -= static_cast<long>(nr_pages / g.pageblock_pages());
+  if (!injected(s, "offline_leaks_isolate_count"))
+    s.zone(nid, zone).nr_isolate_pageblock -= static_cast<long>(nr_pages / g.pageblock_pages());
   if (!injected(s, "offline_keeps_managed"))
     adjust_managed_page_count(s, start, -static_cast<long>(nr_pages));
   if (!injected(s, "offline_skips_present"))

@@ -53,10 +53,23 @@ k::VmemAltmap to_vmem(const DevAltmap& a) {
 
 void pgmap_array_store(System& s, PfnRange r, int id) { s.pgmap_array.assign(r.start.v, r.end.v, id + 1); }
 
+/* mm/memremap.c: pfn_first(): a range's first pfn past the altmap, the
+   first struct page memmap_init_zone_device() wrote */
+Pfn pfn_first(const DevPagemap& pgmap, std::size_t range_id) {
+  const Pfn start = pgmap.ranges[range_id].start;
+  if (range_id || !pgmap.altmap) return start;
+  return start + pgmap.altmap->reserve + pgmap.altmap->free;
+}
+
 /* mm/memremap.c: pageunmap_range() */
 void pageunmap_range(System& s, Result& r, int id, std::size_t range_id) {
   DevPagemap& pgmap = s.pgmaps.at(id);
   const PfnRange range = pgmap.ranges[range_id];
+  // nid and zone come from the first struct page that was initialised.
+  Pfn first = pfn_first(pgmap, range_id);
+  if (injected(s, "memunmap_reads_altmap_page")) first = range.start;
+  if (first < range.end && !s.page(first).initialised())
+    r.bug = "page_to_nid(): PF_POISONED_CHECK on the uninitialised struct page of pfn " + std::to_string(first.v);
   // page_zone(first initialised page) is ZONE_DEVICE: poison, no shrinking.
   k::remove_pfn_range_from_zone(s, r, pgmap.nid, Zone::Device, range.start, range.size());
   std::optional<k::VmemAltmap> altmap;

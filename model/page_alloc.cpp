@@ -19,6 +19,8 @@
 #include <tuple>
 
 #include "internal.h"
+#include "memhp/proven/vmemmap.h"
+#include "proven_words.h"
 
 namespace memhp::k {
 
@@ -157,13 +159,32 @@ void memmap_init_range(System& s, u64 size, int nid, Zone zone, Pfn start, Migra
   s.pages.assign(start.v, end.v, PageState::in_zone(PageKind::Reserved, zone, nid, mt));
 }
 
+namespace {
+
+// What mainline 6.19's __init_zone_device_page() leaves (B20d): it sets a
+// pageblock's migratetype only from a struct page the loop writes, and with
+// a deduplicated vmemmap that is the head and compound_nr_pages() - 1 tails
+// of each compound page. Every later pageblock of a compound page larger
+// than a pageblock keeps the zeroed bits: MIGRATE_UNMOVABLE.
+void leave_tail_pageblocks_unset(System& s, Pfn start, Pfn end, const DevPagemap& pgmap) {
+  const u64 compound = u64{1} << pgmap.vmemmap_shift, pb = s.geo.pageblock_pages();
+  const bool dedup = proven::compound_path(proven::Concrete{}, geometry_words(s.geo), pgmap.vmemmap_shift,
+                                           pgmap.altmap.has_value());
+  if (!dedup || compound <= pb) return;
+  for (u64 head = align_up(start.v, compound); head + pb < end.v; head += compound)
+    s.pages.update(head + pb, std::min(end.v, head + compound), [](PageState& p) { p.mt = Migratetype::Unmovable; });
+}
+
+}  // namespace
+
 /* mm/mm_init.c (Debian 6.1.192; mm/page_alloc.c in 6.1.20): memmap_init_zone_device() */
 void memmap_init_zone_device(System& s, int nid, Pfn start, u64 nr_pages, const DevPagemap& pgmap) {
   const Pfn end = start + nr_pages;
   if (pgmap.altmap) start = Pfn{pgmap.altmap->base_pfn + pgmap.altmap->reserve + pgmap.altmap->free};
   if (end <= start) return;
   const PageState device = PageState::in_zone(PageKind::Device, Zone::Device, nid);
-  s.pages.assign(start.v, end.v, device);
+  s.pages.assign(start.v, end.v, device);  // pageblock_migratetype_init_range(.., MIGRATE_MOVABLE)
+  if (injected(s, "device_tail_pageblocks_unset")) leave_tail_pageblocks_unset(s, start, end, pgmap);
   // compound_nr_pages(): with a power-of-two struct page and no altmap only
   // the head and 127 tails need writing, because the deduplicated vmemmap
   // maps every further tail onto them. A section that reused its boot
@@ -488,6 +509,19 @@ Result free_pages(System& s, int nid, Zone highest, u64 count, AllocKind kind,
   for (auto [a, b] : give)
     s.pages.update(a, b, [](PageState& p) { p.kind = PageKind::Free; });
   return {};
+}
+
+}  // namespace memhp
+
+namespace memhp {
+
+/* mm/page_alloc.c: alloc_contig_pages()'s scan of a zone for a free range,
+   pfn_range_valid_contig() (mm/hugetlb.c's pfn_range_valid_gigantic()
+   before 5.5) */
+std::vector<WalkedRun> pfn_range_valid_contig(const System& s, int nid, Zone zone) {
+  const ZoneState& z = s.zone(nid, zone);
+  const bool pfn_valid_only = injected(s, "gigantic_scan_reads_offline_memmap");
+  return k::walk_online_pages(s, z.zone_start_pfn, z.end_pfn(), zone, pfn_valid_only);
 }
 
 }  // namespace memhp

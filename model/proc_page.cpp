@@ -39,25 +39,31 @@ std::vector<u64> walker_pieces(const System& s, u64 lo, u64 hi) {
   return cuts;
 }
 
-}  // namespace k
-
-/* fs/proc/page.c: kpageflags_read() */
-std::vector<WalkedRun> kpageflags_read(const System& s, u64 pfn, u64 count) {
-  const u64 limit = s.geo.max_pfn_limit();
-  const u64 lo = std::min(pfn, limit), hi = count > limit - lo ? limit : lo + count;
+std::vector<WalkedRun> walk_online_pages(const System& s, u64 lo, u64 hi, std::optional<Zone> zone,
+                                         bool pfn_valid_only) {
   std::vector<WalkedRun> out;
   if (lo >= hi) return out;
-  const std::vector<u64> cuts = k::walker_pieces(s, lo, hi);
+  const std::vector<u64> cuts = walker_pieces(s, lo, hi);
   for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
-    WalkedRun r{cuts[i], cuts[i + 1], std::nullopt, std::nullopt};
-    if (k::pfn_to_online_page(s, Pfn{r.lo})) r.page = s.pages.at(r.lo);
-    if (injected(s, "kpageflags_reads_offline_memmap") && k::pfn_valid(s, Pfn{r.lo})) r.page = s.pages.at(r.lo);
+    WalkedRun r{cuts[i], cuts[i + 1], std::nullopt, zone};
+    const Pfn first{r.lo};
+    if (pfn_valid_only ? pfn_valid(s, first) : pfn_to_online_page(s, first)) r.page = s.pages.at(r.lo);
     if (!out.empty() && out.back().hi == r.lo && out.back().page == r.page)
       out.back().hi = r.hi;
     else
       out.push_back(r);
   }
   return out;
+}
+
+}  // namespace k
+
+/* fs/proc/page.c: kpageflags_read() */
+std::vector<WalkedRun> kpageflags_read(const System& s, u64 pfn, u64 count) {
+  const u64 limit = s.geo.max_pfn_limit();
+  const u64 lo = std::min(pfn, limit), hi = count > limit - lo ? limit : lo + count;
+  const bool pfn_valid_only = injected(s, "kpageflags_reads_offline_memmap");
+  return k::walk_online_pages(s, lo, hi, std::nullopt, pfn_valid_only);
 }
 
 /* fs/proc/page.c: kpageflags_read(), as the op a reader issues */

@@ -67,6 +67,7 @@ void set_sections_online(System& s, Result& r, Pfn start, Pfn end, bool online,
 long section_nr_vmemmap_pages(const System& s, Pfn pfn, u64 nr_pages, const MhpParams& params) {
   const Geometry& g = s.geo;
   const long plain = static_cast<long>(g.memmap_pages(nr_pages));
+  if (injected(s, "dax_vmemmap_accounting_ignores_dedup")) return plain;
   if (!s.prof.has(Delta::MemmapExactAccounting) || !compound_vmemmap_pages(g, pfn, nr_pages, params))
     return plain;
   constexpr long kVmemmapReserveNr = 2;  // VMEMMAP_RESERVE_NR
@@ -83,6 +84,7 @@ long section_nr_vmemmap_pages(const System& s, Pfn pfn, u64 nr_pages, const MhpP
    section gives its boot memmap back once it is empty: all of it in
    6.12.118 (free_map_bootmem()), the removed range's share in v6.19. */
 void memmap_unaccount(System& s, Pfn pfn, u64 nr_pages, const MhpParams& params, bool early, bool empty) {
+  if (injected(s, "memmap_accounting_wrong_source")) early = false;
   if (!early) {
     s.vmstat.nr_memmap_pages -= section_nr_vmemmap_pages(s, pfn, nr_pages, params);
   } else if (empty) {
@@ -125,6 +127,8 @@ void section_deactivate(System& s, Result& r, Pfn pfn, u64 nr_pages, const MhpPa
   if (s.prof.has(Delta::MemmapAccounting)) memmap_unaccount(s, pfn, nr_pages, params, section_is_early, empty);
   if (!section_is_early || empty)
     s.pages.assign(pfn.v, pfn.v + nr_pages, PageState::absent());
+  if (injected(s, "early_partial_remove_frees_memmap") && section_is_early && !empty)
+    s.pages.assign(pfn.v, pfn.v + nr_pages, PageState::absent());
   if (empty && section_is_early) {
     // free_map_bootmem(): the rest of the section's boot memmap goes too.
     const Pfn sec = g.section_start(g.section_nr(pfn));
@@ -163,12 +167,15 @@ int section_activate(System& s, Result& r, int nid, Pfn pfn, u64 nr_pages,
   // memmap_pages_add(): 6.12.118 counts before it knows whether populate
   // worked, v6.19 only once it has.
   const bool accounting = s.prof.has(Delta::MemmapAccounting);
-  if (accounting && s.prof.has(Delta::MemmapExactAccounting)) s.vmstat.nr_memmap_pages += counted;
+  bool count_after = !s.prof.has(Delta::MemmapExactAccounting);
+  if (injected(s, "vmemmap_accounting_underflow")) count_after = true;
+  if (accounting && !count_after) s.vmstat.nr_memmap_pages += counted;
   if (int err = populate_section_memmap(s, r, pfn, nr_pages, nid, params, pages, from_altmap)) {
     section_deactivate(s, r, pfn, nr_pages, params, /*populated=*/false);
+    if (injected(s, "memmap_accounted_on_failure")) s.vmstat.nr_memmap_pages += counted;
     return err;
   }
-  if (accounting && !s.prof.has(Delta::MemmapExactAccounting)) s.vmstat.nr_memmap_pages += counted;
+  if (accounting && count_after) s.vmstat.nr_memmap_pages += counted;
   update_section(s, pfn, [&](SectionState& x) {
     if (from_altmap)
       x.memmap_altmap_pages += static_cast<std::uint32_t>(pages);

@@ -325,8 +325,10 @@ const std::vector<std::pair<std::string, std::string>>& check_suites() {
 // them after every step, but its machine is one x86_64 layout and cannot be
 // asked to reach every RAM corner too).
 std::vector<std::string> coverage_gaps(const std::string& suite, const std::string& only,
-                                       const CheckReport& counts) {
+                                       const CheckReport& counts, const std::optional<KernelSpec>& version) {
   const Checked checked(only);
+  Profile kernel;
+  if (version) kernel.follow(*version);
   std::vector<std::string> gaps;
   const bool device = suite == "device";
   std::vector<const char*> ops = {"add_memory", "dimm_add", "dimm_remove", "online_block", "offline_block",
@@ -339,7 +341,7 @@ std::vector<std::string> coverage_gaps(const std::string& suite, const std::stri
   }
   for (const Invariant& i : invariant_registry())
     if (checked.checks_invariant(i) && count_of(counts.witnesses, std::string(i.name)) == 0 &&
-        inv::is_device_invariant(i.name) == device)
+        inv::is_device_invariant(i.name) == device && (!i.only_with || kernel.has(*i.only_with)))
       gaps.push_back("the premise of '" + std::string(i.name) + "' never occurred, so it was checked vacuously");
   for (const inv::Premise& p : inv::coverage_premises()) {
     const bool here = p.suites.empty() ? !device : std::find(p.suites.begin(), p.suites.end(), suite) != p.suites.end();
@@ -385,7 +387,7 @@ CheckReport run_check(const CheckOptions& opts) {
   while (opts.coverage && report.top_up_rounds < kTopUpRounds && result.match(success)) {
     CheckReport probe;
     fill_counts(rs, probe);
-    if (coverage_gaps(opts.suite, opts.only, probe).empty()) break;
+    if (coverage_gaps(opts.suite, opts.only, probe, opts.version).empty()) break;
     ++report.top_up_rounds;
     params.seed = report.seed ^ (0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(report.top_up_rounds));
     result = rc::detail::checkTestable([&rs] { property(rs); }, meta, params, listener);
@@ -415,7 +417,7 @@ CheckReport run_check(const CheckOptions& opts) {
   } else if (result.match(gave_up)) {
     report.coverage_gaps.push_back("RapidCheck gave up: " + gave_up.description);
   } else if (opts.coverage) {
-    report.coverage_gaps = coverage_gaps(opts.suite, opts.only, report);
+    report.coverage_gaps = coverage_gaps(opts.suite, opts.only, report, opts.version);
   }
   return report;
 }

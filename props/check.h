@@ -76,8 +76,9 @@ std::optional<CheckReport> replay_stored_failures(const CheckOptions& opts);
 // What a passing run of `suite` (checking only `only`, if not empty) missed,
 // judged from the counts of `counts` (op_results, witnesses, properties, by
 // name): run_check() judges one run with it, `memhp merge` the union of a
-// campaign's shards.
+// campaign's shards. `version`: the kernel the run followed (v6.1 if none).
 std::vector<std::string> coverage_gaps(const std::string& suite, const std::string& only,
-                                       const CheckReport& counts);
+                                       const CheckReport& counts,
+                                       const std::optional<KernelSpec>& version = std::nullopt);
 
 }  // namespace memhp

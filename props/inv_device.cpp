@@ -445,6 +445,9 @@ Msg device_memmap_initialised(const StateView& v) {
         if (!out && !ok)
           out = "pgmap " + std::to_string(id) + ": " + pfn_range(a, b) + " is " + pages_desc(s, a, b) +
                 ", not initialised by memmap_init_zone_device()";
+        if (!out && pg.mt != Migratetype::Movable)
+          out = "pgmap " + std::to_string(id) + ": " + pfn_range(a, b) +
+                " is in pageblocks that are not MIGRATE_MOVABLE";
       });
       if (out) return out;
     }
@@ -496,8 +499,10 @@ std::vector<Invariant> device_invariants() {
        "__populate_section_memmap() -> vmemmap_populate_compound_pages()", device_vmemmap_deduplicated,
        witness_dedup},
       {"device_memmap_initialised", "INV-33b",
-       "Every pfn of a live pgmap (the altmap reserve aside) has an initialised ZONE_DEVICE struct page.",
-       "memmap_init_zone_device() / compound_nr_pages()", device_memmap_initialised, has_pgmap},
+       "Every pfn of a live pgmap (the altmap reserve aside) has an initialised ZONE_DEVICE struct page, "
+       "in a MIGRATE_MOVABLE pageblock.",
+       "memmap_init_zone_device() / compound_nr_pages(); pageblock_migratetype_init_range()",
+       device_memmap_initialised, has_pgmap},
   };
 }
 

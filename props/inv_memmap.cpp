@@ -4,6 +4,9 @@
 
 #include "inv_util.h"
 #include "invariant_lists.h"
+#include "memhp/proven/domain.h"
+#include "memhp/proven/geometry.h"
+#include "memhp/proven/vmemmap.h"
 
 namespace memhp::inv {
 
@@ -117,6 +120,86 @@ bool witness_buddy_memmap(const StepView& v) {
   return any;
 }
 
+// ---------------------------------------------------------------- INV-40b --
+// What /proc/vmstat's nr_memmap_pages and nr_memmap_boot_pages must read
+// (delta memmap_accounting), derived from the sections and the pgmaps, not
+// from the counters' own updates: the boot memmap of every early section,
+// and DIV_ROUND_UP(nr_pages * sizeof(struct page), PAGE_SIZE) for the
+// populated subsections of the others, except where a compound devmap's
+// vmemmap is deduplicated: VMEMMAP_RESERVE_NR pages per compound page.
+// Counted per subsection, which is exact where a subsection's memmap is
+// whole pages (x86_64 and arm64-4k); elsewhere only whole sections can be
+// judged, and a state with a partial one is not.
+struct MemmapCounts {
+  long hot = 0, boot = 0;
+};
+std::optional<MemmapCounts> expected_memmap_counts(const System& s) {
+  const Geometry& g = s.geo;
+  const u64 sub = g.pages_per_subsection(), pps = g.pages_per_section();
+  const bool exact = g.memmap_pages(2 * sub) == 2 * g.memmap_pages(sub);
+  MemmapCounts c;
+  bool judged = true;
+  auto hot_subsections = [&](u64 lo, u64 hi) {  // populated subsections of non-early sections in [lo, hi)
+    u64 n = 0;
+    s.sections.for_each(g.section_nr(Pfn{lo}), g.section_nr(Pfn{hi - 1}) + 1, [&](u64 a, u64 b, const SectionState& ms) {
+      if (!ms.present || ms.early) return;
+      for (u64 nr = a; nr < b; ++nr)
+        for (u64 i = 0; i < g.subsections_per_section(); ++i) {
+          const u64 p = g.section_start(nr).v + i * sub;
+          n += p >= lo && p < hi && ms.subsection_map.test(i);
+        }
+    });
+    return n;
+  };
+  s.sections.for_each(0, RunMap<SectionState>::kEnd, [&](u64 a, u64 b, const SectionState& ms) {
+    if (!ms.present) return;
+    const long n = static_cast<long>(b - a);
+    if (ms.early) {
+      c.boot += n * static_cast<long>(g.memmap_pages(pps));
+    } else if (ms.subsection_map.count() == g.subsections_per_section()) {
+      c.hot += n * static_cast<long>(g.memmap_pages(pps));
+    } else {
+      judged = judged && exact;
+      c.hot += n * static_cast<long>(ms.subsection_map.count() * g.memmap_pages(sub));
+    }
+  });
+  const auto gw = proven::geometry_words<proven::Concrete>(g);
+  for (const auto& [id, pgmap] : s.pgmaps) {
+    if (!proven::compound_path(proven::Concrete{}, gw, pgmap.vmemmap_shift, pgmap.altmap.has_value())) continue;
+    const u64 compound = u64{1} << pgmap.vmemmap_shift;
+    for (const PfnRange& r : pgmap.ranges) {
+      const u64 n = hot_subsections(r.start.v, r.end.v);
+      c.hot -= static_cast<long>(n * g.memmap_pages(sub));
+      // Compound pages no larger than a section: VMEMMAP_RESERVE_NR per
+      // compound page of every chunk; larger ones: per head only.
+      if (compound < pps)
+        c.hot += static_cast<long>(proven::kDedupKeptPages * n * sub / compound);
+      else
+        for (u64 head = align_up(r.start.v, compound); head < r.end.v; head += compound)
+          c.hot += static_cast<long>(proven::kDedupKeptPages * hot_subsections(head, head + 1));
+    }
+  }
+  if (!judged) return std::nullopt;
+  return c;
+}
+
+Msg memmap_vmstat_exact(const StateView& v) {
+  const System& s = v.after;
+  if (!s.prof.has(Delta::MemmapAccounting)) return std::nullopt;
+  const std::optional<MemmapCounts> want = expected_memmap_counts(s);
+  if (!want) return std::nullopt;
+  if (s.vmstat.nr_memmap_pages != want->hot)
+    return "vmstat nr_memmap_pages is " + std::to_string(s.vmstat.nr_memmap_pages) + ", but the hot-added "
+           "sections' memmap is " + std::to_string(want->hot) + " pages";
+  if (s.vmstat.nr_memmap_boot_pages != want->boot)
+    return "vmstat nr_memmap_boot_pages is " + std::to_string(s.vmstat.nr_memmap_boot_pages) +
+           ", but the early sections' boot memmap is " + std::to_string(want->boot) + " pages";
+  return std::nullopt;
+}
+bool witness_memmap_vmstat(const StepView& v) {
+  return v.after.prof.has(Delta::MemmapAccounting) && v.after.vmstat.nr_memmap_pages != 0;
+}
+
 // --------------------------------------------------------------- INV-23b --
 // Vmemmap pages the sections of block id took from an altmap.
 u64 block_altmap_pages(const System& s, u64 id) {
@@ -193,6 +276,13 @@ std::vector<Invariant> memmap_invariants() {
        "removed sections hold none.",
        "depopulate_section_memmap() / vmemmap_free()", memmap_pages_accounted,
        witness_buddy_memmap},
+      {"memmap_vmstat_exact", "INV-40b",
+       "From 6.11, /proc/vmstat nr_memmap_boot_pages is the boot memmap of the early sections and "
+       "nr_memmap_pages the memmap of the other present sections' populated subsections, a "
+       "deduplicated compound devmap counting VMEMMAP_RESERVE_NR pages per compound page.",
+       "section_activate() / section_deactivate() memmap_pages_add(), section_nr_vmemmap_pages(), "
+       "memmap_boot_pages_add(); read by /proc/vmstat",
+       memmap_vmstat_exact, witness_memmap_vmstat, Delta::MemmapAccounting},
       {"altmap_pages_match_block", "INV-23b",
        "The vmemmap pages a block's sections took from the altmap are the block's "
        "nr_vmemmap_pages.",

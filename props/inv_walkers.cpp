@@ -4,10 +4,11 @@
 // The contract every walker relies on: a struct page it is given is in an
 // online section and a populated subsection, initialised (not poisoned),
 // and not ZONE_DEVICE; and the RAM of an online section is not hidden from
-// it (memory_failure() on such a pfn must find the page). The walker asked
-// is the /proc/kpageflags reader over the whole pfn space
-// (kpageflags_read(), a run per piece of constant input); every run it
-// returns is checked over its whole range here.
+// it (memory_failure() on such a pfn must find the page). The walkers asked
+// are the /proc/kpageflags reader and memory_failure()'s lookup over the
+// whole pfn space, and the /proc/pagetypeinfo and alloc_contig_pages()
+// scanners over every populated zone (a run per piece of constant input);
+// every run they return is checked over its whole range here.
 #include "inv_util.h"
 #include "invariant_lists.h"
 #include "memhp/walkers.h"
@@ -79,10 +80,23 @@ bool covers(const std::vector<WalkedRun>& runs, u64 lo, u64 hi) {
 
 namespace {
 
-// The state part: the reader over every pfn of the state.
+// The state part: each walker over all it may walk in this state: the two
+// pfn readers over every pfn, the zone scanners over every populated zone's
+// span.
 Msg walkers_see_initialised_state(const StateView& v) {
   const System& s = v.after;
-  return judge_walk(s, kpageflags_read(s, 0, s.geo.max_pfn_limit()));
+  const u64 all = s.geo.max_pfn_limit();
+  auto named = [](const char* walker, Msg m) { return m ? Msg(std::string(walker) + ": " + *m) : m; };
+  if (Msg m = named("kpageflags_read()", judge_walk(s, kpageflags_read(s, 0, all)))) return m;
+  if (Msg m = named("memory_failure()", judge_walk(s, memory_failure_lookup(s, 0, all)))) return m;
+  for (int nid = 0; nid < static_cast<int>(s.nodes.size()); ++nid)
+    for (Zone z : kAllZones) {
+      if (!s.zone(nid, z).populated()) continue;
+      if (Msg m = named("pagetypeinfo_showmixedcount_print()", judge_walk(s, pagetypeinfo_showmixedcount(s, nid, z))))
+        return m;
+      if (Msg m = named("pfn_range_valid_contig()", judge_walk(s, pfn_range_valid_contig(s, nid, z)))) return m;
+    }
+  return std::nullopt;
 }
 
 // The step part: the reader as an op, what it returned against the state
@@ -117,7 +131,8 @@ bool witness_mixed_section_walked(const StepView& v) {
 std::vector<Invariant> walker_invariants() {
   return {
       {"walkers_see_initialised_memmap", "INV-42",
-       "A pfn walker (the /proc/kpageflags reader) is handed a struct page only in an online section "
+       "A pfn walker (the /proc/kpageflags reader, memory_failure(), the /proc/pagetypeinfo and "
+       "alloc_contig_pages() zone scans) is handed a struct page only in an online section "
        "and a populated subsection, initialised and not ZONE_DEVICE; and online RAM is never hidden "
        "from it.",
        "pfn_to_online_page(), its callers kpageflags_read(), memory_failure(), "

@@ -206,6 +206,9 @@ struct FieldDiff {
   void operator()(const char*, const RunMap<int>& a, const RunMap<int>& b) const {
     diff_runs(a, b, "pgmap_array pfn", true, out);
   }
+  void operator()(const char* name, int a, int b) const {
+    if (a != b) out.push_back(std::string(name) + ": " + std::to_string(a) + " -> " + std::to_string(b));
+  }
   void operator()(const char*, const Vmstat& a, const Vmstat& b) const {
     auto diff = [&](const char* what, long x, long y) {  // signed: a slip below 0 shows as such
       if (x != y) out.push_back(std::string("vmstat ") + what + ": " + std::to_string(x) + " -> " + std::to_string(y));

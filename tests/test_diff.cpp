@@ -64,6 +64,7 @@ std::map<std::string, Change> changes() {
       {"vmstat",
        {{"vmstat nr_memmap_pages", "vmstat nr_memmap_boot_pages"},
         {[](System& t) { t.vmstat.nr_memmap_pages = -512; }, [](System& t) { t.vmstat.nr_memmap_boot_pages = 4096; }}}},
+      {"lru_disable_count", {{"lru_disable_count"}, {[](System& t) { t.lru_disable_count = 1; }}}},
   };
 }
 

@@ -108,34 +108,18 @@ TEST_CASE("faults: the registry's kinds are listed apart, and a historical fault
     CHECK(!m.targets[0].empty());
     if (m.kind != MutantKind::Historical) continue;
     CHECK(!m.history.fixed_by.empty());
-    CHECK(m.history.fixed_in.major > 0);
+    // Fixed in a mainline release, or still in 6.19 (fixed after it).
+    CHECK((m.history.fixed_in.major > 0) != ((m.history.present_in & kIn619) != 0));
     CHECK(!m.history.introduced_by.empty());
     CHECK(!m.history.profile.empty());
   }
 }
 
-TEST_CASE("faults: each historical fault is caught first by the invariant its fix restored") {
+// That each historical fault is caught, and by an invariant its fix
+// restored, is ctest's faults_measure (memhp faults --measure): the same
+// check suites, seed and case count as a test here would run.
+TEST_CASE("faults: at least 20 historical faults") {
   std::size_t historical = 0;
-  for (const MutantInfo& m : mutant_registry()) {
-    if (m.kind != MutantKind::Historical) continue;
-    ++historical;
-    CAPTURE(m.name);
-    CheckOptions o;
-    const std::string_view target = m.targets[0];
-    o.suite = inv::is_device_invariant(target) || is_device_property(target) ? "device" : "ram";
-    o.cases = 3000;
-    o.seed = 1;
-    o.use_store = false;
-    o.shrink_seconds = 30;
-    o.mutants.set(id_of(m));
-    KernelSpec k;
-    REQUIRE(parse_kernel_spec(m.history.profile, k).empty());
-    o.version = k;
-    // No `only`: every invariant is checked, and the first to fire must be
-    // the one the kernel's fix restored.
-    const CheckReport r = run_check(o);
-    REQUIRE(r.failure);
-    CHECK(r.failure->violation.invariant == target);
-  }
-  CHECK(historical >= 8);
+  for (const MutantInfo& m : mutant_registry()) historical += m.kind == MutantKind::Historical;
+  CHECK(historical >= 20);
 }

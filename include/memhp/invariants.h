@@ -93,6 +93,9 @@ struct Invariant {
   std::string_view kernel_ref;  // the kernel place that relies on it
   Check check;                      // a message if violated
   bool (*witness)(const StepView&);  // the premise occurred
+  // A premise only kernels with this delta can meet (the vmstat counters of
+  // 6.11): coverage does not ask for it under a kernel without the delta.
+  std::optional<Delta> only_with = std::nullopt;
   // The mutants that must make it fail are the registry entries that name
   // it (killers_of(name), include/memhp/mutants.h).
 };

@@ -45,7 +45,7 @@ enum class MutantKind : std::uint8_t { Engineered, Historical };
 // subject; "unverified" where no source read confirmed it.
 struct FaultHistory {
   std::string_view fixed_by;       // the fix
-  Release fixed_in{};              // its first mainline release
+  Release fixed_in{};              // its first mainline release; {} while 6.19 still has the bug
   std::string_view introduced_by;  // the fix's Fixes: tag
   Release introduced_in{};         // its first mainline release
   std::uint8_t present_in = 0;     // VersionBit mask: trees the profiles follow that still have the bug
@@ -254,6 +254,112 @@ inline constexpr MutantInfo kMutantRegistry[] = {
      MutantKind::Historical,
      {"9f9b02e5b346 mm: teach pfn_to_online_page() to consider subsection validity", {5, 12},
       "ba72b4c8cf60 mm/sparsemem: support sub-section hotplug", {5, 3}, 0, "v6.1", "fixed before 6.1: runs under v6.1 with the fix reverted"}},
+    {"memory_failure_reads_offline_memmap", {"walkers_see_initialised_memmap"},
+     "memory_failure() takes pfn_to_page() of any pfn_valid() pfn: a machine check on offline "
+     "memory reads its poisoned memmap",
+     MutantKind::Historical,
+     {"96c804a6ae8c mm/memory-failure.c: don't access uninitialized memmaps in memory_failure()", {5, 4},
+      "f1dd2cd13c4b mm, memory_hotplug: do not associate hotadded memory to zones until online", {4, 13}, 0,
+      "v6.1", "fixed before 6.1: runs under v6.1 with the fix reverted"}},
+    {"page_owner_reads_offline_memmap", {"walkers_see_initialised_memmap"},
+     "pagetypeinfo_showmixedcount_print() asks pfn_valid() where it must ask pfn_to_online_page(): "
+     "reading /proc/pagetypeinfo reads the poisoned memmap of offline memory in a zone's span",
+     MutantKind::Historical,
+     {"a26ee565b6cd mm/page_owner: don't access uninitialized memmaps when reading /proc/pagetypeinfo",
+      {5, 4}, "f1dd2cd13c4b mm, memory_hotplug: do not associate hotadded memory to zones until online", {4, 13},
+      0, "v6.1", "fixed before 6.1: runs under v6.1 with the fix reverted"}},
+    {"gigantic_scan_reads_offline_memmap", {"walkers_see_initialised_memmap"},
+     "the gigantic-page range scan asks pfn_valid() where it must ask pfn_to_online_page(): "
+     "allocating a gigantic hugetlb page reads page_zone() of offline memory in the zone's span",
+     MutantKind::Historical,
+     {"f231fe4235e2 hugetlbfs: don't access uninitialized memmaps in pfn_range_valid_gigantic()",
+      {5, 4}, "f1dd2cd13c4b mm, memory_hotplug: do not associate hotadded memory to zones until online", {4, 13},
+      0, "v6.1",
+      "fixed before 6.1: runs under v6.1 with the fix reverted; the scan is pfn_range_valid_contig() in "
+      "mm/page_alloc.c since 5.10"}},
+    {"zone_shrink_at_remove", {"no_kernel_bug", "zone_span_ends_in_zone", "failed_op_changes_nothing"},
+     "offline_pages() leaves the zone's span alone and __remove_pages() shrinks the zone it reads "
+     "from the first page's memmap: the span covers offline memory until removal, and removing "
+     "never-onlined memory reads a poisoned struct page",
+     MutantKind::Historical,
+     {"feee6b298916 mm/memory_hotplug: shrink zones when offlining memory", {5, 5},
+      "d0dc12e86b31 mm/memory_hotplug: optimize memory hotplug", {4, 19}, 0, "v6.1",
+      "fixed before 6.1: runs under v6.1 with the fix reverted; the model poisons the memmap at offline "
+      "(5.5's d33695b16a9f), so a removal after an offline reads a poisoned page too, where 5.4 read "
+      "one only for never-onlined memory"}},
+    {"offline_error_keeps_lru_disabled", {"failed_op_changes_nothing"},
+     "offline_pages() returns from its error paths without lru_cache_enable(): one failed offline "
+     "leaves the LRU caches disabled for good",
+     MutantKind::Historical,
+     {"946746d1ad92 mm/memory_hotplug: fix potential permanent lru cache disable", {5, 14},
+      "d479960e44f2 mm: disable LRU pagevec during the migration temporarily", {5, 13}, 0, "v6.1",
+      "fixed before 6.1: runs under v6.1 with the fix reverted; the model keeps lru_disable_count for "
+      "this bug alone"}},
+    {"offline_leaks_isolate_count", {"no_isolation_at_rest"},
+     "offline_pages() never takes the offlined pageblocks off zone->nr_isolate_pageblock: its "
+     "undo_isolate_page_range() is a no-op on offline pages, so the count only grows",
+     MutantKind::Historical,
+     {"9b7ea46a82b3 (short hash) mm/hotplug: fix offline undo_isolate_page_range()", {5, 1},
+      "2ce13640b3f4 mm: __first_valid_page skip over offline pages", {4, 13}, 0, "v6.1",
+      "fixed before 6.1: runs under v6.1 with the fix reverted"}},
+    {"early_partial_remove_frees_memmap", {"early_section_memmap_complete", "failed_op_changes_nothing"},
+     "section_deactivate() frees the memmap of the removed subsections of an early section: the "
+     "section stays early and valid, so its pfns still have struct pages that are gone",
+     MutantKind::Historical,
+     {"ef69bc9f689d mm/sparse: never partially remove memmap for early section", {5, 9},
+      "ba72b4c8cf60 mm/sparsemem: support sub-section hotplug", {5, 3}, 0, "v6.1",
+      "fixed before 6.1: runs under v6.1 with the fix reverted"}},
+    {"device_tail_pageblocks_unset", {"device_memmap_initialised"},
+     "memmap_init_zone_device() sets a pageblock's migratetype only from the struct pages it writes: "
+     "with a deduplicated vmemmap, every pageblock of a compound page after the first stays "
+     "MIGRATE_UNMOVABLE (a 1 GiB devdax page has 511 such)",
+     MutantKind::Historical,
+     {"(mainline hash unverified; after 6.19) mm/mm_init: fix pageblock migratetype for ZONE_DEVICE compound "
+      "pages",
+      {}, "(unverified) c4386bd8ee3a mm/memremap: add ZONE_DEVICE support for compound pages", {5, 17}, kIn619,
+      "v6.1",
+      "still in mainline 6.19, fixed in Debian's 6.1.192 and 6.12.118; the v6.19 profile follows the fixed "
+      "code, so the fault runs under v6.1 with the fix reverted; the releases are not verified"}},
+    {"memunmap_reads_altmap_page", {"no_kernel_bug"},
+     "memunmap_pages() reads the nid from the struct page of the range's first pfn, which with an "
+     "altmap lies in the reserve whose struct pages were never initialised: destroying a pmem "
+     "namespace BUGs",
+     MutantKind::Historical,
+     {"77e080e7680e mm/memunmap: don't access uninitialized memmap in memunmap_pages()", {5, 4},
+      "2c2a5af6fed2 mm, memory_hotplug: add nid parameter to arch_remove_memory", {5, 0}, 0, "v6.1",
+      "fixed before 6.1: runs under v6.1 with the fix reverted; the introducing release is unverified"}},
+    {"memmap_accounted_on_failure", {"memmap_vmstat_exact"},
+     "section_activate() leaves nr_memmap_pages counting a memmap whose allocation failed",
+     MutantKind::Historical,
+     {"ace0741a55e4 mm: don't account memmap on failure", {6, 11},
+      "15995a352474 mm: report per-page metadata information", {6, 11}, 0, "v6.12",
+      "introduced and fixed within the 6.11 merge window, so no release had it: runs under v6.12 (the "
+      "first profile with the counters) with the fix reverted, as its effect: the failed populate "
+      "stays counted"}},
+    {"memmap_accounting_wrong_source", {"memmap_vmstat_exact"},
+     "section_deactivate() takes every freed memmap off nr_memmap_pages, the boot memmap of an early "
+     "section too, which nr_memmap_boot_pages counted: nr_memmap_pages goes below the hot-added memmap",
+     MutantKind::Historical,
+     {"c3576889d87b mm: fix accounting of memmap pages", {6, 17},
+      "15995a352474 mm: report per-page metadata information", {6, 11}, 0, "v6.12",
+      "in 6.12 before 6.12.48; runs under v6.12 (Debian's 6.12.118 has the fix) with it reverted"}},
+    {"vmemmap_accounting_underflow", {"memmap_vmstat_exact"},
+     "section_activate() counts the memmap only once populate worked, but its error path's "
+     "section_deactivate() takes it off anyway: every failed populate lowers nr_memmap_pages",
+     MutantKind::Historical,
+     {"(mainline hash unverified; after 6.19) mm/sparse-vmemmap: fix vmemmap accounting underflow", {},
+      "c3576889d87b mm: fix accounting of memmap pages", {6, 17}, kIn619, "v6.12",
+      "still in mainline 6.19, whose profile has it (v6.19 without memmap_exact_accounting); Debian's "
+      "6.12.118 has the fix, so the fault runs under v6.12 with it reverted"}},
+    {"dax_vmemmap_accounting_ignores_dedup", {"memmap_vmstat_exact"},
+     "nr_memmap_pages counts a compound devmap's whole memmap, although its vmemmap is deduplicated "
+     "to VMEMMAP_RESERVE_NR pages per compound page",
+     MutantKind::Historical,
+     {"(mainline hash unverified; after 6.19) mm/sparse-vmemmap: fix DAX vmemmap accounting with "
+      "optimization",
+      {}, "15995a352474 mm: report per-page metadata information", {6, 11}, kIn619, "v6.12",
+      "still in mainline 6.19, whose profile has it (v6.19 without memmap_exact_accounting); Debian's "
+      "6.12.118 has the fix, so the fault runs under v6.12 with it reverted"}},
 };
 // clang-format on
 

@@ -231,6 +231,10 @@ struct System {
   std::map<int, DevPagemap> pgmaps;  // by the id the trace gives the device
   RunMap<int> pgmap_array;           // pfn -> 1 + pgmap id (the pgmap_array xarray), 0: none
   Vmstat vmstat;
+  // mm/swap.c's lru_disable_count: lru_cache_disable() calls not yet undone
+  // by lru_cache_enable(). Non-zero at rest means every LRU addition has
+  // bypassed the per-cpu batches ever since (B13).
+  int lru_disable_count = 0;
 
   // get_dev_pagemap(): the pgmap owning pfn, if any. The kernel's xarray
   // holds pointers that pageunmap_range() erases before the pgmap goes; an
@@ -289,6 +293,7 @@ void system_fields(F&& f, S&... s) {
   f("pgmaps", s.pgmaps...);
   f("pgmap_array", s.pgmap_array...);
   f("vmstat", s.vmstat...);
+  f("lru_disable_count", s.lru_disable_count...);
 }
 }  // namespace detail
 
@@ -308,17 +313,17 @@ template <class F>
 void for_each_field(const System& s, F&& f) {
   detail::system_fields(f, s);
 }
-inline constexpr std::size_t kSystemFieldCount = 14;  // the calls in detail::system_fields()
+inline constexpr std::size_t kSystemFieldCount = 15;  // the calls in detail::system_fields()
 
 // Guard for the list above: a structured binding must name every field, so
 // this stops compiling when System gains or loses one. Update
 // detail::system_fields() and kSystemFieldCount together with it.
 inline void system_field_count_guard(const System& s) {
   const auto& [geo, prof, mutants, iomem, sections, blocks, groups, dimms, nodes, pages, notifier,
-               pgmaps, pgmap_array, vmstat] = s;
+               pgmaps, pgmap_array, vmstat, lru_disable_count] = s;
   (void)geo, (void)prof, (void)mutants, (void)iomem, (void)sections, (void)blocks, (void)groups,
       (void)dimms, (void)nodes, (void)pages, (void)notifier, (void)pgmaps, (void)pgmap_array,
-      (void)vmstat;
+      (void)vmstat, (void)lru_disable_count;
 }
 
 }  // namespace memhp

@@ -22,4 +22,15 @@ namespace memhp {
 // pfn_to_online_page() returns, merged into maximal runs.
 std::vector<WalkedRun> kpageflags_read(const System& s, u64 pfn, u64 count);
 
+// mm/memory-failure.c: memory_failure(pfn)'s page, for every pfn of
+// [pfn, pfn + count): what pfn_to_online_page() gives it.
+std::vector<WalkedRun> memory_failure_lookup(const System& s, u64 pfn, u64 count);
+
+// The zone scanners: every run names the zone. mm/page_owner.c:
+// pagetypeinfo_showmixedcount_print() (/proc/pagetypeinfo), and
+// mm/page_alloc.c: alloc_contig_pages()'s pfn_range_valid_contig() (the
+// gigantic hugetlb allocation), each over the zone's span.
+std::vector<WalkedRun> pagetypeinfo_showmixedcount(const System& s, int nid, Zone zone);
+std::vector<WalkedRun> pfn_range_valid_contig(const System& s, int nid, Zone zone);
+
 }  // namespace memhp
