@@ -8,11 +8,14 @@
 // suite for a device invariant, else the RAM suite, then the other if that
 // one missed it; fixed seed) and reports
 // which invariant fired, whether it is the one the fix restored, the
-// seconds to the first failure and the shrunk trace's length. Exit status 1
+// seconds to the first failure and the shrunk trace's length, and the
+// explorer's BFS-shortest trace to a violation where one of the search
+// configurations reaches the fault (JSON: the trace itself). Exit status 1
 // when a fault was not caught, or was caught first by another invariant.
 #include <iostream>
 
 #include "check.h"
+#include "explore.h"
 #include "commands.h"
 #include "invariant_lists.h"
 #include "memhp/invariants.h"
@@ -50,6 +53,9 @@ struct Catch {
   double seconds = 0;
   std::size_t steps = 0;  // of the shrunk trace
   std::string suite;
+  // The explorer's BFS-shortest violation, in the first search
+  // configuration that has one (any invariant), if one does.
+  std::optional<ShortestViolation> shortest;
 };
 
 Catch measure_in(const MutantInfo& m, std::uint64_t cases, const std::string& suite) {
@@ -80,7 +86,13 @@ Catch measure(const MutantInfo& m, std::uint64_t cases) {
   const std::string_view target = m.targets[0];
   const bool device = inv::is_device_invariant(target) || is_device_property(target);
   Catch c = measure_in(m, cases, device ? "device" : "ram");
-  return c.caught ? c : measure_in(m, cases, device ? "ram" : "device");
+  if (!c.caught) c = measure_in(m, cases, device ? "ram" : "device");
+  ExploreOptions o;
+  o.mutants.set(id_of(m));
+  std::optional<KernelSpec> kernel;
+  if (KernelSpec k; parse_kernel_spec(m.history.profile, k).empty()) kernel = k;
+  c.shortest = find_shortest_violation(o, kernel);
+  return c;
 }
 
 bool restored(const MutantInfo& m, const Catch& c) {
@@ -105,6 +117,11 @@ Json json_fault(const MutantInfo& m, const std::optional<Catch>& c) {
     j["caught"] = Json{{"suite", c->suite},           {"caught", c->caught},
                        {"invariant", c->invariant},   {"by_restored_invariant", restored(m, *c)},
                        {"seconds", c->seconds},       {"shrunk_steps", c->steps}};
+  if (c && c->shortest)
+    j["shortest"] = Json{{"config", c->shortest->config},
+                         {"invariant", c->shortest->violation.violation.invariant},
+                         {"steps", c->shortest->violation.trace.steps.size()},
+                         {"trace", print_trace(c->shortest->violation.trace)}};
   return j;
 }
 
@@ -122,6 +139,12 @@ void text_fault(std::ostream& os, const MutantInfo& m, const std::optional<Catch
   os << "  caught by the " << c->suite << " suite: " << c->invariant
      << (restored(m, *c) ? "" : " (NOT the invariant the fix restored)") << " after " << c->seconds
      << " s, shrunk to " << c->steps << " steps\n";
+  if (!c->shortest) {
+    os << "  no explorer configuration reaches it\n";
+    return;
+  }
+  os << "  shortest (explorer, " << c->shortest->config << "): " << c->shortest->violation.trace.steps.size()
+     << " steps to " << c->shortest->violation.violation.invariant << "\n";
 }
 
 

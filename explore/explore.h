@@ -17,6 +17,7 @@
 #include <iosfwd>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -242,6 +243,19 @@ struct ExploreResult {
 // Explores c. A configuration that does not boot, or an unknown `only`, is
 // a std::string error.
 std::variant<ExploreResult, std::string> explore(const ExploreConfig& c, const ExploreOptions& o);
+
+// The configurations a mutant or a historical fault is looked for in,
+// smallest first (`memhp faults --measure`, the explorer's mutant test).
+std::span<const std::string_view> mutant_search_configs();
+
+struct ShortestViolation {
+  std::string config;
+  ExploreViolation violation;
+};
+// The BFS-shortest violation (of `o.only`, or of any invariant) in the first
+// configuration of mutant_search_configs() that has one, each read under
+// `kernel` when given; nullopt if none has one.
+std::optional<ShortestViolation> find_shortest_violation(ExploreOptions o, const std::optional<KernelSpec>& kernel);
 
 // The trace of the BFS path to vertex v (with `mutant` headers, and `check
 // only=` when o.only is set).

@@ -458,4 +458,29 @@ std::vector<AlphabetOp> explore_alphabet(const ExploreConfig& c) {
   return a;
 }
 
+std::span<const std::string_view> mutant_search_configs() {
+  static constexpr std::string_view kConfigs[] = {
+      "x86-1slot",        "x86-1slot-mom", "x86-1slot-veto", "x86-1slot-veto-mom",
+      "x86-256m",         "x86-2slot-mom", "x86-2node-mom",  "x86-device-mom",
+      "x86-movable-node", "x86-ratio50",   "x86-1slot-compact",
+  };
+  return kConfigs;
+}
+
+std::optional<ShortestViolation> find_shortest_violation(ExploreOptions o, const std::optional<KernelSpec>& kernel) {
+  o.stop_at_violation = true;
+  for (std::string_view name : mutant_search_configs()) {
+    const ExploreConfig* c = find_explore_config(name);
+    if (!c) throw std::logic_error("no explorer configuration " + std::string(name));
+    auto parsed = parse_explore_config(print_explore_config(*c), kernel);
+    if (auto* e = std::get_if<ParseError>(&parsed))
+      throw std::logic_error(std::string(name) + " under another kernel: " + e->message);
+    auto r = explore(std::get<ExploreConfig>(parsed), o);
+    if (auto* e = std::get_if<std::string>(&r)) throw std::logic_error(std::string(name) + ": " + *e);
+    ExploreResult& res = std::get<ExploreResult>(r);
+    if (!res.violations.empty()) return ShortestViolation{std::string(name), std::move(res.violations.front())};
+  }
+  return std::nullopt;
+}
+
 }  // namespace memhp

@@ -381,13 +381,6 @@ const std::map<std::string_view, std::string_view>& unreachable_mutants() {
   return m;
 }
 
-// The configurations a mutant is looked for in, smallest first.
-constexpr std::string_view kMutantConfigs[] = {
-    "x86-1slot",          "x86-1slot-mom", "x86-1slot-veto", "x86-1slot-veto-mom",
-    "x86-256m",           "x86-2slot-mom", "x86-2node-mom",  "x86-device-mom",
-    "x86-movable-node",   "x86-ratio50",   "x86-1slot-compact",
-};
-
 struct Found {
   std::string config;
   std::size_t steps = 0;
@@ -405,18 +398,9 @@ std::optional<KernelSpec> kernel_of(std::string_view mutant) {
 }
 
 std::optional<Found> explore_mutant(std::string_view mutant) {
-  ExploreOptions o = with_mutant(mutant, aimed_at(mutant));
-  o.stop_at_violation = true;
-  const std::optional<KernelSpec> kernel = kernel_of(mutant);
-  for (std::string_view c : kMutantConfigs) {
-    auto parsed = parse_explore_config(print_explore_config(*find_explore_config(std::string(c))), kernel);
-    REQUIRE(std::holds_alternative<ExploreConfig>(parsed));
-    auto r = explore(std::get<ExploreConfig>(parsed), o);
-    REQUIRE(std::holds_alternative<ExploreResult>(r));
-    const ExploreResult& res = std::get<ExploreResult>(r);
-    if (!res.violations.empty()) return Found{std::string(c), res.violations[0].trace.steps.size()};
-  }
-  return std::nullopt;
+  const auto v = find_shortest_violation(with_mutant(mutant, aimed_at(mutant)), kernel_of(mutant));
+  if (!v) return std::nullopt;
+  return Found{v->config, v->violation.trace.steps.size()};
 }
 
 }  // namespace
