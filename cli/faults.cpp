@@ -15,8 +15,8 @@
 #include <iostream>
 
 #include "check.h"
-#include "explore.h"
 #include "commands.h"
+#include "explore.h"
 #include "invariant_lists.h"
 #include "memhp/invariants.h"
 #include "report.h"
@@ -66,8 +66,7 @@ Catch measure_in(const MutantInfo& m, std::uint64_t cases, const std::string& su
   o.use_store = false;
   o.shrink_seconds = 30;
   o.mutants.set(id_of(m));
-  KernelSpec k;
-  if (parse_kernel_spec(m.history.profile, k).empty()) o.version = k;
+  o.version = fault_kernel(m);
   const CheckReport r = run_check(o);
   Catch c;
   c.suite = o.suite;
@@ -89,9 +88,7 @@ Catch measure(const MutantInfo& m, std::uint64_t cases) {
   if (!c.caught) c = measure_in(m, cases, device ? "ram" : "device");
   ExploreOptions o;
   o.mutants.set(id_of(m));
-  std::optional<KernelSpec> kernel;
-  if (KernelSpec k; parse_kernel_spec(m.history.profile, k).empty()) kernel = k;
-  c.shortest = find_shortest_violation(o, kernel);
+  c.shortest = find_shortest_violation(o, fault_kernel(m));
   return c;
 }
 

@@ -74,8 +74,7 @@ void apply_faults(const std::vector<std::string>& faults, MutantSet& mutants, st
   for (const std::string& f : faults) {
     const Mutant m = *mutant_from_name(f);
     mutants.set(m);
-    KernelSpec k;
-    if (!version && parse_kernel_spec(m.info().history.profile, k).empty()) version = k;
+    if (!version) version = fault_kernel(m.info());
   }
 }
 

@@ -229,11 +229,7 @@ int prove(ProveArgs& a) {
     // The theorems read the kernel's text, which a fault in the model does
     // not change; what a fault can change is the conformance stage, run
     // under the kernel the fault names unless --profile says otherwise.
-    MutantSet unused;
-    std::optional<KernelSpec> kernel;
-    if (a.profile_given) kernel = a.opts.kernel;
-    apply_faults(a.faults, unused, kernel);
-    if (kernel) a.opts.kernel = *kernel;
+    if (!a.profile_given) a.opts.kernel = *fault_kernel(mutant_from_name(a.faults.front())->info());
     a.conformance_mutants.insert(a.conformance_mutants.end(), a.faults.begin(), a.faults.end());
   }
   if (a.conformance_only || !a.conformance_mutants.empty()) {

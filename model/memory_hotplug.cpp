@@ -413,6 +413,8 @@ int __add_pages(System& s, Result& r, int nid, Pfn pfn, u64 nr_pages, const MhpP
   return err;
 }
 
+namespace {
+
 /* mm/memory_hotplug.c: __remove_zone() as it was before feee6b298916 (5.5),
    which moved the zone shrink to offline: the zone is the first page's */
 void remove_zone_of_first_page(System& s, Result& r, Pfn pfn, u64 nr_pages) {
@@ -425,6 +427,8 @@ void remove_zone_of_first_page(System& s, Result& r, Pfn pfn, u64 nr_pages) {
   shrink_zone_span(s, first.nid, first.zone, pfn, pfn + nr_pages);
   update_pgdat_span(s, first.nid);
 }
+
+}  // namespace
 
 /* mm/memory_hotplug.c: __remove_pages() with __remove_section() */
 void __remove_pages(System& s, Result& r, Pfn pfn, u64 nr_pages, const MhpParams& params) {

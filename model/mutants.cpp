@@ -19,4 +19,10 @@ std::vector<Mutant> killers_of(std::string_view check) {
   return out;
 }
 
+std::optional<KernelSpec> fault_kernel(const MutantInfo& m) {
+  KernelSpec k;
+  if (m.kind != MutantKind::Historical || !parse_kernel_spec(m.history.profile, k).empty()) return std::nullopt;
+  return k;
+}
+
 }  // namespace memhp

@@ -388,17 +388,8 @@ struct Found {
 
 // The shortest trace to a violation of the mutant's own invariant, in the
 // first configuration where there is one.
-// The kernel a historical fault runs under, when it is not v6.1.
-std::optional<KernelSpec> kernel_of(std::string_view mutant) {
-  const std::string_view profile = mutant_from_name(mutant)->info().history.profile;
-  if (profile.empty() || profile == "v6.1") return std::nullopt;
-  KernelSpec k;
-  REQUIRE(parse_kernel_spec(profile, k).empty());
-  return k;
-}
-
 std::optional<Found> explore_mutant(std::string_view mutant) {
-  const auto v = find_shortest_violation(with_mutant(mutant, aimed_at(mutant)), kernel_of(mutant));
+  const auto v = find_shortest_violation(with_mutant(mutant, aimed_at(mutant)), fault_kernel(mutant_from_name(mutant)->info()));
   if (!v) return std::nullopt;
   return Found{v->config, v->violation.trace.steps.size()};
 }
@@ -423,7 +414,7 @@ TEST_CASE("explore: every reachable mutant is found, with RapidCheck beside it")
     o.suite = inv::is_device_invariant(inv) ? "device" : "x86";
     o.only = inv;
     o.mutants.set(id_of(m));
-    o.version = kernel_of(m.name);
+    o.version = fault_kernel(m);
     o.seed = 1;
     o.use_store = false;
     const CheckReport rc = run_check(o);

@@ -29,8 +29,7 @@ CheckOptions mutant_run(std::string_view target, std::string_view mutant, bool o
   const bool device = inv::is_device_invariant(target) || is_device_property(target);
   o.suite = device != other_suite ? "device" : "ram";
   // A historical fault runs under the kernel it names.
-  KernelSpec k;
-  if (parse_kernel_spec(mutant_from_name(mutant)->info().history.profile, k).empty()) o.version = k;
+  o.version = fault_kernel(mutant_from_name(mutant)->info());
   o.cases = 3000;
   o.steps = 60;
   o.seed = 1;

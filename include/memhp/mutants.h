@@ -412,5 +412,8 @@ inline std::string_view mutant_name(Mutant m) { return m.info().name; }
 // The registry entries whose targets name `check` (an invariant, a sequence
 // property or a residue path), in registry order.
 std::vector<Mutant> killers_of(std::string_view check);
+// The kernel a historical fault runs under (its history's profile, parsed);
+// nullopt for an engineered mutant, which runs under whatever it is given.
+std::optional<KernelSpec> fault_kernel(const MutantInfo& m);
 
 }  // namespace memhp
