@@ -17,6 +17,7 @@
 #include "report.h"
 #include "sequences.h"
 #include "shard.h"
+#include "thread_checks.h"
 
 namespace memhp::cli {
 
@@ -112,6 +113,10 @@ int check(CheckArgs& a) {
   for (const std::string& m : a.mutants) o.mutants.set(*mutant_from_name(m));
   apply_faults(a.faults, o.mutants, o.version);
   a.mutants.insert(a.mutants.end(), a.faults.begin(), a.faults.end());  // the --jobs shards take both
+  for (const std::string& m : a.mutants)
+    if (aimed_at_threads(mutant_from_name(m)->info()))
+      return usage_error("check", m + " is a race, which the suites cannot show (they run one op at a time): "
+                                  "run memhp explore --config race-... --fault " + m + " (memhp explore --list)");
   if (a.swarm && a.shard.empty() && !a.jobs) return usage_error("check", "--swarm needs --shard or --jobs");
   if (a.jobs) return jobs(a);
   std::optional<ShardRun> shard;

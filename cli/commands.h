@@ -64,6 +64,24 @@ void add_fault_option(CLI::App& app, std::vector<std::string>& faults);
 // Switches the faults on; without a --profile, the first one's kernel.
 void apply_faults(const std::vector<std::string>& faults, MutantSet& mutants, std::optional<KernelSpec>& version);
 
+// Threaded configurations and traces (cli/threads.cpp): each returns nullopt
+// when its input has no `thread` lines, so the sequential command goes on.
+struct ThreadedExploreCli {
+  std::string config;
+  MutantSet mutants;
+  std::string only;
+  std::uint64_t max_states = 0;
+  bool first = false;
+  bool json = false;
+  std::optional<KernelSpec> version;
+};
+std::optional<int> explore_threaded(const ThreadedExploreCli& a);
+std::optional<int> replay_threaded_cli(const Input& in, const MutantSet& faults,
+                                       const std::optional<KernelSpec>& version, bool json);
+void list_threaded_configs(std::ostream& out);
+// An invariant or a threaded check (props/thread_checks.h).
+bool is_check_name(const std::string& name);
+
 // Subcommands.
 Run setup_run(CLI::App& app);
 Run setup_replay(CLI::App& app);

@@ -14,6 +14,7 @@
 #include "explore.h"
 #include "explore_pins.h"
 #include "report.h"
+#include "threads_explore.h"
 
 namespace memhp::cli {
 namespace {
@@ -27,6 +28,7 @@ struct ExploreArgs {
   bool json = false;
   bool list = false;
   bool pins = false;
+  bool threads_markdown = false;
   std::optional<KernelSpec> version;  // --profile
   std::vector<std::string> faults;     // --fault
 };
@@ -187,6 +189,12 @@ bool write_dot_file(const std::string& path, const ExploreConfig& c, const Explo
 int explore(ExploreArgs& a) {
   if (a.list) {
     list_configs(std::cout);
+    std::cout << "\nthreaded configurations:\n";
+    list_threaded_configs(std::cout);
+    return kExitOk;
+  }
+  if (a.threads_markdown) {  // NOTES.md section 22's tables
+    std::cout << threads_markdown();
     return kExitOk;
   }
   if (a.pins) {  // the pinned state-space sizes, as NOTES.md section 10 shows them
@@ -194,6 +202,11 @@ int explore(ExploreArgs& a) {
     return kExitOk;
   }
   apply_faults(a.faults, a.opts.mutants, a.version);
+  if (const auto done = explore_threaded({a.config, a.opts.mutants, a.opts.only, a.opts.max_states,
+                                          a.opts.stop_at_violation, a.json, a.version}))
+    return *done;
+  if (!a.opts.only.empty() && !find_invariant(a.opts.only))
+    return usage_error("explore", "'" + a.opts.only + "' is a check of threaded configurations only");
   const std::optional<ExploreConfig> c = load_config(a.config, a.version);
   if (!c) return kExitUsage;
   ExploreOptions o = a.opts;
@@ -236,7 +249,7 @@ Run setup_explore(CLI::App& app) {
   add_fault_option(app, a->faults);
   app.add_option("--only", a->opts.only, "check only this invariant")
       ->check(CLI::Validator(
-          [](std::string& v) -> std::string { return find_invariant(v) ? "" : "unknown invariant '" + v + "'"; },
+          [](std::string& v) -> std::string { return is_check_name(v) ? "" : "unknown invariant '" + v + "'"; },
           "INVARIANT"));
   app.add_flag("--first", a->opts.stop_at_violation, "stop at the first violation");
   app.add_flag("--verify-keys", a->opts.verify_keys,
@@ -257,6 +270,8 @@ Run setup_explore(CLI::App& app) {
   app.add_flag("--list", a->list, "list the built-in configurations");
   add_profile_option(app, a->version);
   app.add_flag("--pins", a->pins, "print the pinned state-space sizes as the markdown table of NOTES.md");
+  app.add_flag("--threads-markdown", a->threads_markdown,
+               "print the threaded steps, checks and configuration sizes as NOTES.md section 22's tables");
   return [a] { return explore(*a); };
 }
 

@@ -21,6 +21,8 @@
 #include "memhp/invariants.h"
 #include "report.h"
 #include "sequences.h"
+#include "thread_checks.h"
+#include "threads_explore.h"
 
 namespace memhp::cli {
 namespace {
@@ -56,6 +58,7 @@ struct Catch {
   // The explorer's BFS-shortest violation, in the first search
   // configuration that has one (any invariant), if one does.
   std::optional<ShortestViolation> shortest;
+  std::optional<ShortestThreadedViolation> threaded;  // a race: the threaded explorer's interleaving
 };
 
 Catch measure_in(const MutantInfo& m, std::uint64_t cases, const std::string& suite) {
@@ -81,7 +84,25 @@ Catch measure_in(const MutantInfo& m, std::uint64_t cases, const std::string& su
 // The suite of the restored invariant first (device for a ZONE_DEVICE
 // invariant, else RAM), then the other: a RAM invariant may only be
 // reachable through ZONE_DEVICE ops (the subsections of an early section).
+// A race: the threaded explorer over the named threaded configurations,
+// whose first violation is a shortest interleaving.
+Catch measure_threaded(const MutantInfo& m) {
+  Catch c;
+  c.suite = "threaded explorer";
+  MutantSet faults;
+  faults.set(id_of(m));
+  const auto v = find_shortest_threaded_violation(faults, fault_kernel(m));
+  if (!v) return c;
+  c.caught = true;
+  c.invariant = v->violation.violation.invariant;
+  c.seconds = v->seconds;
+  c.steps = v->violation.trace.schedule.size();
+  c.threaded = v;
+  return c;
+}
+
 Catch measure(const MutantInfo& m, std::uint64_t cases) {
+  if (aimed_at_threads(m)) return measure_threaded(m);
   const std::string_view target = m.targets[0];
   const bool device = inv::is_device_invariant(target) || is_device_property(target);
   Catch c = measure_in(m, cases, device ? "device" : "ram");
@@ -114,6 +135,11 @@ Json json_fault(const MutantInfo& m, const std::optional<Catch>& c) {
     j["caught"] = Json{{"suite", c->suite},           {"caught", c->caught},
                        {"invariant", c->invariant},   {"by_restored_invariant", restored(m, *c)},
                        {"seconds", c->seconds},       {"shrunk_steps", c->steps}};
+  if (c && c->threaded)
+    j["shortest"] = Json{{"config", c->threaded->config},
+                         {"invariant", c->threaded->violation.violation.invariant},
+                         {"steps", c->threaded->violation.trace.schedule.size()},
+                         {"trace", print_threaded_trace(c->threaded->violation.trace, c->threaded->violation.notes)}};
   if (c && c->shortest)
     j["shortest"] = Json{{"config", c->shortest->config},
                          {"invariant", c->shortest->violation.violation.invariant},
@@ -131,6 +157,12 @@ void text_fault(std::ostream& os, const MutantInfo& m, const std::optional<Catch
   if (!c) return;
   if (!c->caught) {
     os << "  NOT CAUGHT by the " << c->suite << " suite\n";
+    return;
+  }
+  if (c->threaded) {
+    os << "  caught by the threaded explorer (" << c->threaded->config << "): " << c->invariant
+       << (restored(m, *c) ? "" : " (NOT the check the fix restored)") << " after " << c->seconds
+       << " s, shortest interleaving " << c->steps << " steps\n";
     return;
   }
   os << "  caught by the " << c->suite << " suite: " << c->invariant

@@ -53,6 +53,7 @@ int replay(ReplayOptions& opts) {
 
   MutantSet faults;
   apply_faults(opts.faults, faults, opts.version);
+  if (const auto done = replay_threaded_cli(*input, faults, opts.version, opts.json)) return *done;
   auto parsed = parse_trace(input->text, check_names(), opts.version);
   if (auto* e = std::get_if<ParseError>(&parsed)) {
     std::cerr << input->name << ":" << e->line << ": " << e->message << '\n';

@@ -14,7 +14,7 @@
 #include <algorithm>
 #include <set>
 
-#include "internal.h"
+#include "thread_steps.h"
 #include "memhp/proven/block_layout.h"
 #include "memhp/proven/domain.h"
 
@@ -46,107 +46,175 @@ PfnRange memory_block_online_range(Pfn start, u64 nr_pages, u64 nr_vmemmap_pages
 
 namespace {
 
-/* drivers/base/memory.c: memory_block_online() */
-int memory_block_online(System& s, Result& r, u64 id) {
-  MemoryBlock mem = memory_block(s, id);
-  const Pfn start = block_start_pfn(s, id);
-  const u64 nr_pages = s.geo.block_pages();
-  const u64 nr_vmemmap = mem.nr_vmemmap_pages;
-  const Zone zone = zone_for_pfn_range(s, mem.online_type, mem.nid, mem.group, start, nr_pages);
-  const PfnRange vmemmap = memory_block_vmemmap_range(start, nr_vmemmap);
-  const PfnRange online = memory_block_online_range(start, nr_pages, nr_vmemmap);
+// memory_block_online() and memory_block_offline() are written in the parts
+// the threaded steps run apart (model/thread_steps.h): the kernel runs them
+// in this order, and 6.1 before 001002e73712 ran the vmemmap parts outside
+// mem_hotplug_lock. The sequential op runs them back to back.
 
+/* drivers/base/memory.c: memory_block_online(): zone_for_pfn_range() */
+Zone memory_block_online_zone(const System& s, u64 id) {
+  const MemoryBlock& mem = memory_block(s, id);
+  return zone_for_pfn_range(s, mem.online_type, mem.nid, mem.group, block_start_pfn(s, id), s.geo.block_pages());
+}
+
+/* drivers/base/memory.c: memory_block_online(): mhp_init_memmap_on_memory() */
+int memory_block_online_init_vmemmap(System& s, Result& r, u64 id, Zone zone) {
+  const MemoryBlock& mem = memory_block(s, id);
   // The vmemmap pages belong to the zone of the memory they describe.
-  if (nr_vmemmap) {
-    if (int err = mhp_init_memmap_on_memory(s, r, vmemmap.start, vmemmap.size(), mem.nid, zone))
-      return err;
+  if (!mem.nr_vmemmap_pages) return 0;
+  const PfnRange vmemmap = memory_block_vmemmap_range(block_start_pfn(s, id), mem.nr_vmemmap_pages);
+  return mhp_init_memmap_on_memory(s, r, vmemmap.start, vmemmap.size(), mem.nid, zone);
+}
+
+/* drivers/base/memory.c: memory_block_online(): online_pages(), and the vmemmap deinit if it fails */
+int memory_block_online_pages(System& s, Result& r, u64 id, Zone zone) {
+  const MemoryBlock mem = memory_block(s, id);
+  const Pfn start = block_start_pfn(s, id);
+  const PfnRange vmemmap = memory_block_vmemmap_range(start, mem.nr_vmemmap_pages);
+  const PfnRange online = memory_block_online_range(start, s.geo.block_pages(), mem.nr_vmemmap_pages);
+  const int err = online_pages(s, r, online.start, online.size(), mem.nid, zone, mem.group);
+  if (err && mem.nr_vmemmap_pages) {
+    if (!injected(s, "online_failure_skips_deinit"))
+      mhp_deinit_memmap_on_memory(s, r, vmemmap.start, vmemmap.size());
   }
-  if (int err = online_pages(s, r, online.start, online.size(), mem.nid, zone, mem.group)) {
-    if (nr_vmemmap) {
-      if (!injected(s, "online_failure_skips_deinit"))
-        mhp_deinit_memmap_on_memory(s, r, vmemmap.start, vmemmap.size());
-    }
-    return err;
-  }
-  // Account once onlining succeeded.
-  if (nr_vmemmap) {
+  return err;
+}
+
+/* drivers/base/memory.c: memory_block_online(): the vmemmap counts as present once onlining succeeded */
+void memory_block_online_account(System& s, u64 id, Zone zone) {
+  MemoryBlock mem = memory_block(s, id);
+  if (mem.nr_vmemmap_pages) {
+    const PfnRange vmemmap = memory_block_vmemmap_range(block_start_pfn(s, id), mem.nr_vmemmap_pages);
     if (!injected(s, "vmemmap_not_present"))
       adjust_present_page_count(s, vmemmap.start, mem.group, static_cast<long>(vmemmap.size()));
   }
   mem = memory_block(s, id);
   mem.zone = zone;
   set_memory_block(s, id, mem);
+}
+
+/* drivers/base/memory.c: memory_block_online() */
+int memory_block_online(System& s, Result& r, u64 id) {
+  const Zone zone = memory_block_online_zone(s, id);
+  if (int err = memory_block_online_init_vmemmap(s, r, id, zone)) return err;
+  if (int err = memory_block_online_pages(s, r, id, zone)) return err;
+  memory_block_online_account(s, id, zone);
   return 0;
 }
 
-/* drivers/base/memory.c: memory_block_offline() */
-int memory_block_offline(System& s, Result& r, u64 id) {
-  MemoryBlock mem = memory_block(s, id);
-  const Pfn start = block_start_pfn(s, id);
-  const u64 nr_pages = s.geo.block_pages();
-  const u64 nr_vmemmap = mem.nr_vmemmap_pages;
+long vmemmap_delta(const MemoryBlock& mem) { return static_cast<long>(mem.nr_vmemmap_pages); }
+
+/* drivers/base/memory.c: memory_block_offline(), up to offline_pages(): the
+   vmemmap is unaccounted first, so that the zone and node can be torn down */
+int memory_block_offline_unaccount(System& s, Result& r, u64 id, Frame& f) {
+  const MemoryBlock& mem = memory_block(s, id);
   if (!mem.zone) {
     r.reason = "memory block spans several zones or nodes";
     return -EINVAL;
   }
-  const PfnRange vmemmap = memory_block_vmemmap_range(start, nr_vmemmap);
-  const PfnRange online = memory_block_online_range(start, nr_pages, nr_vmemmap);
-  const long nr_vmemmap_delta = static_cast<long>(vmemmap.size());
   // Whether the zone was flagged contiguous before this offline: the vmemmap's
   // removal then need not walk the zone again (set_zone_contiguous()).
-  const bool was_contiguous = s.zone(mem.nid, *mem.zone).contiguous;
-  // Unaccount before offlining, so that the zone and node can be torn down.
-  if (nr_vmemmap) adjust_present_page_count(s, vmemmap.start, mem.group, -nr_vmemmap_delta);
-  if (int err = offline_pages(s, r, online.start, online.size(), mem.nid, *mem.zone, mem.group)) {
-    if (nr_vmemmap) adjust_present_page_count(s, vmemmap.start, mem.group, nr_vmemmap_delta);
-    return err;
-  }
-  if (nr_vmemmap) mhp_deinit_memmap_on_memory(s, r, vmemmap.start, vmemmap.size(), was_contiguous);
-  mem = memory_block(s, id);
-  if (!injected(s, "offline_keeps_block_zone")) mem.zone.reset();
-  set_memory_block(s, id, mem);
+  f.was_contiguous = s.zone(mem.nid, *mem.zone).contiguous;
+  if (mem.nr_vmemmap_pages)
+    adjust_present_page_count(s, block_start_pfn(s, id), mem.group, -vmemmap_delta(mem));
   return 0;
 }
 
-/* drivers/base/memory.c: memory_block_change_state() */
-int memory_block_change_state(System& s, Result& r, u64 id, BlockState to, BlockState from) {
+/* drivers/base/memory.c: memory_block_offline(): offline_pages(), and the vmemmap accounted back if it fails */
+int memory_block_offline_pages(System& s, Result& r, u64 id) {
+  const MemoryBlock mem = memory_block(s, id);
+  const Pfn start = block_start_pfn(s, id);
+  const PfnRange online = memory_block_online_range(start, s.geo.block_pages(), mem.nr_vmemmap_pages);
+  const int err = offline_pages(s, r, online.start, online.size(), mem.nid, *mem.zone, mem.group);
+  if (err && mem.nr_vmemmap_pages) adjust_present_page_count(s, start, mem.group, vmemmap_delta(mem));
+  return err;
+}
+
+/* drivers/base/memory.c: memory_block_offline(): mhp_deinit_memmap_on_memory(), then mem->zone = NULL */
+void memory_block_offline_deinit(System& s, Result& r, u64 id, const Frame& f) {
+  MemoryBlock mem = memory_block(s, id);
+  if (mem.nr_vmemmap_pages) {
+    const PfnRange vmemmap = memory_block_vmemmap_range(block_start_pfn(s, id), mem.nr_vmemmap_pages);
+    mhp_deinit_memmap_on_memory(s, r, vmemmap.start, vmemmap.size(), f.was_contiguous);
+  }
+  mem = memory_block(s, id);
+  if (!injected(s, "offline_keeps_block_zone")) mem.zone.reset();
+  set_memory_block(s, id, mem);
+}
+
+/* drivers/base/memory.c: memory_block_offline() */
+int memory_block_offline(System& s, Result& r, u64 id) {
+  Frame f;
+  if (int err = memory_block_offline_unaccount(s, r, id, f)) return err;
+  if (int err = memory_block_offline_pages(s, r, id)) return err;
+  memory_block_offline_deinit(s, r, id, f);
+  return 0;
+}
+
+/* drivers/base/memory.c: memory_block_change_state(), before memory_block_action() */
+int memory_block_change_state_begin(System& s, u64 id, BlockState to, BlockState from) {
   MemoryBlock mem = memory_block(s, id);
   if (mem.state != from) return -EINVAL;
   if (to == BlockState::Offline) {
     mem.state = BlockState::GoingOffline;
     set_memory_block(s, id, mem);
   }
-  const int ret = to == BlockState::Online ? memory_block_online(s, r, id)
-                                           : memory_block_offline(s, r, id);
-  mem = memory_block(s, id);
+  return 0;
+}
+
+/* drivers/base/memory.c: memory_block_change_state(), after memory_block_action() */
+void memory_block_change_state_end(System& s, u64 id, BlockState to, BlockState from, int ret) {
+  MemoryBlock mem = memory_block(s, id);
   mem.state = ret ? from : to;
   if (injected(s, "failed_offline_stays_going_offline") && ret && to == BlockState::Offline)
     mem.state = BlockState::GoingOffline;
   set_memory_block(s, id, mem);
-  return ret;
 }
 
-/* drivers/base/memory.c: memory_subsys_online() */
-int memory_subsys_online(System& s, Result& r, u64 id) {
-  MemoryBlock mem = memory_block(s, id);
-  if (mem.state == BlockState::Online) return 0;
-  // device_online() without a configured online_type means MMOP_ONLINE.
-  if (mem.online_type == OnlineType::Offline) {
-    mem.online_type = OnlineType::Online;
-    set_memory_block(s, id, mem);
-  }
-  const int ret = memory_block_change_state(s, r, id, BlockState::Online, BlockState::Offline);
+/* drivers/base/memory.c: memory_subsys_online(), after memory_block_change_state() */
+int memory_subsys_online_end(System& s, u64 id, int ret) {
   if (injected(s, "failed_online_keeps_type") && ret < 0) return ret;
-  mem = memory_block(s, id);
+  MemoryBlock mem = memory_block(s, id);
   mem.online_type = OnlineType::Offline;
   set_memory_block(s, id, mem);
   return ret;
 }
 
-/* drivers/base/memory.c: memory_subsys_offline() */
-int memory_subsys_offline(System& s, Result& r, u64 id) {
-  if (memory_block(s, id).state == BlockState::Offline) return 0;
-  return memory_block_change_state(s, r, id, BlockState::Offline, BlockState::Online);
+/* drivers/base/core.c: device_online() → memory_subsys_online() → memory_block_change_state(),
+   up to memory_block_online(); the op's return value if it ends before */
+std::optional<int> device_online_begin(System& s, u64 id) {
+  // dev->offline mirrors mem->state == MEM_OFFLINE for memory blocks.
+  MemoryBlock mem = memory_block(s, id);
+  if (mem.state != BlockState::Offline) return 1;
+  // memory_subsys_online(): device_online() without a configured online_type means MMOP_ONLINE.
+  if (mem.online_type == OnlineType::Offline) {
+    mem.online_type = OnlineType::Online;
+    set_memory_block(s, id, mem);
+  }
+  if (int err = memory_block_change_state_begin(s, id, BlockState::Online, BlockState::Offline))
+    return memory_subsys_online_end(s, id, err);
+  return std::nullopt;
+}
+
+/* drivers/base/core.c: device_online(), after memory_block_online() */
+int device_online_end(System& s, u64 id, int ret) {
+  memory_block_change_state_end(s, id, BlockState::Online, BlockState::Offline, ret);
+  return memory_subsys_online_end(s, id, ret);
+}
+
+/* drivers/base/core.c: device_offline() → memory_subsys_offline() → memory_block_change_state(),
+   up to memory_block_offline() */
+std::optional<int> device_offline_begin(System& s, u64 id) {
+  // memory_subsys_offline() returns 0 for an offline block; device_offline() has ruled that out.
+  if (memory_block(s, id).state == BlockState::Offline) return 1;
+  if (int err = memory_block_change_state_begin(s, id, BlockState::Offline, BlockState::Online)) return err;
+  return std::nullopt;
+}
+
+/* drivers/base/core.c: device_offline(), after memory_block_offline() */
+int device_offline_end(System& s, u64 id, int ret) {
+  memory_block_change_state_end(s, id, BlockState::Offline, BlockState::Online, ret);
+  return ret;
 }
 
 /* drivers/base/memory.c: early_node_zone_for_memory_block() */
@@ -182,19 +250,28 @@ std::pair<u64, u64> block_ids(const Geometry& g, u64 start, u64 size) {
   return {g.block_id(g.pfn_of(start)), g.block_id(g.pfn_of(start + size))};
 }
 
+/* drivers/base/memory.c: state_store(): mem->online_type = online_type, under device_hotplug_lock */
+void state_store_set_online_type(System& s, u64 id, OnlineType type) {
+  MemoryBlock m = memory_block(s, id);
+  m.online_type = type;
+  set_memory_block(s, id, m);
+}
+
+/* drivers/base/memory.c: state_store(): device_online()/device_offline() return 1 when already there */
+int state_store_errno(int ret) { return ret > 0 ? -EINVAL : ret; }
+
 }  // namespace
 
 /* drivers/base/core.c: device_online() for a memory block */
 int device_online(System& s, Result& r, u64 id) {
-  // dev->offline mirrors mem->state == MEM_OFFLINE for memory blocks.
-  if (memory_block(s, id).state != BlockState::Offline) return 1;
-  return memory_subsys_online(s, r, id);
+  if (const auto done = device_online_begin(s, id)) return *done;
+  return device_online_end(s, id, memory_block_online(s, r, id));
 }
 
 /* drivers/base/core.c: device_offline() for a memory block */
 int device_offline(System& s, Result& r, u64 id) {
-  if (memory_block(s, id).state == BlockState::Offline) return 1;
-  return memory_subsys_offline(s, r, id);
+  if (const auto done = device_offline_begin(s, id)) return *done;
+  return device_offline_end(s, id, memory_block_offline(s, r, id));
 }
 
 /* drivers/base/memory.c: create_memory_block_devices() */
@@ -362,6 +439,104 @@ void memory_dev_init(System& s, const std::vector<MemblockRange>& mem) {
   }
 }
 
+// ------------------------------------------------------------ as threads --
+// state_store() as the threaded steps (model/thread_steps.h). The steps
+// bounded by locks are the kernel's; between two locks, a body step runs one
+// of the parts above whole. With hotplug_lock_vmemmap (001002e73712, in
+// every profile: Debian 6.1.192 has the backport) memory_block_online()
+// and memory_block_offline() hold mem_hotplug_lock around all their parts;
+// before it, online_pages() and offline_pages() took it themselves and the
+// vmemmap init, deinit and accounting ran outside.
+namespace {
+
+u64 block_of(const StepCtx& x) { return x.a.block; }
+OnlineType type_of(const StepCtx& x) { return x.a.type; }
+
+void store_online_type(StepCtx& x) {
+  if (!memory_block(x.s(), block_of(x)).present) return x.finish(-ENOENT);
+  if (type_of(x) != OnlineType::Offline) state_store_set_online_type(x.s(), block_of(x), type_of(x));
+}
+
+void online_begin(StepCtx& x) {
+  if (const auto done = device_online_begin(x.s(), block_of(x))) return x.finish(state_store_errno(*done));
+  x.f().acting = true;
+  x.f().zone = memory_block_online_zone(x.s(), block_of(x));
+}
+
+void online_init_vmemmap(StepCtx& x) {
+  if (int err = memory_block_online_init_vmemmap(x.s(), x.out.result, block_of(x), *x.f().zone)) x.finish(err);
+}
+
+void online_pages_part(StepCtx& x) {
+  if (int err = memory_block_online_pages(x.s(), x.out.result, block_of(x), *x.f().zone)) x.finish(err);
+}
+
+void online_account(StepCtx& x) { memory_block_online_account(x.s(), block_of(x), *x.f().zone); }
+
+void online_end(StepCtx& x) {
+  if (x.f().acting) x.f().err = state_store_errno(device_online_end(x.s(), block_of(x), x.f().err));
+}
+
+void offline_begin(StepCtx& x) {
+  if (!memory_block(x.s(), block_of(x)).present) return x.finish(-ENOENT);
+  if (const auto done = device_offline_begin(x.s(), block_of(x))) return x.finish(state_store_errno(*done));
+  x.f().acting = true;
+}
+
+void offline_unaccount(StepCtx& x) {
+  if (int err = memory_block_offline_unaccount(x.s(), x.out.result, block_of(x), x.f())) x.finish(err);
+}
+
+void offline_pages_part(StepCtx& x) {
+  if (int err = memory_block_offline_pages(x.s(), x.out.result, block_of(x))) x.finish(err);
+}
+
+void offline_deinit(StepCtx& x) { memory_block_offline_deinit(x.s(), x.out.result, block_of(x), x.f()); }
+
+void offline_end(StepCtx& x) {
+  if (x.f().acting) x.f().err = state_store_errno(device_offline_end(x.s(), block_of(x), x.f().err));
+}
+
+// The vmemmap parts inside mem_hotplug_lock, or (before 001002e73712) only
+// online_pages()/offline_pages() inside it.
+std::vector<StepDef> around_hotplug_lock(const System& s, StepDef vmemmap_before, StepDef pages,
+                                         StepDef vmemmap_after) {
+  bool whole = s.prof.has(Delta::HotplugLockVmemmap);
+  if (injected(s, "vmemmap_init_without_hotplug_lock")) whole = false;
+  if (whole)
+    return {lock_step(LockClass::MemHotplug), vmemmap_before, pages, vmemmap_after, unlock_step(LockClass::MemHotplug)};
+  return {vmemmap_before, lock_step(LockClass::MemHotplug), pages, unlock_step(LockClass::MemHotplug), vmemmap_after};
+}
+
+}  // namespace
+
+/* drivers/base/memory.c: state_store() → memory_block_online()/memory_block_offline(), as steps */
+std::vector<StepDef> state_store_steps(const System& s, bool online) {
+  std::vector<StepDef> v;
+  if (online) {
+    v = {{"state_store(): mem->online_type = type", store_online_type},
+         {"device_online(): memory_block_change_state(), zone_for_pfn_range()", online_begin}};
+    for (const StepDef& d : around_hotplug_lock(s, {"mhp_init_memmap_on_memory()", online_init_vmemmap},
+                                                {"online_pages()", online_pages_part},
+                                                {"adjust_present_page_count(+vmemmap); mem->zone = zone", online_account}))
+      v.push_back(d);
+    v.push_back({"memory_block_change_state(): mem->state; mem->online_type = MMOP_OFFLINE", online_end,
+                 StepKind::Always});
+  } else {
+    v = {{"device_offline(): memory_block_change_state(): MEM_GOING_OFFLINE", offline_begin}};
+    for (const StepDef& d : around_hotplug_lock(s, {"adjust_present_page_count(-vmemmap)", offline_unaccount},
+                                                {"offline_pages()", offline_pages_part},
+                                                {"mhp_deinit_memmap_on_memory(); mem->zone = NULL", offline_deinit}))
+      v.push_back(d);
+    v.push_back({"memory_block_change_state(): mem->state", offline_end, StepKind::Always});
+  }
+  // state_store() holds device_hotplug_lock from the first step to the last.
+  v.insert(v.begin(), lock_step(LockClass::DeviceHotplug));
+  v.push_back(unlock_step(LockClass::DeviceHotplug));
+  if (injected(s, "state_store_skips_device_hotplug_lock")) v = {v.begin() + 1, v.end() - 1};
+  return v;
+}
+
 }  // namespace memhp::k
 
 namespace memhp {
@@ -373,26 +548,15 @@ Result state_store(System& s, u64 block_id, OnlineType type) {
   Result r;
   const MemoryBlock mem = k::memory_block(s, block_id);
   if (!mem.present) return Result::error(-ENOENT, "no memory block " + std::to_string(block_id));
-  int ret;
-  if (type == OnlineType::Offline) {
-    ret = k::device_offline(s, r, block_id);
-  } else {
-    MemoryBlock m = mem;
-    m.online_type = type;  // protected by device_hotplug_lock
-    k::set_memory_block(s, block_id, m);
-    ret = k::device_online(s, r, block_id);
-    if (ret > 0 && mem.online_type != type) {
-      r.partial = Partial::OnlineTypeKept;
-      r.reason = "already online; mem->online_type keeps '" +
-                 std::string(online_type_name(type)) + "'";
-    }
+  if (type != OnlineType::Offline) k::state_store_set_online_type(s, block_id, type);
+  const int ret = type == OnlineType::Offline ? k::device_offline(s, r, block_id) : k::device_online(s, r, block_id);
+  if (ret > 0 && type != OnlineType::Offline && mem.online_type != type) {
+    r.partial = Partial::OnlineTypeKept;
+    r.reason = "already online; mem->online_type keeps '" + std::string(online_type_name(type)) + "'";
   }
-  if (ret > 0) {
-    ret = -EINVAL;
-    if (r.reason.empty()) r.reason = "memory block is already " +
-                                     std::string(type == OnlineType::Offline ? "offline" : "online");
-  }
-  r.err = ret;
+  if (ret > 0 && r.reason.empty())
+    r.reason = "memory block is already " + std::string(type == OnlineType::Offline ? "offline" : "online");
+  r.err = k::state_store_errno(ret);
   return r;
 }
 

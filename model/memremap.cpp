@@ -29,7 +29,7 @@
 // hot-added System RAM are busy resources, so the claim is what refuses a
 // range over RAM; pagemap_range()'s region_intersects() check stays behind
 // it as in the kernel.
-#include "internal.h"
+#include "thread_steps.h"
 
 namespace memhp {
 
@@ -237,3 +237,20 @@ Result memunmap_pages(System& s, int id) {
 }
 
 }  // namespace memhp
+
+namespace memhp::k {
+
+/* mm/memremap.c: memremap_pages()/memunmap_pages() as steps: pagemap_range()
+   and pageunmap_range() do their work inside mem_hotplug_begin()/done(). The
+   body is the whole op: what runs outside the lock in the kernel (the devres
+   and xarray work, memmap_init_zone_device()) touches only device pages,
+   which no modelled reader looks at. */
+std::vector<StepDef> memremap_steps(const System& s) {
+  std::vector<StepDef> v = {lock_step(LockClass::MemHotplug), {"the op's body", run_sequential_op},
+                            unlock_step(LockClass::MemHotplug)};
+  if (injected(s, "memremap_takes_device_hotplug_lock"))
+    v = {v[0], lock_step(LockClass::DeviceHotplug), v[1], unlock_step(LockClass::DeviceHotplug), v[2]};
+  return v;
+}
+
+}  // namespace memhp::k

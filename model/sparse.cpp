@@ -15,7 +15,7 @@
 // and later re-added (it is then no longer early). All three are mirrored.
 #include <algorithm>
 
-#include "internal.h"
+#include "thread_steps.h"
 #include "memhp/subsection.h"
 
 namespace memhp::k {
@@ -205,6 +205,13 @@ int clear_subsection_map(SubsectionMap* map, const SubsectionMap& mask) {
   const auto r = proven::clear_subsection_map(proven::Concrete{}, map != nullptr, map ? *map : SubsectionMap{}, mask);
   if (map) *map = r.map;
   return r.err;
+}
+
+/* mm/sparse.c: section_deactivate() and include/linux/mmzone.h: pfn_valid(), since 5ec8e8ea8b77 */
+bool usage_freed_after_rcu(const System& s) {
+  bool after_rcu = s.prof.has(Delta::UsageFreedAfterRcu);
+  if (injected(s, "pfn_valid_usage_race")) after_rcu = false;
+  return after_rcu;
 }
 
 bool pfn_section_valid(const System& s, const SectionState& ms, Pfn pfn) {

@@ -1,6 +1,7 @@
 // Replay: run a trace against the model with the invariant catalogue checked
 // after every step (see replay.h).
 #include "replay.h"
+#include "thread_checks.h"
 
 #include <exception>
 
@@ -193,7 +194,7 @@ ReplayResult replay_trace(const Trace& t) {
 
 const CheckNames& check_names() {
   static const CheckNames names{
-      [](std::string_view n) { return find_invariant(n) || find_sequence_property(n); },
+      [](std::string_view n) { return find_invariant(n) || find_sequence_property(n) || find_thread_check(n); },
       [](std::string_view n) { return find_sequence_property(n) != nullptr; }};
   return names;
 }

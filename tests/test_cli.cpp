@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -148,4 +149,43 @@ TEST_CASE("cli: check --seed takes the whole uint64 range") {
     CHECK(e.status == 0);
     CHECK(contains(e.out, seed == "0" ? ", seed 0, " : ", seed 18446744073709551615, "));
   }
+}
+
+TEST_CASE("cli: a threaded configuration's race, replayed from the explorer's output") {
+  Scratch s("cli-threads");
+  const Exec found = run_memhp(s, "explore --config race-devmap-pfn-valid --fault pfn_valid_usage_race");
+  CHECK(found.status == 1);
+  CHECK(contains(found.out, "VIOLATION no_use_after_free"));
+  CHECK(contains(found.out, "thread 1                                    thread 2"));
+  // The threaded trace the explorer printed, unindented, replays to the same check.
+  const std::string marker = "as a threaded trace (memhp replay steps through it):\n";
+  const std::size_t at = found.out.find(marker);
+  REQUIRE(at != std::string::npos);
+  std::string trace;
+  std::istringstream lines(found.out.substr(at + marker.size()));
+  for (std::string line; std::getline(lines, line) && line.rfind("    ", 0) == 0;) trace += line.substr(4) + "\n";
+  const Exec replay = run_memhp(s, "replay " + s.write("race.trace", trace));
+  CHECK(replay.status == 1);
+  CHECK(contains(replay.out, "thread 2 (pfn_valid pfn=0x47fff): pfn_section_valid(): test_bit"));
+  CHECK(contains(replay.out, "VIOLATION no_use_after_free"));
+  const Exec json = run_memhp(s, "replay --json " + s.path("race.trace"));
+  CHECK(contains(json.out, "\"invariant\":\"no_use_after_free\""));
+  // The correct 6.1 passes, and a schedule with a blocked step is bad input.
+  CHECK(run_memhp(s, "explore --config race-devmap-pfn-valid").status == 0);
+  const std::string blocked = s.write("blocked.trace",
+                                      "geometry x86_64\nprofile v6.1\nboot node=0 start=0 size=1G\n"
+                                      "dimm_add node=0 start=0x100000000 size=128M\n"
+                                      "thread 1 online_block block=32 type=online\n"
+                                      "thread 2 online_block block=32 type=online\n"
+                                      "step 1\nstep 2\n");
+  const Exec b = run_memhp(s, "replay " + blocked);
+  CHECK(b.status == 2);
+  CHECK(contains(b.err, "blocked.trace:8: thread 2 cannot step: it waits for device_hotplug_lock (held by thread 1)"));
+  const Exec typo = run_memhp(s, "replay " + s.write("typo.trace", "boot node=0 start=0 size=1G\nthread 1 onlin_block block=1\n"));
+  CHECK(typo.status == 2);
+  CHECK(contains(typo.err, "typo.trace:2: unknown op 'onlin_block'"));
+  const Exec only = run_memhp(s, "explore --config x86-1slot --only no_deadlock");
+  CHECK(only.status == 2);
+  CHECK(contains(only.err, "a check of threaded configurations only"));
+  CHECK(contains(run_memhp(s, "explore --list").out, "race-two-onliners"));
 }

@@ -17,6 +17,7 @@
 #include "replay.h"
 #include "residue.h"
 #include "sequences.h"
+#include "thread_checks.h"
 
 using namespace memhp;
 
@@ -70,6 +71,12 @@ TEST_CASE("catalogue: at least 30 invariants, each with a mutant, each mutant us
   // The residue catalogue's mutants are killed in tests/test_residue.cpp.
   for (const ResiduePath& p : residue_catalogue())
     for (Mutant k : killers_of(p.name)) killers.insert(mutant_name(k));
+  // The threaded checks' mutants are killed in tests/test_threads.cpp.
+  for (const ThreadCheck& c : thread_checks()) {
+    CAPTURE(c.name);
+    CHECK_FALSE(killers_of(c.name).empty());
+    for (Mutant k : killers_of(c.name)) killers.insert(mutant_name(k));
+  }
   // Every registry entry is aimed at something, and only at checks that exist.
   for (const MutantInfo& m : mutant_registry()) {
     CAPTURE(m.name);
@@ -79,7 +86,7 @@ TEST_CASE("catalogue: at least 30 invariants, each with a mutant, each mutant us
       CAPTURE(t);
       const bool residue = std::any_of(residue_catalogue().begin(), residue_catalogue().end(),
                                        [&](const ResiduePath& p) { return p.name == t; });
-      CHECK((find_invariant(t) || find_sequence_property(t) || residue));
+      CHECK((find_invariant(t) || find_sequence_property(t) || residue || find_thread_check(t)));
     }
   }
 }

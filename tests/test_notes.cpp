@@ -13,6 +13,7 @@
 #include "explore_pins.h"
 #include "memhp/invariants.h"
 #include "sequences.h"
+#include "threads_explore.h"
 
 namespace {
 std::string run(const std::string& cmd) {
@@ -62,6 +63,11 @@ TEST_CASE("notes: the historical fault table in NOTES.md is the registry's") {
   const std::string generated = run(std::string("'") + MEMHP_BINARY + "' faults --markdown");
   CHECK_MESSAGE(notes_block("faults") == generated,
                 "NOTES.md is stale: paste the output of `memhp faults --markdown` between the markers");
+}
+
+TEST_CASE("notes: the threaded tables in NOTES.md are the model's steps, checks and searches") {
+  CHECK_MESSAGE(notes_block("threads") == memhp::threads_markdown(),
+                "regenerate with: memhp explore --threads-markdown");
 }
 
 TEST_CASE("notes: the explorer pin table in NOTES.md is the pins'") {

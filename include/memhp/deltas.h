@@ -64,7 +64,7 @@ using DeltaSet = std::bitset<static_cast<std::size_t>(Delta::kCount)>;
 enum class Visibility : std::uint8_t {
   Sequential,   // one op at a time: a trace shows it, and the model mirrors it
   ErrorPath,    // only a failure the model cannot inject shows it: recorded
-  Concurrent,   // only an interleaving shows it (locks, RCU): recorded
+  Concurrent,   // only an interleaving shows it (locks, RCU): the threaded steps act on it
   Unmodelled,   // it changes state the model does not keep (hwpoison, notifier users): recorded
 };
 std::string_view visibility_name(Visibility v);

@@ -360,6 +360,32 @@ inline constexpr MutantInfo kMutantRegistry[] = {
       {}, "15995a352474 mm: report per-page metadata information", {6, 11}, kIn619, "v6.12",
       "still in mainline 6.19, whose profile has it (v6.19 without memmap_exact_accounting); Debian's "
       "6.12.118 has the fix, so the fault runs under v6.12 with it reverted"}},
+    // concurrency: the threaded steps (include/memhp/threads.h), caught by the
+    // threaded explorer's checks (props/thread_checks.h)
+    {"pfn_valid_usage_race", {"no_use_after_free"},
+     "section_deactivate() kfree()s ms->usage while pfn_valid() reads it with no RCU read section "
+     "and no NULL check: a pfn_valid() that found the section valid dereferences a freed or NULL "
+     "usage (compaction against memunmap_pages(), CVE-2023-52489)",
+     MutantKind::Historical,
+     {"5ec8e8ea8b77 mm/sparsemem: fix race in accessing memory_section->usage", {6, 8},
+      "f46edbd1b151 mm/sparsemem: add helpers track active portions of a section at boot", {5, 3}, 0, "v6.1",
+      "Debian 6.1.192 has the backport (6.1.76): runs under v6.1 with it reverted"}},
+    {"vmemmap_init_without_hotplug_lock", {"get_online_mems_sees_stable_state"},
+     "memory_block_online()/offline() run the memmap_on_memory vmemmap init, deinit and present "
+     "accounting outside mem_hotplug_lock, so a get_online_mems() reader such as kmemleak_scan() "
+     "sees zone spans, present pages and struct pages change under it",
+     MutantKind::Historical,
+     {"001002e73712 mm/memory_hotplug: add missing mem_hotplug_lock", {6, 7},
+      "a08a2ae34613 mm,memory_hotplug: allocate memmap from the added memory range", {5, 13}, 0, "v6.1",
+      "Debian 6.1.192 has the backport (6.1.76): runs under v6.1 with it reverted"}},
+    {"memremap_takes_device_hotplug_lock", {"lock_order_acyclic", "no_deadlock"},
+     "memremap_pages()/memunmap_pages() take device_hotplug_lock inside mem_hotplug_lock, the "
+     "reverse of state_store()'s order"},
+    {"state_store_skips_device_hotplug_lock", {"interleavings_linearisable"},
+     "state_store() sets mem->online_type and onlines without device_hotplug_lock, so a second "
+     "writer's online type can be the one the first write onlines with"},
+    {"kmemleak_scan_trusts_pfn_valid", {"readers_see_initialised_memmap"},
+     "kmemleak_scan() takes any pfn_valid() pfn's struct page, not only pfn_to_online_page()'s"},
 };
 // clang-format on
 
