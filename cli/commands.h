@@ -74,6 +74,7 @@ struct ThreadedExploreCli {
   bool first = false;
   bool json = false;
   std::optional<KernelSpec> version;
+  bool sequential_options = false;  // --dot, --verify-keys, --jobs, --max-depth, --no-canonical-groups
 };
 std::optional<int> explore_threaded(const ThreadedExploreCli& a);
 std::optional<int> replay_threaded_cli(const Input& in, const MutantSet& faults,

@@ -203,7 +203,9 @@ int explore(ExploreArgs& a) {
   }
   apply_faults(a.faults, a.opts.mutants, a.version);
   if (const auto done = explore_threaded({a.config, a.opts.mutants, a.opts.only, a.opts.max_states,
-                                          a.opts.stop_at_violation, a.json, a.version}))
+                                          a.opts.stop_at_violation, a.json, a.version,
+                                          !a.dot.empty() || a.opts.verify_keys || a.opts.jobs > 1 ||
+                                              a.opts.max_depth || !a.opts.canonical_groups}))
     return *done;
   if (!a.opts.only.empty() && !find_invariant(a.opts.only))
     return usage_error("explore", "'" + a.opts.only + "' is a check of threaded configurations only");

@@ -70,6 +70,18 @@ const std::vector<std::string>& texts() {
           "thread 2 offline_block block=34\n"
           "thread 2 online_block block=34 type=online_kernel\n"
           "thread 3 kmemleak_scan node=0\n",
+      "name race-offline-walkers\n"
+      "description offline and online again the middle one of three memmap_on_memory blocks while "
+      "/proc/kpageflags is read over all three and node 0 is compacted\n" +
+          std::string(kMomBlock) +
+          "dimm_add node=0 start=0x108000000 size=128M\n"
+          "online_block block=33 type=online_movable\n"
+          "dimm_add node=0 start=0x110000000 size=128M\n"
+          "online_block block=34 type=online_movable\n"
+          "thread 1 offline_block block=33\n"
+          "thread 1 online_block block=33 type=online_movable\n"
+          "thread 2 kpageflags pfn=0x100000 count=0x18000\n"
+          "thread 3 compact_node node=0\n",
       "name race-two-onliners\n"
       "description two sysfs writers online the same block, one to ZONE_NORMAL, one to ZONE_MOVABLE\n"
       "geometry x86_64\nprofile v6.1\nboot node=0 start=0x0 size=1G\n"

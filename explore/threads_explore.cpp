@@ -39,11 +39,20 @@ void put(std::string& out, u64 v) {
 void put_signed(std::string& out, long v) { put(out, (static_cast<u64>(v) << 1) ^ static_cast<u64>(v >> 63)); }
 
 void encode_threads(const ThreadedState& c, std::string& out) {
+  // Every field is in the key: these bindings stop compiling when one is added.
+  const auto& [sys, locks, threads] = c;
+  (void)sys, (void)threads;
+  const auto& [dh, writer, pending, readers, rcu] = locks;
+  (void)dh, (void)writer, (void)pending, (void)readers, (void)rcu;
   const Locks& l = c.locks;
   for (int v : {int(l.device_hotplug), int(l.mem_hotplug_writer), int(l.mem_hotplug_pending)}) put_signed(out, v);
   put(out, l.mem_hotplug_readers);
   put(out, l.rcu_readers);
   for (const ThreadState& t : c.threads) {
+    const auto& [op, pc, frame, errs] = t;
+    (void)op, (void)pc, (void)frame, (void)errs;
+    const auto& [err, stop, acting, zone, was_contiguous, answer, usage] = t.frame;
+    (void)err, (void)stop, (void)acting, (void)zone, (void)was_contiguous, (void)answer, (void)usage;
     put(out, t.op);
     put(out, t.pc);
     const Frame& f = t.frame;

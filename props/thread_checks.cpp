@@ -13,9 +13,12 @@ const std::vector<ThreadCheck>& thread_checks() {
        "period it holds up) when it reads the subsection map.",
        "include/linux/mmzone.h pfn_valid(), pfn_section_valid(); mm/sparse.c section_deactivate()"},
       {"readers_see_initialised_memmap",
-       "A reader that follows its protocol (kmemleak_scan(): get_online_mems(), then "
-       "pfn_to_online_page()) is handed only initialised struct pages.",
-       "mm/kmemleak.c kmemleak_scan(); mm/memory_hotplug.c pfn_to_online_page()"},
+       "A pfn walker that follows its protocol (kmemleak_scan(): get_online_mems(), then "
+       "pfn_to_online_page(); /proc/kpageflags and compaction's scanners: pfn_to_online_page() or the "
+       "pageblock lookup) is handed only initialised struct pages, whichever step of another thread's "
+       "op it runs after.",
+       "mm/kmemleak.c kmemleak_scan(); fs/proc/page.c kpageflags_read(); mm/compaction.c; "
+       "mm/memory_hotplug.c pfn_to_online_page()"},
       {"get_online_mems_sees_stable_state",
        "While a thread holds mem_hotplug_lock for read, no step of another thread changes a node or "
        "zone span, a present or managed count, which sections are online, or the struct pages of "
@@ -92,11 +95,13 @@ std::optional<Violation> judge_reader(const StepArgs& a, const StepOutcome& out,
     const std::string_view name = a.kind == StepArgs::Kind::PfnValid ? "no_use_after_free" : "no_kernel_bug";
     if (wanted(only, name)) return Violation{std::string(name), out.result.bug};
   }
-  if (a.kind == StepArgs::Kind::KmemleakScan && wanted(only, "readers_see_initialised_memmap"))
+  // Any walker: kmemleak_scan()'s steps, and kpageflags and compact_node run
+  // whole between other threads' steps.
+  if (wanted(only, "readers_see_initialised_memmap"))
     for (const WalkedRun& w : out.result.walked)
       if (w.page && !w.page->initialised())
         return Violation{"readers_see_initialised_memmap",
-                         "kmemleak_scan() was handed the " + std::string(page_kind_name(w.page->kind)) +
+                         out.name + " was handed the " + std::string(page_kind_name(w.page->kind)) +
                              " struct page of pfns " + std::to_string(w.lo) + "-" + std::to_string(w.hi)};
   return std::nullopt;
 }

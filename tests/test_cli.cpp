@@ -188,4 +188,17 @@ TEST_CASE("cli: a threaded configuration's race, replayed from the explorer's ou
   CHECK(only.status == 2);
   CHECK(contains(only.err, "a check of threaded configurations only"));
   CHECK(contains(run_memhp(s, "explore --list").out, "race-two-onliners"));
+  // A configuration file with thread lines is explored as threads.
+  const std::string file = s.write("mine.conf",
+                                   "geometry x86_64\nprofile v6.1\nboot node=0 start=0 size=1G\n"
+                                   "dimm_add node=0 start=0x100000000 size=128M\n"
+                                   "thread 1 online_block block=32 type=online_movable\n"
+                                   "thread 2 kmemleak_scan node=0\n");
+  const Exec mine = run_memhp(s, "explore --config " + file);
+  CHECK(mine.status == 0);
+  CHECK(contains(mine.out, "threaded config " + file));
+  CHECK(contains(mine.out, "PASSED"));
+  const Exec dot = run_memhp(s, "explore --config race-two-onliners --dot x.dot");
+  CHECK(dot.status == 2);
+  CHECK(contains(dot.err, "race-two-onliners is threaded"));
 }

@@ -61,7 +61,8 @@ struct Pin {
 constexpr Pin kPins[] = {
     {"race-offline-kmemleak", 70, 102, 1},        {"race-devmap-pfn-valid", 30, 44, 2},
     {"race-eject-pfn-valid-kmemleak", 165, 347, 2}, {"race-offline-memunmap", 32, 44, 1},
-    {"race-two-blocks-kmemleak", 423, 641, 2},   {"race-two-onliners", 31, 30, 2},
+    {"race-two-blocks-kmemleak", 423, 641, 2},   {"race-offline-walkers", 80, 156, 1},
+    {"race-two-onliners", 31, 30, 2},
 };
 
 // Each defect aimed at a threaded check: the configuration the shortest
