@@ -26,12 +26,16 @@ Result dimm_add(System& s, int nid, u64 start, u64 size) {
   if (mgid < 0) {
     r.err = mgid;
     r.reason = "memory_group_register_static failed";
+    // The usual cause in a trace: a second node the profile never made possible.
+    if (!s.node_possible(nid))
+      r.reason += ": node " + std::to_string(nid) + " is not possible; make it so with possible_nodes=" +
+                  std::to_string(nid + 1) + " on the profile line (QEMU: a -numa node for it)";
     return r;
   }
   if (injected(s, "static_group_page_more")) s.groups.at(mgid).max_pages += 1;
   unsigned flags = MHP_NID_IS_MGID;
-  if (s.prof.has(Delta::AcpiAlwaysAsksMom) || mhp_supports_memmap_on_memory(s.geo, s.prof, size).supported)
-    flags |= MHP_MEMMAP_ON_MEMORY;
+  const MemmapOnMemorySupport mom = mhp_supports_memmap_on_memory(s.geo, s.prof, size);
+  if (s.prof.has(Delta::AcpiAlwaysAsksMom) || mom.supported) flags |= MHP_MEMMAP_ON_MEMORY;
   const int result = k::__add_memory(s, r, mgid, start, size, flags, "System RAM");
   if (result && result != -EEXIST) {
     // num_enabled == 0: "add_memory failed"; acpi_memory_device_free().
@@ -49,6 +53,11 @@ Result dimm_add(System& s, int nid, u64 start, u64 size) {
   dev.enabled = true;
   s.dimms.emplace(start, dev);
   if (result == -EEXIST) r.reason = "memory already present (-EEXIST); device bound anyway";
+  // The driver does not say when it did not ask: a user who set
+  // memmap_on_memory=1 should hear where this DIMM's memmap came from.
+  if (!result && !(flags & MHP_MEMMAP_ON_MEMORY) && s.prof.memmap_on_memory)
+    r.notes.push_back("memmap_on_memory=1 but not for this DIMM (" + mom.reason +
+                      "): its memmap comes from the page allocator");
   r.err = 0;
   return r;
 }

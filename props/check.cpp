@@ -22,6 +22,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <iostream>
+#include <sstream>
 #include <unistd.h>
 
 #include "failure_store.h"
@@ -355,7 +357,26 @@ std::vector<std::string> coverage_gaps(const std::string& suite, const std::stri
   return gaps;
 }
 
-std::uint64_t default_seed() { return rc::detail::configuration().testParams.seed; }
+namespace {
+
+// RapidCheck announces its configuration on stderr the first time it is read
+// ("Using configuration: seed=..."), with its own random seed even when
+// --seed overrides it. The run prints the one seed that replays it, so that
+// line is swallowed here.
+const rc::detail::Configuration& rapidcheck_configuration() {
+  static const rc::detail::Configuration& config = []() -> const rc::detail::Configuration& {
+    std::ostringstream swallowed;
+    std::streambuf* const cerr = std::cerr.rdbuf(swallowed.rdbuf());
+    const rc::detail::Configuration& c = rc::detail::configuration();
+    std::cerr.rdbuf(cerr);
+    return c;
+  }();
+  return config;
+}
+
+}  // namespace
+
+std::uint64_t default_seed() { return rapidcheck_configuration().testParams.seed; }
 
 std::optional<CheckReport> replay_stored_failures(const CheckOptions& opts) {
   CheckReport report;
@@ -368,7 +389,7 @@ CheckReport run_check(const CheckOptions& opts) {
   RunState rs(opts);
   if (opts.use_store && replay_store(opts, report)) return report;
 
-  rc::detail::TestParams params = rc::detail::configuration().testParams;
+  rc::detail::TestParams params = rapidcheck_configuration().testParams;
   if (opts.seed) params.seed = *opts.seed;
   params.maxSuccess = opts.cases;
   params.maxSize = opts.steps;

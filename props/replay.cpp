@@ -6,6 +6,7 @@
 #include <exception>
 
 #include "diff.h"
+#include "report.h"
 #include "sequences.h"
 
 namespace memhp {
@@ -154,8 +155,7 @@ void format_step(std::string& out, const ReplayStep& s, const std::string& file)
   for (const auto& d : s.diff) out += "    " + d + '\n';
   for (const auto& w : describe_walk(s.result.walked)) out += "    saw " + w + '\n';
   for (const auto& w : s.result.warnings) out += "    WARNING: " + w + '\n';
-  if (s.result.partial != Partial::None)
-    out += "    PARTIAL: the kernel left part of the work done\n";
+  if (s.result.partial != Partial::None) out += "    " + partial_line(s.result.partial) + '\n';
   if (!s.result.bug.empty()) out += "    BUG: " + s.result.bug + '\n';
   if (expect_failed(s))
     out += "    EXPECTED: " + errno_name(*s.expect) + ", got " + errno_name(s.result.err) + '\n';

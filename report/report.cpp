@@ -207,9 +207,20 @@ std::string text_step(int line, const Op& op, const Result& r) {
   out += '\n';
   for (const auto& warning : r.warnings) out += "  WARNING: " + warning + '\n';
   for (const auto& note : r.notes) out += "  note: " + note + '\n';
-  if (r.partial != Partial::None) out += "  PARTIAL: the kernel left part of the work done\n";
+  if (r.partial != Partial::None) out += "  " + partial_line(r.partial) + "\n";
   if (!r.bug.empty()) out += "  BUG: " + r.bug + '\n';
   return out;
+}
+
+std::string partial_line(Partial p) {
+  std::string what;
+  switch (p) {
+    case Partial::None: return {};
+    case Partial::AddPagesLeak: what = "__add_pages() keeps the sections it added before the error"; break;
+    case Partial::OnlineTypeKept: what = "state_store() leaves the requested type in mem->online_type"; break;
+    case Partial::EjectRollback: what = "the refused ACPI eject onlined the blocks again with the default type"; break;
+  }
+  return "PARTIAL (the kernel's own half-done path, not a violation; NOTES.md section 4): " + what;
 }
 
 }  // namespace memhp

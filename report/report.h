@@ -62,4 +62,10 @@ class JsonChanges {
 // lines. Every line ends with '\n'.
 std::string text_step(int line, const Op& op, const Result& r);
 
+// The PARTIAL line of a step whose kernel path left its work half done on
+// purpose (NOTES.md section 4): it names the path and says that this is what
+// the kernel does, so that it reads apart from a VIOLATION line. Empty for
+// Partial::None.
+std::string partial_line(Partial p);
+
 }  // namespace memhp

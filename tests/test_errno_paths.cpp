@@ -193,3 +193,34 @@ TEST_CASE("errno: alloc and free") {
   REQUIRE_OK(free_pages(s, 0, Zone::Normal, free, AllocKind::Movable));
   CHECK(s == qemu_1g());
 }
+
+// drivers/base/memory.c memory_group_register() refuses an impossible node
+// with -EINVAL, which acpi_memory_device_add() reports as it is; the model's
+// reason names the profile key that makes the node possible.
+TEST_CASE("errno: a DIMM on a node the profile never made possible names possible_nodes=") {
+  System s = qemu_1g();
+  const Result r = dimm_add(s, 1, 4 * GiB, 128 * MiB);
+  CHECK(r.err == -EINVAL);
+  CHECK(r.reason.find("possible_nodes=2") != std::string::npos);
+  Profile p;
+  p.possible_nodes = 2;
+  System two = qemu_1g(p);
+  CHECK(dimm_add(two, 1, 4 * GiB, 128 * MiB).err == 0);
+}
+
+// 6.1's acpi_memory_enable_device() asks for MHP_MEMMAP_ON_MEMORY only when
+// mhp_supports_memmap_on_memory(size) holds, i.e. for a one-block DIMM, and
+// says nothing otherwise: the model says it.
+TEST_CASE("errno: a DIMM that does not get memmap_on_memory says where its memmap came from") {
+  System s = qemu_1g(mom(true));
+  const Result big = dimm_add(s, 0, 4 * GiB, GiB);
+  REQUIRE(big.err == 0);
+  REQUIRE(big.notes.size() == 1);
+  CHECK(big.notes[0].find("is not one memory block") != std::string::npos);
+  CHECK(big.notes[0].find("page allocator") != std::string::npos);
+  const Result one = dimm_add(s, 0, 8 * GiB, 128 * MiB);
+  CHECK(one.err == 0);
+  CHECK(one.notes.empty());
+  System off = qemu_1g(mom(false));
+  CHECK(dimm_add(off, 0, 4 * GiB, GiB).notes.empty());
+}

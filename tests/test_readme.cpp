@@ -54,3 +54,28 @@ TEST_CASE("readme: every op of the trace language is documented") {
     CHECK(format.find(std::string(op)) != std::string::npos);
   }
 }
+
+// The README's headline trace runs as it says, and leaves the slot free: the
+// DIMM goes by ACPI eject, as the kernel's ACPI path removes it, so the same
+// address can be plugged again (remove_memory() would leave the ACPI device
+// behind, and a second dimm_add there fails with -EEXIST).
+TEST_CASE("readme: the headline trace meets its expectations and frees the slot") {
+  const std::string readme = source_file("README.md");
+  const std::size_t at = readme.find("    # memhp trace v1\n");
+  REQUIRE(at != std::string::npos);
+  std::string trace;
+  std::istringstream lines(readme.substr(at));
+  for (std::string line; std::getline(lines, line) && line.rfind("    ", 0) == 0;) trace += line.substr(4) + "\n";
+  CHECK(trace.find("dimm_remove") != std::string::npos);
+  auto parsed = memhp::parse_trace(trace + "dimm_add node=0 start=0x100000000 size=128M  # expect: ok\n");
+  REQUIRE(std::holds_alternative<memhp::Trace>(parsed));
+  const memhp::Trace& t = std::get<memhp::Trace>(parsed);
+  auto booted = memhp::boot_trace(t);
+  REQUIRE(std::holds_alternative<memhp::System>(booted));
+  memhp::System s = std::get<memhp::System>(booted);
+  for (const memhp::TraceStep& step : t.steps) {
+    CAPTURE(memhp::print_op(step.op));
+    const memhp::Result r = memhp::apply_op(s, step.op);
+    if (step.expect) CHECK(r.err == *step.expect);
+  }
+}
