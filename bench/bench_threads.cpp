@@ -34,13 +34,18 @@ void BM_ThreadedComplete(benchmark::State& state, std::string name) {
       benchmark::Counter(static_cast<double>(states), benchmark::Counter::kIsIterationInvariantRate);
 }
 
-const bool registered = [] {
+}  // namespace
+
+// One benchmark per named configuration, registered in main() rather than
+// during static initialisation, when the configurations' parser may not be
+// ready yet.
+int main(int argc, char** argv) {
   for (const ThreadedTrace& c : threaded_configs())
     benchmark::RegisterBenchmark(("BM_ThreadedComplete/" + c.name).c_str(), BM_ThreadedComplete, c.name)
         ->Unit(benchmark::kMillisecond);
-  return true;
-}();
-
-}  // namespace
-
-BENCHMARK_MAIN();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -18,6 +18,16 @@ constexpr std::string_view kMomBlock =
     "dimm_add node=0 start=0x100000000 size=128M\n"
     "online_block block=32 type=online_movable\n";
 
+// The same machine with two more such DIMMs: blocks 32, 33 and 34, all
+// online movable, so that offlining block 33 leaves a hole in ZONE_MOVABLE.
+std::string three_mom_blocks() {
+  return std::string(kMomBlock) +
+         "dimm_add node=0 start=0x108000000 size=128M\n"
+         "online_block block=33 type=online_movable\n"
+         "dimm_add node=0 start=0x110000000 size=128M\n"
+         "online_block block=34 type=online_movable\n";
+}
+
 // Boot RAM on both sides of a 128 MiB device section at 1 GiB, so that the
 // zone spans it: the NORMAL/DEVICE/NORMAL layout of 5ec8e8ea8b77's report.
 constexpr std::string_view kDeviceInZone =
@@ -30,11 +40,7 @@ const std::vector<std::string>& texts() {
       "name race-offline-kmemleak\n"
       "description offline and online again the middle one of three memmap_on_memory blocks while "
       "kmemleak scans node 0\n" +
-          std::string(kMomBlock) +
-          "dimm_add node=0 start=0x108000000 size=128M\n"
-          "online_block block=33 type=online_movable\n"
-          "dimm_add node=0 start=0x110000000 size=128M\n"
-          "online_block block=34 type=online_movable\n"
+          three_mom_blocks() +
           "thread 1 offline_block block=33\n"
           "thread 1 online_block block=33 type=online_movable\n"
           "thread 2 kmemleak_scan node=0\n",
@@ -60,11 +66,7 @@ const std::vector<std::string>& texts() {
       "name race-two-blocks-kmemleak\n"
       "description two sysfs writers each offline and online again their own memmap_on_memory block "
       "while kmemleak scans node 0\n" +
-          std::string(kMomBlock) +
-          "dimm_add node=0 start=0x108000000 size=128M\n"
-          "online_block block=33 type=online_movable\n"
-          "dimm_add node=0 start=0x110000000 size=128M\n"
-          "online_block block=34 type=online_movable\n"
+          three_mom_blocks() +
           "thread 1 offline_block block=32\n"
           "thread 1 online_block block=32 type=online_movable\n"
           "thread 2 offline_block block=34\n"
@@ -73,11 +75,7 @@ const std::vector<std::string>& texts() {
       "name race-offline-walkers\n"
       "description offline and online again the middle one of three memmap_on_memory blocks while "
       "/proc/kpageflags is read over all three and node 0 is compacted\n" +
-          std::string(kMomBlock) +
-          "dimm_add node=0 start=0x108000000 size=128M\n"
-          "online_block block=33 type=online_movable\n"
-          "dimm_add node=0 start=0x110000000 size=128M\n"
-          "online_block block=34 type=online_movable\n"
+          three_mom_blocks() +
           "thread 1 offline_block block=33\n"
           "thread 1 online_block block=33 type=online_movable\n"
           "thread 2 kpageflags pfn=0x100000 count=0x18000\n"
