@@ -51,13 +51,13 @@ void encode_threads(const ThreadedState& c, std::string& out) {
   for (const ThreadState& t : c.threads) {
     const auto& [op, pc, frame, errs] = t;
     (void)op, (void)pc, (void)frame, (void)errs;
-    const auto& [err, stop, acting, zone, was_contiguous, answer, usage] = t.frame;
-    (void)err, (void)stop, (void)acting, (void)zone, (void)was_contiguous, (void)answer, (void)usage;
+    const auto& [err, stop, acting, zone, was_contiguous, usage] = t.frame;
+    (void)err, (void)stop, (void)acting, (void)zone, (void)was_contiguous, (void)usage;
     put(out, t.op);
     put(out, t.pc);
     const Frame& f = t.frame;
     put_signed(out, f.err);
-    put(out, (f.stop ? 1 : 0) | (f.acting ? 2 : 0) | (f.was_contiguous ? 4 : 0) | (f.answer ? 8 : 0));
+    put(out, (f.stop ? 1 : 0) | (f.acting ? 2 : 0) | (f.was_contiguous ? 4 : 0));
     put(out, f.zone ? 1 + static_cast<u64>(zone_idx(*f.zone)) : 0);
     put(out, static_cast<u64>(f.usage.life));
     put(out, f.usage.section);

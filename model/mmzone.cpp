@@ -27,10 +27,7 @@ void pfn_valid_section(StepCtx& x) {
   const SectionState& ms = section_at(x);
   if (!valid_section(ms)) return x.finish(0);
   // Traditionally early sections always returned pfn_valid() for the whole section.
-  if (ms.early) {
-    x.f().answer = true;
-    return x.finish(1);
-  }
+  if (ms.early) return x.finish(1);
 }
 
 /* include/linux/mmzone.h: pfn_section_valid(): the load of ms->usage */
@@ -58,8 +55,7 @@ void pfn_section_valid_test(StepCtx& x) {
   }
   // Live, or queued by kfree_rcu() and still allocated: the bits it holds
   // are the map clear_subsection_map() left, which the section still shows.
-  x.f().answer = pfn_section_valid(x.s(), section_at(x), Pfn{x.a.pfn});
-  x.finish(x.f().answer ? 1 : 0);
+  x.finish(pfn_section_valid(x.s(), section_at(x), Pfn{x.a.pfn}) ? 1 : 0);
 }
 
 }  // namespace

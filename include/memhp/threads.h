@@ -66,7 +66,6 @@ struct Frame {
   bool acting = false;              // memory_block_change_state() has begun: its tail must run
   std::optional<Zone> zone;         // online: zone_for_pfn_range()'s choice
   bool was_contiguous = false;      // offline: zone->contiguous before it started
-  bool answer = false;              // pfn_valid: what it returns
   UsageRef usage;                   // pfn_valid: READ_ONCE(ms->usage)
   friend bool operator==(const Frame&, const Frame&) = default;
 };
