@@ -86,6 +86,7 @@ struct CheckArgs {
   std::string shard;  // "I/N", empty without --shard
   int jobs = 0;       // 0 without --jobs
   bool swarm = false;
+  CounterexampleOutputs outputs;  // --emit-test, --svg, --html
 };
 
 void print(const CheckOptions& o, const CheckReport& r, const std::optional<ShardRun>& shard, bool json) {
@@ -131,6 +132,10 @@ int check(CheckArgs& a) {
   o.progress = !json && isatty(STDERR_FILENO);
   const CheckReport r = run_check(o);
   print(o, r, shard, json);
+  if (r.failure &&
+      !write_counterexample(r.failure->trace, "memhp check --suite " + o.suite + " --seed " + std::to_string(r.seed),
+                            a.outputs))
+    return kExitUsage;
   if (r.seconds > 0)
     std::fprintf(stderr, "memhp check: %llu steps in %.2f s (%.0f steps/s)\n",
                  static_cast<unsigned long long>(r.steps), r.seconds,
@@ -188,6 +193,7 @@ Run setup_check(CLI::App& app) {
   app.add_option("--jobs", a->jobs, "run the campaign as N shards in N processes here and print the merged report")
       ->check(CLI::Range(1, 256))
       ->excludes(shard);
+  add_counterexample_options(app, a->outputs);
   app.add_flag("--swarm", a->swarm, "swarm testing: each shard draws from its own subset of the step kinds");
   return [a] { return check(*a); };
 }

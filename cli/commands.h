@@ -18,6 +18,11 @@
 #include "memhp/deltas.h"
 #include "memhp/mutants.h"
 
+namespace memhp {
+struct HtmlStep;  // report/picture.h
+struct Trace;     // memhp/trace.h
+}
+
 namespace memhp::cli {
 
 // Exit statuses shared by every subcommand.
@@ -61,6 +66,10 @@ CLI::Validator kernel_spec();  // parse_kernel_spec() accepts it
 std::string markdown_cell(std::string_view s);
 // --fault NAME: a historical fault from the mutant registry (memhp faults).
 void add_fault_option(CLI::App& app, std::vector<std::string>& faults);
+// The trace in `in`, read under --profile `version`, with `faults` switched
+// on; nullopt after printing "FILE:LINE: message" when it does not parse.
+std::optional<Trace> parse_with_faults(const Input& in, const MutantSet& faults,
+                                       const std::optional<KernelSpec>& version);
 // Switches the faults on; without a --profile, the first one's kernel.
 void apply_faults(const std::vector<std::string>& faults, MutantSet& mutants, std::optional<KernelSpec>& version);
 
@@ -83,8 +92,27 @@ void list_threaded_configs(std::ostream& out);
 // An invariant or a threaded check (props/thread_checks.h).
 bool is_check_name(const std::string& name);
 
+// Pictures (cli/render.cpp): the last of `steps` as SVG to `svg`, all of
+// them as one HTML page to `html` ("-": stdout, "": not wanted), or, with
+// neither, every one as text on stdout. Returns the exit status.
+int write_pictures(const std::vector<HtmlStep>& steps, const std::string& name, const std::string& svg,
+                   const std::string& html, bool colour);
+
+// What check, explore and replay write of a counterexample besides their
+// report (cli/render.cpp): a doctest case (--emit-test DIR, props/emit_test.h)
+// and its picture (--svg FILE, --html FILE).
+struct CounterexampleOutputs {
+  std::string emit_dir, svg, html;
+};
+void add_counterexample_options(CLI::App& app, CounterexampleOutputs& o);
+// Writes what `o` asks for trace t (`origin`: the command that found it).
+// Returns false, with a message on stderr, when something could not be
+// written.
+bool write_counterexample(const Trace& t, const std::string& origin, const CounterexampleOutputs& o);
+
 // Subcommands.
 Run setup_run(CLI::App& app);
+Run setup_render(CLI::App& app);
 Run setup_replay(CLI::App& app);
 Run setup_check(CLI::App& app);
 Run setup_merge(CLI::App& app);

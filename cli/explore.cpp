@@ -31,6 +31,7 @@ struct ExploreArgs {
   bool threads_markdown = false;
   std::optional<KernelSpec> version;  // --profile
   std::vector<std::string> faults;     // --fault
+  CounterexampleOutputs outputs;       // --emit-test, --svg, --html
 };
 
 // The named configuration, or the file it names; prints and returns nullopt on error.
@@ -230,6 +231,17 @@ int explore(ExploreArgs& a) {
                  static_cast<unsigned long long>(r.states), r.seconds, r.states_per_second(), o.jobs,
                  o.jobs == 1 ? "" : "s", r.search_bytes_per_state(), static_cast<double>(r.peak_rss_kib) / 1024);
   }
+  // Every violation's case; the picture (one file) of the first.
+  std::string origin = "memhp explore --config " + c->name;
+  for (const std::string& f : a.faults) origin += " --fault " + f;
+  for (std::size_t i = 0; i < r.violations.size(); ++i) {
+    CounterexampleOutputs out = a.outputs;
+    if (i) {
+      out.svg.clear();
+      out.html.clear();
+    }
+    if (!write_counterexample(r.violations[i].trace, origin, out)) return kExitUsage;
+  }
   return r.passed() ? kExitOk : kExitFailed;
 }
 
@@ -263,6 +275,7 @@ Run setup_explore(CLI::App& app) {
       ->check(CLI::Range(1u, 256u))
       ->capture_default_str();
   app.add_flag("--json", a->json, "one JSON object, timing included (docs/json.md)");
+  add_counterexample_options(app, a->outputs);
   app.add_option("--max-states", a->opts.max_states, "stop after this many states (0: no limit)")
       ->check(unsigned_number())
       ->capture_default_str();

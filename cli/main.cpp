@@ -21,6 +21,7 @@ namespace {
 constexpr std::array kCommands = {
     Command{"run", "execute a trace and print each step's result", setup_run},
     Command{"replay", "replay a trace, checking every invariant after each step", setup_replay},
+    Command{"render", "draw the physical address space at a step of a trace (text, SVG, HTML)", setup_render},
     Command{"check", "run the RapidCheck suites: every invariant after every step", setup_check},
     Command{"merge", "merge the shards of a check campaign: summed counts, union coverage", setup_merge},
     Command{"invariants", "list the invariants, sequence properties and mutants", setup_invariants},

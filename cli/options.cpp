@@ -2,9 +2,12 @@
 // converts it, so they see exactly what the user typed.
 #include <cerrno>
 #include <cstdlib>
+#include <iostream>
 
 #include "commands.h"
 #include "memhp/invariants.h"
+#include "memhp/trace.h"
+#include "replay.h"
 
 namespace memhp::cli {
 
@@ -76,6 +79,19 @@ void apply_faults(const std::vector<std::string>& faults, MutantSet& mutants, st
     mutants.set(m);
     if (!version) version = fault_kernel(m.info());
   }
+}
+
+std::optional<Trace> parse_with_faults(const Input& in, const MutantSet& faults,
+                                       const std::optional<KernelSpec>& version) {
+  auto parsed = parse_trace(in.text, check_names(), version);
+  if (auto* e = std::get_if<ParseError>(&parsed)) {
+    std::cerr << in.name << ":" << e->line << ": " << e->message << '\n';
+    return std::nullopt;
+  }
+  Trace& t = std::get<Trace>(parsed);
+  for (std::size_t i = 0; i < kMutantCount; ++i)
+    if (faults.has(Mutant::at(i))) t.mutants.set(Mutant::at(i));
+  return std::move(t);
 }
 
 std::string markdown_cell(std::string_view s) {

@@ -21,6 +21,7 @@ struct ReplayOptions {
   std::optional<KernelSpec> version;  // --profile
   std::vector<std::string> faults;     // --fault
   bool json = false;
+  CounterexampleOutputs outputs;  // --emit-test, --svg, --html
 };
 
 std::string json_replay_step(const ReplayStep& s) {
@@ -54,14 +55,9 @@ int replay(ReplayOptions& opts) {
   MutantSet faults;
   apply_faults(opts.faults, faults, opts.version);
   if (const auto done = replay_threaded_cli(*input, faults, opts.version, opts.json)) return *done;
-  auto parsed = parse_trace(input->text, check_names(), opts.version);
-  if (auto* e = std::get_if<ParseError>(&parsed)) {
-    std::cerr << input->name << ":" << e->line << ": " << e->message << '\n';
-    return kExitUsage;
-  }
-  Trace& t = std::get<Trace>(parsed);
-  for (std::size_t i = 0; i < kMutantCount; ++i)
-    if (faults.has(Mutant::at(i))) t.mutants.set(Mutant::at(i));
+  std::optional<Trace> parsed = parse_with_faults(*input, faults, opts.version);
+  if (!parsed) return kExitUsage;
+  Trace& t = *parsed;
   const ReplayResult r = replay_trace(t);
   if (!r.boot_error.empty()) {
     std::cerr << input->name << ":" << first_boot_line(input->text) << ": " << r.boot_error
@@ -76,6 +72,7 @@ int replay(ReplayOptions& opts) {
   }
   std::cout.flush();
   print_expect_failures(r, input->name);
+  if (!write_counterexample(t, "memhp replay " + input->name, opts.outputs)) return kExitUsage;
   return r.violation || r.expect_failures ? kExitFailed : kExitOk;
 }
 
@@ -87,6 +84,7 @@ Run setup_replay(CLI::App& app) {
   add_profile_option(app, opts->version);
   add_fault_option(app, opts->faults);
   app.add_flag("--json", opts->json, "one JSON object per step, then the verdict (docs/json.md)");
+  add_counterexample_options(app, opts->outputs);
   return [opts] { return replay(*opts); };
 }
 

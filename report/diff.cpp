@@ -9,13 +9,34 @@
 
 namespace memhp {
 
-namespace {
-
 std::string hex(u64 v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%#llx", static_cast<unsigned long long>(v));
   return buf;
 }
+
+std::string describe(const Resource& r) {
+  return hex(r.start) + "-" + hex(r.end - 1) + " " + r.name + (r.system_ram ? " SYSTEM_RAM" : "") +
+         (r.driver_managed ? " DRIVER_MANAGED" : "") + (r.mergeable ? " MERGEABLE" : "");
+}
+
+std::string describe(const MemoryGroup& g) {
+  return "nid " + std::to_string(g.nid) + (g.is_dynamic ? ", dynamic unit " : ", static max ") +
+         std::to_string(g.max_pages) + ", kernel " + std::to_string(g.present_kernel_pages) + ", movable " +
+         std::to_string(g.present_movable_pages);
+}
+
+std::string describe(const AcpiMemoryDevice& d) {
+  return hex(d.start) + "+" + hex(d.size) + " nid " + std::to_string(d.nid) + " group " + std::to_string(d.mgid) +
+         (d.enabled ? " enabled" : " disabled");
+}
+
+std::string describe(const MemoryNotifier& n) {
+  return "going_online " + errno_name(n.going_online_errno) + ", going_offline " +
+         errno_name(n.going_offline_errno);
+}
+
+namespace {
 
 std::string range(const char* what, u64 lo, u64 hi, bool hexa) {
   auto num = [&](u64 v) { return hexa ? hex(v) : std::to_string(v); };
@@ -120,16 +141,6 @@ std::string describe(int pgmap_entry) {  // a pgmap_array value
   return pgmap_entry == 0 ? "none" : "pgmap " + std::to_string(pgmap_entry - 1);
 }
 
-std::string describe_pgmap(const DevPagemap& p) {
-  std::string out = std::string(pgmap_type_name(p.type)) + " nid " + std::to_string(p.nid) + " shift " +
-                    std::to_string(p.vmemmap_shift) + " ranges";
-  for (const PfnRange& r : p.ranges) out += " " + hex(r.start.v) + "-" + hex(r.end.v);
-  if (p.altmap)
-    out += " altmap base " + hex(p.altmap->base_pfn) + " reserve " + std::to_string(p.altmap->reserve) +
-           " free " + std::to_string(p.altmap->free) + " align " + std::to_string(p.altmap->align) +
-           " alloc " + std::to_string(p.altmap->alloc);
-  return out;
-}
 
 // One overload per System field type, each with the label its lines start
 // with; for_each_field() calls the right one for every field.
@@ -147,12 +158,7 @@ struct FieldDiff {
   }
   void operator()(const char*, const std::map<u64, Resource>& a, const std::map<u64, Resource>& b) const {
     diff_maps<u64, Resource>(a, b, "iomem",
-                             [](const u64&, const Resource& r) {
-                               return hex(r.start) + "-" + hex(r.end - 1) + " " + r.name +
-                                      (r.system_ram ? " SYSTEM_RAM" : "") +
-                                      (r.driver_managed ? " DRIVER_MANAGED" : "") +
-                                      (r.mergeable ? " MERGEABLE" : "");
-                             },
+                             [](const u64&, const Resource& r) { return describe(r); },
                              out);
   }
   void operator()(const char*, const RunMap<SectionState>& a, const RunMap<SectionState>& b) const {
@@ -163,23 +169,13 @@ struct FieldDiff {
   }
   void operator()(const char*, const std::map<int, MemoryGroup>& a, const std::map<int, MemoryGroup>& b) const {
     diff_maps<int, MemoryGroup>(a, b, "memory group",
-                                [](const int& id, const MemoryGroup& g) {
-                                  return std::to_string(id) + " (nid " + std::to_string(g.nid) +
-                                         (g.is_dynamic ? ", dynamic unit " : ", static max ") +
-                                         std::to_string(g.max_pages) + ", kernel " +
-                                         std::to_string(g.present_kernel_pages) + ", movable " +
-                                         std::to_string(g.present_movable_pages) + ")";
-                                },
+                                [](const int& id, const MemoryGroup& g) { return std::to_string(id) + " (" + describe(g) + ")"; },
                                 out);
   }
   void operator()(const char*, const std::map<u64, AcpiMemoryDevice>& a,
                   const std::map<u64, AcpiMemoryDevice>& b) const {
     diff_maps<u64, AcpiMemoryDevice>(a, b, "ACPI memory device",
-                                     [](const u64&, const AcpiMemoryDevice& d) {
-                                       return hex(d.start) + "+" + hex(d.size) + " nid " + std::to_string(d.nid) +
-                                              " group " + std::to_string(d.mgid) +
-                                              (d.enabled ? " enabled" : " disabled");
-                                     },
+                                     [](const u64&, const AcpiMemoryDevice& d) { return describe(d); },
                                      out);
   }
   void operator()(const char*, const std::vector<NodeState>& a, const std::vector<NodeState>& b) const {
@@ -192,15 +188,11 @@ struct FieldDiff {
   }
   void operator()(const char*, const MemoryNotifier& a, const MemoryNotifier& b) const {
     if (a == b) return;
-    auto show = [](const MemoryNotifier& n) {
-      return "going_online " + errno_name(n.going_online_errno) + ", going_offline " +
-             errno_name(n.going_offline_errno);
-    };
-    out.push_back("memory notifier: " + show(a) + " -> " + show(b));
+    out.push_back("memory notifier: " + describe(a) + " -> " + describe(b));
   }
   void operator()(const char*, const std::map<int, DevPagemap>& a, const std::map<int, DevPagemap>& b) const {
     diff_maps<int, DevPagemap>(a, b, "pgmap",
-                               [](const int& id, const DevPagemap& p) { return std::to_string(id) + " " + describe_pgmap(p); },
+                               [](const int& id, const DevPagemap& p) { return std::to_string(id) + " " + describe(p); },
                                out);
   }
   void operator()(const char*, const RunMap<int>& a, const RunMap<int>& b) const {
@@ -219,6 +211,17 @@ struct FieldDiff {
 };
 
 }  // namespace
+
+std::string describe(const DevPagemap& p) {
+  std::string out = std::string(pgmap_type_name(p.type)) + " nid " + std::to_string(p.nid) + " shift " +
+                    std::to_string(p.vmemmap_shift) + " ranges";
+  for (const PfnRange& r : p.ranges) out += " " + hex(r.start.v) + "-" + hex(r.end.v);
+  if (p.altmap)
+    out += " altmap base " + hex(p.altmap->base_pfn) + " reserve " + std::to_string(p.altmap->reserve) +
+           " free " + std::to_string(p.altmap->free) + " align " + std::to_string(p.altmap->align) +
+           " alloc " + std::to_string(p.altmap->alloc);
+  return out;
+}
 
 std::string describe(const PageState& p) {
   std::string out(page_kind_name(p.kind));

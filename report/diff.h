@@ -35,8 +35,15 @@ System without_contiguous_recheck(const System& s, const System& before);
 System without_zone_contiguous(const System& s);
 void clear_zone_contiguous_flags(System& s);
 
-// One-line descriptions of the values diff_systems() compares.
+// One-line descriptions of the values diff_systems() compares; the
+// pictures of picture.h say the same things the same way.
+std::string hex(u64 v);  // "0x140000"
 std::string describe(const PageState& p);
+std::string describe(const Resource& r);
+std::string describe(const MemoryGroup& g);
+std::string describe(const AcpiMemoryDevice& d);
+std::string describe(const MemoryNotifier& n);
+std::string describe(const DevPagemap& p);
 std::string describe(const SectionState& s);
 std::string describe(const MemoryBlock& m);
 // A pfn walker's view (Result::walked), a line per run: "pfn 0x100000-0x1001ff
