@@ -125,4 +125,9 @@ Run setup_memmap_cost(CLI::App& app);
 Run setup_prove(CLI::App& app);
 Run setup_diff_versions(CLI::App& app);
 
+// Documentation generated from the option tree `memhp COMMAND --help`
+// prints (cli/manpage.cpp): `memhp help --man`, `memhp help --completion bash`.
+void write_manpage(const CLI::App& root, std::ostream& out);
+void write_bash_completion(const CLI::App& root, std::ostream& out);
+
 }  // namespace memhp::cli

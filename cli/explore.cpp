@@ -20,6 +20,9 @@ namespace memhp::cli {
 namespace {
 
 constexpr std::uint64_t kDefaultMaxStates = 1000000;
+// Twice what the default 1M states take at the largest configuration's
+// bytes per state (NOTES.md section 10), well inside CI's machines.
+constexpr std::uint64_t kDefaultMaxMemory = std::uint64_t{4} << 30;
 
 struct ExploreArgs {
   std::string config = "x86-2slot";
@@ -98,7 +101,7 @@ void print_fingerprints(std::ostream& out, const ExploreOptions& o, const Explor
 
 void print_graph_properties(std::ostream& out, const ExploreResult& r) {
   if (r.truncated) {
-    out << "search stopped early: stuck states and op coverage not checked\n";
+    out << "search stopped early (" << r.stopped_by << "): stuck states and op coverage not checked\n";
     return;
   }
   if (r.stuck.empty())
@@ -123,7 +126,7 @@ void print_text(std::ostream& out, const ExploreConfig& c, const ExploreArgs& a,
     if (a.opts.mutants.has(id_of(m))) out << ", mutant " << m.name;
   if (!a.opts.only.empty()) out << ", checking only " << a.opts.only;
   out << "\nstates " << r.states << ", transitions " << r.transitions << ", edges " << r.edges
-      << ", depth " << r.depth << (r.truncated ? " (stopped early)" : "") << "\n";
+      << ", depth " << r.depth << (r.truncated ? " (stopped early: " + r.stopped_by + ")" : "") << "\n";
   print_fingerprints(out, a.opts, r);
   print_ops(out, r);
   for (const ExploreViolation& v : r.violations) {
@@ -164,6 +167,7 @@ void print_json(std::ostream& out, const ExploreConfig& c, const ExploreResult& 
                {"edges", r.edges},
                {"depth", r.depth},
                {"truncated", r.truncated},
+               {"stopped_by", r.stopped_by},
                {"components", r.components},
                {"milliseconds", static_cast<std::uint64_t>(r.seconds * 1000)},
                {"states_per_second", static_cast<std::uint64_t>(r.states_per_second())},
@@ -250,6 +254,7 @@ int explore(ExploreArgs& a) {
 Run setup_explore(CLI::App& app) {
   auto a = std::make_shared<ExploreArgs>();
   a->opts.max_states = kDefaultMaxStates;
+  a->opts.max_memory_bytes = kDefaultMaxMemory;
   app.add_option("--config", a->config, "a configuration name (see --list) or a configuration file")
       ->check(nonempty())
       ->capture_default_str();
@@ -279,6 +284,15 @@ Run setup_explore(CLI::App& app) {
   app.add_option("--max-states", a->opts.max_states, "stop after this many states (0: no limit)")
       ->check(unsigned_number())
       ->capture_default_str();
+  app.add_option_function<std::string>(
+         "--max-memory",
+         [a](const std::string& v) { a->opts.max_memory_bytes = *parse_byte_size(v); },
+         "stop once resident memory passes SIZE (K/M/G suffixes; 0: no limit; default 4G)")
+      ->check(CLI::Validator(
+          [](std::string& v) -> std::string {
+            return parse_byte_size(v) ? "" : "'" + v + "' is not a size (a number with K, M, G or T)";
+          },
+          "SIZE"));
   app.add_option("--max-depth", a->opts.max_depth, "stop after this many BFS levels (0: no limit)")
       ->check(CLI::Range(0u, 1000000u))
       ->capture_default_str();

@@ -70,6 +70,11 @@ class Cli {
     }
     help_ = app_.add_subcommand("help", "list the commands, or show one command's options");
     help_->add_option("COMMAND", help_topic_, "the command to describe");
+    auto* man = help_->add_flag("--man", help_man_, "print the man page memhp(1), made from these options");
+    help_->add_option("--completion", help_completion_, "print a completion script for SHELL, made from these options")
+        ->type_name("SHELL")
+        ->check(CLI::IsMember({"bash"}))
+        ->excludes(man);
   }
 
   int main(int argc, char** argv) {
@@ -116,6 +121,12 @@ class Cli {
   }
 
   int help(const std::string& topic) {
+    if (help_man_ || !help_completion_.empty()) {
+      // Both from app_, the tree --help prints: they cannot disagree with it.
+      if (help_man_) write_manpage(app_, std::cout);
+      else write_bash_completion(app_, std::cout);
+      return kExitOk;
+    }
     if (topic.empty()) {
       print_overview(std::cout);
       return kExitOk;
@@ -129,6 +140,8 @@ class Cli {
   CLI::App app_;
   CLI::App* help_ = nullptr;
   std::string help_topic_;
+  bool help_man_ = false;        // help --man
+  std::string help_completion_;  // help --completion SHELL
   std::map<const CLI::App*, Run> runs_;
 };
 

@@ -29,7 +29,12 @@ std::string json_replay_step(const ReplayStep& s) {
   if (!s.result.reason.empty()) j["reason"] = s.result.reason;
   if (!s.result.warnings.empty()) j["warnings"] = s.result.warnings;
   if (!s.result.bug.empty()) j["bug"] = s.result.bug;
-  j["diff"] = s.diff;
+  j["diff"] = Json::array();
+  for (const DiffEntry& d : s.diff)
+    j["diff"].push_back(Json{{"field", d.field},
+                             {"what", d.what},
+                             {"old", d.old_value ? Json(*d.old_value) : Json(nullptr)},
+                             {"new", d.new_value ? Json(*d.new_value) : Json(nullptr)}});
   if (!s.result.walked.empty()) j["walked"] = describe_walk(s.result.walked);
   return json_line(j);
 }

@@ -1,6 +1,10 @@
 // memhp run TRACE [--json | --json-full]: boot the trace's System, execute
 // every step and check its `expect:` comments.
 //
+// In text, each step's line is followed by what it changed (zone counters,
+// node spans, block states, where new memmap came from: report.h's
+// step_changes()) and the verdict on its `# expect:`.
+//
 // Diagnostics ("FILE:LINE: expected -EBUSY, got ok") go to stdout in text
 // mode, so that one stream reads as a story, and to stderr in JSON mode, so
 // that stdout stays one JSON value per line.
@@ -48,6 +52,8 @@ class Runner {
 
   // False when execution must stop.
   bool execute(const TraceStep& step) {
+    std::optional<System> before;  // only the text form prints what changed
+    if (format_ == Format::Text) before = s_;
     Result r;
     try {
       r = apply_op(s_, step.op);
@@ -59,6 +65,8 @@ class Runner {
     }
     ++executed_;
     report(step, r);
+    if (before)
+      for (const std::string& line : step_changes(*before, s_)) std::cout << "  " << line << '\n';
     check(step, r);
     if (r.bug.empty()) return true;
     diag() << where(step.line) << "BUG: " << r.bug << '\n';
@@ -69,15 +77,18 @@ class Runner {
   void report(const TraceStep& step, const Result& r) {
     switch (format_) {
       case Format::Text: std::cout << text_step(step.line, step.op, r); break;
-      case Format::JsonChanges: std::cout << changes_->step(s_, step.line, op_name(step.op), r) << '\n'; break;
-      case Format::JsonFull: std::cout << json_step(s_, step.line, op_name(step.op), r) << '\n'; break;
+      case Format::JsonChanges: std::cout << changes_->step(s_, step.line, op_name(step.op), r, step.expect) << '\n'; break;
+      case Format::JsonFull: std::cout << json_step(s_, step.line, op_name(step.op), r, step.expect) << '\n'; break;
     }
   }
 
   void check(const TraceStep& step, const Result& r) {
     if (!step.expect) return;
     ++checked_;
-    if (*step.expect == r.err) return;
+    if (*step.expect == r.err) {
+      if (!json_) std::cout << "  expect " << errno_name(*step.expect) << ": held\n";
+      return;
+    }
     ++failed_;
     diag() << where(step.line) << "expected " << errno_name(*step.expect) << ", got "
            << errno_name(r.err) << '\n';

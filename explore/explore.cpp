@@ -91,10 +91,12 @@
 #include <boost/graph/reverse_graph.hpp>
 #include <boost/graph/strong_components.hpp>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <deque>
 #include <exception>
 #include <ostream>
@@ -108,6 +110,16 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using Vertex = std::uint32_t;
+
+// The process's resident memory now (/proc/self/statm), 0 if unreadable.
+std::uint64_t resident_bytes() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (!f) return 0;
+  unsigned long long size = 0, resident = 0;
+  const int n = std::fscanf(f, "%llu %llu", &size, &resident);
+  std::fclose(f);
+  return n == 2 ? resident * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE)) : 0;
+}
 
 
 // What replay would report for this step: the first invariant broken, else
@@ -257,7 +269,7 @@ class Explorer {
     if (auto bad = judge(StepView{boot_, boot_, nullptr, nullptr}, only_)) {
       vertices_[v].violating = true;
       record(*bad, v);
-      if (o_.stop_at_violation) r_.truncated = stop_ = true;
+      if (o_.stop_at_violation) stop("stopped at the first violation");
     } else {
       index_.insert(fingerprint(key, o_.fingerprint_bits), v);
     }
@@ -422,7 +434,7 @@ class Explorer {
   // would have, up to the first reason to stop.
   void merge(Vertex v, Expansion& x) {
     if (x.beyond_depth) {
-      r_.truncated = stop_ = true;
+      stop("--max-depth " + std::to_string(o_.max_depth) + " reached");
       return;
     }
     rows_.resize(v + 1, static_cast<std::uint32_t>(edges_.size()));
@@ -441,13 +453,18 @@ class Explorer {
     }
   }
 
+  void stop(std::string why) {
+    if (!stop_) r_.stopped_by = std::move(why);
+    r_.truncated = stop_ = true;
+  }
+
   // A violating vertex: outside the state table, never expanded.
   void violating(std::string key, const StateVertex& next, const Violation& bad) {
     const Vertex w = add_vertex(std::move(key), next);
     vertices_[w].violating = true;
     add_edge(w, next.via, next.via_err);
     record(bad, w);
-    if (o_.stop_at_violation) r_.truncated = stop_ = true;
+    if (o_.stop_at_violation) stop("stopped at the first violation");
   }
 
   // An edge to a successor, interned if it is new.
@@ -459,8 +476,17 @@ class Explorer {
       return;
     }
     if (o_.max_states && r_.states >= o_.max_states) {
-      r_.truncated = stop_ = true;
+      stop("--max-states " + std::to_string(o_.max_states) + " reached");
       return;
+    }
+    // Reading /proc costs a system call: look every 4096 new states.
+    if (o_.max_memory_bytes && r_.states % 4096 == 0) {
+      const std::uint64_t rss = resident_bytes();
+      if (rss > o_.max_memory_bytes) {
+        stop("--max-memory " + std::to_string(o_.max_memory_bytes >> 20) + " MiB reached (resident " +
+             std::to_string((rss + (1 << 20) - 1) >> 20) + " MiB)");
+        return;
+      }
     }
     const Vertex w = add_vertex(std::move(x.keys[o.key]), next);
     index_.insert(o.fp, w);

@@ -137,6 +137,11 @@ struct ExploreOptions {
   MutantSet mutants;                // explore a deliberately broken model
   std::string only;                 // check just this invariant ("" = all)
   std::uint64_t max_states = 0;     // stop after this many states (0 = no limit)
+  // Stop once the process's resident memory passes this many bytes (0 = no
+  // limit): a configuration whose state space grows without bound (a huge
+  // hot-plug slot cut into many blocks) ends with a partial summary rather
+  // than with the OOM killer.
+  std::uint64_t max_memory_bytes = 0;
   std::uint32_t max_depth = 0;      // explore only this many BFS levels (0 = no limit)
   bool stop_at_violation = false;   // stop at the first (so shortest) violation
   // Check state_from_key(state_key(s)) == s for every new state, so the key
@@ -223,6 +228,7 @@ struct ExploreResult {
   double seconds = 0;
   long peak_rss_kib = 0;          // getrusage(): the process's peak, not the search's alone
   bool truncated = false;         // a bound was reached, or stopped at a violation
+  std::string stopped_by;         // when truncated: which bound, in words
   std::size_t components = 0;     // strongly connected components (0 when truncated)
   std::vector<OpTally> ops;       // by alphabet index
   std::vector<ExploreViolation> violations;  // the first per invariant, shortest first

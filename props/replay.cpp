@@ -102,7 +102,7 @@ class Replayer {
   bool step(const TraceStep& ts) {
     const System before = s_;
     ReplayStep rs{ts.line, ts.op, apply_guarded(s_, ts.op), {}, ts.expect};
-    rs.diff = diff_systems(before, s_);
+    rs.diff = diff_entries(before, s_);
     if (expect_failed(rs)) ++out_.expect_failures;
     std::optional<Violation> v;
     // A model exception comes first: the state after it means nothing.
@@ -152,7 +152,7 @@ void format_step(std::string& out, const ReplayStep& s, const std::string& file)
   out += where(file, s.line) + print_op(s.op) + " -> " + errno_name(s.result.err);
   if (!s.result.reason.empty()) out += " (" + s.result.reason + ")";
   out += '\n';
-  for (const auto& d : s.diff) out += "    " + d + '\n';
+  for (const auto& d : s.diff) out += "    " + d.text() + '\n';
   for (const auto& w : describe_walk(s.result.walked)) out += "    saw " + w + '\n';
   for (const auto& w : s.result.warnings) out += "    WARNING: " + w + '\n';
   if (s.result.partial != Partial::None) out += "    " + partial_line(s.result.partial) + '\n';

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "diff.h"
 #include "memhp/invariants.h"
 #include "memhp/trace.h"
 
@@ -21,7 +22,7 @@ struct ReplayStep {
   int line = 0;
   Op op;
   Result result;
-  std::vector<std::string> diff;  // diff_systems(before, after)
+  std::vector<DiffEntry> diff;  // diff_entries(before, after)
   std::optional<int> expect;      // the step's `# expect:`, if any
 };
 

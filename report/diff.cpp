@@ -45,11 +45,24 @@ std::string range(const char* what, u64 lo, u64 hi, bool hexa) {
 
 std::string describe(int pgmap_entry);  // for diff_runs() over pgmap_array
 
+// Where the differences go: each is a DiffEntry of the System field being
+// compared (for_each_field() names it).
+struct Sink {
+  std::vector<DiffEntry>& out;
+  std::string field;
+  void change(std::string what, std::string a, std::string b) {
+    out.push_back({field, std::move(what), std::move(a), std::move(b), false});
+  }
+  void keyed(std::string what, std::optional<std::string> a, std::optional<std::string> b) {
+    out.push_back({field, std::move(what), std::move(a), std::move(b), true});
+  }
+};
+
 // Pieces of the key space where a and b hold different values, with
 // neighbouring pieces that changed the same way merged.
 template <class V>
 void diff_runs(const RunMap<V>& a, const RunMap<V>& b, const char* what, bool hexa,
-               std::vector<std::string>& out) {
+               Sink& out) {
   struct Piece {
     u64 lo, hi;
     V old_v, new_v;
@@ -66,18 +79,18 @@ void diff_runs(const RunMap<V>& a, const RunMap<V>& b, const char* what, bool he
     });
   });
   for (const Piece& p : pieces)
-    out.push_back(range(what, p.lo, p.hi, hexa) + ": " + describe(p.old_v) + " -> " + describe(p.new_v));
+    out.change(range(what, p.lo, p.hi, hexa), describe(p.old_v), describe(p.new_v));
 }
 
-void diff_num(const std::string& what, u64 a, u64 b, std::vector<std::string>& out) {
-  if (a != b) out.push_back(what + ": " + std::to_string(a) + " -> " + std::to_string(b));
+void diff_num(const std::string& what, u64 a, u64 b, Sink& out) {
+  if (a != b) out.change(what, std::to_string(a), std::to_string(b));
 }
 
-void diff_flag(const std::string& what, bool a, bool b, std::vector<std::string>& out) {
-  if (a != b) out.push_back(what + ": " + (a ? "yes" : "no") + " -> " + (b ? "yes" : "no"));
+void diff_flag(const std::string& what, bool a, bool b, Sink& out) {
+  if (a != b) out.change(what, a ? "yes" : "no", b ? "yes" : "no");
 }
 
-void diff_zone(const std::string& zn, const ZoneState& p, const ZoneState& q, std::vector<std::string>& out) {
+void diff_zone(const std::string& zn, const ZoneState& p, const ZoneState& q, Sink& out) {
   diff_num(zn + " start_pfn", p.zone_start_pfn, q.zone_start_pfn, out);
   diff_num(zn + " spanned", p.spanned_pages, q.spanned_pages, out);
   diff_num(zn + " present", p.present_pages, q.present_pages, out);
@@ -85,11 +98,11 @@ void diff_zone(const std::string& zn, const ZoneState& p, const ZoneState& q, st
   diff_num(zn + " managed", p.managed_pages, q.managed_pages, out);
   diff_flag(zn + " contiguous", p.contiguous, q.contiguous, out);
   if (p.nr_isolate_pageblock != q.nr_isolate_pageblock)
-    out.push_back(zn + " nr_isolate_pageblock: " + std::to_string(p.nr_isolate_pageblock) + " -> " +
-                  std::to_string(q.nr_isolate_pageblock));
+    out.change(zn + " nr_isolate_pageblock", std::to_string(p.nr_isolate_pageblock),
+               std::to_string(q.nr_isolate_pageblock));
 }
 
-void diff_node(int nid, const NodeState& x, const NodeState& y, std::vector<std::string>& out) {
+void diff_node(int nid, const NodeState& x, const NodeState& y, Sink& out) {
   const std::string n = "node " + std::to_string(nid);
   diff_flag(n + " possible", x.possible, y.possible, out);
   diff_flag(n + " online", x.online, y.online, out);
@@ -107,16 +120,16 @@ void diff_node(int nid, const NodeState& x, const NodeState& y, std::vector<std:
 template <class K, class V>
 void diff_maps(const std::map<K, V>& a, const std::map<K, V>& b, const std::string& what,
                const std::function<std::string(const K&, const V&)>& show,
-               std::vector<std::string>& out) {
+               Sink& out) {
   for (const auto& [k, v] : a) {
     auto it = b.find(k);
     if (it == b.end())
-      out.push_back(what + " removed: " + show(k, v));
+      out.keyed(what, show(k, v), std::nullopt);
     else if (!(it->second == v))
-      out.push_back(what + " changed: " + show(k, v) + " -> " + show(k, it->second));
+      out.keyed(what, show(k, v), show(k, it->second));
   }
   for (const auto& [k, v] : b)
-    if (!a.count(k)) out.push_back(what + " added: " + show(k, v));
+    if (!a.count(k)) out.keyed(what, std::nullopt, show(k, v));
 }
 
 std::string describe(const Geometry& g) {
@@ -145,16 +158,16 @@ std::string describe(int pgmap_entry) {  // a pgmap_array value
 // One overload per System field type, each with the label its lines start
 // with; for_each_field() calls the right one for every field.
 struct FieldDiff {
-  std::vector<std::string>& out;
+  Sink& out;
 
   void operator()(const char*, const Geometry& a, const Geometry& b) const {
-    if (!(a == b)) out.push_back("geometry: " + describe(a) + " -> " + describe(b));
+    if (!(a == b)) out.change("geometry", describe(a), describe(b));
   }
   void operator()(const char*, const Profile& a, const Profile& b) const {
-    if (!(a == b)) out.push_back("profile: " + profile_to_string(a) + " -> " + profile_to_string(b));
+    if (!(a == b)) out.change("profile", profile_to_string(a), profile_to_string(b));
   }
   void operator()(const char*, MutantSet a, MutantSet b) const {
-    if (!(a == b)) out.push_back("mutants: " + describe(a) + " -> " + describe(b));
+    if (!(a == b)) out.change("mutants", describe(a), describe(b));
   }
   void operator()(const char*, const std::map<u64, Resource>& a, const std::map<u64, Resource>& b) const {
     diff_maps<u64, Resource>(a, b, "iomem",
@@ -188,7 +201,7 @@ struct FieldDiff {
   }
   void operator()(const char*, const MemoryNotifier& a, const MemoryNotifier& b) const {
     if (a == b) return;
-    out.push_back("memory notifier: " + describe(a) + " -> " + describe(b));
+    out.change("memory notifier", describe(a), describe(b));
   }
   void operator()(const char*, const std::map<int, DevPagemap>& a, const std::map<int, DevPagemap>& b) const {
     diff_maps<int, DevPagemap>(a, b, "pgmap",
@@ -199,11 +212,11 @@ struct FieldDiff {
     diff_runs(a, b, "pgmap_array pfn", true, out);
   }
   void operator()(const char* name, int a, int b) const {
-    if (a != b) out.push_back(std::string(name) + ": " + std::to_string(a) + " -> " + std::to_string(b));
+    if (a != b) out.change(name, std::to_string(a), std::to_string(b));
   }
   void operator()(const char*, const Vmstat& a, const Vmstat& b) const {
     auto diff = [&](const char* what, long x, long y) {  // signed: a slip below 0 shows as such
-      if (x != y) out.push_back(std::string("vmstat ") + what + ": " + std::to_string(x) + " -> " + std::to_string(y));
+      if (x != y) out.change(std::string("vmstat ") + what, std::to_string(x), std::to_string(y));
     };
     diff("nr_memmap_pages", a.nr_memmap_pages, b.nr_memmap_pages);
     diff("nr_memmap_boot_pages", a.nr_memmap_boot_pages, b.nr_memmap_boot_pages);
@@ -264,9 +277,26 @@ std::string describe(const MemoryBlock& m) {
   return out;
 }
 
+std::string DiffEntry::text() const {
+  if (!old_value) return what + " added: " + *new_value;
+  if (!new_value) return what + " removed: " + *old_value;
+  return what + (keyed ? " changed: " : ": ") + *old_value + " -> " + *new_value;
+}
+
+std::vector<DiffEntry> diff_entries(const System& a, const System& b) {
+  std::vector<DiffEntry> out;
+  Sink sink{out, {}};
+  const FieldDiff diff{sink};
+  for_each_field(a, b, [&](const char* name, const auto& x, const auto& y) {
+    sink.field = name;
+    diff(name, x, y);
+  });
+  return out;
+}
+
 std::vector<std::string> diff_systems(const System& a, const System& b) {
   std::vector<std::string> out;
-  for_each_field(a, b, FieldDiff{out});
+  for (const DiffEntry& e : diff_entries(a, b)) out.push_back(e.text());
   return out;
 }
 

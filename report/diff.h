@@ -6,6 +6,7 @@
 // poisoned -> vmemmap 0:Movable".
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,20 @@
 
 namespace memhp {
 
+// One difference: in System field `field` ("sections", "nodes", ...), the
+// thing `what` ("section 32-34", "zone 0:Movable managed") went from
+// old_value to new_value. A keyed entry is a map member (an iomem resource,
+// a pgmap, ...): old_value is absent when it was added, new_value when it
+// was removed.
+struct DiffEntry {
+  std::string field;
+  std::string what;
+  std::optional<std::string> old_value, new_value;
+  bool keyed = false;
+  std::string text() const;  // the line diff_systems() gives
+};
+std::vector<DiffEntry> diff_entries(const System& before, const System& after);
+// The same as lines: "section 32: absent -> PRESENT|...".
 std::vector<std::string> diff_systems(const System& before, const System& after);
 
 // `s` with what ZONE_DEVICE never gives back reset to `before`: the zone's

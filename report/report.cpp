@@ -44,6 +44,21 @@ Json zones_json(const System& s) {
   return zones;
 }
 
+Json nodes_json(const System& s) {
+  Json nodes = Json::object();
+  for (std::size_t nid = 0; nid < s.nodes.size(); ++nid) {
+    const NodeState& n = s.nodes[nid];
+    if (!n.possible) continue;
+    nodes[std::to_string(nid)] = Json{{"start_pfn", n.node_start_pfn},
+                                      {"spanned", n.node_spanned_pages},
+                                      {"present", n.node_present_pages},
+                                      {"online", n.online},
+                                      {"has_memory", n.has_memory},
+                                      {"has_normal_memory", n.has_normal_memory}};
+  }
+  return nodes;
+}
+
 Json zone_or_null(const std::optional<Zone>& z) { return z ? Json(zone_name(*z)) : Json(nullptr); }
 
 // The names of the System fields (system.h) that differ.
@@ -64,6 +79,8 @@ Json block_entry(u64 first, u64 last, const BlockView& b) {
   e["state"] = b.state;
   e["zone"] = zone_or_null(b.zone);
   e["valid_zones"] = b.valid_zones;
+  e["nr_vmemmap_pages"] = b.nr_vmemmap_pages;
+  e["vmemmap"] = b.vmemmap;
   return e;
 }
 
@@ -114,11 +131,13 @@ Json changed_zones(const Json& before, const Json& after) {
 }
 
 std::string changes_line(const System& sa, const JsonView& a, const System& sb, const JsonView& b, int line,
-                         const std::string& op, const Result& r) {
+                         const std::string& op, const Result& r, const std::optional<int>& expect) {
   Json j{{"line", line}, {"op", op}};
   json_result(j, r);
+  json_expect(j, expect, r);
   j["changed"] = changed_fields(sa, sb);
   j["zones"] = changed_zones(a.zones, b.zones);
+  j["nodes"] = changed_zones(a.nodes, b.nodes);
   j["blocks"] = changed_runs(a.blocks, b.blocks, block_entry);
   j["sections"] = changed_runs(a.sections, b.sections, section_entry);
   return json_line(j);
@@ -137,10 +156,23 @@ void json_result(Json& out, const Result& r) {
   if (r.partial != Partial::None) out["partial"] = true;
 }
 
-std::string json_step(const System& s, int line, const std::string& op, const Result& r) {
+void json_expect(Json& out, const std::optional<int>& want, const Result& r) {
+  if (want) out["expect"] = Json{{"want", *want}, {"held", *want == r.err}};
+}
+
+std::string_view vmemmap_source(const System& s, u64 id) {
+  if (s.blocks.at(id).nr_vmemmap_pages) return "memmap_on_memory";
+  if (s.sections.at(s.geo.section_nr(s.geo.block_start(id))).early) return "boot";
+  return "page_allocator";
+}
+
+std::string json_step(const System& s, int line, const std::string& op, const Result& r,
+                      const std::optional<int>& expect) {
   Json j{{"line", line}, {"op", op}};
   json_result(j, r);
+  json_expect(j, expect, r);
   j["zones"] = zones_json(s);
+  j["nodes"] = nodes_json(s);
   // The blocks are appended as text: ordered_json finds a key by linear
   // search, which would make a 131072-block machine quadratic.
   std::string out = json_line(j);
@@ -155,7 +187,9 @@ std::string json_step(const System& s, int line, const std::string& op, const Re
       out += std::to_string(id) + "\":";
       out += json_line(Json{{"state", block_state_name(mem.state)},
                             {"zone", zone_or_null(mem.zone)},
-                            {"valid_zones", valid_zones(s, id)}});
+                            {"valid_zones", valid_zones(s, id)},
+                            {"nr_vmemmap_pages", mem.nr_vmemmap_pages},
+                            {"vmemmap", vmemmap_source(s, id)}});
     }
   });
   return out + "}}";
@@ -164,6 +198,7 @@ std::string json_step(const System& s, int line, const std::string& op, const Re
 JsonView json_view(const System& s) {
   JsonView v;
   v.zones = zones_json(s);
+  v.nodes = nodes_json(s);
   v.sections = s.sections;
   // valid_zones depends on the block's neighbourhood, so it is asked per
   // block; equal neighbours are stored as one run.
@@ -172,7 +207,8 @@ JsonView json_view(const System& s) {
     u64 run_start = lo;
     BlockView run;
     for (u64 id = lo; id < hi; ++id) {
-      BlockView b{std::string(block_state_name(mem.state)), mem.zone, valid_zones(s, id)};
+      BlockView b{std::string(block_state_name(mem.state)), mem.zone, valid_zones(s, id), mem.nr_vmemmap_pages,
+                  std::string(vmemmap_source(s, id))};
       if (id != lo && !(b == run)) {
         v.blocks.assign(run_start, id, run);
         run_start = id;
@@ -188,12 +224,13 @@ JsonChanges::JsonChanges(const System& booted) : before_(booted), view_(json_vie
 
 std::string JsonChanges::boot_line() const {
   const System empty;
-  return changes_line(empty, JsonView{}, before_, view_, 0, "boot", Result{});
+  return changes_line(empty, JsonView{}, before_, view_, 0, "boot", Result{}, std::nullopt);
 }
 
-std::string JsonChanges::step(const System& after, int line, const std::string& op, const Result& r) {
+std::string JsonChanges::step(const System& after, int line, const std::string& op, const Result& r,
+                              const std::optional<int>& expect) {
   JsonView next = after == before_ ? view_ : json_view(after);
-  std::string out = changes_line(before_, view_, after, next, line, op, r);
+  std::string out = changes_line(before_, view_, after, next, line, op, r, expect);
   before_ = after;
   view_ = std::move(next);
   return out;

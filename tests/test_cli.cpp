@@ -17,7 +17,8 @@ using memhp::test::Scratch;
 namespace {
 
 const std::vector<std::string> kCommands = {"run",     "replay",        "check",       "invariants", "explore",
-                                            "prove",   "kernel-script", "diff-kernel", "memmap-cost", "merge"};
+                                            "prove",   "kernel-script", "diff-kernel", "memmap-cost", "merge",
+                                            "render"};
 
 bool contains(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
 
@@ -59,6 +60,7 @@ TEST_CASE("cli: an unknown option -> 2, one line naming it") {
   const std::map<std::string, std::string> needs = {
       {"run", "x.trace"},
       {"replay", "x.trace"},
+      {"render", "x.trace"},
       {"kernel-script", "x.trace"},
       {"diff-kernel", "x.trace"},
       {"merge", "x.json"},
@@ -201,4 +203,18 @@ TEST_CASE("cli: a threaded configuration's race, replayed from the explorer's ou
   const Exec dot = run_memhp(s, "explore --config race-two-onliners --dot x.dot");
   CHECK(dot.status == 2);
   CHECK(contains(dot.err, "race-two-onliners is threaded"));
+}
+
+// --max-memory ends a search that would grow past it with a partial summary
+// that says which bound stopped it, and a usable exit status (0: what was
+// searched held).
+TEST_CASE("cli: explore --max-memory stops with a partial summary") {
+  Scratch s("cli-max-memory");
+  const Exec e = run_memhp(s, "explore --config x86-2slot --max-memory 8M");
+  CHECK(e.status == 0);
+  CHECK(contains(e.out, "(stopped early: --max-memory 8 MiB reached (resident "));
+  CHECK(contains(e.out, "search stopped early (--max-memory 8 MiB reached"));
+  const Exec bad = run_memhp(s, "explore --config x86-2slot --max-memory 8Q");
+  CHECK(bad.status == 2);
+  CHECK(contains(bad.err, "--max-memory: '8Q' is not a size"));
 }

@@ -4,6 +4,7 @@
 // form prints at every step.
 #include <doctest/doctest.h>
 
+#include <cerrno>
 #include <map>
 #include <sstream>
 
@@ -59,6 +60,7 @@ System boot(const Trace& t) {
 // The state the changes describe, rebuilt entry by entry.
 struct Rebuilt {
   Json zones = Json::object();
+  Json nodes = Json::object();
   std::map<u64, Json> blocks;  // id -> {state, zone, valid_zones}
 
   void apply(const Json& line) {
@@ -66,10 +68,18 @@ struct Rebuilt {
       if (z.is_null()) zones.erase(name);
       else zones[name] = z;
     }
+    for (const auto& [name, n] : line.at("nodes").items()) {
+      if (n.is_null()) nodes.erase(name);
+      else nodes[name] = n;
+    }
     for (const Json& e : line.at("blocks"))
       for (u64 id = e.at("first"); id <= e.at("last").get<u64>(); ++id) {
         if (e.at("state").is_null()) blocks.erase(id);
-        else blocks[id] = Json{{"state", e.at("state")}, {"zone", e.at("zone")}, {"valid_zones", e.at("valid_zones")}};
+        else blocks[id] = Json{{"state", e.at("state")},
+                               {"zone", e.at("zone")},
+                               {"valid_zones", e.at("valid_zones")},
+                               {"nr_vmemmap_pages", e.at("nr_vmemmap_pages")},
+                               {"vmemmap", e.at("vmemmap")}};
       }
   }
   Json blocks_json() const {
@@ -97,6 +107,7 @@ TEST_CASE("json: the changes rebuild the full form at every step") {
     CAPTURE(st.line);
     CHECK(line.at("errno") == full.at("errno"));
     CHECK(r.zones == full.at("zones"));
+    CHECK(r.nodes == full.at("nodes"));
     CHECK(r.blocks_json() == full.at("blocks"));
   }
   CHECK(ok >= 8);  // the trace does what it says, so the blocks really change
@@ -110,6 +121,7 @@ TEST_CASE("json: a step that changes nothing prints no zones, blocks or sections
   const Json line = Json::parse(changes.step(s, 9, "offline_block", Result::error(-EINVAL, "x")));
   CHECK(line.at("changed").empty());
   CHECK(line.at("zones").empty());
+  CHECK(line.at("nodes").empty());
   CHECK(line.at("blocks").empty());
   CHECK(line.at("sections").empty());
 }
@@ -145,4 +157,38 @@ TEST_CASE("json: memhp run --json on a 16 TiB boot stays small per step") {
   const Json& removed = lines[5].at("blocks");
   REQUIRE(removed.size() == 1);
   CHECK(removed[0] == Json{{"first", 131072}, {"last", 131073}, {"state", nullptr}});
+}
+
+// Where each block's memmap lives, and the verdict of each `# expect:`. On
+// 6.1, memmap_on_memory serves a hot-add of exactly one memory block
+// (mhp_supports_memmap_on_memory() wants size == memory_block_size_bytes()):
+// the 128 MiB DIMM's 32768 pages x 64 bytes = 512 pages of memmap sit at its
+// front, while a 256 MiB DIMM gets its memmap from the page allocator.
+TEST_CASE("json: blocks say where their memmap is, steps carry their expect verdict") {
+  const Trace t = parse(
+      "# memhp trace v1\ngeometry x86_64\nprofile v6.1 memmap_on_memory=1 memhp_default_state=offline\n"
+      "boot node=0 start=0 size=4G\n"
+      "dimm_add node=0 start=0x140000000 size=128M   # expect: ok\n"
+      "dimm_add node=0 start=0x148000000 size=256M   # expect: -EBUSY\n");
+  System s = boot(t);
+  JsonChanges changes(s);
+  const Json boot_line = Json::parse(changes.boot_line());
+  CHECK(boot_line.at("blocks").at(0).at("vmemmap") == "boot");
+  CHECK(boot_line.at("nodes").at("0").at("has_memory") == true);
+  std::vector<Json> lines;
+  for (const TraceStep& st : t.steps) {
+    const Result res = apply_op(s, st.op);
+    lines.push_back(Json::parse(changes.step(s, st.line, op_name(st.op), res, st.expect)));
+  }
+  const Json& one = lines.at(0).at("blocks").at(0);
+  CHECK(one.at("first") == 40);
+  CHECK(one.at("vmemmap") == "memmap_on_memory");
+  CHECK(one.at("nr_vmemmap_pages") == 512);
+  CHECK(lines.at(0).at("expect") == Json{{"want", 0}, {"held", true}});
+  const Json& two = lines.at(1).at("blocks").at(0);
+  CHECK(two.at("first") == 41);
+  CHECK(two.at("last") == 42);
+  CHECK(two.at("vmemmap") == "page_allocator");
+  CHECK(two.at("nr_vmemmap_pages") == 0);
+  CHECK(lines.at(1).at("expect") == Json{{"want", -EBUSY}, {"held", false}});
 }

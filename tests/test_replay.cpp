@@ -86,9 +86,16 @@ TEST_CASE("replay: the recorded DIMM scenario replays with no violation") {
   CHECK(r.steps[0].line == dimm_add_line(0));
   CHECK(r.steps[1].expect == 0);
   // The online step's diff names the Movable zone counters the real kernel showed.
-  const auto& d = r.steps[1].diff;
+  std::vector<std::string> d;
+  for (const DiffEntry& e : r.steps[1].diff) d.push_back(e.text());
   CHECK(std::find(d.begin(), d.end(), "zone 0:Movable present: 0 -> 32768") != d.end());
   CHECK(std::find(d.begin(), d.end(), "zone 0:Movable managed: 0 -> 32256") != d.end());
+  const auto managed = std::find_if(r.steps[1].diff.begin(), r.steps[1].diff.end(),
+                                    [](const DiffEntry& e) { return e.what == "zone 0:Movable managed"; });
+  REQUIRE(managed != r.steps[1].diff.end());
+  CHECK(managed->field == "nodes");
+  CHECK(managed->old_value == "0");
+  CHECK(managed->new_value == "32256");
   CHECK(r.steps[4].diff.empty());  // the failed offline changes nothing
 
   std::string text = format_replay(r, "dimm.trace");
@@ -359,6 +366,13 @@ TEST_CASE("replay: memhp replay exit statuses") {
     CHECK(step.at("op") == "dimm_add node=0 start=0x100000000 size=128M");
     CHECK(step.at("errno") == 0);
     CHECK(step.at("diff").is_array());
+    REQUIRE_FALSE(step.at("diff").empty());
+    for (const Json& d : step.at("diff")) {  // structured: field, what, old, new
+      CHECK(d.at("field").is_string());
+      CHECK(d.at("what").is_string());
+      CHECK((d.at("old").is_string() || d.at("old").is_null()));
+      CHECK((d.at("new").is_string() || d.at("new").is_null()));
+    }
     const Json verdict = Json::parse(lines[2]);
     const Json& v = verdict.at("violation");
     REQUIRE(v.is_object());

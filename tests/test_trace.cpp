@@ -556,6 +556,7 @@ TEST_CASE("trace: memhp run, expectations held -> 0") {
   CHECK(e.err == "");
   CHECK(e.out ==
         "3: memory_notifier -> ok\n"
+        "  expect ok: held\n"
         "4: memory_notifier going_offline=-EBUSY -> ok\n"
         "2 steps, 1 expectations checked, 0 failed\n");
 }
@@ -570,6 +571,7 @@ TEST_CASE("trace: memhp run, an expectation fails -> 1 and execution goes on") {
   CHECK(e.out ==
         "3: memory_notifier going_online=-EBUSY -> ok\n" + f + ":3: expected -EINVAL, got ok\n"
         "4: memory_notifier -> ok\n"
+        "  expect ok: held\n"
         "2 steps, 2 expectations checked, 1 failed\n");
 
   Exec j = s.memhp("run --json-full '" + f + "'");
@@ -580,8 +582,9 @@ TEST_CASE("trace: memhp run, an expectation fails -> 1 and execution goes on") {
   int n = 0;
   while (std::getline(lines, line)) {
     ++n;
+    const std::string expect = n == 1 ? "{\"want\":-22,\"held\":false}" : "{\"want\":0,\"held\":true}";
     CHECK(line.rfind("{\"line\":" + std::to_string(n + 2) + ",\"op\":\"memory_notifier\",\"errno\":0,"
-                     "\"zones\":{", 0) == 0);
+                     "\"expect\":" + expect + ",\"zones\":{", 0) == 0);
     CHECK(line.find("\"0:DMA\":{\"start_pfn\":") != std::string::npos);
     CHECK(line.back() == '}');
   }
@@ -597,11 +600,11 @@ TEST_CASE("trace: memhp run, an expectation fails -> 1 and execution goes on") {
   CHECK(line.rfind("{\"line\":0,\"op\":\"boot\",\"errno\":0,\"changed\":[", 0) == 0);
   CHECK(line.find("\"0:DMA\":{\"start_pfn\":") != std::string::npos);
   REQUIRE(std::getline(clines, line));
-  CHECK(line == "{\"line\":3,\"op\":\"memory_notifier\",\"errno\":0,\"changed\":[\"notifier\"],"
-                "\"zones\":{},\"blocks\":[],\"sections\":[]}");
+  CHECK(line == "{\"line\":3,\"op\":\"memory_notifier\",\"errno\":0,\"expect\":{\"want\":-22,\"held\":false},"
+                "\"changed\":[\"notifier\"],\"zones\":{},\"nodes\":{},\"blocks\":[],\"sections\":[]}");
   REQUIRE(std::getline(clines, line));
-  CHECK(line == "{\"line\":4,\"op\":\"memory_notifier\",\"errno\":0,\"changed\":[\"notifier\"],"
-                "\"zones\":{},\"blocks\":[],\"sections\":[]}");
+  CHECK(line == "{\"line\":4,\"op\":\"memory_notifier\",\"errno\":0,\"expect\":{\"want\":0,\"held\":true},"
+                "\"changed\":[\"notifier\"],\"zones\":{},\"nodes\":{},\"blocks\":[],\"sections\":[]}");
   CHECK_FALSE(std::getline(clines, line));
 }
 
@@ -657,7 +660,7 @@ TEST_CASE("trace: memhp help and stdin") {
   auto f = s.write("in.trace", std::string(kBoot) + "memory_notifier # expect: ok\n");
   Exec e = s.memhp("run -", f);
   CHECK(e.status == 0);
-  CHECK(e.out == "3: memory_notifier -> ok\n1 steps, 1 expectations checked, 0 failed\n");
+  CHECK(e.out == "3: memory_notifier -> ok\n  expect ok: held\n1 steps, 1 expectations checked, 0 failed\n");
   auto bad = s.write("bad.trace", "offline_block\n");
   CHECK(s.memhp("run -", bad).err == "<stdin>:1: offline_block: missing key 'block'\n");
 }
@@ -687,4 +690,27 @@ remove_memory start=0x140000000 size=128M
   Exec t = s.memhp("run '" + f + "'");
   CHECK(t.out.find("5: dimm_add node=0 start=0x140000000 size=128M -> ok\n") == 0);
   CHECK(t.out.find("5 steps, 2 expectations checked, 0 failed\n") != std::string::npos);
+}
+
+// What `memhp run` prints under a step: the counters a kernel developer
+// reads after a hot-add and online. A 128 MiB DIMM on x86_64 with
+// memmap_on_memory holds its own memmap, 32768 pages x 64 bytes = 512
+// pages, at its front; onlined movable, ZONE_MOVABLE then manages the other
+// 32256 pages.
+TEST_CASE("trace: memhp run prints what each step changed") {
+  Scratch s("changes");
+  auto f = s.write("c.trace",
+                   "geometry x86_64\nprofile v6.1 memmap_on_memory=1 memhp_default_state=offline\n"
+                   "boot node=0 start=0x100000 size=0x3ff00000\n"
+                   "dimm_add node=0 start=0x100000000 size=128M # expect: ok\n"
+                   "online_block block=32 type=online_movable\n");
+  Exec e = s.memhp("run '" + f + "'");
+  CHECK(e.status == 0);
+  CHECK(e.out.find("4: dimm_add node=0 start=0x100000000 size=128M -> ok\n"
+                   "  block 32: absent -> offline\n"
+                   "  memmap: +512 pages self-hosted in the hot-added range (altmap) (now 512)\n"
+                   "  expect ok: held\n") != std::string::npos);
+  CHECK(e.out.find("  zone 0:Movable: start 0 -> 0x100000, spanned 0 -> 32768, present 0 -> 32768, "
+                   "managed 0 -> 32256\n") != std::string::npos);
+  CHECK(e.out.find("  block 32: offline -> online Movable\n") != std::string::npos);
 }
