@@ -108,7 +108,7 @@ int jobs(CheckArgs& a) {
   return run_jobs(JobsRequest{a.o, a.mutants, campaign, a.jobs, a.swarm, a.json});
 }
 
-int check(CheckArgs& a) {
+int check(CheckArgs& a, const Chatter& chatter) {
   CheckOptions& o = a.o;
   const bool json = a.json;
   for (const std::string& m : a.mutants) o.mutants.set(*mutant_from_name(m));
@@ -129,14 +129,15 @@ int check(CheckArgs& a) {
     if (a.swarm) shard->kinds_off = o.kinds_off = swarm_kinds_off(*o.seed, shard->spec);
     o.coverage = false;  // judged over the campaign by memhp merge
   }
-  o.progress = !json && isatty(STDERR_FILENO);
+  o.progress = !json && chatter.progress();
+  o.progress_lines = !chatter.tty;
   const CheckReport r = run_check(o);
   print(o, r, shard, json);
   if (r.failure &&
       !write_counterexample(r.failure->trace, "memhp check --suite " + o.suite + " --seed " + std::to_string(r.seed),
                             a.outputs))
     return kExitUsage;
-  if (r.seconds > 0)
+  if (r.seconds > 0 && chatter.timing())
     std::fprintf(stderr, "memhp check: %llu steps in %.2f s (%.0f steps/s)\n",
                  static_cast<unsigned long long>(r.steps), r.seconds,
                  static_cast<double>(r.steps) / r.seconds);
@@ -195,7 +196,7 @@ Run setup_check(CLI::App& app) {
       ->excludes(shard);
   add_counterexample_options(app, a->outputs);
   app.add_flag("--swarm", a->swarm, "swarm testing: each shard draws from its own subset of the step kinds");
-  return [a] { return check(*a); };
+  return [a](const Chatter& chatter) { return check(*a, chatter); };
 }
 
 }  // namespace memhp::cli

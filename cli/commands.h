@@ -30,7 +30,28 @@ inline constexpr int kExitOk = 0;       // everything held
 inline constexpr int kExitFailed = 1;   // an expectation, invariant or BUG failed
 inline constexpr int kExitUsage = 2;    // bad input, bad usage, unreadable file
 
-using Run = std::function<int()>;
+// What a command says on stderr besides its result and its errors, the same
+// in every command (cli/main.cpp reads -q/--quiet and -v/--verbose):
+// --quiet, nothing; by default, progress when stderr is a terminal (one
+// line, redrawn in place) and a one-line timing summary at the end;
+// --verbose, progress on any stderr, a line per update. stdout, the result,
+// is the same in all three.
+struct Chatter {
+  enum class Level { Quiet, Normal, Verbose };
+  Level level = Level::Normal;
+  bool tty = false;  // stderr is a terminal
+  bool progress() const { return level == Level::Verbose || (level == Level::Normal && tty); }
+  bool timing() const { return level != Level::Quiet; }
+  // A progress line, when progress() says so: redrawn in place on a
+  // terminal, a line of its own otherwise.
+  void update(const std::string& line) const;
+  void done() const;  // ends a line update() left open
+
+ private:
+  mutable bool open_ = false;  // update() drew a line done() has not ended
+};
+
+using Run = std::function<int(const Chatter&)>;
 
 struct Command {
   std::string_view name;
@@ -76,6 +97,7 @@ void apply_faults(const std::vector<std::string>& faults, MutantSet& mutants, st
 // Threaded configurations and traces (cli/threads.cpp): each returns nullopt
 // when its input has no `thread` lines, so the sequential command goes on.
 struct ThreadedExploreCli {
+  bool timing = true;  // the timing line on stderr (Chatter::timing())
   std::string config;
   MutantSet mutants;
   std::string only;

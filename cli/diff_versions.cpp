@@ -94,7 +94,7 @@ Run setup_diff_versions(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--to", o->to, "the second kernel, as --from")->check(kernel_spec())->capture_default_str();
   app.add_flag("--json", o->json, "one JSON object");
-  return [o] { return diff_versions_cmd(*o); };
+  return [o](const Chatter&) { return diff_versions_cmd(*o); };
 }
 
 }  // namespace memhp::cli

@@ -191,7 +191,7 @@ bool write_dot_file(const std::string& path, const ExploreConfig& c, const Explo
   return false;
 }
 
-int explore(ExploreArgs& a) {
+int explore(ExploreArgs& a, const Chatter& chatter) {
   if (a.list) {
     list_configs(std::cout);
     std::cout << "\nthreaded configurations:\n";
@@ -207,7 +207,7 @@ int explore(ExploreArgs& a) {
     return kExitOk;
   }
   apply_faults(a.faults, a.opts.mutants, a.version);
-  if (const auto done = explore_threaded({a.config, a.opts.mutants, a.opts.only, a.opts.max_states,
+  if (const auto done = explore_threaded({chatter.timing(), a.config, a.opts.mutants, a.opts.only, a.opts.max_states,
                                           a.opts.stop_at_violation, a.json, a.version,
                                           !a.dot.empty() || a.opts.verify_keys || a.opts.jobs > 1 ||
                                               a.opts.max_depth || !a.opts.canonical_groups}))
@@ -217,18 +217,33 @@ int explore(ExploreArgs& a) {
   const std::optional<ExploreConfig> c = load_config(a.config, a.version);
   if (!c) return kExitUsage;
   ExploreOptions o = a.opts;
+  // BFS levels have no known end, so no ETA: the level, its frontier and
+  // the rate, at most twice a second.
+  double shown = -1;
+  if (chatter.progress())
+    o.on_progress = [&chatter, &shown](const ExploreProgress& p) {
+      if (p.seconds - shown < 0.5) return;
+      shown = p.seconds;
+      chatter.update("memhp explore: level " + std::to_string(p.level) + ", " + std::to_string(p.states) +
+                     " states (" + std::to_string(p.frontier) + " to expand), " +
+                     std::to_string(static_cast<long long>(static_cast<double>(p.states) / std::max(p.seconds, 1e-9))) +
+                     " states/s");
+    };
   o.keep_keys = o.keep_keys || !a.dot.empty();  // the DOT labels describe each state
   auto explored = explore(*c, o);
   if (auto* e = std::get_if<std::string>(&explored)) {
     std::cerr << "memhp explore: " << c->name << ": " << *e << "\n";
     return kExitUsage;
   }
+  chatter.done();
   const ExploreResult& r = std::get<ExploreResult>(explored);
   if (!a.dot.empty() && !write_dot_file(a.dot, *c, r)) return kExitUsage;
   if (a.json) {
     print_json(std::cout, *c, r);
   } else {
     print_text(std::cout, *c, a, r);
+  }
+  if (chatter.timing() && !a.json) {
     std::fprintf(stderr,
                  "memhp explore: %llu states in %.2f s (%.0f states/s, %u job%s), search memory %.0f B/state, "
                  "peak RSS %.1f MiB\n",
@@ -301,7 +316,7 @@ Run setup_explore(CLI::App& app) {
   app.add_flag("--pins", a->pins, "print the pinned state-space sizes as the markdown table of NOTES.md");
   app.add_flag("--threads-markdown", a->threads_markdown,
                "print the threaded steps, checks and configuration sizes as NOTES.md section 22's tables");
-  return [a] { return explore(*a); };
+  return [a](const Chatter& chatter) { return explore(*a, chatter); };
 }
 
 }  // namespace memhp::cli

@@ -226,7 +226,7 @@ Run setup_faults(CLI::App& app) {
   app.add_option("--cases", a->cases, "with --measure: cases per fault")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100000000}))
       ->capture_default_str();
-  return [a] { return faults(*a); };
+  return [a](const Chatter&) { return faults(*a); };
 }
 
 }  // namespace memhp::cli

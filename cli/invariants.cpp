@@ -193,7 +193,7 @@ Run setup_invariants(CLI::App& app) {
   app.add_flag_callback("--deltas", [format] { *format = Format::Deltas; },
                         "the kernel-version deltas as the markdown table of NOTES.md")
       ->excludes(json);
-  return [format] { return list(*format); };
+  return [format](const Chatter&) { return list(*format); };
 }
 
 }  // namespace memhp::cli

@@ -1,6 +1,7 @@
 // memhp kernel-script and memhp diff-kernel: the model against a real 6.1 or
 // 6.12 kernel in a QEMU guest (oracle/kernel.h, oracle/guest.py); the trace's
 // profile version picks the kernel.
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -105,7 +106,8 @@ void report_unshrunk(const Trace& t, std::uint64_t seed, const Disagreement& d, 
   print_disagreement(std::cout, path, d);
 }
 
-int run_random(const RandomArgs& a) {
+int run_random(const RandomArgs& a, const Chatter& chatter) {
+  const auto t0 = std::chrono::steady_clock::now();
   std::uint64_t agree = 0;
   Json disagreements = Json::array();
   for (std::uint64_t i = 0; i < a.count; ++i) {
@@ -114,11 +116,15 @@ int run_random(const RandomArgs& a) {
     // Line numbers as the printed trace has them.
     t = std::get<Trace>(parse_trace(print_trace(t)));
     const Verdict v = diff_one(t);
-    std::fprintf(stderr, "memhp diff-kernel: trace %llu/%llu (seed %llu): %s\n",
-                 static_cast<unsigned long long>(i + 1), static_cast<unsigned long long>(a.count),
-                 static_cast<unsigned long long>(seed),
-                 v.status == 0 ? "agree" : v.status == 1 ? "DISAGREE" : "guest failed");
+    // Each guest boot costs about the same, so the mean so far times the
+    // traces left is a fair ETA.
+    const double spent = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double eta = spent / static_cast<double>(i + 1) * static_cast<double>(a.count - i - 1);
+    chatter.update("memhp diff-kernel: trace " + std::to_string(i + 1) + "/" + std::to_string(a.count) + " (seed " +
+                   std::to_string(seed) + "): " + (v.status == 0 ? "agree" : v.status == 1 ? "DISAGREE" : "guest failed") +
+                   ", ETA " + std::to_string(static_cast<long long>(eta + 0.5)) + " s");
     if (v.status == 2) {
+      chatter.done();
       std::cerr << "memhp diff-kernel: the guest could not run: " << v.error << "\n";
       return kExitUsage;
     }
@@ -126,12 +132,14 @@ int run_random(const RandomArgs& a) {
       ++agree;
       continue;
     }
+    chatter.done();
     if (!a.keep_going) {
       report_shrunk(t);
       return kExitFailed;
     }
     report_unshrunk(t, seed, *v.disagreement, disagreements, a.json);
   }
+  chatter.done();
   const std::string version(version_name(a.version));
   if (a.json)
     std::cout << json_line(Json{{"traces", a.count},
@@ -167,8 +175,8 @@ struct DiffArgs {
   std::string file;
 };
 
-int diff_kernel(const DiffArgs& a) {
-  if (a.random) return run_random(RandomArgs{*a.random, a.seed, a.version, a.json, a.keep_going});
+int diff_kernel(const DiffArgs& a, const Chatter& chatter) {
+  if (a.random) return run_random(RandomArgs{*a.random, a.seed, a.version, a.json, a.keep_going}, chatter);
   if (a.file.empty()) return usage_error("diff-kernel", "want a TRACE or --random N");
   const std::string& file = a.file;
   auto t = load_trace(file);
@@ -199,7 +207,7 @@ int diff_kernel(const DiffArgs& a) {
 Run setup_kernel_script(CLI::App& app) {
   auto path = std::make_shared<std::string>();
   app.add_option("TRACE", *path, "the trace file, '-' for standard input")->required();
-  return [path] { return kernel_script_cmd(*path); };
+  return [path](const Chatter&) { return kernel_script_cmd(*path); };
 }
 
 Run setup_diff_kernel(CLI::App& app) {
@@ -224,7 +232,7 @@ Run setup_diff_kernel(CLI::App& app) {
                "report every disagreeing random trace (unshrunk) instead of shrinking the first")
       ->needs(random);
   app.add_flag("--json", a->json, "one JSON object");
-  return [a] { return diff_kernel(*a); };
+  return [a](const Chatter& chatter) { return diff_kernel(*a, chatter); };
 }
 
 }  // namespace memhp::cli

@@ -12,6 +12,7 @@
 #include <exception>
 #include <iostream>
 #include <map>
+#include <unistd.h>
 
 #include "commands.h"
 
@@ -67,6 +68,7 @@ class Cli {
     for (const Command& c : kCommands) {
       CLI::App* sub = app_.add_subcommand(std::string(c.name), std::string(c.summary));
       runs_[sub] = c.setup(*sub);
+      add_chatter_flags(*sub);
     }
     help_ = app_.add_subcommand("help", "list the commands, or show one command's options");
     help_->add_option("COMMAND", help_topic_, "the command to describe");
@@ -105,13 +107,23 @@ class Cli {
     }
     const CLI::App* sub = current();
     if (sub == help_) return help(help_topic_);
-    return runs_.at(sub)();
+    Chatter chatter;
+    chatter.level = quiet_ ? Chatter::Level::Quiet : verbose_ ? Chatter::Level::Verbose : Chatter::Level::Normal;
+    chatter.tty = isatty(STDERR_FILENO);
+    return runs_.at(sub)(chatter);
   }
 
  private:
   const CLI::App* find(const std::string& name) const {
     auto found = app_.get_subcommands([&](const CLI::App* a) { return a->get_name() == name; });
     return found.empty() ? nullptr : found.front();
+  }
+
+  // The same two flags on every command (commands.h's Chatter).
+  void add_chatter_flags(CLI::App& sub) {
+    auto* quiet = sub.add_flag("-q,--quiet", quiet_, "say nothing on stderr but errors: no progress, no timing");
+    sub.add_flag("-v,--verbose", verbose_, "show progress even when stderr is not a terminal, a line per update")
+        ->excludes(quiet);
   }
 
   // The subcommand being parsed, or the top-level app.
@@ -140,12 +152,26 @@ class Cli {
   CLI::App app_;
   CLI::App* help_ = nullptr;
   std::string help_topic_;
+  bool quiet_ = false, verbose_ = false;
   bool help_man_ = false;        // help --man
   std::string help_completion_;  // help --completion SHELL
   std::map<const CLI::App*, Run> runs_;
 };
 
 }  // namespace
+
+void Chatter::update(const std::string& line) const {
+  if (!progress()) return;
+  // "\x1b[K" clears the rest of a longer line drawn before.
+  if (tty) std::cerr << '\r' << line << "\x1b[K" << std::flush;
+  else std::cerr << line << '\n';
+  open_ = tty;
+}
+
+void Chatter::done() const {
+  if (open_) std::cerr << '\n';
+  open_ = false;
+}
 
 int usage_error(std::string_view name, std::string_view message) {
   std::cerr << "memhp " << name << ": " << message << '\n';

@@ -125,7 +125,7 @@ Run setup_memmap_cost(CLI::App& app) {
       ->required()
       ->check(byte_size());
   app.add_flag("--json", a->json, "one JSON object");
-  return [a] { return cost(*a); };
+  return [a](const Chatter&) { return cost(*a); };
 }
 
 }  // namespace memhp::cli

@@ -99,7 +99,7 @@ Run setup_merge(CLI::App& app) {
   app.add_flag_callback("--no-coverage", [a] { a->coverage = false; },
                         "do not fail a campaign that missed an op or a witness");
   app.add_flag("--json", a->json, "one JSON object (docs/json.md)");
-  return [a] { return merge(*a); };
+  return [a](const Chatter&) { return merge(*a); };
 }
 
 }  // namespace memhp::cli

@@ -337,7 +337,7 @@ Run setup_prove(CLI::App& app) {
   add_fault_option(app, a->faults);
   auto* list = app.add_flag("--list", a->list, "list the theorems");
   app.add_flag("--markdown", a->markdown, "with --list: the NOTES.md table")->needs(list);
-  return [a] { return prove(*a); };
+  return [a](const Chatter&) { return prove(*a); };
 }
 
 }  // namespace memhp::cli

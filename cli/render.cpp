@@ -142,7 +142,7 @@ Run setup_render(CLI::App& app) {
   app.add_option("--colour,--color", o->colour, "colour the text: auto (when stdout is a tty and NO_COLOR is "
                                                 "unset), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
-  return [o] {
+  return [o](const Chatter&) {
     if (o->all && !o->svg.empty()) return usage_error("render", "--all needs --html or text: an SVG is one picture");
     return render(*o);
   };

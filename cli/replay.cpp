@@ -29,12 +29,7 @@ std::string json_replay_step(const ReplayStep& s) {
   if (!s.result.reason.empty()) j["reason"] = s.result.reason;
   if (!s.result.warnings.empty()) j["warnings"] = s.result.warnings;
   if (!s.result.bug.empty()) j["bug"] = s.result.bug;
-  j["diff"] = Json::array();
-  for (const DiffEntry& d : s.diff)
-    j["diff"].push_back(Json{{"field", d.field},
-                             {"what", d.what},
-                             {"old", d.old_value ? Json(*d.old_value) : Json(nullptr)},
-                             {"new", d.new_value ? Json(*d.new_value) : Json(nullptr)}});
+  j["diff"] = diff_json(s.diff);
   if (!s.result.walked.empty()) j["walked"] = describe_walk(s.result.walked);
   return json_line(j);
 }
@@ -90,7 +85,7 @@ Run setup_replay(CLI::App& app) {
   add_fault_option(app, opts->faults);
   app.add_flag("--json", opts->json, "one JSON object per step, then the verdict (docs/json.md)");
   add_counterexample_options(app, opts->outputs);
-  return [opts] { return replay(*opts); };
+  return [opts](const Chatter&) { return replay(*opts); };
 }
 
 }  // namespace memhp::cli

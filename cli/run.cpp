@@ -158,7 +158,7 @@ Run setup_run(CLI::App& app) {
   app.add_flag_callback("--json-full", [opts] { opts->format = Format::JsonFull; },
                         "one JSON line per step with every zone and every present block")
       ->excludes(json);
-  return [opts] { return run(*opts); };
+  return [opts](const Chatter&) { return run(*opts); };
 }
 
 }  // namespace memhp::cli

@@ -155,8 +155,9 @@ std::optional<int> explore_threaded(const ThreadedExploreCli& a) {
     print_json(std::cout, *c, r);
   } else {
     print_text(std::cout, *c, o, r);
-    std::fprintf(stderr, "memhp explore: %llu states in %.2f s\n", static_cast<unsigned long long>(r.states),
-                 r.seconds);
+    if (a.timing)
+      std::fprintf(stderr, "memhp explore: %llu states in %.2f s\n", static_cast<unsigned long long>(r.states),
+                   r.seconds);
   }
   return r.passed() ? kExitOk : kExitFailed;
 }
@@ -175,7 +176,7 @@ std::optional<int> replay_threaded_cli(const Input& in, const MutantSet& faults,
   const ThreadedReplayResult r = replay_threaded(t, t.base.check_only);
   for (const ThreadedReplayStep& s : r.steps) {
     if (json) {
-      Json j{{"line", s.line}, {"thread", s.tid + 1}, {"op", s.op}, {"step", s.out.name}, {"diff", s.diff}};
+      Json j{{"line", s.line}, {"thread", s.tid + 1}, {"op", s.op}, {"step", s.out.name}, {"diff", diff_json(s.diff)}};
       if (!s.out.result.bug.empty()) j["bug"] = s.out.result.bug;
       if (s.out.op_finished) j["op_finished"] = true;
       std::cout << json_line(j) << "\n";
@@ -183,7 +184,7 @@ std::optional<int> replay_threaded_cli(const Input& in, const MutantSet& faults,
     }
     std::cout << in.name << ":" << s.line << ": thread " << s.tid + 1 << " (" << s.op << "): " << s.out.name
               << (s.out.op_finished ? " [op done]" : "") << "\n";
-    for (const std::string& d : s.diff) std::cout << "    " << d << "\n";
+    for (const DiffEntry& d : s.diff) std::cout << "    " << d.text() << "\n";
     for (u64 nr : s.out.usage_freed) std::cout << "    section_deactivate() gave up ms->usage of section " << nr << "\n";
   }
   if (!r.error.empty()) {

@@ -216,6 +216,9 @@ class Explorer {
       expand_batch(next, end, found);
       for (Vertex v = next; v < end && !stop_; ++v) merge(v, found[v - next]);
       next = end;
+      if (o_.on_progress)
+        o_.on_progress({r_.states, r_.transitions, vertices_[end - 1].depth + 1, vertices_.size() - end,
+                        std::chrono::duration<double>(Clock::now() - t0).count()});
     }
     r_.search_bytes = index_.bytes() + deque_bytes(vertices_) + deque_bytes(rows_) + deque_bytes(edges_);
     r_.collision_bound = o_.verify_keys ? 0 : collision_bound(index_.size(), o_.fingerprint_bits);

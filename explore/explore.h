@@ -10,6 +10,7 @@
 // explore/explore.cpp.
 #pragma once
 
+#include <functional>
 #include <boost/graph/compressed_sparse_row_graph.hpp>
 
 #include <cstdint>
@@ -133,6 +134,15 @@ bool canonicalize_group_ids(System& s);
 
 // ------------------------------------------------------------ the search --
 
+// Where a search is, for a progress display: after each batch of expanded
+// states, in BFS order.
+struct ExploreProgress {
+  std::uint64_t states = 0, transitions = 0;
+  std::uint32_t level = 0;     // the BFS level being expanded (1: boot's successors)
+  std::uint64_t frontier = 0;  // states found but not expanded yet
+  double seconds = 0;
+};
+
 struct ExploreOptions {
   MutantSet mutants;                // explore a deliberately broken model
   std::string only;                 // check just this invariant ("" = all)
@@ -166,6 +176,8 @@ struct ExploreOptions {
   // The fingerprints' width, 1 to 64. Only the tests narrow it: with a few
   // bits, collisions are certain, and verify_keys must catch them.
   unsigned fingerprint_bits = 64;
+  // Called from the merging thread after each batch; nothing else reads it.
+  std::function<void(const ExploreProgress&)> on_progress;
 };
 
 // Graph vertex: a distinct state, or a violating successor (kept outside the

@@ -352,7 +352,7 @@ ThreadedReplayResult replay_threaded(const ThreadedTrace& t, std::string_view on
       r.error = "thread " + std::to_string(tid + 1) + " cannot step: it waits for " + step.out.blocked_on;
       return r;
     }
-    step.diff = diff_systems(c.sys, next.sys);
+    step.diff = diff_entries(c.sys, next.sys);
     for (const LockEdge& e : step.out.edges)
       if (auto cycle = order.add(e, "step " + std::to_string(i + 1)); cycle && (only.empty() || only == "lock_order_acyclic") && !r.violation)
         r.violation = Violation{"lock_order_acyclic", *cycle};

@@ -19,6 +19,7 @@
 #include <variant>
 #include <vector>
 
+#include "diff.h"
 #include "memhp/invariants.h"
 #include "memhp/thread_trace.h"
 
@@ -111,7 +112,7 @@ struct ThreadedReplayStep {
   int tid = 0;
   std::string op;    // the thread's op
   StepOutcome out;
-  std::vector<std::string> diff;  // diff_systems(before, after)
+  std::vector<DiffEntry> diff;  // diff_entries(before, after)
 };
 struct ThreadedReplayResult {
   std::string error;                     // a trace that does not start, or a step that cannot run

@@ -198,25 +198,43 @@ class StepCmd final : public rc::state::Command<System, Harness> {
 
 using CmdPtr = std::shared_ptr<const rc::state::Command<System, Harness>>;
 
-// Progress, shrink counting.
+// Progress, shrink counting. On a terminal the progress line is redrawn
+// after every case; otherwise (--verbose into a file) a line is written
+// every tenth of the cases, so that a log stays readable.
 class Listener final : public rc::detail::TestListener {
  public:
   explicit Listener(RunState& rs) : rs_(rs) {}
   void onTestCaseFinished(const rc::detail::CaseDescription&) override {
     if (rs_.failing) return;
     ++rs_.cases;
-    if (rs_.opts.progress)
-      std::fprintf(stderr, "\rmemhp check: case %d/%d, %llu steps", rs_.cases, rs_.opts.cases,
-                   static_cast<unsigned long long>(rs_.steps));
+    const int tenth = std::max(1, rs_.opts.cases / 10);
+    if (!rs_.opts.progress || (rs_.opts.progress_lines && rs_.cases % tenth != 0)) return;
+    // The cases are alike on average, so the mean so far estimates the rest
+    // (premise top-up rounds, which run only when needed, are not counted).
+    const double spent = since(rs_.start);
+    const double eta = spent / rs_.cases * std::max(0, rs_.opts.cases - rs_.cases);
+    show("case %d/%d, %llu steps, %.0f steps/s, ETA %.0f s", rs_.cases, rs_.opts.cases,
+         static_cast<unsigned long long>(rs_.steps), spent > 0 ? static_cast<double>(rs_.steps) / spent : 0.0, eta);
   }
   void onShrinkTried(const rc::detail::CaseDescription&, bool accepted) override {
     if (accepted) ++rs_.shrinks;
-    if (rs_.opts.progress)
-      std::fprintf(stderr, "\rmemhp check: shrinking, %d steps accepted   ", rs_.shrinks);
+    if (rs_.opts.progress && (!rs_.opts.progress_lines || accepted))
+      show("shrinking, %d steps accepted", rs_.shrinks);
   }
   void onTestFinished(const rc::detail::TestMetadata&, const rc::detail::TestResult&) override {
-    if (rs_.opts.progress) std::fprintf(stderr, "\n");
+    if (rs_.opts.progress && !rs_.opts.progress_lines) std::fprintf(stderr, "\n");
   }
+
+ private:
+  template <class... A>
+  void show(const char* format, A... args) {
+    char line[160];
+    std::snprintf(line, sizeof line, format, args...);
+    // "\x1b[K" clears what a longer line before left on a terminal.
+    std::fprintf(stderr, rs_.opts.progress_lines ? "memhp check: %s\n" : "\rmemhp check: %s\x1b[K", line);
+  }
+
+ public:
 
  private:
   RunState& rs_;

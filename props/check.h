@@ -24,6 +24,7 @@ struct CheckOptions {
   bool use_store = true;  // replay stored failures first, store new ones
   double shrink_seconds = 60;  // stop shrinking after this long
   bool progress = false;  // a progress line on stderr
+  bool progress_lines = false;  // each update a line of its own (stderr is not a terminal)
   bool coverage = true;   // fail a passing run that missed an op or a witness
   std::uint32_t kinds_off = 0;  // swarm: step kinds switched off (SuiteConfig::kinds_off)
   // Every generated machine follows this kernel (`--profile`, a version with

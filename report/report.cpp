@@ -156,6 +156,16 @@ void json_result(Json& out, const Result& r) {
   if (r.partial != Partial::None) out["partial"] = true;
 }
 
+Json diff_json(const std::vector<DiffEntry>& diff) {
+  Json out = Json::array();
+  for (const DiffEntry& d : diff)
+    out.push_back(Json{{"field", d.field},
+                       {"what", d.what},
+                       {"old", d.old_value ? Json(*d.old_value) : Json(nullptr)},
+                       {"new", d.new_value ? Json(*d.new_value) : Json(nullptr)}});
+  return out;
+}
+
 void json_expect(Json& out, const std::optional<int>& want, const Result& r) {
   if (want) out["expect"] = Json{{"want", *want}, {"held", *want == r.err}};
 }

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "diff.h"
 #include "memhp/trace.h"
 
 namespace memhp {
@@ -75,6 +76,11 @@ class JsonChanges {
 // `LINE: <op> -> ok` or `-> -EBUSY (reason)`, then indented WARNING:/BUG:
 // lines. Every line ends with '\n'.
 std::string text_step(int line, const Op& op, const Result& r);
+
+// A step's differences for `memhp replay --json`: one {"field", "what",
+// "old", "new"} object each (diff.h's DiffEntry; null for a side that is
+// absent).
+Json diff_json(const std::vector<DiffEntry>& diff);
 
 // What a step changed, a line each, as `memhp run` prints under the step:
 // per node its span and N_MEMORY flags, per zone its start, spanned,

@@ -218,3 +218,30 @@ TEST_CASE("cli: explore --max-memory stops with a partial summary") {
   CHECK(bad.status == 2);
   CHECK(contains(bad.err, "--max-memory: '8Q' is not a size"));
 }
+
+// --quiet and --verbose mean the same in every command: they change only
+// what goes to stderr besides errors (progress and timing), never stdout.
+TEST_CASE("cli: --quiet and --verbose, the same in every command") {
+  Scratch s("cli-chatter");
+  for (const std::string& c : kCommands) {
+    CAPTURE(c);
+    const Exec help = run_memhp(s, c + " --help");
+    CHECK(contains(help.out, "-q,--quiet"));
+    CHECK(contains(help.out, "-v,--verbose"));
+  }
+  const Exec normal = run_memhp(s, "explore --config x86-1slot");
+  const Exec quiet = run_memhp(s, "explore --config x86-1slot --quiet");
+  const Exec verbose = run_memhp(s, "explore --config x86-1slot --verbose");
+  CHECK(quiet.out == normal.out);
+  CHECK(verbose.out == normal.out);
+  CHECK(quiet.err.empty());
+  CHECK(contains(normal.err, "memhp explore: "));   // the timing line
+  CHECK_FALSE(contains(normal.err, "level 1,"));    // stderr is no terminal here: no progress
+  CHECK(contains(verbose.err, "memhp explore: level 1, "));
+  const Exec check_v = run_memhp(s, "check --suite quick --cases 20 --steps 5 --seed 1 --no-store --no-coverage -v");
+  CHECK(contains(check_v.err, "memhp check: case 20/20, "));
+  const Exec check_q = run_memhp(s, "check --suite quick --cases 20 --steps 5 --seed 1 --no-store --no-coverage -q");
+  CHECK(check_q.err.empty());
+  CHECK(check_q.out == check_v.out);
+  CHECK(run_memhp(s, "explore --config x86-1slot -q -v").status == 2);
+}

@@ -590,8 +590,8 @@ def negative_checks(results):
         lambda v: "finished" not in v and isinstance(v.get("violation"), dict))
     neg(s, "threaded step thread 0", lambda v: setting(v, 0, "thread"), lambda v: "thread" in v)
     neg(s, "threaded step lost step", lambda v: without(v, "step"), lambda v: "thread" in v)
-    neg(s, "threaded step diff as objects",
-        lambda v: setting(v, [{"field": "pages", "what": "pfn 0x1", "old": "a", "new": "b"}], "diff"),
+    neg(s, "threaded step diff as strings",
+        lambda v: setting(v, ["pfn 0x1: a -> b"], "diff"),
         lambda v: "thread" in v)
     neg(s, "op_finished false", lambda v: setting(v, False, "op_finished"), lambda v: "op_finished" in v)
     neg(s, "threaded verdict finished as a string", lambda v: setting(v, "yes", "finished"),
