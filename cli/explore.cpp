@@ -210,7 +210,10 @@ int explore(ExploreArgs& a, const Chatter& chatter) {
   if (const auto done = explore_threaded({chatter.timing(), a.config, a.opts.mutants, a.opts.only, a.opts.max_states,
                                           a.opts.stop_at_violation, a.json, a.version,
                                           !a.dot.empty() || a.opts.verify_keys || a.opts.jobs > 1 ||
-                                              a.opts.max_depth || !a.opts.canonical_groups}))
+                                              a.opts.max_depth || !a.opts.canonical_groups ||
+                                              a.opts.max_memory_bytes != kDefaultMaxMemory ||
+                                              !a.outputs.emit_dir.empty() || !a.outputs.svg.empty() ||
+                                              !a.outputs.html.empty()}))
     return *done;
   if (!a.opts.only.empty() && !find_invariant(a.opts.only))
     return usage_error("explore", "'" + a.opts.only + "' is a check of threaded configurations only");

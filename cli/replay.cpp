@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "diff.h"
+#include "memhp/thread_trace.h"
 #include "memhp/trace.h"
 #include "replay.h"
 #include "report.h"
@@ -54,6 +55,10 @@ int replay(ReplayOptions& opts) {
 
   MutantSet faults;
   apply_faults(opts.faults, faults, opts.version);
+  const CounterexampleOutputs& out = opts.outputs;
+  if (is_threaded_text(input->text) && !(out.emit_dir.empty() && out.svg.empty() && out.html.empty()))
+    return usage_error("replay", input->name + ": --emit-test, --svg and --html take sequential traces; this one "
+                                               "is threaded");
   if (const auto done = replay_threaded_cli(*input, faults, opts.version, opts.json)) return *done;
   std::optional<Trace> parsed = parse_with_faults(*input, faults, opts.version);
   if (!parsed) return kExitUsage;

@@ -141,8 +141,9 @@ std::optional<int> explore_threaded(const ThreadedExploreCli& a) {
   }
   if (!c) return std::nullopt;
   if (a.sequential_options)
-    return usage_error("explore", "--dot, --verify-keys, --jobs, --max-depth and --no-canonical-groups are for "
-                                  "sequential configurations; " + c->name + " is threaded");
+    return usage_error("explore", "--dot, --verify-keys, --jobs, --max-depth, --max-memory, --no-canonical-groups, "
+                                  "--emit-test, --svg and --html are for sequential configurations; " + c->name +
+                                  " is threaded");
   ThreadedExploreOptions o;
   o.mutants = a.mutants;
   o.only = a.only;

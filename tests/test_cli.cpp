@@ -245,3 +245,20 @@ TEST_CASE("cli: --quiet and --verbose, the same in every command") {
   CHECK(check_q.out == check_v.out);
   CHECK(run_memhp(s, "explore --config x86-1slot -q -v").status == 2);
 }
+
+// The counterexample outputs take sequential traces only: asked of a
+// threaded configuration or trace they are refused, not silently skipped.
+TEST_CASE("cli: --emit-test, --svg and --html refuse threaded inputs") {
+  Scratch s("cli-threaded-outputs");
+  const Exec e = run_memhp(s, "explore --config race-devmap-pfn-valid --emit-test " + s.path("out"));
+  CHECK(e.status == 2);
+  CHECK(contains(e.err, "--emit-test, --svg and --html are for sequential configurations"));
+  const std::string t = s.write("race.trace",
+                                "geometry x86_64\nprofile v6.1\nboot node=0 start=0 size=1G\n"
+                                "dimm_add node=0 start=0x100000000 size=128M\n"
+                                "thread 1 online_block block=32 type=online\n"
+                                "step 1\n");
+  const Exec r = run_memhp(s, "replay " + t + " --svg " + s.path("x.svg"));
+  CHECK(r.status == 2);
+  CHECK(contains(r.err, "take sequential traces"));
+}
