@@ -119,6 +119,9 @@ int check(CheckArgs& a, const Chatter& chatter) {
       return usage_error("check", m + " is a race, which the suites cannot show (they run one op at a time): "
                                   "run memhp explore --config race-... --fault " + m + " (memhp explore --list)");
   if (a.swarm && a.shard.empty() && !a.jobs) return usage_error("check", "--swarm needs --shard or --jobs");
+  if (a.jobs && !(a.outputs.emit_dir.empty() && a.outputs.svg.empty() && a.outputs.html.empty()))
+    return usage_error("check", "--emit-test, --svg and --html take one run's counterexample: use them without "
+                                "--jobs, or on the trace the campaign stored (memhp replay)");
   if (a.jobs) return jobs(a);
   std::optional<ShardRun> shard;
   if (!a.shard.empty()) {

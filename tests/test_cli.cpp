@@ -262,3 +262,10 @@ TEST_CASE("cli: --emit-test, --svg and --html refuse threaded inputs") {
   CHECK(r.status == 2);
   CHECK(contains(r.err, "take sequential traces"));
 }
+
+TEST_CASE("cli: check --jobs refuses the counterexample outputs rather than ignore them") {
+  Scratch s("cli-jobs-outputs");
+  const Exec e = run_memhp(s, "check --jobs 2 --cases 1 --no-store --emit-test " + s.path("out"));
+  CHECK(e.status == 2);
+  CHECK(contains(e.err, "use them without --jobs"));
+}
