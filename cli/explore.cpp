@@ -6,13 +6,13 @@
 // states/s and peak memory go to stderr, as `memhp check` does with its
 // timing. --json puts everything, timing included, in one JSON object.
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "commands.h"
 #include "explore.h"
 #include "explore_pins.h"
+#include "output_file.h"
 #include "report.h"
 #include "threads_explore.h"
 
@@ -184,11 +184,11 @@ void print_json(std::ostream& out, const ExploreConfig& c, const ExploreResult& 
 }
 
 bool write_dot_file(const std::string& path, const ExploreConfig& c, const ExploreResult& r) {
-  std::ofstream f(path);
-  if (f) write_dot(f, c, r);
-  if (f) return true;
-  std::cerr << "memhp explore: cannot write '" << path << "'\n";
-  return false;
+  std::ostringstream dot;
+  write_dot(dot, c, r);
+  const std::string error = write_output_file(path, dot.str());
+  if (!error.empty()) std::cerr << "memhp explore: " << error << '\n';
+  return error.empty();
 }
 
 int explore(ExploreArgs& a, const Chatter& chatter) {

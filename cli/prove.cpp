@@ -18,13 +18,13 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
 
 #include "commands.h"
 #include "conformance.h"
+#include "output_file.h"
 #include "report.h"
 #include "theorem.h"
 
@@ -55,11 +55,9 @@ bool make_dir(const std::string& dir) {
 }
 
 bool write_file(const std::string& path, const std::string& text) {
-  std::ofstream f(path);
-  f << text;
-  if (f.flush()) return true;
-  std::cerr << "memhp prove: cannot write '" << path << "'\n";
-  return false;
+  const std::string error = write_output_file(path, text);
+  if (!error.empty()) std::cerr << "memhp prove: " << error << '\n';
+  return error.empty();
 }
 
 // The file name of one obligation: THEOREM.OBLIGATION[.premises].smt2, with

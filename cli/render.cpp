@@ -10,12 +10,12 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 
 #include "commands.h"
 #include "emit_test.h"
 #include "memhp/thread_trace.h"
+#include "output_file.h"
 #include "picture.h"
 #include "replay.h"
 
@@ -76,12 +76,9 @@ int write_pictures(const std::vector<HtmlStep>& steps, const std::string& name, 
       std::cout << text;
       return true;
     }
-    std::ofstream f(file, std::ios::binary);
-    f << text;
-    f.close();
-    if (f) return true;
-    std::cerr << "memhp: cannot write '" << file << "'\n";
-    return false;
+    const std::string error = write_output_file(file, text);
+    if (!error.empty()) std::cerr << "memhp: " << error << '\n';
+    return error.empty();
   };
   bool ok = true;
   if (!svg.empty()) ok = write(svg, render_svg(steps.back().picture)) && ok;

@@ -26,6 +26,7 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "case_work.h"
 #include "failure_store.h"
 #include "gen.h"
 #include "minimise.h"
@@ -184,8 +185,12 @@ class StepCmd final : public rc::state::Command<System, Harness> {
 
   void checkPreconditions(const System& s) const override { RC_PRE(step_allowed(s, g_)); }
   // Guarded: the Harness reports a model exception when it runs the step.
+  // Like the Harness, a step stops at its first failed op: the states the
+  // later commands are drawn from must be the ones they run on, or the case
+  // is discarded when one of them is not allowed there.
   void apply(System& s) const override {
-    for (const Op& op : g_.ops) apply_guarded(s, op);
+    for (const Op& op : g_.ops)
+      if (!apply_guarded(s, op).ok()) break;
   }
   void show(std::ostream& os) const override {
     for (std::size_t i = 0; i < g_.ops.size(); ++i) os << (i ? "; " : "") << print_op(g_.ops[i]);
@@ -203,16 +208,14 @@ using CmdPtr = std::shared_ptr<const rc::state::Command<System, Harness>>;
 // every tenth of the cases, so that a log stays readable.
 class Listener final : public rc::detail::TestListener {
  public:
-  explicit Listener(RunState& rs) : rs_(rs) {}
+  explicit Listener(RunState& rs) : rs_(rs), work_(rs.opts.cases, rs.opts.steps) {}
   void onTestCaseFinished(const rc::detail::CaseDescription&) override {
     if (rs_.failing) return;
     ++rs_.cases;
     const int tenth = std::max(1, rs_.opts.cases / 10);
     if (!rs_.opts.progress || (rs_.opts.progress_lines && rs_.cases % tenth != 0)) return;
-    // The cases are alike on average, so the mean so far estimates the rest
-    // (premise top-up rounds, which run only when needed, are not counted).
     const double spent = since(rs_.start);
-    const double eta = spent / rs_.cases * std::max(0, rs_.opts.cases - rs_.cases);
+    const double eta = spent * work_.remaining_ratio(rs_.cases);
     show("case %d/%d, %llu steps, %.0f steps/s, ETA %.0f s", rs_.cases, rs_.opts.cases,
          static_cast<unsigned long long>(rs_.steps), spent > 0 ? static_cast<double>(rs_.steps) / spent : 0.0, eta);
   }
@@ -234,10 +237,8 @@ class Listener final : public rc::detail::TestListener {
     std::fprintf(stderr, rs_.opts.progress_lines ? "memhp check: %s\n" : "\rmemhp check: %s\x1b[K", line);
   }
 
- public:
-
- private:
   RunState& rs_;
+  CaseWork work_;
 };
 
 // The property RapidCheck checks: a random machine, a random command

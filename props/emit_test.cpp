@@ -2,8 +2,8 @@
 #include "emit_test.h"
 
 #include <filesystem>
-#include <fstream>
 
+#include "output_file.h"
 #include "replay.h"
 
 namespace memhp {
@@ -79,10 +79,7 @@ std::string write_emitted_test(const EmittedTest& e, const std::string& dir) {
   std::filesystem::create_directories(dir, ec);
   if (ec) return "cannot create '" + dir + "': " + ec.message();
   const std::string path = (std::filesystem::path(dir) / e.file_name).string();
-  std::ofstream f(path, std::ios::binary);
-  f << e.text;
-  f.close();
-  return f ? "" : "cannot write '" + path + "'";
+  return write_output_file(path, e.text);
 }
 
 }  // namespace memhp

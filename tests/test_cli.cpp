@@ -269,3 +269,22 @@ TEST_CASE("cli: check --jobs refuses the counterexample outputs rather than igno
   CHECK(e.status == 2);
   CHECK(contains(e.err, "use them without --jobs"));
 }
+
+// An output file that cannot be written fails the command with one line that
+// says why, as the shell would: /dev/full fails at the flush (ENOSPC), a
+// missing directory at the open.
+TEST_CASE("cli: an output file that cannot be written says why") {
+  Scratch s("cli-cannot-write");
+  const std::string t = s.write("a.trace", "geometry x86_64\nprofile v6.1\nboot node=0 start=0 size=1G\n"
+                                           "dimm_add node=0 start=0x100000000 size=128M\n");
+  const Exec full = run_memhp(s, "render " + t + " --svg /dev/full");
+  CHECK(full.status == 2);
+  CHECK(full.err == "memhp: cannot write '/dev/full': No space left on device\n");
+  const std::string missing = s.path("no/such/dir/x.html");
+  const Exec html = run_memhp(s, "render " + t + " --html " + missing);
+  CHECK(html.status == 2);
+  CHECK(html.err == "memhp: cannot write '" + missing + "': No such file or directory\n");
+  const Exec dot = run_memhp(s, "explore --config x86-1slot --quiet --dot /dev/full");
+  CHECK(dot.status == 2);
+  CHECK(dot.err == "memhp explore: cannot write '/dev/full': No space left on device\n");
+}
