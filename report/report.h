@@ -84,9 +84,10 @@ Json diff_json(const std::vector<DiffEntry>& diff);
 
 // What a step changed, a line each, as `memhp run` prints under the step:
 // per node its span and N_MEMORY flags, per zone its start, spanned,
-// present and managed pages, the blocks whose state or zone changed, and the
-// memmap of hot-added sections by where it came from (the hot-added range's
-// own altmap, or the page allocator). Empty when none of these changed.
+// present and managed pages, the blocks whose state or zone changed, per
+// zone its free, movable and unmovable pages, and the memmap of hot-added
+// sections by where it came from (the hot-added range's own altmap, or the
+// page allocator). Empty when none of these changed.
 std::vector<std::string> step_changes(const System& before, const System& after);
 
 // The PARTIAL line of a step whose kernel path left its work half done on

@@ -2,7 +2,9 @@
 // the counters a kernel developer reads after a hotplug operation, in
 // /proc/zoneinfo's and sysfs' terms, and where the memmap of the memory
 // that came or went lives.
-#include <numeric>
+#include <array>
+#include <map>
+#include <set>
 
 #include "diff.h"
 #include "report.h"
@@ -107,6 +109,41 @@ void memmap_changes(const System& a, const System& b, std::vector<std::string>& 
   line(buddy_a, buddy_b, "from the page allocator");
 }
 
+// The page allocator's view, per node and zone: free pages (PageBuddy) and
+// the pages allocated from them, movable (on the LRU, what offlining must
+// migrate) or not. An `alloc` or `free` changes nothing else.
+void page_changes(const System& a, const System& b, std::vector<std::string>& out) {
+  using Census = std::map<std::pair<int, Zone>, std::array<u64, 3>>;  // free, movable, unmovable
+  auto census = [](const System& s) {
+    Census c;
+    s.pages.for_each(0, RunMap<PageState>::kEnd, [&](u64 lo, u64 hi, const PageState& p) {
+      std::size_t slot = 0;
+      switch (p.kind) {
+        case PageKind::Free: slot = 0; break;
+        case PageKind::Movable: slot = 1; break;
+        case PageKind::Unmovable: slot = 2; break;
+        default: return;
+      }
+      c[{p.nid, p.zone}][slot] += hi - lo;
+    });
+    return c;
+  };
+  const Census before = census(a), after = census(b);
+  std::set<std::pair<int, Zone>> zones;
+  for (const auto& [z, n] : before) zones.insert(z);
+  for (const auto& [z, n] : after) zones.insert(z);
+  for (const auto& z : zones) {
+    const auto count = [&z](const Census& c) { return c.count(z) ? c.at(z) : std::array<u64, 3>{}; };
+    const std::array<u64, 3> x = count(before), y = count(after);
+    Counters c;
+    c.num("free", x[0], y[0]);
+    c.num("movable", x[1], y[1]);
+    c.num("unmovable", x[2], y[2]);
+    if (!c.parts.empty())
+      out.push_back("pages " + std::to_string(z.first) + ":" + std::string(zone_name(z.second)) + ": " + c.joined());
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> step_changes(const System& a, const System& b) {
@@ -114,6 +151,7 @@ std::vector<std::string> step_changes(const System& a, const System& b) {
   for (std::size_t nid = 0; nid < std::min(a.nodes.size(), b.nodes.size()); ++nid)
     node_changes(static_cast<int>(nid), a.nodes[nid], b.nodes[nid], out);
   block_changes(a, b, out);
+  page_changes(a, b, out);
   memmap_changes(a, b, out);
   if (a.vmstat.nr_memmap_pages != b.vmstat.nr_memmap_pages)
     out.push_back("vmstat nr_memmap_pages " + std::to_string(a.vmstat.nr_memmap_pages) + " -> " +

@@ -703,7 +703,8 @@ TEST_CASE("trace: memhp run prints what each step changed") {
                    "geometry x86_64\nprofile v6.1 memmap_on_memory=1 memhp_default_state=offline\n"
                    "boot node=0 start=0x100000 size=0x3ff00000\n"
                    "dimm_add node=0 start=0x100000000 size=128M # expect: ok\n"
-                   "online_block block=32 type=online_movable\n");
+                   "online_block block=32 type=online_movable\n"
+                   "alloc node=0 zone=Movable count=3000 kind=movable block=32\n");
   Exec e = s.memhp("run '" + f + "'");
   CHECK(e.status == 0);
   CHECK(e.out.find("4: dimm_add node=0 start=0x100000000 size=128M -> ok\n"
@@ -712,5 +713,9 @@ TEST_CASE("trace: memhp run prints what each step changed") {
                    "  expect ok: held\n") != std::string::npos);
   CHECK(e.out.find("  zone 0:Movable: start 0 -> 0x100000, spanned 0 -> 32768, present 0 -> 32768, "
                    "managed 0 -> 32256\n") != std::string::npos);
-  CHECK(e.out.find("  block 32: offline -> online Movable\n") != std::string::npos);
+  CHECK(e.out.find("  block 32: offline -> online Movable\n"
+                   "  pages 0:Movable: free 0 -> 32256\n") != std::string::npos);
+  // An allocation changes only the allocator's view.
+  CHECK(e.out.find("6: alloc node=0 zone=Movable count=3000 kind=movable block=32 -> ok\n"
+                   "  pages 0:Movable: free 32256 -> 29256, movable 0 -> 3000\n") != std::string::npos);
 }
