@@ -7,7 +7,6 @@
 #include <iostream>
 #include <set>
 #include <sstream>
-#include <unistd.h>
 
 #include "campaign.h"
 #include "check.h"
@@ -89,6 +88,18 @@ struct CheckArgs {
   CounterexampleOutputs outputs;  // --emit-test, --svg, --html
 };
 
+// The progress line: cases with their rate and ETA, then the shrinking.
+void show(const Chatter& chatter, const CheckProgress& p) {
+  char line[160];
+  if (p.shrinks >= 0)
+    std::snprintf(line, sizeof line, "memhp check: shrinking, %d steps accepted", p.shrinks);
+  else
+    std::snprintf(line, sizeof line, "memhp check: case %d/%d, %llu steps, %.0f steps/s, ETA %.0f s", p.cases,
+                  p.total, static_cast<unsigned long long>(p.steps),
+                  p.seconds > 0 ? static_cast<double>(p.steps) / p.seconds : 0.0, p.eta_seconds);
+  chatter.update(line, p.shrinks < 0 && p.cases == p.total);
+}
+
 void print(const CheckOptions& o, const CheckReport& r, const std::optional<ShardRun>& shard, bool json) {
   if (json)
     std::cout << json_line(check_json(o, r, shard)) << "\n";
@@ -132,9 +143,9 @@ int check(CheckArgs& a, const Chatter& chatter) {
     if (a.swarm) shard->kinds_off = o.kinds_off = swarm_kinds_off(*o.seed, shard->spec);
     o.coverage = false;  // judged over the campaign by memhp merge
   }
-  o.progress = !json && chatter.progress();
-  o.progress_lines = !chatter.tty;
+  if (!json && chatter.progress()) o.on_progress = [&chatter](const CheckProgress& p) { show(chatter, p); };
   const CheckReport r = run_check(o);
+  chatter.done();
   print(o, r, shard, json);
   if (r.failure &&
       !write_counterexample(r.failure->trace, "memhp check --suite " + o.suite + " --seed " + std::to_string(r.seed),

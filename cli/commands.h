@@ -9,6 +9,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <functional>
 #include <iosfwd>
 #include <optional>
@@ -43,12 +44,15 @@ struct Chatter {
   bool progress() const { return level == Level::Verbose || (level == Level::Normal && tty); }
   bool timing() const { return level != Level::Quiet; }
   // A progress line, when progress() says so: redrawn in place on a
-  // terminal, a line of its own otherwise.
-  void update(const std::string& line) const;
+  // terminal, a line of its own otherwise. At most two a second: a line
+  // within half a second of the last one shown is dropped unless `last`
+  // (the final count, which must be seen).
+  void update(const std::string& line, bool last = false) const;
   void done() const;  // ends a line update() left open
 
  private:
   mutable bool open_ = false;  // update() drew a line done() has not ended
+  mutable std::optional<std::chrono::steady_clock::time_point> shown_;  // when update() last drew
 };
 
 using Run = std::function<int(const Chatter&)>;
@@ -75,6 +79,10 @@ int first_boot_line(const std::string& text);
 // Prints "memhp NAME: MESSAGE" to stderr; returns kExitUsage. For what only
 // shows after parsing (a configuration that does not load, ...).
 int usage_error(std::string_view name, std::string_view message);
+
+// Writes an output file (report/output_file.h). On failure prints
+// "PREFIX: cannot write 'PATH': REASON" to stderr and returns false.
+bool write_output(std::string_view prefix, const std::string& path, std::string_view text);
 
 // Validators shared by the subcommands (cli/options.cpp).
 CLI::Validator unsigned_number();  // a whole uint64: decimal or 0x hex, no sign

@@ -12,7 +12,6 @@
 #include "commands.h"
 #include "explore.h"
 #include "explore_pins.h"
-#include "output_file.h"
 #include "report.h"
 #include "threads_explore.h"
 
@@ -186,9 +185,7 @@ void print_json(std::ostream& out, const ExploreConfig& c, const ExploreResult& 
 bool write_dot_file(const std::string& path, const ExploreConfig& c, const ExploreResult& r) {
   std::ostringstream dot;
   write_dot(dot, c, r);
-  const std::string error = write_output_file(path, dot.str());
-  if (!error.empty()) std::cerr << "memhp explore: " << error << '\n';
-  return error.empty();
+  return write_output("memhp explore", path, dot.str());
 }
 
 int explore(ExploreArgs& a, const Chatter& chatter) {
@@ -221,12 +218,9 @@ int explore(ExploreArgs& a, const Chatter& chatter) {
   if (!c) return kExitUsage;
   ExploreOptions o = a.opts;
   // BFS levels have no known end, so no ETA: the level, its frontier and
-  // the rate, at most twice a second.
-  double shown = -1;
+  // the rate.
   if (chatter.progress())
-    o.on_progress = [&chatter, &shown](const ExploreProgress& p) {
-      if (p.seconds - shown < 0.5) return;
-      shown = p.seconds;
+    o.on_progress = [&chatter](const ExploreProgress& p) {
       chatter.update("memhp explore: level " + std::to_string(p.level) + ", " + std::to_string(p.states) +
                      " states (" + std::to_string(p.frontier) + " to expand), " +
                      std::to_string(static_cast<long long>(static_cast<double>(p.states) / std::max(p.seconds, 1e-9))) +

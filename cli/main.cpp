@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "output_file.h"
 
 namespace memhp::cli {
 namespace {
@@ -160,8 +161,11 @@ class Cli {
 
 }  // namespace
 
-void Chatter::update(const std::string& line) const {
+void Chatter::update(const std::string& line, bool last) const {
   if (!progress()) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (!last && shown_ && now - *shown_ < std::chrono::milliseconds(500)) return;
+  shown_ = now;
   // "\x1b[K" clears the rest of a longer line drawn before.
   if (tty) std::cerr << '\r' << line << "\x1b[K" << std::flush;
   else std::cerr << line << '\n';
@@ -176,6 +180,12 @@ void Chatter::done() const {
 int usage_error(std::string_view name, std::string_view message) {
   std::cerr << "memhp " << name << ": " << message << '\n';
   return kExitUsage;
+}
+
+bool write_output(std::string_view prefix, const std::string& path, std::string_view text) {
+  const std::string error = write_output_file(path, text);
+  if (!error.empty()) std::cerr << prefix << ": " << error << '\n';
+  return error.empty();
 }
 
 std::optional<Input> read_input(const std::string& path, std::ostream& err) {

@@ -24,7 +24,6 @@
 
 #include "commands.h"
 #include "conformance.h"
-#include "output_file.h"
 #include "report.h"
 #include "theorem.h"
 
@@ -55,9 +54,7 @@ bool make_dir(const std::string& dir) {
 }
 
 bool write_file(const std::string& path, const std::string& text) {
-  const std::string error = write_output_file(path, text);
-  if (!error.empty()) std::cerr << "memhp prove: " << error << '\n';
-  return error.empty();
+  return write_output("memhp prove", path, text);
 }
 
 // The file name of one obligation: THEOREM.OBLIGATION[.premises].smt2, with

@@ -15,7 +15,6 @@
 #include "commands.h"
 #include "emit_test.h"
 #include "memhp/thread_trace.h"
-#include "output_file.h"
 #include "picture.h"
 #include "replay.h"
 
@@ -76,9 +75,7 @@ int write_pictures(const std::vector<HtmlStep>& steps, const std::string& name, 
       std::cout << text;
       return true;
     }
-    const std::string error = write_output_file(file, text);
-    if (!error.empty()) std::cerr << "memhp: " << error << '\n';
-    return error.empty();
+    return write_output("memhp", file, text);
   };
   bool ok = true;
   if (!svg.empty()) ok = write(svg, render_svg(steps.back().picture)) && ok;

@@ -21,10 +21,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <iostream>
 #include <sstream>
-#include <unistd.h>
 
 #include "case_work.h"
 #include "failure_store.h"
@@ -203,38 +201,28 @@ class StepCmd final : public rc::state::Command<System, Harness> {
 
 using CmdPtr = std::shared_ptr<const rc::state::Command<System, Harness>>;
 
-// Progress, shrink counting. On a terminal the progress line is redrawn
-// after every case; otherwise (--verbose into a file) a line is written
-// every tenth of the cases, so that a log stays readable.
+// Progress, shrink counting.
 class Listener final : public rc::detail::TestListener {
  public:
   explicit Listener(RunState& rs) : rs_(rs), work_(rs.opts.cases, rs.opts.steps) {}
   void onTestCaseFinished(const rc::detail::CaseDescription&) override {
     if (rs_.failing) return;
     ++rs_.cases;
-    const int tenth = std::max(1, rs_.opts.cases / 10);
-    if (!rs_.opts.progress || (rs_.opts.progress_lines && rs_.cases % tenth != 0)) return;
-    const double spent = since(rs_.start);
-    const double eta = spent * work_.remaining_ratio(rs_.cases);
-    show("case %d/%d, %llu steps, %.0f steps/s, ETA %.0f s", rs_.cases, rs_.opts.cases,
-         static_cast<unsigned long long>(rs_.steps), spent > 0 ? static_cast<double>(rs_.steps) / spent : 0.0, eta);
+    progress(-1);
   }
   void onShrinkTried(const rc::detail::CaseDescription&, bool accepted) override {
-    if (accepted) ++rs_.shrinks;
-    if (rs_.opts.progress && (!rs_.opts.progress_lines || accepted))
-      show("shrinking, %d steps accepted", rs_.shrinks);
+    if (!accepted) return;
+    ++rs_.shrinks;
+    progress(rs_.shrinks);
   }
-  void onTestFinished(const rc::detail::TestMetadata&, const rc::detail::TestResult&) override {
-    if (rs_.opts.progress && !rs_.opts.progress_lines) std::fprintf(stderr, "\n");
-  }
+  void onTestFinished(const rc::detail::TestMetadata&, const rc::detail::TestResult&) override {}
 
  private:
-  template <class... A>
-  void show(const char* format, A... args) {
-    char line[160];
-    std::snprintf(line, sizeof line, format, args...);
-    // "\x1b[K" clears what a longer line before left on a terminal.
-    std::fprintf(stderr, rs_.opts.progress_lines ? "memhp check: %s\n" : "\rmemhp check: %s\x1b[K", line);
+  void progress(int shrinks) const {
+    if (!rs_.opts.on_progress) return;
+    const double spent = since(rs_.start);
+    rs_.opts.on_progress(CheckProgress{rs_.cases, rs_.opts.cases, rs_.steps, spent,
+                                       spent * work_.remaining_ratio(rs_.cases), shrinks});
   }
 
   RunState& rs_;

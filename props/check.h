@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -12,6 +13,16 @@
 #include "memhp/invariants.h"
 
 namespace memhp {
+
+// Where a run is, for a progress display: after each case, and after each
+// accepted shrink step once a failure is being shrunk.
+struct CheckProgress {
+  int cases = 0, total = 0;  // cases done of --cases (more in top-up rounds)
+  std::uint64_t steps = 0;
+  double seconds = 0;
+  double eta_seconds = 0;  // props/case_work.h; 0 once the cases asked for are done
+  int shrinks = -1;        // accepted shrink steps while shrinking, else -1
+};
 
 struct CheckOptions {
   std::string suite = "ram";
@@ -23,8 +34,7 @@ struct CheckOptions {
   std::string store_dir = ".memhp/failures";
   bool use_store = true;  // replay stored failures first, store new ones
   double shrink_seconds = 60;  // stop shrinking after this long
-  bool progress = false;  // a progress line on stderr
-  bool progress_lines = false;  // each update a line of its own (stderr is not a terminal)
+  std::function<void(const CheckProgress&)> on_progress;  // unset: no progress
   bool coverage = true;   // fail a passing run that missed an op or a witness
   std::uint32_t kinds_off = 0;  // swarm: step kinds switched off (SuiteConfig::kinds_off)
   // Every generated machine follows this kernel (`--profile`, a version with

@@ -61,25 +61,9 @@ struct Sink {
 // Pieces of the key space where a and b hold different values, with
 // neighbouring pieces that changed the same way merged.
 template <class V>
-void diff_runs(const RunMap<V>& a, const RunMap<V>& b, const char* what, bool hexa,
-               Sink& out) {
-  struct Piece {
-    u64 lo, hi;
-    V old_v, new_v;
-  };
-  std::vector<Piece> pieces;
-  a.for_each(0, RunMap<V>::kEnd, [&](u64 lo, u64 hi, const V& va) {
-    b.for_each(lo, hi, [&](u64 x, u64 y, const V& vb) {
-      if (va == vb) return;
-      if (!pieces.empty() && pieces.back().hi == x && pieces.back().old_v == va &&
-          pieces.back().new_v == vb)
-        pieces.back().hi = y;
-      else
-        pieces.push_back({x, y, va, vb});
-    });
-  });
-  for (const Piece& p : pieces)
-    out.change(range(what, p.lo, p.hi, hexa), describe(p.old_v), describe(p.new_v));
+void diff_runs(const RunMap<V>& a, const RunMap<V>& b, const char* what, bool hexa, Sink& out) {
+  for (const auto& p : changed_pieces(a, b, [](const V& v) { return v; }))
+    out.change(range(what, p.lo, p.hi, hexa), describe(p.old_value), describe(p.new_value));
 }
 
 void diff_num(const std::string& what, u64 a, u64 b, Sink& out) {

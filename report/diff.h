@@ -8,11 +8,40 @@
 
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "memhp/ops.h"
 
 namespace memhp {
+
+// A piece of the key space where two run maps differ, as `view` shows their
+// values: [lo, hi) went from old_value to new_value.
+template <class W>
+struct ChangedRun {
+  u64 lo, hi;
+  W old_value, new_value;
+};
+
+// The pieces where view(a) and view(b) differ, neighbours that changed the
+// same way merged. The view leaves out what a report does not show, so that
+// a change only there is no change.
+template <class V, class View>
+auto changed_pieces(const RunMap<V>& a, const RunMap<V>& b, View view) {
+  using W = std::decay_t<std::invoke_result_t<View, const V&>>;
+  std::vector<ChangedRun<W>> out;
+  a.for_each(0, RunMap<V>::kEnd, [&](u64 lo, u64 hi, const V& va) {
+    b.for_each(lo, hi, [&](u64 x, u64 y, const V& vb) {
+      W wa = view(va), wb = view(vb);
+      if (wa == wb) return;
+      if (!out.empty() && out.back().hi == x && out.back().old_value == wa && out.back().new_value == wb)
+        out.back().hi = y;
+      else
+        out.push_back({x, y, std::move(wa), std::move(wb)});
+    });
+  });
+  return out;
+}
 
 // One difference: in System field `field` ("sections", "nodes", ...), the
 // thing `what` ("section 32-34", "zone 0:Movable managed") went from

@@ -121,7 +121,9 @@ Json changed_runs(const RunMap<V>& a, const RunMap<V>& b, Entry&& entry) {
   return out;
 }
 
-Json changed_zones(const Json& before, const Json& after) {
+// The members of a JSON object (zones by "nid:Zone", nodes by "nid") that
+// were added or changed, and null for those removed.
+Json changed_members(const Json& before, const Json& after) {
   Json out = Json::object();
   for (const auto& [name, z] : after.items())
     if (!before.contains(name) || before[name] != z) out[name] = z;
@@ -136,8 +138,8 @@ std::string changes_line(const System& sa, const JsonView& a, const System& sb, 
   json_result(j, r);
   json_expect(j, expect, r);
   j["changed"] = changed_fields(sa, sb);
-  j["zones"] = changed_zones(a.zones, b.zones);
-  j["nodes"] = changed_zones(a.nodes, b.nodes);
+  j["zones"] = changed_members(a.zones, b.zones);
+  j["nodes"] = changed_members(a.nodes, b.nodes);
   j["blocks"] = changed_runs(a.blocks, b.blocks, block_entry);
   j["sections"] = changed_runs(a.sections, b.sections, section_entry);
   return json_line(j);

@@ -64,25 +64,10 @@ std::string block_view(const MemoryBlock& m) {
 // Blocks whose state or zone changed, as runs: "blocks 32-34: absent ->
 // offline".
 void block_changes(const System& a, const System& b, std::vector<std::string>& out) {
-  struct Piece {
-    u64 lo, hi;
-    std::string from, to;
-  };
-  std::vector<Piece> pieces;
-  a.blocks.for_each(0, RunMap<MemoryBlock>::kEnd, [&](u64 lo, u64 hi, const MemoryBlock& x) {
-    b.blocks.for_each(lo, hi, [&](u64 p, u64 q, const MemoryBlock& y) {
-      const std::string from = block_view(x), to = block_view(y);
-      if (from == to) return;
-      if (!pieces.empty() && pieces.back().hi == p && pieces.back().from == from && pieces.back().to == to)
-        pieces.back().hi = q;
-      else
-        pieces.push_back({p, q, from, to});
-    });
-  });
-  for (const Piece& p : pieces)
+  for (const auto& p : changed_pieces(a.blocks, b.blocks, block_view))
     out.push_back((p.hi - p.lo > 1 ? "blocks " + std::to_string(p.lo) + "-" + std::to_string(p.hi - 1)
                                    : "block " + std::to_string(p.lo)) +
-                  ": " + p.from + " -> " + p.to);
+                  ": " + p.old_value + " -> " + p.new_value);
 }
 
 // The memmap of hot-added sections, by where it came from: pages of the
